@@ -1,0 +1,22 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Retail Connector Base",
+    "summary": "Channel backends, bindings, webhook inbox and sync jobs "
+    "shared by the retail channel modules",
+    "version": "18.0.1.0.0",
+    "category": "Sales",
+    "author": "Retail Suite Authors",
+    "license": "LGPL-3",
+    "depends": ["mail", "queue_job"],
+    "data": [
+        "security/retail_connector_security.xml",
+        "security/ir.model.access.csv",
+        "views/retail_backend_views.xml",
+        "views/retail_menus.xml",
+    ],
+    "demo": ["demo/retail_backend_demo.xml"],
+    "application": True,
+    "installable": True,
+    "development_status": "Alpha",
+}

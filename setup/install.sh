@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything the suite needs on this machine, idempotently:
+# PostgreSQL, .venv with Odoo 18.0 and requirements.txt, var/odoo.conf, and the
+# database RETAIL_DB (default "retail") with the five modules and demo data.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RETAIL_DB="${RETAIL_DB:-retail}"
+RETAIL_HTTP_PORT="${RETAIL_HTTP_PORT:-8069}"
+
+prepare_runtime
+step "Configuration var/odoo.conf"
+write_config "$VAR_DIR/odoo.conf" "$RETAIL_HTTP_PORT" 2 "$RETAIL_CHANNELS" \
+    "db_name = $RETAIL_DB" "dbfilter = ^$RETAIL_DB\$" "proxy_mode = False"
+ensure_database "$RETAIL_DB" "$VAR_DIR/odoo.conf"
+step "Ready: setup/start.sh serves database $RETAIL_DB on http://localhost:$RETAIL_HTTP_PORT"
