@@ -294,12 +294,17 @@ free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The common part of every entry point: PostgreSQL, the virtualenv, Odoo and the packages.
-prepare_runtime() {
-    ensure_postgres
+# The virtualenv with Odoo and the suite's packages.
+prepare_packages() {
     ensure_venv
     local odoo_src
     odoo_src="$(resolve_odoo_src)" || exit 1
     ensure_python_packages "$odoo_src"
     echo "$odoo_src" >"$VENV_DIR/.retail-odoo-src"
+}
+
+# The common part of every entry point: PostgreSQL, the virtualenv, Odoo and the packages.
+prepare_runtime() {
+    ensure_postgres
+    prepare_packages
 }
