@@ -184,6 +184,15 @@ ensure_build_tools() {
     [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
+# Runs pip quietly: its full output goes to .venv/pip.log and is shown only on failure.
+pip_install() {
+    local log="$VENV_DIR/pip.log"
+    if ! "$PY" -m pip install --disable-pip-version-check "$@" >>"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        return 1
+    fi
+}
+
 ensure_python_packages() {
     local odoo_src="$1"
     local stamp_file="$VENV_DIR/.retail-packages.stamp"
@@ -199,21 +208,21 @@ ensure_python_packages() {
     ensure_build_tools
     local odoo_requirements="$VENV_DIR/odoo-requirements.txt"
     write_odoo_requirements "$odoo_src" "$odoo_requirements"
-    "$PY" -m pip install -q --disable-pip-version-check --upgrade pip wheel "setuptools>=64,<81" ||
+    : >"$VENV_DIR/pip.log"
+    pip_install --upgrade pip wheel "setuptools>=64,<81" ||
         die "could not upgrade pip in $VENV_DIR." "check access to the Python package index."
     info "installing Odoo's requirements (a few minutes the first time)"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$odoo_requirements" ||
+    pip_install -r "$odoo_requirements" ||
         die "pip could not install Odoo's requirements ($odoo_requirements)." \
-            "read pip's message above; a package that fails to build may need an entry in setup/odoo-overrides.txt."
+            "read pip's output above (all of it in $VENV_DIR/pip.log); a package that fails to build may need an entry in setup/odoo-overrides.txt."
     info "installing Odoo itself, editable"
     # Compat mode puts the source folder on sys.path through a .pth file, so the real
     # odoo package wins over the site-packages/odoo/addons folder that pip-installed
     # addons such as queue_job create.
-    "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$odoo_src" \
-        --config-settings editable_mode=compat ||
+    pip_install --no-deps -e "$odoo_src" --config-settings editable_mode=compat ||
         die "pip could not install Odoo from $odoo_src."
     info "installing requirements.txt"
-    "$PY" -m pip install -q --disable-pip-version-check -r "$REPO_DIR/requirements.txt" ||
+    pip_install -r "$REPO_DIR/requirements.txt" ||
         die "pip could not install requirements.txt." "read pip's message above."
     (cd / && "$PY" -c 'import odoo, odoo.addons.queue_job') ||
         die "Odoo or queue_job does not import after installation." "delete $VENV_DIR and run again."
