@@ -22,18 +22,18 @@ if [ "${RETAIL_SKIP_CHECKS:-0}" != 1 ]; then
 fi
 
 test_db="retail_test_$(date +%Y%m%d_%H%M%S)_$$"
-test_config="$VAR_DIR/odoo-test.conf"
+test_config="$VAR_DIR/odoo-test-$$.conf"
 drop_test_db() {
     if [ "${RETAIL_KEEP_TEST_DB:-0}" = 1 ]; then
         info "kept test database $test_db"
     else
         dropdb --if-exists "$test_db" 2>/dev/null || true
-        rm -rf "$VAR_DIR/data/filestore/$test_db"
+        rm -rf "$VAR_DIR/data/filestore/$test_db" "$test_config"
     fi
 }
 trap drop_test_db EXIT
 
-step "Test configuration var/odoo-test.conf"
+step "Test configuration ${test_config#"$REPO_DIR"/}"
 # The in-process test server keeps its job runner off (root:0): jobs enqueued by the
 # tests stay queued for trap_jobs, and tests/ starts a real server with its own runner.
 write_config "$test_config" "$(free_port)" 0 "root:0" "db_name = $test_db"

@@ -1,1 +1,6 @@
 from . import retail_backend
+from . import retail_binding
+from . import retail_event
+from . import retail_order_binding
+from . import retail_partner_binding
+from . import retail_product_binding

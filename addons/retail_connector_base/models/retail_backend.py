@@ -1,6 +1,26 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+import json
+import secrets
+
+from odoo import SUPERUSER_ID, api, fields, models
+
+from .. import crypto
+from ..adapters import simulator
+from .retail_event import EVENTS_PER_JOB
+
+# Credentials kept encrypted at rest: the field the manager types into, and
+# the column that stores the ciphertext (readable by nobody but sudo code).
+SECRET_FIELDS = (
+    "api_key",
+    "api_secret",
+    "access_token",
+    "webhook_secret",
+    "webhook_secret_previous",
+)
+SECRET_MASK = "••••••••"
+
+OWNER_SELECTION = [("odoo", "Odoo"), ("channel", "Channel")]
 
 
 class RetailBackend(models.Model):
@@ -8,7 +28,8 @@ class RetailBackend(models.Model):
     chain's POS, a loyalty engine or a payment provider.
 
     Channel modules add their platforms to ``platform`` with ``selection_add``,
-    the way Odoo's payment providers extend ``code``.
+    the way Odoo's payment providers extend ``code``, and override the small
+    ``_webhook_*`` hooks for their platform.
     """
 
     _name = "retail.backend"
@@ -19,6 +40,11 @@ class RetailBackend(models.Model):
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True, tracking=True)
+    test_mode = fields.Boolean(
+        tracking=True,
+        help="Talk to the platform's sandbox or test account. Orders and "
+        "payouts from a backend in test mode are marked as such.",
+    )
     kind = fields.Selection(
         selection=[
             ("marketplace", "Marketplace / Web store"),
@@ -32,7 +58,7 @@ class RetailBackend(models.Model):
         "and screens apply to this backend.",
     )
     platform = fields.Selection(
-        selection=[("simulator", "Simulator")],
+        selection=[("simulator", "Simulator (generic protocol)")],
         required=True,
         default="simulator",
         tracking=True,
@@ -53,3 +79,276 @@ class RetailBackend(models.Model):
         help="Receives the activities raised when a message from this channel "
         "cannot be processed.",
     )
+
+    # === CONNECTION === #
+    api_url = fields.Char(
+        string="API base URL",
+        tracking=True,
+        help="For example https://mystore.example.com/api; the platform's "
+        "documentation gives it.",
+    )
+    api_version = fields.Char(
+        string="API version",
+        tracking=True,
+        help="Pinned so that a platform's new version never changes payloads "
+        "under a running integration.",
+    )
+    request_timeout = fields.Integer(
+        default=30, help="Seconds to wait for the platform before giving up."
+    )
+
+    # === CREDENTIALS (encrypted at rest) === #
+    api_key = fields.Char(
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups="retail_connector_base.retail_connector_group_manager",
+    )
+    api_secret = fields.Char(
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups="retail_connector_base.retail_connector_group_manager",
+    )
+    access_token = fields.Char(
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups="retail_connector_base.retail_connector_group_manager",
+    )
+    webhook_secret = fields.Char(
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups="retail_connector_base.retail_connector_group_manager",
+        help="The secret the platform signs its webhooks with.",
+    )
+    webhook_secret_previous = fields.Char(
+        string="Previous webhook secret",
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups="retail_connector_base.retail_connector_group_manager",
+        help="Still accepted while the platform switches to the new secret, so "
+        "that rotating the secret loses no delivery. Clear it once done.",
+    )
+    api_key_encrypted = fields.Char(groups="base.group_system", copy=False)
+    api_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
+    access_token_encrypted = fields.Char(groups="base.group_system", copy=False)
+    webhook_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
+    webhook_secret_previous_encrypted = fields.Char(
+        groups="base.group_system", copy=False
+    )
+
+    # === WEBHOOKS === #
+    webhook_token = fields.Char(
+        default=lambda self: secrets.token_urlsafe(24),
+        required=True,
+        copy=False,
+        readonly=True,
+        groups="retail_connector_base.retail_connector_group_manager",
+        help="The unguessable part of the webhook URL.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        groups="retail_connector_base.retail_connector_group_manager",
+        help="Give this URL to the platform as its webhook destination.",
+    )
+    webhook_max_bytes = fields.Integer(
+        string="Largest webhook body (bytes)",
+        default=1024 * 1024,
+        help="Larger deliveries are refused with HTTP 413.",
+    )
+    webhook_tolerance = fields.Integer(
+        string="Signature age tolerance (s)",
+        default=300,
+        help="A signed delivery whose timestamp is further than this from now "
+        "is refused as a possible replay.",
+    )
+
+    # === PROCESSING === #
+    max_attempts = fields.Integer(
+        default=5,
+        help="How many times an event is tried when it fails for a transient "
+        "reason (network, rate limit, lock conflict) before it is kept as "
+        "failed and an activity is raised.",
+    )
+    retry_delay = fields.Integer(
+        string="First retry delay (s)",
+        default=30,
+        help="Delay before the first retry; each further retry waits twice as "
+        "long, with some random spread.",
+    )
+
+    # === OWNERSHIP === #
+    owner_products = fields.Selection(
+        OWNER_SELECTION,
+        string="Products owned by",
+        default="odoo",
+        required=True,
+        tracking=True,
+        help="The source of truth for the catalog: flows never overwrite the "
+        "side that does not own it.",
+    )
+    owner_prices = fields.Selection(
+        OWNER_SELECTION,
+        string="Prices owned by",
+        default="odoo",
+        required=True,
+        tracking=True,
+    )
+    owner_stock = fields.Selection(
+        OWNER_SELECTION,
+        string="Stock owned by",
+        default="odoo",
+        required=True,
+        tracking=True,
+    )
+    owner_customers = fields.Selection(
+        OWNER_SELECTION,
+        string="Customers owned by",
+        default="channel",
+        required=True,
+        tracking=True,
+    )
+
+    event_ids = fields.One2many("retail.event", "backend_id")
+
+    _sql_constraints = [
+        (
+            "webhook_token_unique",
+            "unique(webhook_token)",
+            "Each backend needs its own webhook token.",
+        ),
+    ]
+
+    # === COMPUTE METHODS === #
+    def _compute_secrets(self):
+        for backend in self:
+            stored = backend.sudo()
+            for name in SECRET_FIELDS:
+                backend[name] = SECRET_MASK if stored[f"{name}_encrypted"] else False
+
+    def _inverse_secrets(self):
+        for backend in self:
+            for name in SECRET_FIELDS:
+                value = backend[name]
+                if value == SECRET_MASK:
+                    continue
+                backend.sudo()[f"{name}_encrypted"] = (
+                    crypto.encrypt(self.env, value) if value else False
+                )
+
+    @api.depends("webhook_token")
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        for backend in self:
+            backend.webhook_url = f"{base_url}/retail/webhook/{backend.webhook_token}"
+
+    # === ACTIONS === #
+    def action_regenerate_webhook_token(self):
+        """Give the backend a new webhook URL, for example after it leaked; the
+        old URL stops working at once."""
+        for backend in self:
+            backend.webhook_token = secrets.token_urlsafe(24)
+            backend.message_post(body=self.env._("A new webhook URL was generated."))
+
+    # === BUSINESS METHODS === #
+    def _get_secret(self, name):
+        """Plaintext of one credential, for the adapters. Never log or display it.
+
+        Note: self.ensure_one
+        """
+        self.ensure_one()
+        token = self.sudo()[f"{name}_encrypted"]
+        return crypto.decrypt(self.env, token) if token else None
+
+    def _get_webhook_secrets(self):
+        """The secrets a delivery may be signed with: current, then previous."""
+        return [
+            secret
+            for secret in (
+                self._get_secret("webhook_secret"),
+                self._get_secret("webhook_secret_previous"),
+            )
+            if secret
+        ]
+
+    def _owns(self, domain):
+        """Whether Odoo is the source of truth for ``domain`` (products, prices,
+        stock or customers) on this backend: exports of a domain Odoo owns and
+        imports of a domain the channel owns are the only writes allowed."""
+        self.ensure_one()
+        return self[f"owner_{domain}"] == "odoo"
+
+    def _get_queue_channel(self):
+        """A job channel per backend, under one per kind, so a failing backend
+        never starves another (the runner gives sub-channels their parent's
+        capacity in turn)."""
+        self.ensure_one()
+        return f"root.retail.{self.kind}.backend_{self.id}"
+
+    # === WEBHOOK HOOKS (override per platform) === #
+    def _webhook_verify(self, headers, body):
+        """Check a delivery's signature against the backend's secrets.
+
+        :param headers: the request headers (case-insensitive mapping)
+        :param bytes body: the raw request body, exactly as received
+        :return: None when valid, else a short reason (no secret in it)
+        :rtype: str | None
+        """
+        self.ensure_one()
+        if self.platform != "simulator":
+            return "no signature check is implemented for this platform"
+        return simulator.verify_signature(
+            self._get_webhook_secrets(), headers, body, self.webhook_tolerance
+        )
+
+    def _webhook_parse(self, headers, body):
+        """Turn a verified delivery into the inbox's values.
+
+        :return: dict with ``topic``, ``dedupe_key``, ``payload`` (parsed JSON)
+            and optionally ``external_updated_at``
+        :raise ValueError: when the body is not valid for its topic
+        """
+        self.ensure_one()
+        if self.platform != "simulator":
+            raise ValueError("no webhook parser for this platform")
+        return simulator.parse_event(headers, body)
+
+    def _webhook_store(self, headers, body):
+        """Store a verified delivery in the inbox, once.
+
+        :return: the new event, or an empty recordset for a duplicate
+        :raise ValueError: when the body is not valid for its topic
+        """
+        values = self._webhook_parse(headers, body)
+        return self.env["retail.event"]._receive(
+            self,
+            values["topic"],
+            values["dedupe_key"],
+            json.dumps(values["payload"]),
+            external_updated_at=values.get("external_updated_at"),
+            subject=values.get("subject_key"),
+        )
+
+    # === JOBS === #
+    def _enqueue_event_processing(self, eta=None):
+        """Enqueue the job that drains this backend's inbox.
+
+        Immediate jobs share an identity key, so a burst of deliveries gives one
+        waiting job, not one per delivery. Jobs run as the superuser in the
+        backend's company: the platform, not a person, is acting.
+        """
+        self.ensure_one()
+        self.with_user(SUPERUSER_ID).with_company(self.company_id).with_delay(
+            channel=self._get_queue_channel(),
+            eta=eta,
+            identity_key=None if eta else f"retail_process_events_{self.id}",
+            description=self.env._("Process events of %(name)s", name=self.name),
+        )._process_events()
+
+    def _process_events(self):
+        """Job: process the backend's due events, a batch at a time."""
+        self.ensure_one()
+        Event = self.env["retail.event"]
+        events = Event._lock_due_events(self, EVENTS_PER_JOB)
+        events._process()
+        if len(events) == EVENTS_PER_JOB:
+            self._enqueue_event_processing()
+        return f"{len(events)} events processed"

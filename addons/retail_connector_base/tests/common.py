@@ -21,6 +21,28 @@ class RetailCommon(BaseCommon):
         cls.internal_user = cls._create_retail_user(
             "retail_outsider", "base.group_user"
         )
+        cls.webhook_secret = "whsec_test_0123456789"
+        cls.backend = cls._prepare_backend(webhook_secret=cls.webhook_secret)
+
+    @classmethod
+    def _prepare_backend(cls, kind="marketplace", platform="simulator", **values):
+        return cls.env["retail.backend"].create(
+            {
+                "name": f"Test {kind} backend",
+                "kind": kind,
+                "platform": platform,
+                "user_id": cls.retail_manager.id,
+                "retry_delay": 30,
+                "max_attempts": 3,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _receive_event(cls, backend=None, topic="orders/create", key="evt-1", **kw):
+        return cls.env["retail.event"]._receive(
+            backend or cls.backend, topic, key, kw.pop("payload", "{}"), **kw
+        )
 
     @classmethod
     def _create_retail_user(cls, login, group_xmlid, company=None):

@@ -1,0 +1,358 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import random
+from datetime import timedelta
+
+import psycopg2.errors
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..exceptions import RetailBusinessError, RetailTransientError
+
+_logger = logging.getLogger(__name__)
+
+# Events one job processes before it hands over to a fresh job: large enough
+# that per-job overhead does not dominate, small enough to fit a worker's limits.
+EVENTS_PER_JOB = 100
+
+TRANSIENT_ERRORS = (
+    RetailTransientError,
+    requests.ConnectionError,
+    requests.Timeout,
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.LockNotAvailable,
+    psycopg2.errors.DeadlockDetected,
+)
+
+
+class RetailEvent(models.Model):
+    """The inbox: every message received from a channel, stored before it is
+    acknowledged, then processed once by a queue job.
+
+    ``(backend_id, dedupe_key)`` is unique in the database, so a message the
+    platform delivers twice, even at the same moment on two workers, is stored
+    and processed once.
+    """
+
+    _name = "retail.event"
+    _description = "Retail Channel Event"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "received_at desc, id desc"
+    _rec_name = "topic"
+
+    backend_id = fields.Many2one(
+        "retail.backend", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    kind = fields.Selection(related="backend_id.kind", store=True)
+    topic = fields.Char(required=True, index=True, readonly=True)
+    dedupe_key = fields.Char(
+        required=True,
+        readonly=True,
+        help="The platform's event or delivery id, or a hash of the payload.",
+    )
+    subject_key = fields.Char(
+        readonly=True,
+        index=True,
+        help="The external object the event is about (an order id, a SKU): "
+        "failures of the same kind on the same object share one activity.",
+    )
+    payload = fields.Text(readonly=True)
+    received_at = fields.Datetime(
+        required=True, readonly=True, default=fields.Datetime.now, index=True
+    )
+    external_updated_at = fields.Datetime(
+        readonly=True,
+        help="When the platform last changed the object, as the event says: an "
+        "event older than what Odoo already has never rolls a record back.",
+    )
+    state = fields.Selection(
+        [("pending", "Waiting"), ("done", "Done"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    failure_kind = fields.Selection(
+        [("transient", "Transient"), ("business", "Business")], readonly=True
+    )
+    failure_code = fields.Char(readonly=True)
+    last_error = fields.Text(readonly=True)
+    res_model = fields.Char("Linked model", readonly=True)
+    res_id = fields.Many2oneReference(
+        "Linked record id", model_field="res_model", readonly=True
+    )
+
+    _sql_constraints = [
+        (
+            "dedupe_unique",
+            "unique(backend_id, dedupe_key)",
+            "This message was already received from this backend.",
+        ),
+    ]
+
+    # === INTAKE === #
+    @api.model
+    def _receive(
+        self,
+        backend,
+        topic,
+        dedupe_key,
+        payload,
+        external_updated_at=None,
+        subject=None,
+    ):
+        """Store a message once and enqueue its processing.
+
+        Uses ``INSERT .. ON CONFLICT DO NOTHING`` rather than a search then a
+        create: two workers receiving the same delivery at the same moment
+        both get an answer, and only one row exists.
+
+        :return: the new event, or an empty recordset when it is a duplicate
+        """
+        self.env.cr.execute(
+            """
+            INSERT INTO retail_event (
+                backend_id, company_id, kind, topic, dedupe_key, subject_key,
+                payload, external_updated_at, received_at, state, attempts,
+                create_uid, create_date, write_uid, write_date
+            )
+            VALUES (%(backend)s, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
+                    %(subject)s, %(payload)s, %(updated)s, now() at time zone 'UTC',
+                    'pending', 0, %(uid)s, now() at time zone 'UTC', %(uid)s,
+                    now() at time zone 'UTC')
+            ON CONFLICT (backend_id, dedupe_key) DO NOTHING
+            RETURNING id
+            """,
+            {
+                "backend": backend.id,
+                "company": backend.company_id.id,
+                "kind": backend.kind,
+                "topic": topic,
+                "dedupe": dedupe_key,
+                "subject": subject,
+                "payload": payload,
+                "updated": external_updated_at,
+                "uid": self.env.uid,
+            },
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse()
+        backend._enqueue_event_processing()
+        return self.browse(row[0])
+
+    # === PROCESSING === #
+    def _get_event_handler(self):
+        """The callable that processes this event, or None.
+
+        Channel modules override it for their topics, for example::
+
+            def _get_event_handler(self):
+                if self.kind == "marketplace" and self.topic == "orders/create":
+                    return self.env["retail.order.binding"]._import_order_event
+                return super()._get_event_handler()
+
+        The handler is called with the event and returns the Odoo record the
+        event created or changed (or None).
+
+        Note: self.ensure_one
+        """
+        self.ensure_one()
+        return None
+
+    def _lock_due_events(self, backend, limit):
+        """Pending events of ``backend`` that are due, locked for this job;
+        events another job is already working on are skipped, not waited for."""
+        self.flush_model(["backend_id", "state", "next_attempt_at"])
+        self.env.cr.execute(
+            """
+            SELECT id FROM retail_event
+             WHERE backend_id = %s AND state = 'pending'
+               AND (next_attempt_at IS NULL
+                    OR next_attempt_at <= now() at time zone 'UTC')
+             ORDER BY received_at, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            (backend.id, limit),
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _process(self):
+        """Process each event in its own savepoint: what one handler wrote is
+        kept only if it succeeded, and one failure never undoes the others."""
+        for event in self:
+            handler = event._get_event_handler()
+            try:
+                if not handler:
+                    raise RetailBusinessError(
+                        self.env._(
+                            "Nothing handles '%(topic)s' messages from %(platform)s "
+                            "backends: is the channel module for it installed?",
+                            topic=event.topic,
+                            platform=event.backend_id.platform,
+                        ),
+                        code="no_handler",
+                    )
+                with self.env.cr.savepoint():
+                    record = handler(event)
+            except UserError as error:
+                event._fail("business", getattr(error, "code", "business"), error)
+            except TRANSIENT_ERRORS as error:
+                event._retry_later(error)
+            except Exception as error:  # noqa: BLE001
+                # An unexpected error may be a bug or a passing glitch: retry it
+                # like a transient one, so it ends as failed with an activity.
+                _logger.exception(
+                    "Unexpected error on retail event %s (%s)", event.id, event.topic
+                )
+                event._retry_later(error, code="unexpected")
+            else:
+                event._succeed(record)
+
+    def _succeed(self, record):
+        self.write(
+            {
+                "state": "done",
+                "processed_at": fields.Datetime.now(),
+                "attempts": self.attempts + 1,
+                "next_attempt_at": False,
+                "failure_kind": False,
+                "failure_code": False,
+                "last_error": False,
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+            }
+        )
+        self._close_activities_when_resolved()
+
+    def _retry_later(self, error, code="transient"):
+        attempts = self.attempts + 1
+        backend = self.backend_id
+        if attempts >= backend.max_attempts:
+            self.attempts = attempts
+            self._fail("transient", code, error, exhausted=True)
+            return
+        delay = backend.retry_delay * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
+        delay = max(delay, getattr(error, "retry_after", None) or 0)
+        next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
+        self.write(
+            {
+                "attempts": attempts,
+                "next_attempt_at": next_attempt_at,
+                "failure_kind": "transient",
+                "failure_code": code,
+                "last_error": str(error),
+            }
+        )
+        backend._enqueue_event_processing(eta=next_attempt_at)
+
+    def _fail(self, kind, code, error, exhausted=False):
+        message = str(error)
+        if exhausted:
+            message = self.env._(
+                "Gave up after %(attempts)s attempts. Last error: %(error)s",
+                attempts=self.attempts,
+                error=message,
+            )
+        self.write(
+            {
+                "state": "failed",
+                "failure_kind": kind,
+                "failure_code": code,
+                "last_error": message,
+                "next_attempt_at": False,
+                "attempts": self.attempts if exhausted else self.attempts + 1,
+            }
+        )
+        self._raise_activity(message)
+
+    # === EXCEPTIONS AS ACTIVITIES === #
+    def _sibling_failures(self):
+        """Failed events of the same backend, about the same external object,
+        that failed for the same reason."""
+        return self.search(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("subject_key", "=", self.subject_key or self.dedupe_key),
+                ("failure_code", "=", self.failure_code),
+                ("state", "=", "failed"),
+            ]
+        ) | self.filtered(lambda event: event.state == "failed")
+
+    def _raise_activity(self, message):
+        activity_type = self.env.ref(
+            "retail_connector_base.mail_activity_type_sync_exception"
+        )
+        open_activity = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self._sibling_failures().ids),
+                ("activity_type_id", "=", activity_type.id),
+            ],
+            limit=1,
+        )
+        if open_activity:
+            open_activity.note = message
+            return
+        self.activity_schedule(
+            "retail_connector_base.mail_activity_type_sync_exception",
+            summary=self.env._(
+                "%(backend)s: %(topic)s could not be processed",
+                backend=self.backend_id.name,
+                topic=self.topic,
+            ),
+            note=message,
+            user_id=(self.backend_id.user_id or self.env.user).id,
+        )
+
+    def _close_activities_when_resolved(self):
+        """Mark the exception activity done once no event it stands for is
+        still failed."""
+        activity_type = self.env.ref(
+            "retail_connector_base.mail_activity_type_sync_exception"
+        )
+        subject = self.subject_key or self.dedupe_key
+        still_failed = self.search_count(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("subject_key", "=", subject),
+                ("state", "=", "failed"),
+            ]
+        )
+        if still_failed:
+            return
+        related = (
+            self.search(
+                [("backend_id", "=", self.backend_id.id), ("subject_key", "=", subject)]
+            )
+            | self
+        )
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", related.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        activities.action_feedback(feedback=self.env._("Processed successfully."))
+
+    # === ACTIONS === #
+    def action_retry(self):
+        """Process failed events again, once their cause is fixed."""
+        to_retry = self.filtered(lambda event: event.state == "failed")
+        for event in to_retry:
+            event.message_post(
+                body=self.env._("Retry requested by %(user)s.", user=self.env.user.name)
+            )
+        to_retry.write({"state": "pending", "attempts": 0, "next_attempt_at": False})
+        for backend in to_retry.backend_id:
+            backend._enqueue_event_processing()
+        return True

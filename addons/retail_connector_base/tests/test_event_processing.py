@@ -1,0 +1,158 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+
+from ..exceptions import RetailBusinessError, RetailTransientError
+from .common import RetailCommon
+
+
+class TestEventProcessing(RetailCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.activity_type = cls.env.ref(
+            "retail_connector_base.mail_activity_type_sync_exception"
+        )
+
+    def _with_handler(self, handler):
+        """Make every event of the test use ``handler``."""
+        return patch.object(
+            type(self.env["retail.event"]),
+            "_get_event_handler",
+            lambda event: handler,
+        )
+
+    def _make_due(self, event):
+        event.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+
+    def _open_activities(self, events):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "retail.event"),
+                ("res_id", "in", events.ids),
+                ("activity_type_id", "=", self.activity_type.id),
+            ]
+        )
+
+    def test_success_links_the_record(self):
+        """Test that a handled event is done and linked to what it produced."""
+        partner = self.env["res.partner"].create({"name": "Handled"})
+        event = self._receive_event()
+        with self._with_handler(lambda event: partner):
+            self.backend._process_events()
+        self.assertEqual(event.state, "done")
+        self.assertEqual((event.res_model, event.res_id), ("res.partner", partner.id))
+        self.assertEqual(event.attempts, 1)
+
+    def test_transient_errors_retry_with_growing_delays_then_succeed(self):
+        """Test that transient failures back off exponentially, then succeed."""
+        event = self._receive_event()
+        delays = []
+        with self._with_handler(self._raise(RetailTransientError("HTTP 503"))):
+            for _attempt in range(2):
+                before = fields.Datetime.now()
+                self.backend._process_events()
+                self.assertEqual(event.state, "pending")
+                delays.append((event.next_attempt_at - before).total_seconds())
+                self._make_due(event)
+        self.assertEqual(event.attempts, 2)
+        # 30 s then 60 s, each with +-20 % jitter.
+        self.assertTrue(23 <= delays[0] <= 37, delays)
+        self.assertTrue(47 <= delays[1] <= 73, delays)
+        with self._with_handler(lambda event: None):
+            self.backend._process_events()
+        self.assertEqual(event.state, "done")
+        self.assertFalse(self._open_activities(event))
+
+    def test_retry_after_from_the_platform_is_honoured(self):
+        """Test that a platform's Retry-After longer than the backoff wins."""
+        event = self._receive_event()
+        error = RetailTransientError("HTTP 429", retry_after=600)
+        with self._with_handler(self._raise(error)):
+            self.backend._process_events()
+        wait = (event.next_attempt_at - fields.Datetime.now()).total_seconds()
+        self.assertGreater(wait, 590)
+
+    def test_transient_errors_end_failed_with_an_activity(self):
+        """Test that the last failed attempt leaves it failed, with an activity."""
+        event = self._receive_event()
+        with self._with_handler(self._raise(RetailTransientError("timeout"))):
+            for _attempt in range(self.backend.max_attempts):
+                self.backend._process_events()
+                self._make_due(event)
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.failure_kind, "transient")
+        self.assertIn("Gave up after 3 attempts", event.last_error)
+        activity = self._open_activities(event)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.retail_manager)
+
+    def test_business_error_fails_at_once_with_one_activity(self):
+        """Test that a business failure stops at once, and that a second event
+        failing the same way on the same object shares the activity."""
+        error = RetailBusinessError("Unknown SKU ABC-1", code="unknown_sku")
+        first = self._receive_event(key="evt-1", subject="order-7")
+        with self._with_handler(self._raise(error)):
+            self.backend._process_events()
+        self.assertEqual(first.state, "failed")
+        self.assertEqual(first.attempts, 1)
+        self.assertEqual(first.failure_code, "unknown_sku")
+        second = self._receive_event(key="evt-2", subject="order-7")
+        with self._with_handler(self._raise(error)):
+            self.backend._process_events()
+        self.assertEqual(second.state, "failed")
+        activities = self._open_activities(first | second)
+        self.assertEqual(len(activities), 1)
+        self.assertIn("Unknown SKU ABC-1", str(activities.note))
+
+    def test_handler_writes_are_undone_when_it_fails(self):
+        """Test that a failing handler leaves nothing half-done behind."""
+
+        def half_done(event):
+            self.env["res.partner"].create({"name": "Half done"})
+            raise RetailBusinessError("Totals differ")
+
+        self._receive_event()
+        with self._with_handler(half_done):
+            self.backend._process_events()
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Half done")]))
+
+    def test_unhandled_topic_is_a_business_failure(self):
+        """Test that a topic no module handles fails with a clear reason."""
+        event = self._receive_event(topic="unknown/topic")
+        self.backend._process_events()
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.failure_code, "no_handler")
+        self.assertIn("unknown/topic", event.last_error)
+
+    def test_retry_after_fix_succeeds_and_closes_the_activity(self):
+        """Test that Retry reprocesses, shows in chatter, and closes the activity."""
+        event = self._receive_event(subject="order-9")
+        with self._with_handler(self._raise(RetailBusinessError("No tax mapping"))):
+            self.backend._process_events()
+        self.assertTrue(self._open_activities(event))
+        event.with_user(self.retail_user).action_retry()
+        self.assertEqual(event.state, "pending")
+        self.assertIn(self.retail_user.name, event.message_ids[0].body)
+        with self._with_handler(lambda event: None):
+            self.backend._process_events()
+        self.assertEqual(event.state, "done")
+        self.assertFalse(self._open_activities(event))
+
+    def test_events_wait_until_due(self):
+        """Test that an event scheduled for later is left alone until then."""
+        event = self._receive_event()
+        event.next_attempt_at = fields.Datetime.now() + timedelta(hours=1)
+        with self._with_handler(lambda event: None):
+            self.backend._process_events()
+        self.assertEqual(event.state, "pending")
+
+    @staticmethod
+    def _raise(error):
+        def handler(event):
+            raise error
+
+        return handler

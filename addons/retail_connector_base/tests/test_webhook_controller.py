@@ -1,0 +1,113 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..adapters import simulator
+from .http_common import RetailHttpCommon
+
+ORDER = {"id": "1001", "updated_at": "2026-11-20T10:00:00Z", "total": "12.50"}
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookController(RetailHttpCommon):
+    def _events(self):
+        return self.env["retail.event"].search([("backend_id", "=", self.backend.id)])
+
+    def _jobs(self):
+        return self.env["queue.job"].search(
+            [("identity_key", "=", f"retail_process_events_{self.backend.id}")]
+        )
+
+    def test_valid_delivery_is_stored_then_acknowledged(self):
+        """Test that a signed delivery is stored in the inbox and gets a 200."""
+        response = self._post_webhook(ORDER)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "accepted"})
+        event = self._events()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.topic, "orders/create")
+        self.assertEqual(event.dedupe_key, "evt-1")
+        self.assertEqual(event.subject_key, "1001")
+        self.assertEqual(event.state, "pending")
+        self.assertEqual(str(event.external_updated_at), "2026-11-20 10:00:00")
+        job = self._jobs()
+        self.assertEqual(len(job), 1)
+        self.assertEqual(
+            job.channel, f"root.retail.marketplace.backend_{self.backend.id}"
+        )
+
+    def test_duplicate_storm_gives_one_event_and_one_job(self):
+        """Test that the same delivery posted 20 times is stored and queued once."""
+        statuses = [self._post_webhook(ORDER).json()["status"] for _ in range(20)]
+        self.assertEqual(statuses, ["accepted"] + ["duplicate"] * 19)
+        self.assertEqual(len(self._events()), 1)
+        self.assertEqual(len(self._jobs()), 1)
+
+    def test_unknown_and_archived_backends_get_404(self):
+        """Test that unknown tokens and archived backends look the same: 404."""
+        response = self.url_open("/retail/webhook/not-a-token", data=b"{}")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.json(), {"error": "not_found"})
+        self.backend.active = False
+        response = self._post_webhook(ORDER)
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self._events())
+
+    def test_oversized_body_gets_413(self):
+        """Test that a body over the backend's limit is refused with 413."""
+        self.backend.webhook_max_bytes = 100
+        response = self._post_webhook({"id": "1", "note": "x" * 200})
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self._events())
+
+    @mute_logger("odoo.addons.retail_connector_base.controllers.main")
+    def test_missing_signature_gets_401(self):
+        """Test that a delivery without signature headers is refused with 401."""
+        body = b'{"id": "1"}'
+        headers = self._signed_headers(body)
+        del headers[simulator.SIGNATURE_HEADER]
+        response = self._post_webhook(body, headers=headers)
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self._events())
+
+    @mute_logger("odoo.addons.retail_connector_base.controllers.main")
+    def test_wrong_signature_gets_401(self):
+        """Test that a delivery signed with another secret is refused with 401."""
+        response = self._post_webhook(ORDER, secret="forged-secret")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["detail"], "signature does not match")
+        self.assertFalse(self._events())
+
+    @mute_logger("odoo.addons.retail_connector_base.controllers.main")
+    def test_replayed_old_delivery_gets_401(self):
+        """Test that a correctly signed but old delivery is refused as a replay."""
+        response = self._post_webhook(ORDER, timestamp=int(time.time()) - 3600)
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("replay", response.json()["detail"])
+        self.assertFalse(self._events())
+
+    def test_previous_secret_still_accepted_during_rotation(self):
+        """Test that both the new and the previous secret verify during rotation."""
+        self.backend.write(
+            {"webhook_secret": "whsec_new", "webhook_secret_previous": "whsec_old"}
+        )
+        old = self._post_webhook(ORDER, secret="whsec_old", event_id="a")
+        new = self._post_webhook(ORDER, secret="whsec_new", event_id="b")
+        self.assertEqual((old.status_code, new.status_code), (200, 200))
+        self.assertEqual(len(self._events()), 2)
+
+    def test_malformed_body_gets_400(self):
+        """Test that a signed body that is not a JSON object gets a 400."""
+        for body in (b"{not json", b"[1, 2]"):
+            response = self._post_webhook(body)
+            self.assertEqual(response.status_code, 400)
+            self.assertEqual(response.json()["error"], "bad_request")
+        self.assertFalse(self._events())
+
+    def test_get_is_not_allowed(self):
+        """Test that the webhook route answers POST only."""
+        response = self.url_open(self._webhook_url())
+        self.assertEqual(response.status_code, 405)
