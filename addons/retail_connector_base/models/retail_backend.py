@@ -21,6 +21,22 @@ SECRET_FIELDS = (
 SECRET_MASK = "••••••••"
 
 OWNER_SELECTION = [("odoo", "Odoo"), ("channel", "Channel")]
+MANAGER_GROUP = "retail_connector_base.retail_connector_group_manager"
+
+
+def _secret_field(**kwargs):
+    """What a manager types a credential into; it reads back masked."""
+    return fields.Char(
+        compute="_compute_secrets",
+        inverse="_inverse_secrets",
+        groups=MANAGER_GROUP,
+        **kwargs,
+    )
+
+
+def _ciphertext_field():
+    """Where a credential is stored, encrypted; only sudo code reads it."""
+    return fields.Char(groups="base.group_system", copy=False)
 
 
 class RetailBackend(models.Model):
@@ -98,42 +114,22 @@ class RetailBackend(models.Model):
     )
 
     # === CREDENTIALS (encrypted at rest) === #
-    api_key = fields.Char(
-        compute="_compute_secrets",
-        inverse="_inverse_secrets",
-        groups="retail_connector_base.retail_connector_group_manager",
+    api_key = _secret_field()
+    api_secret = _secret_field()
+    access_token = _secret_field()
+    webhook_secret = _secret_field(
+        help="The secret the platform signs its webhooks with."
     )
-    api_secret = fields.Char(
-        compute="_compute_secrets",
-        inverse="_inverse_secrets",
-        groups="retail_connector_base.retail_connector_group_manager",
-    )
-    access_token = fields.Char(
-        compute="_compute_secrets",
-        inverse="_inverse_secrets",
-        groups="retail_connector_base.retail_connector_group_manager",
-    )
-    webhook_secret = fields.Char(
-        compute="_compute_secrets",
-        inverse="_inverse_secrets",
-        groups="retail_connector_base.retail_connector_group_manager",
-        help="The secret the platform signs its webhooks with.",
-    )
-    webhook_secret_previous = fields.Char(
+    webhook_secret_previous = _secret_field(
         string="Previous webhook secret",
-        compute="_compute_secrets",
-        inverse="_inverse_secrets",
-        groups="retail_connector_base.retail_connector_group_manager",
         help="Still accepted while the platform switches to the new secret, so "
         "that rotating the secret loses no delivery. Clear it once done.",
     )
-    api_key_encrypted = fields.Char(groups="base.group_system", copy=False)
-    api_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
-    access_token_encrypted = fields.Char(groups="base.group_system", copy=False)
-    webhook_secret_encrypted = fields.Char(groups="base.group_system", copy=False)
-    webhook_secret_previous_encrypted = fields.Char(
-        groups="base.group_system", copy=False
-    )
+    api_key_encrypted = _ciphertext_field()
+    api_secret_encrypted = _ciphertext_field()
+    access_token_encrypted = _ciphertext_field()
+    webhook_secret_encrypted = _ciphertext_field()
+    webhook_secret_previous_encrypted = _ciphertext_field()
 
     # === WEBHOOKS === #
     webhook_token = fields.Char(
@@ -141,12 +137,12 @@ class RetailBackend(models.Model):
         required=True,
         copy=False,
         readonly=True,
-        groups="retail_connector_base.retail_connector_group_manager",
+        groups=MANAGER_GROUP,
         help="The unguessable part of the webhook URL.",
     )
     webhook_url = fields.Char(
         compute="_compute_webhook_url",
-        groups="retail_connector_base.retail_connector_group_manager",
+        groups=MANAGER_GROUP,
         help="Give this URL to the platform as its webhook destination.",
     )
     webhook_max_bytes = fields.Integer(
