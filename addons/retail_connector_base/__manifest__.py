@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "views/retail_event_views.xml",
         "views/retail_backend_views.xml",
+        "views/retail_request_log_views.xml",
         "views/retail_menus.xml",
     ],
     "demo": ["demo/retail_backend_demo.xml"],

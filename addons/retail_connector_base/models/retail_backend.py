@@ -5,7 +5,7 @@ import secrets
 
 from odoo import SUPERUSER_ID, api, fields, models
 
-from .. import crypto
+from .. import crypto, http_client
 from ..adapters import simulator
 from .retail_event import EVENTS_PER_JOB
 
@@ -112,6 +112,41 @@ class RetailBackend(models.Model):
     request_timeout = fields.Integer(
         default=30, help="Seconds to wait for the platform before giving up."
     )
+
+    rate_limit = fields.Float(
+        string="Requests per second",
+        default=2.0,
+        help="Sustained rate of calls to the platform, shared by all Odoo "
+        "workers. Set it a little under the platform's documented limit.",
+    )
+    rate_burst = fields.Integer(
+        string="Burst",
+        default=10,
+        help="How many calls may go at once after a quiet period.",
+    )
+    breaker_threshold = fields.Integer(
+        string="Failures before pausing",
+        default=5,
+        help="After this many consecutive failed calls the backend's exports "
+        "pause (the circuit opens) instead of hammering a platform that is down.",
+    )
+    breaker_cooldown = fields.Integer(
+        string="Pause (s)",
+        default=60,
+        help="How long exports pause before one trial call checks whether the "
+        "platform is back.",
+    )
+    circuit_state = fields.Selection(
+        [("closed", "Closed"), ("open", "Open"), ("half_open", "Trial pending")],
+        compute="_compute_circuit_state",
+        help="Open: calls to the platform are paused after repeated failures.",
+    )
+    log_bodies = fields.Boolean(
+        string="Log request bodies",
+        help="Keep request and response bodies in the request log, with "
+        "secrets and personal data masked.",
+    )
+    log_retention_days = fields.Integer(string="Keep request logs (days)", default=14)
 
     # === CREDENTIALS (encrypted at rest) === #
     api_key = _secret_field()
@@ -230,6 +265,23 @@ class RetailBackend(models.Model):
                     crypto.encrypt(self.env, value) if value else False
                 )
 
+    def _compute_circuit_state(self):
+        throttles = (
+            self.env["retail.backend.throttle"]
+            .sudo()
+            .search([("backend_id", "in", self.ids)])
+        )
+        by_backend = {throttle.backend_id.id: throttle for throttle in throttles}
+        now = fields.Datetime.now()
+        for backend in self:
+            throttle = by_backend.get(backend.id)
+            if not throttle or throttle.failures < backend.breaker_threshold:
+                backend.circuit_state = "closed"
+            elif (now - throttle.opened_at).total_seconds() < backend.breaker_cooldown:
+                backend.circuit_state = "open"
+            else:
+                backend.circuit_state = "half_open"
+
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
@@ -244,7 +296,25 @@ class RetailBackend(models.Model):
             backend.webhook_token = secrets.token_urlsafe(24)
             backend.message_post(body=self.env._("A new webhook URL was generated."))
 
+    def action_test_connection(self):
+        """Call the platform once with the configured URL and credentials."""
+        self.ensure_one()
+        self._test_connection()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(name)s answered.", name=self.name),
+            },
+        }
+
     # === BUSINESS METHODS === #
+    def _request(self, method, path, json_body=None, params=None):
+        """Call the platform's API; see ``http_client.request`` for the errors."""
+        self.ensure_one()
+        return http_client.request(self, method, path, json_body, params)
+
     def _get_secret(self, name):
         """Plaintext of one credential, for the adapters. Never log or display it.
 
@@ -279,7 +349,19 @@ class RetailBackend(models.Model):
         self.ensure_one()
         return f"root.retail.{self.kind}.backend_{self.id}"
 
-    # === WEBHOOK HOOKS (override per platform) === #
+    # === PLATFORM HOOKS (override per platform) === #
+    def _get_request_headers(self):
+        """Headers every call to the platform carries (authentication)."""
+        self.ensure_one()
+        token = self._get_secret("access_token")
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _test_connection(self):
+        """Make one harmless call; raise when it does not answer."""
+        self.ensure_one()
+        if self.platform == "simulator":
+            self._request("GET", "api/v1/ping")
+
     def _webhook_verify(self, headers, body):
         """Check a delivery's signature against the backend's secrets.
 

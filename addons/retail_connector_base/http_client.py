@@ -1,0 +1,275 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Outbound HTTP to a channel: timeouts, a rate limit shared by every Odoo
+worker, a circuit breaker, bounded retries on 429/5xx, and a masked log.
+
+State that must be shared between workers (the token bucket, the breaker) is
+kept in ``retail_backend_throttle`` and changed by single SQL statements on a
+cursor of its own that commits at once, so it never waits for, nor is undone
+with, the job's transaction.
+"""
+
+import json
+import logging
+import re
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from .exceptions import RetailBusinessError, RetailTransientError
+
+_logger = logging.getLogger(__name__)
+
+# Waits longer than this are not slept through in a worker: the job is
+# retried later instead.
+MAX_INLINE_WAIT = 10
+INLINE_RETRIES = 2
+LOGGED_BODY_CHARS = 10000
+SENSITIVE_KEY = re.compile(
+    r"pass|secret|token|key|auth|signature|card|cvv|iban|email|phone|address",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+_sessions = {}
+
+
+def _session(backend_id):
+    """One pooled ``requests.Session`` per backend and process."""
+    session = _sessions.get(backend_id)
+    if session is None:
+        session = _sessions[backend_id] = requests.Session()
+    return session
+
+
+def mask(value):
+    """A copy of a JSON-like value with sensitive keys' values masked."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if SENSITIVE_KEY.search(str(key)) else mask(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    return value
+
+
+def mask_text(text):
+    try:
+        return json.dumps(mask(json.loads(text)))[:LOGGED_BODY_CHARS]
+    except (TypeError, ValueError):
+        return f"<{len(text or '')} characters, not JSON: not kept>"
+
+
+def mask_url(url):
+    parts = urlsplit(url)
+    query = "&".join(
+        f"{pair.split('=', 1)[0]}={MASK}"
+        if SENSITIVE_KEY.search(pair.split("=", 1)[0])
+        else pair
+        for pair in parts.query.split("&")
+        if pair
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
+class Throttle:
+    """The backend's rate limit and circuit breaker, in PostgreSQL."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.registry = backend.env.registry
+
+    def _execute(self, query, params):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                INSERT INTO retail_backend_throttle
+                    (backend_id, tokens, refilled_at, failures)
+                VALUES (%(backend)s, %(burst)s, clock_timestamp() at time zone 'UTC', 0)
+                ON CONFLICT (backend_id) DO NOTHING
+                """,
+                params,
+            )
+            # The cursor commits when the block ends.
+            cr.execute(query, params)
+            return cr.fetchone()
+
+    def _params(self):
+        backend = self.backend
+        return {
+            "backend": backend.id,
+            "rate": backend.rate_limit,
+            "burst": backend.rate_burst,
+            "threshold": backend.breaker_threshold,
+            "cooldown": backend.breaker_cooldown,
+        }
+
+    def check_circuit(self):
+        """Raise while the breaker is open. Once the cooldown is over, one
+        caller at a time is let through as a trial (half-open)."""
+        row = self._execute(
+            """
+            WITH state AS (
+                SELECT failures >= %(threshold)s AS tripped,
+                       EXTRACT(
+                           EPOCH FROM (clock_timestamp() at time zone 'UTC')
+                                      - opened_at
+                       ) AS open_for
+                  FROM retail_backend_throttle
+                 WHERE backend_id = %(backend)s
+                   FOR UPDATE
+            ), trial AS (
+                UPDATE retail_backend_throttle
+                   SET opened_at = clock_timestamp() at time zone 'UTC'
+                 WHERE backend_id = %(backend)s
+                   AND (SELECT tripped AND open_for >= %(cooldown)s FROM state)
+                RETURNING 1
+            )
+            SELECT (SELECT tripped FROM state), (SELECT open_for FROM state),
+                   EXISTS (SELECT 1 FROM trial)
+            """,
+            self._params(),
+        )
+        tripped, open_for, is_trial = row
+        if tripped and not is_trial:
+            wait = max(self.backend.breaker_cooldown - (open_for or 0), 1)
+            raise RetailTransientError(
+                f"circuit open after repeated failures; next trial in {wait:.0f} s",
+                retry_after=wait,
+            )
+
+    def take_token(self):
+        """Reserve the right to send one request; return how long to wait
+        before sending it (the bucket may go into debt, which later callers pay
+        for by waiting longer)."""
+        (tokens,) = self._execute(
+            """
+            UPDATE retail_backend_throttle
+               SET tokens = LEAST(
+                       %(burst)s,
+                       tokens + %(rate)s * EXTRACT(
+                           EPOCH FROM (clock_timestamp() at time zone 'UTC')
+                                      - refilled_at
+                       )
+                   ) - 1,
+                   refilled_at = clock_timestamp() at time zone 'UTC'
+             WHERE backend_id = %(backend)s
+            RETURNING tokens
+            """,
+            self._params(),
+        )
+        return max(0.0, -tokens / self.backend.rate_limit)
+
+    def give_back_token(self):
+        self._execute(
+            """
+            UPDATE retail_backend_throttle SET tokens = tokens + 1
+             WHERE backend_id = %(backend)s RETURNING tokens
+            """,
+            self._params(),
+        )
+
+    def record(self, success):
+        self._execute(
+            """
+            UPDATE retail_backend_throttle
+               SET failures = CASE WHEN %(success)s THEN 0 ELSE failures + 1 END,
+                   opened_at = CASE
+                       WHEN %(success)s THEN NULL
+                       WHEN failures + 1 >= %(threshold)s
+                            THEN clock_timestamp() at time zone 'UTC'
+                       ELSE opened_at END
+             WHERE backend_id = %(backend)s
+            RETURNING failures
+            """,
+            dict(self._params(), success=success),
+        )
+
+
+def _retry_after(response):
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+def request(backend, method, path, json_body=None, params=None, headers=None):
+    """Send one request to ``backend``'s API and return the decoded JSON.
+
+    :raise RetailTransientError: the channel is unavailable or limiting us;
+        try again later (``retry_after`` says when, if known)
+    :raise RetailBusinessError: the channel refused the request (4xx)
+    """
+    throttle = Throttle(backend)
+    base_url = backend.api_url.rstrip("/") + "/" + path.lstrip("/")
+    url = requests.Request(method, base_url, params=params).prepare().url
+    for attempt in range(INLINE_RETRIES + 1):
+        throttle.check_circuit()
+        wait = throttle.take_token()
+        if wait > MAX_INLINE_WAIT:
+            throttle.give_back_token()
+            raise RetailTransientError(
+                f"rate limit of {backend.rate_limit}/s reached", retry_after=wait
+            )
+        time.sleep(wait)
+        response, error, duration = _send(backend, method, url, json_body, headers)
+        _log(backend, method, url, json_body, response, error, duration)
+        if error is not None:
+            throttle.record(success=False)
+            retry_after = None
+            message = f"{method} {mask_url(url)} failed: {type(error).__name__}"
+        elif response.status_code == 429 or response.status_code >= 500:
+            # A 429 says the platform is up but wants us slower: it does not
+            # count towards opening the circuit.
+            if response.status_code >= 500:
+                throttle.record(success=False)
+            retry_after = _retry_after(response)
+            message = f"{method} {mask_url(url)} answered {response.status_code}"
+        else:
+            throttle.record(success=True)
+            if response.status_code >= 400:
+                raise RetailBusinessError(
+                    f"{method} {mask_url(url)} was refused with "
+                    f"{response.status_code}: {mask_text(response.text)[:300]}",
+                    code=f"http_{response.status_code}",
+                )
+            return response.json() if response.content else None
+        delay = retry_after if retry_after is not None else 2**attempt
+        if attempt == INLINE_RETRIES or delay > MAX_INLINE_WAIT:
+            raise RetailTransientError(message, retry_after=retry_after)
+        time.sleep(delay)
+
+
+def _send(backend, method, url, json_body, headers):
+    started = time.monotonic()
+    try:
+        response = _session(backend.id).request(
+            method,
+            url,
+            json=json_body,
+            headers=dict(backend._get_request_headers(), **(headers or {})),
+            timeout=backend.request_timeout,
+        )
+        return response, None, time.monotonic() - started
+    except (requests.ConnectionError, requests.Timeout) as error:
+        return None, error, time.monotonic() - started
+
+
+def _log(backend, method, url, json_body, response, error, duration):
+    values = {
+        "backend_id": backend.id,
+        "method": method,
+        "url": mask_url(url),
+        "status": response.status_code if response is not None else 0,
+        "duration_ms": int(duration * 1000),
+        "error": type(error).__name__ if error is not None else False,
+    }
+    if backend.log_bodies:
+        values["request_body"] = (
+            json.dumps(mask(json_body)) if json_body is not None else False
+        )
+        values["response_body"] = (
+            mask_text(response.text) if response is not None else False
+        )
+    with backend.env.registry.cursor() as cr:
+        backend.env(cr=cr, su=True)["retail.request.log"].create(values)

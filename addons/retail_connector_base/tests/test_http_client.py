@@ -1,0 +1,120 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
+from .. import http_client
+from ..exceptions import RetailBusinessError, RetailTransientError
+from .http_common import RetailHttpCommon
+from .scripted_server import ScriptedServer
+
+
+class TestHttpClient(RetailHttpCommon):
+    def setUp(self):
+        super().setUp()
+        self.server = self.enterContext(ScriptedServer())
+        self.backend.write(
+            {
+                "api_url": self.server.url,
+                "access_token": "tok_secret_value",
+                "rate_limit": 100,
+                "rate_burst": 100,
+                "breaker_threshold": 2,
+                "breaker_cooldown": 60,
+            }
+        )
+        # Inline retries wait a second or two; the tests need not.
+        self.enterContext(patch.object(http_client.time, "sleep"))
+
+    def _expect_transient(self, path="api/v1/ping"):
+        """Call and return the transient error. Not assertRaises: Odoo's rolls
+        back to a savepoint, which would also undo the throttle's state."""
+        try:
+            self.backend._request("GET", path)
+        except RetailTransientError as error:
+            return error
+        self.fail("the call did not fail transiently")
+
+    def _logs(self):
+        return self.env["retail.request.log"].search(
+            [("backend_id", "=", self.backend.id)], order="id"
+        )
+
+    def test_success_returns_json_and_is_logged(self):
+        """Test that a call authenticates, returns the JSON and is logged."""
+        self.server.script((200, {}, {"ok": True}))
+        result = self.backend._request("GET", "api/v1/ping", params={"token": "x"})
+        self.assertEqual(result, {"ok": True})
+        sent = self.server.received[0]
+        self.assertEqual(sent["headers"]["Authorization"], "Bearer tok_secret_value")
+        log = self._logs()
+        self.assertEqual((log.method, log.status), ("GET", 200))
+        self.assertIn("token=***", log.url)
+        self.assertNotIn("tok_secret_value", log.url)
+
+    def test_refusal_is_a_business_error(self):
+        """Test that a 4xx answer stops with a business error naming the status."""
+        self.server.script((404, {}, {"error": "no such order"}))
+        with self.assertRaises(RetailBusinessError) as caught:
+            self.backend._request("GET", "api/v1/orders/9")
+        self.assertEqual(caught.exception.code, "http_404")
+
+    def test_server_errors_are_retried_then_succeed(self):
+        """Test that 5xx answers are retried a couple of times within the call."""
+        self.backend.breaker_threshold = 5
+        self.server.script((503, {}, {}), (502, {}, {}), (200, {}, {"ok": 1}))
+        self.assertEqual(self.backend._request("GET", "api/v1/ping"), {"ok": 1})
+        self.assertEqual(self._logs().mapped("status"), [503, 502, 200])
+        self.assertEqual(self.backend.circuit_state, "closed")
+
+    def test_long_retry_after_is_handed_to_the_job(self):
+        """Test that a 429 with a long Retry-After is not slept through."""
+        self.server.script((429, {"Retry-After": "120"}, {}))
+        self.assertEqual(self._expect_transient().retry_after, 120)
+        self.assertEqual(len(self.server.received), 1)
+
+    def test_breaker_opens_then_recovers(self):
+        """Test that repeated failures open the circuit, calls then wait without
+        reaching the platform, and a successful trial after the pause closes it."""
+        self.server.script((500, {}, {}), (500, {}, {}))
+        self._expect_transient()
+        self.assertEqual(self.backend.circuit_state, "open")
+        calls = len(self.server.received)
+        self.assertIn("circuit open", str(self._expect_transient()))
+        self.assertEqual(len(self.server.received), calls)
+        self.env.cr.execute(
+            "UPDATE retail_backend_throttle SET opened_at = opened_at - interval "
+            "'61 seconds' WHERE backend_id = %s",
+            (self.backend.id,),
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.backend.circuit_state, "half_open")
+        self.server.script((200, {}, {"ok": True}))
+        self.assertEqual(self.backend._request("GET", "api/v1/ping"), {"ok": True})
+        self.env.invalidate_all()
+        self.assertEqual(self.backend.circuit_state, "closed")
+
+    def test_token_bucket_allows_the_burst_then_spaces_calls(self):
+        """Test that the shared bucket lets a burst through, then asks to wait."""
+        self.backend.write({"rate_limit": 2, "rate_burst": 3})
+        throttle = http_client.Throttle(self.backend)
+        waits = [throttle.take_token() for _ in range(5)]
+        self.assertEqual(waits[:3], [0, 0, 0])
+        self.assertAlmostEqual(waits[3], 0.5, delta=0.05)
+        self.assertAlmostEqual(waits[4], 1.0, delta=0.05)
+
+    def test_bodies_are_logged_masked(self):
+        """Test that logged bodies never hold secrets or personal data."""
+        self.backend.log_bodies = True
+        self.server.script((200, {}, {"customer": {"email": "a@b.c", "name": "Ann"}}))
+        self.backend._request("POST", "api/v1/orders", json_body={"api_key": "k-1"})
+        log = self._logs()
+        self.assertNotIn("k-1", log.request_body)
+        self.assertNotIn("a@b.c", log.response_body)
+        self.assertIn("Ann", log.response_body)
+
+    def test_test_connection_button(self):
+        """Test that Test connection calls the platform and reports success."""
+        self.server.script((200, {}, {"ok": True}))
+        action = self.backend.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(self.server.received[0]["path"], "/api/v1/ping")
