@@ -78,3 +78,14 @@ def parse_event(headers, body):
         "payload": payload,
         "external_updated_at": external_updated_at,
     }
+
+
+def order_to_event(order):
+    """Inbox values of an order pulled from the API. Its dedupe key is the
+    order's version, so a poll and a webhook about the same change meet."""
+    return {
+        "topic": "orders/updated",
+        "dedupe_key": f"order-{order['id']}-{order['updated_at']}",
+        "subject_key": str(order["id"]),
+        "external_updated_at": _parse_datetime(order["updated_at"]),
+    }
