@@ -247,6 +247,27 @@ class RetailBackend(models.Model):
         "retail.mapping", "backend_id", string="Mappings", copy=True
     )
 
+    # === DASHBOARD === #
+    event_pending_count = fields.Integer(
+        "Waiting", compute="_compute_dashboard", help="Events not processed yet."
+    )
+    event_failed_count = fields.Integer(
+        "Failed", compute="_compute_dashboard", help="Events kept as failed."
+    )
+    oldest_pending_minutes = fields.Integer(
+        "Oldest waiting (min)",
+        compute="_compute_dashboard",
+        help="How long the oldest waiting event has waited: the backend's lag.",
+    )
+    last_success_at = fields.Datetime(
+        "Last success",
+        compute="_compute_dashboard",
+        help="Last event processed or batch flow run successfully.",
+    )
+    blocked_summary = fields.Char(
+        "Blocked", compute="_compute_dashboard", help="What the failures hold up."
+    )
+
     _sql_constraints = [
         (
             "webhook_token_unique",
@@ -271,6 +292,75 @@ class RetailBackend(models.Model):
                 backend.sudo()[f"{name}_encrypted"] = (
                     crypto.encrypt(self.env, value) if value else False
                 )
+
+    def _compute_dashboard(self):
+        Event = self.env["retail.event"]
+        counts = {
+            (backend.id, state): count
+            for backend, state, count in Event._read_group(
+                [
+                    ("backend_id", "in", self.ids),
+                    ("state", "in", ["pending", "failed"]),
+                ],
+                ["backend_id", "state"],
+                ["__count"],
+            )
+        }
+        oldest = dict(
+            Event._read_group(
+                [("backend_id", "in", self.ids), ("state", "=", "pending")],
+                ["backend_id"],
+                ["received_at:min"],
+            )
+        )
+        last_done = dict(
+            Event._read_group(
+                [("backend_id", "in", self.ids), ("state", "=", "done")],
+                ["backend_id"],
+                ["processed_at:max"],
+            )
+        )
+        now = fields.Datetime.now()
+        for backend in self:
+            backend.event_pending_count = counts.get((backend.id, "pending"), 0)
+            backend.event_failed_count = counts.get((backend.id, "failed"), 0)
+            received = oldest.get(backend)
+            backend.oldest_pending_minutes = (
+                int((now - received).total_seconds() // 60) if received else 0
+            )
+            flow_successes = [
+                date for date in backend.flow_ids.mapped("last_success_at") if date
+            ]
+            backend.last_success_at = max(
+                [date for date in [last_done.get(backend)] + flow_successes if date],
+                default=False,
+            )
+            backend.blocked_summary = backend._get_blocked_summary()
+
+    def _get_blocked_summary(self):
+        """What the backend's failed events hold up, in a few words. Channel
+        modules override it to speak of orders and their value.
+
+        Note: self.ensure_one
+        """
+        self.ensure_one()
+        if not self.event_failed_count:
+            return False
+        return self.env._(
+            "%(count)s messages wait for a fix", count=self.event_failed_count
+        )
+
+    def action_open_events(self):
+        """Open this backend's events, filtered by the state in the context."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_connector_base.retail_event_action"
+        )
+        state = self.env.context.get("event_state")
+        action["domain"] = [("backend_id", "=", self.id)] + (
+            [("state", "=", state)] if state else []
+        )
+        return action
 
     def _compute_circuit_state(self):
         throttles = (

@@ -156,3 +156,21 @@ class TestEventProcessing(RetailCommon):
             raise error
 
         return handler
+
+
+class TestDashboard(RetailCommon):
+    def test_dashboard_counts_waiting_and_failed_events(self):
+        """Test that the dashboard shows waiting, failed, lag and blocked work."""
+        self._receive_event(key="a")
+        failed = self._receive_event(key="b")
+        failed.write({"state": "failed", "failure_code": "unknown_sku"})
+        self.env["retail.event"].search([("dedupe_key", "=", "a")]).received_at = (
+            fields.Datetime.now() - timedelta(minutes=42)
+        )
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.event_pending_count, 1)
+        self.assertEqual(self.backend.event_failed_count, 1)
+        self.assertGreaterEqual(self.backend.oldest_pending_minutes, 42)
+        self.assertIn("1 messages", self.backend.blocked_summary)
+        action = self.backend.with_context(event_state="failed").action_open_events()
+        self.assertEqual(self.env["retail.event"].search(action["domain"]), failed)
