@@ -3,6 +3,8 @@
 import json
 import logging
 
+import psycopg2
+
 from odoo import http
 from odoo.http import request
 
@@ -51,6 +53,11 @@ class RetailWebhookController(http.Controller):
                 event = backend._webhook_store(httprequest.headers, body)
             except ValueError as error:
                 return self._reply(400, error="bad_request", detail=str(error))
+        except psycopg2.OperationalError:
+            # A copy of this delivery committed while we ran (REPEATABLE READ
+            # turns that into a serialization failure): Odoo replays the
+            # request, which then finds the copy and answers "duplicate".
+            raise
         except Exception:
             # Nothing half-stored: the platform will deliver again.
             request.env.cr.rollback()

@@ -150,9 +150,9 @@ class RetailBackend(models.Model):
     log_retention_days = fields.Integer(string="Keep request logs (days)", default=14)
 
     # === CREDENTIALS (encrypted at rest) === #
-    api_key = _secret_field()
-    api_secret = _secret_field()
-    access_token = _secret_field()
+    api_key = _secret_field(string="API key")
+    api_secret = _secret_field(string="API secret")
+    access_token = _secret_field(string="Access token")
     webhook_secret = _secret_field(
         help="The secret the platform signs its webhooks with."
     )

@@ -5,6 +5,7 @@ what it received, for the outbound client's tests."""
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -23,6 +24,7 @@ class ScriptedServer:
                         "path": self.path,
                         "headers": dict(self.headers),
                         "body": self.rfile.read(length).decode(),
+                        "received_at": time.monotonic(),
                     }
                 )
                 status, headers, body = (
