@@ -16,6 +16,7 @@
         "data/queue_job_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "wizards/retail_event_dry_run_views.xml",
         "views/retail_event_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_request_log_views.xml",

@@ -1,3 +1,4 @@
+from . import base
 from . import retail_backend
 from . import retail_backend_flow
 from . import retail_backend_throttle

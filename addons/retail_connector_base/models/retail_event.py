@@ -18,6 +18,9 @@ _logger = logging.getLogger(__name__)
 # that per-job overhead does not dominate, small enough to fit a worker's limits.
 EVENTS_PER_JOB = 100
 
+# Tables a handler touches as a side effect, not worth showing in a dry run.
+DRY_RUN_HIDDEN_PREFIXES = ("mail.", "ir.", "bus.", "queue.job", "retail.event")
+
 TRANSIENT_ERRORS = (
     RetailTransientError,
     requests.ConnectionError,
@@ -26,6 +29,10 @@ TRANSIENT_ERRORS = (
     psycopg2.errors.LockNotAvailable,
     psycopg2.errors.DeadlockDetected,
 )
+
+
+class _RollbackDryRun(Exception):
+    """Raised to leave a dry run's savepoint, undoing everything in it."""
 
 
 class RetailEvent(models.Model):
@@ -345,6 +352,69 @@ class RetailEvent(models.Model):
         activities.action_feedback(feedback=self.env._("Processed successfully."))
 
     # === ACTIONS === #
+    def action_dry_run(self):
+        """Run the event's handler against the current mappings and data, in a
+        savepoint that is always rolled back, and show what it would do."""
+        self.ensure_one()
+        log = []
+        outcome = {}
+        try:
+            with self.env.cr.savepoint():
+                handler = self._get_event_handler()
+                try:
+                    if not handler:
+                        raise UserError(self.env._("Nothing handles this topic."))
+                    handler(self.with_context(retail_dry_run_log=log))
+                except Exception as error:  # noqa: BLE001
+                    outcome["error"] = str(error)
+                outcome["changes"] = self._describe_dry_run(log)
+                raise _RollbackDryRun
+        except _RollbackDryRun:
+            pass
+        self.env.invalidate_all()
+        wizard = self.env["retail.event.dry.run"].create(
+            {
+                "event_id": self.id,
+                "would_succeed": "error" not in outcome,
+                "error": outcome.get("error"),
+                "changes": outcome.get("changes")
+                or self.env._("Nothing would be created or changed."),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dry run"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _describe_dry_run(self, log):
+        lines = []
+        for operation, records, field_names in log:
+            if records._name.startswith(DRY_RUN_HIDDEN_PREFIXES):
+                continue
+            for record in records.exists():
+                if operation == "create":
+                    lines.append(
+                        self.env._(
+                            "create %(model)s: %(name)s",
+                            model=records._description,
+                            name=record.display_name,
+                        )
+                    )
+                else:
+                    lines.append(
+                        self.env._(
+                            "change %(model)s %(name)s: %(fields)s",
+                            model=records._description,
+                            name=record.display_name,
+                            fields=", ".join(field_names),
+                        )
+                    )
+        return "\n".join(dict.fromkeys(lines))
+
     def action_retry(self):
         """Process failed events again, once their cause is fixed."""
         to_retry = self.filtered(lambda event: event.state == "failed")

@@ -174,3 +174,46 @@ class TestDashboard(RetailCommon):
         self.assertIn("1 messages", self.backend.blocked_summary)
         action = self.backend.with_context(event_state="failed").action_open_events()
         self.assertEqual(self.env["retail.event"].search(action["domain"]), failed)
+
+
+class TestDryRun(RetailCommon):
+    def _dry_run(self, event, handler):
+        with patch.object(
+            type(self.env["retail.event"]), "_get_event_handler", lambda e: handler
+        ):
+            action = event.action_dry_run()
+        return self.env[action["res_model"]].browse(action["res_id"])
+
+    def test_dry_run_shows_changes_and_keeps_nothing(self):
+        """Test that a dry run lists what would be created and changed, and
+        leaves the database and the event as they were."""
+        customer = self.env["res.partner"].create({"name": "Existing customer"})
+        event = self._receive_event()
+        event.write({"state": "failed", "failure_code": "unknown_sku"})
+
+        def handler(event):
+            partner = event.env["res.partner"].create({"name": "Dry Run Buyer"})
+            event.env["res.partner"].browse(customer.id).write({"comment": "vip"})
+            return partner
+
+        result = self._dry_run(event, handler)
+        self.assertTrue(result.would_succeed)
+        self.assertIn("create Contact: Dry Run Buyer", result.changes)
+        self.assertIn("change Contact Existing customer: comment", result.changes)
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Dry Run Buyer")])
+        )
+        self.assertFalse(customer.comment)
+        self.assertEqual(event.state, "failed")
+
+    def test_dry_run_reports_a_failure_still_there(self):
+        """Test that a dry run says why processing would still fail."""
+        event = self._receive_event()
+        event.state = "failed"
+
+        def handler(event):
+            raise RetailBusinessError("Unknown SKU ABC-1", code="unknown_sku")
+
+        result = self._dry_run(event, handler)
+        self.assertFalse(result.would_succeed)
+        self.assertIn("Unknown SKU ABC-1", result.error)
