@@ -67,3 +67,25 @@ class TestInstall(RetailCommon):
             .search([("id", "in", (foreign | own).ids)])
         )
         self.assertEqual(visible, own)
+
+    def test_events_and_bindings_of_other_companies_are_hidden(self):
+        """Test that inbox events and bindings follow the backend's company."""
+        other_company = self.env["res.company"].create({"name": "Other Retailer 2"})
+        foreign = self._prepare_backend(kind="pos", company_id=other_company.id)
+        foreign_event = self._receive_event(backend=foreign, key="foreign")
+        own_event = self._receive_event(key="own")
+        partner = self.env["res.partner"].create({"name": "Shared customer"})
+        Binding = self.env["retail.partner.binding"]
+        foreign_binding = Binding._bind(foreign, "f-1", partner)
+        own_binding = Binding._bind(self.backend, "o-1", partner)
+        user = self.retail_user
+        events = (
+            self.env["retail.event"]
+            .with_user(user)
+            .search([("id", "in", (foreign_event | own_event).ids)])
+        )
+        self.assertEqual(events, own_event)
+        bindings = Binding.with_user(user).search(
+            [("id", "in", (foreign_binding | own_binding).ids)]
+        )
+        self.assertEqual(bindings, own_binding)
