@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import secrets
+from datetime import datetime, timezone
 
 from odoo import SUPERUSER_ID, api, fields, models
 
@@ -369,7 +370,8 @@ class RetailBackend(models.Model):
             .search([("backend_id", "in", self.ids)])
         )
         by_backend = {throttle.backend_id.id: throttle for throttle in throttles}
-        now = fields.Datetime.now()
+        # Microseconds matter for short pauses; fields.Datetime.now() drops them.
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
         for backend in self:
             throttle = by_backend.get(backend.id)
             if not throttle or throttle.failures < backend.breaker_threshold:

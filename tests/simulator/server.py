@@ -1,0 +1,375 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The simulator: a generic REST API, signed webhooks, fault injection and
+counters, served by the standard library's threading HTTP server."""
+
+import hashlib
+import hmac
+import itertools
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+MAX_BATCH = 250
+
+
+def _now_iso():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sign(secret, timestamp, body):
+    """The generic protocol's signature: HMAC-SHA256 of '<timestamp>.<body>'."""
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class Simulator:
+    """A platform on ``http://127.0.0.1:<port>``; ``port=0`` picks a free one."""
+
+    def __init__(self, port=0, **config):
+        self.lock = threading.Lock()
+        self.config = {
+            "api_token": "sim-token",
+            "webhook_secret": "sim-secret",
+            "target_url": None,
+            "rate_per_second": 10.0,
+            "burst": 20,
+            "rate_limit_enabled": True,
+            "webhook_retries": 3,
+            "webhook_retry_delay": 0.2,
+        }
+        self.config.update(config)
+        self.reset()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.sim = self
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = None
+
+    # --- life cycle ---
+    def start(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # --- control (also served under /_sim/) ---
+    def configure(self, **config):
+        with self.lock:
+            self.config.update(config)
+            return dict(self.config)
+
+    def reset(self):
+        with self.lock:
+            self.orders, self.products, self.stock = {}, {}, {}
+            self.order_ids = itertools.count(1001)
+            self.faults = {}
+            self.stats_counter = Counter()
+            self.deliveries = []
+            self.stock_updates = []
+            self.tokens = float(self.config["burst"])
+            self.refilled = time.monotonic()
+
+    def set_faults(self, **faults):
+        """``latency_ms``; ``fail_next`` answers with ``fail_status`` (and
+        ``retry_after`` when given); ``timeout_next`` requests are held for
+        ``timeout_seconds`` and dropped. They apply to the REST API only."""
+        with self.lock:
+            self.faults.update(faults)
+            return dict(self.faults)
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = {}
+
+    def stats(self):
+        with self.lock:
+            return {
+                "requests": dict(self.stats_counter),
+                "deliveries": list(self.deliveries),
+                "stock_updates": list(self.stock_updates),
+            }
+
+    def create_order(self, **fields):
+        """Add an order (defaults filled in) and announce it by webhook when a
+        target URL is configured."""
+        with self.lock:
+            order_id = str(next(self.order_ids))
+            now = _now_iso()
+            order = {
+                "id": order_id,
+                "number": f"#{order_id}",
+                "created_at": now,
+                "updated_at": now,
+                "currency": "EUR",
+                "status": "paid",
+                "customer": {"id": "c1", "email": "ann@example.com", "name": "Ann"},
+                "lines": [{"sku": "SKU-1", "quantity": 1, "unit_price": "12.50"}],
+                "shipping": "4.90",
+                "total": "17.40",
+            }
+            order.update(fields)
+            self.orders[order["id"]] = order
+        if self.config["target_url"]:
+            self.send_webhook("orders/create", order)
+        return order
+
+    def send_webhook(
+        self, topic, payload, event_id=None, duplicates=1, timestamp=None, secret=None
+    ):
+        """Deliver one event ``duplicates`` times (same event id); return the
+        HTTP status of each delivery's last attempt."""
+        event_id = event_id or str(uuid.uuid4())
+        return [
+            self._deliver(topic, payload, event_id, timestamp, secret)
+            for _copy in range(duplicates)
+        ]
+
+    def send_webhooks(self, events, order="reverse", seed=0):
+        """Deliver several ``(topic, payload)`` events out of order."""
+        events = list(events)
+        if order == "reverse":
+            events.reverse()
+        elif order == "shuffle":
+            random.Random(seed).shuffle(events)
+        return [self.send_webhook(topic, payload)[0] for topic, payload in events]
+
+    def _deliver(self, topic, payload, event_id, timestamp, secret):
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        status = 0
+        for _attempt in range(self.config["webhook_retries"] + 1):
+            stamp = str(timestamp if timestamp is not None else int(time.time()))
+            headers = {
+                "Content-Type": "application/json",
+                "X-Retail-Topic": topic,
+                "X-Retail-Event-Id": event_id,
+                "X-Retail-Timestamp": stamp,
+                "X-Retail-Signature": "v1="
+                + sign(secret or self.config["webhook_secret"], stamp, body),
+            }
+            try:
+                status = requests.post(
+                    self.config["target_url"], data=body, headers=headers, timeout=30
+                ).status_code
+            except requests.RequestException:
+                status = 0
+            with self.lock:
+                self.deliveries.append(
+                    {"event_id": event_id, "topic": topic, "status": status}
+                )
+            if 200 <= status < 300:
+                break
+            time.sleep(self.config["webhook_retry_delay"])
+        return status
+
+    # --- REST API helpers ---
+    def _take_token(self):
+        """Token bucket: None when allowed, else the seconds to wait."""
+        with self.lock:
+            if not self.config["rate_limit_enabled"]:
+                return None
+            rate, burst = self.config["rate_per_second"], self.config["burst"]
+            now = time.monotonic()
+            self.tokens = min(burst, self.tokens + (now - self.refilled) * rate)
+            self.refilled = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return None
+            return (1 - self.tokens) / rate
+
+    def _take_fault(self):
+        with self.lock:
+            faults = self.faults
+            if faults.get("timeout_next", 0) > 0:
+                faults["timeout_next"] -= 1
+                return ("timeout", faults.get("timeout_seconds", 5))
+            if faults.get("fail_next", 0) > 0:
+                faults["fail_next"] -= 1
+                return ("fail", faults.get("fail_status", 500))
+            return None
+
+
+def _page(records, query, key):
+    """Records changed since ``updated_since``, oldest first, a page at a time."""
+    since = query.get("updated_since", [""])[0]
+    limit = int(query.get("limit", ["50"])[0])
+    start = int(query.get("cursor", ["0"])[0] or 0)
+    selected = sorted(
+        (record for record in records if record.get("updated_at", "") > since),
+        key=lambda record: (record.get("updated_at", ""), record.get(key, "")),
+    )
+    page = selected[start : start + limit]
+    following = start + limit
+    return page, (str(following) if following < len(selected) else None)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves the REST and control APIs of the simulator in ``server.sim``."""
+
+    @property
+    def sim(self):
+        return self.server.sim
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, status, body, headers=None):
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+        with self.sim.lock:
+            self.sim.stats_counter[f"status {status}"] += 1
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else {}
+
+    def _route(self):
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        template = re.sub(
+            r"/api/v1/(orders|products|stock)/[^/]+$",
+            r"/api/v1/\1/<id>",
+            parts.path,
+        )
+        if parts.path.startswith("/api/v1/stock/batch"):
+            template = "/api/v1/stock/batch"
+        with self.sim.lock:
+            self.sim.stats_counter[f"{self.command} {template}"] += 1
+        if parts.path.startswith("/_sim/"):
+            return self._control(parts.path, template)
+        return self._api(parts.path, template, query)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _route
+
+    def _control(self, path, template):
+        body = self._body() if self.command in ("POST", "PUT") else {}
+        if path == "/_sim/config":
+            return self._reply(
+                200,
+                self.sim.configure(**body) if body else self.sim.config,
+            )
+        if path == "/_sim/faults":
+            if self.command == "DELETE":
+                self.sim.clear_faults()
+                return self._reply(200, {})
+            return self._reply(200, self.sim.set_faults(**body))
+        if path == "/_sim/orders":
+            return self._reply(201, self.sim.create_order(**body))
+        if path == "/_sim/products":
+            product = dict(body, updated_at=body.get("updated_at") or _now_iso())
+            with self.sim.lock:
+                self.sim.products[product["sku"]] = product
+            return self._reply(201, product)
+        if path == "/_sim/stock":
+            with self.sim.lock:
+                self.sim.stock.update(
+                    {item["sku"]: item["quantity"] for item in body["items"]}
+                )
+            return self._reply(200, {"updated": len(body["items"])})
+        if path == "/_sim/webhooks":
+            topic, payload = body.pop("topic"), body.pop("payload")
+            return self._reply(
+                200, {"statuses": self.sim.send_webhook(topic, payload, **body)}
+            )
+        if path == "/_sim/stats":
+            return self._reply(200, self.sim.stats())
+        if path == "/_sim/reset":
+            self.sim.reset()
+            return self._reply(200, {})
+        return self._reply(404, {"error": "not_found"})
+
+    def _api(self, path, template, query):
+        if (
+            self.headers.get("Authorization")
+            != f"Bearer {self.sim.config['api_token']}"
+        ):
+            return self._reply(401, {"error": "unauthorized"})
+        wait = self.sim._take_token()
+        if wait is not None:
+            with self.sim.lock:
+                self.sim.stats_counter["rate limited"] += 1
+            return self._reply(
+                429,
+                {"error": "rate_limited"},
+                {"Retry-After": f"{max(1, round(wait))}"},
+            )
+        latency = self.sim.faults.get("latency_ms", 0)
+        if latency:
+            time.sleep(latency / 1000)
+        fault = self.sim._take_fault()
+        if fault and fault[0] == "timeout":
+            time.sleep(fault[1])
+            self.close_connection = True
+            return None
+        if fault:
+            headers = {}
+            if self.sim.faults.get("retry_after") is not None:
+                headers["Retry-After"] = str(self.sim.faults["retry_after"])
+            return self._reply(fault[1], {"error": "injected"}, headers)
+        return self._resource(path, template, query)
+
+    def _resource(self, path, template, query):
+        key = path.rsplit("/", 1)[-1]
+        if template == "/api/v1/ping":
+            return self._reply(200, {"ok": True})
+        if template in ("/api/v1/orders", "/api/v1/products"):
+            records = self.sim.orders if "orders" in template else self.sim.products
+            page, following = _page(list(records.values()), query, "id")
+            name = template.rsplit("/", 1)[-1]
+            return self._reply(200, {name: page, "next_cursor": following})
+        if template in ("/api/v1/orders/<id>", "/api/v1/products/<id>"):
+            records = self.sim.orders if "orders" in template else self.sim.products
+            if key not in records:
+                return self._reply(404, {"error": "not_found"})
+            return self._reply(200, records[key])
+        if template == "/api/v1/stock" and self.command == "GET":
+            stock = [
+                {"sku": sku, "quantity": qty} for sku, qty in self.sim.stock.items()
+            ]
+            return self._reply(200, {"stock": stock})
+        if template == "/api/v1/stock/<id>" and self.command == "PUT":
+            return self._reply(200, self._set_stock([dict(self._body(), sku=key)])[0])
+        if template == "/api/v1/stock/batch" and self.command == "POST":
+            items = self._body().get("items", [])
+            if len(items) > MAX_BATCH:
+                return self._reply(400, {"error": f"at most {MAX_BATCH} items"})
+            return self._reply(200, {"updated": len(self._set_stock(items))})
+        return self._reply(404, {"error": "not_found"})
+
+    def _set_stock(self, items):
+        with self.sim.lock:
+            for item in items:
+                self.sim.stock[item["sku"]] = int(item["quantity"])
+                self.sim.stock_updates.append(
+                    {"sku": item["sku"], "quantity": int(item["quantity"])}
+                )
+        return [
+            {"sku": item["sku"], "quantity": int(item["quantity"])} for item in items
+        ]
