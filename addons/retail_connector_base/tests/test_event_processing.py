@@ -142,6 +142,35 @@ class TestEventProcessing(RetailCommon):
         self.assertEqual(event.state, "done")
         self.assertFalse(self._open_activities(event))
 
+    def test_retry_after_adding_the_missing_mapping(self):
+        """Test the whole exception loop on a real cause: an unmapped unit fails
+        the event with an activity; once the mapping exists, Retry succeeds and
+        the activity closes by itself."""
+        event = self._receive_event(subject="order-11")
+        unit = self.env.ref("uom.product_uom_unit")
+
+        def handler(event):
+            event.backend_id._map("uom", "EA")
+            return unit
+
+        with self._with_handler(handler):
+            self.backend._process_events()
+            self.assertEqual(event.failure_code, "unmapped_uom")
+            self.assertTrue(self._open_activities(event))
+            self.env["retail.mapping"].create(
+                {
+                    "backend_id": self.backend.id,
+                    "mapping_type": "uom",
+                    "external_code": "EA",
+                    "odoo_ref": f"uom.uom,{unit.id}",
+                }
+            )
+            event.action_retry()
+            self.backend._process_events()
+        self.assertEqual(event.state, "done")
+        self.assertEqual((event.res_model, event.res_id), ("uom.uom", unit.id))
+        self.assertFalse(self._open_activities(event))
+
     def test_events_wait_until_due(self):
         """Test that an event scheduled for later is left alone until then."""
         event = self._receive_event()
