@@ -16,6 +16,7 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from .exceptions import RetailBusinessError, RetailTransientError
 
@@ -82,12 +83,20 @@ class Throttle:
         self.registry = backend.env.registry
 
     def _execute(self, query, params):
+        """Run ``query`` in a short transaction of its own, in READ COMMITTED:
+        an UPDATE that waited for another worker's update then reads the row
+        as that worker left it, where Odoo's REPEATABLE READ would fail to
+        serialize. (Every Odoo cursor resets the connection's level when it is
+        created; in test mode the shared test cursor is used as it is.)"""
         with self.registry.cursor() as cr:
+            if not self.registry.in_test_mode():
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
             cr.execute(
                 """
                 INSERT INTO retail_backend_throttle
                     (backend_id, tokens, refilled_at, failures)
-                VALUES (%(backend)s, %(burst)s, clock_timestamp() at time zone 'UTC', 0)
+                VALUES (%(backend)s, %(burst)s,
+                        clock_timestamp() at time zone 'UTC', 0)
                 ON CONFLICT (backend_id) DO NOTHING
                 """,
                 params,

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import logging
+from urllib.parse import urlencode
 
 import psycopg2
 
@@ -40,8 +41,14 @@ class RetailWebhookController(http.Controller):
         if (httprequest.content_length or 0) > limit:
             return self._reply(413, error="payload_too_large", limit=limit)
         body = httprequest.get_data(cache=True)
+        if not body and httprequest.form:
+            # Odoo has already parsed a form-encoded body (WooCommerce's ping):
+            # rebuild it; platforms that sign their raw body send JSON.
+            body = urlencode(list(httprequest.form.items(multi=True))).encode()
         if len(body) > limit:
             return self._reply(413, error="payload_too_large", limit=limit)
+        if backend._webhook_is_ping(httprequest.headers, body):
+            return self._reply(200, status="ping")
         try:
             reason = backend._webhook_verify(httprequest.headers, body)
             if reason:

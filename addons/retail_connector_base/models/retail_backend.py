@@ -532,6 +532,12 @@ class RetailBackend(models.Model):
         if self.platform == "simulator":
             self._request("GET", "api/v1/ping")
 
+    def _webhook_is_ping(self, headers, body):
+        """Whether the delivery is the platform's check that the URL answers
+        (unsigned, not an event): it gets a 200 and is not stored."""
+        self.ensure_one()
+        return False
+
     def _webhook_verify(self, headers, body):
         """Check a delivery's signature against the backend's secrets.
 
@@ -573,6 +579,7 @@ class RetailBackend(models.Model):
             json.dumps(values["payload"]),
             external_updated_at=values.get("external_updated_at"),
             subject=values.get("subject_key"),
+            delivery_id=values.get("delivery_id"),
         )
 
     # === JOBS === #

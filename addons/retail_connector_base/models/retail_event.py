@@ -62,6 +62,11 @@ class RetailEvent(models.Model):
         readonly=True,
         help="The platform's event or delivery id, or a hash of the payload.",
     )
+    delivery_id = fields.Char(
+        readonly=True,
+        help="The platform's id of this delivery, when it differs from the "
+        "event id (Shopify's webhook id), kept for support requests.",
+    )
     subject_key = fields.Char(
         readonly=True,
         index=True,
@@ -115,6 +120,7 @@ class RetailEvent(models.Model):
         payload,
         external_updated_at=None,
         subject=None,
+        delivery_id=None,
     ):
         """Store a message once and enqueue its processing.
 
@@ -128,12 +134,14 @@ class RetailEvent(models.Model):
             """
             INSERT INTO retail_event (
                 backend_id, company_id, kind, topic, dedupe_key, subject_key,
-                payload, external_updated_at, received_at, state, attempts,
+                delivery_id, payload, external_updated_at, received_at, state,
+                attempts,
                 create_uid, create_date, write_uid, write_date
             )
             VALUES (%(backend)s, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
-                    %(subject)s, %(payload)s, %(updated)s, now() at time zone 'UTC',
-                    'pending', 0, %(uid)s, now() at time zone 'UTC', %(uid)s,
+                    %(subject)s, %(delivery)s, %(payload)s, %(updated)s,
+                    now() at time zone 'UTC', 'pending', 0, %(uid)s,
+                    now() at time zone 'UTC', %(uid)s,
                     now() at time zone 'UTC')
             ON CONFLICT (backend_id, dedupe_key) DO NOTHING
             RETURNING id
@@ -145,6 +153,7 @@ class RetailEvent(models.Model):
                 "topic": topic,
                 "dedupe": dedupe_key,
                 "subject": subject,
+                "delivery": delivery_id,
                 "payload": payload,
                 "updated": external_updated_at,
                 "uid": self.env.uid,
@@ -183,13 +192,14 @@ class RetailEvent(models.Model):
             """
             SELECT id FROM retail_event
              WHERE backend_id = %s AND state = 'pending'
-               AND (next_attempt_at IS NULL
-                    OR next_attempt_at <= now() at time zone 'UTC')
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
              ORDER BY received_at, id
              LIMIT %s
                FOR UPDATE SKIP LOCKED
             """,
-            (backend.id, limit),
+            # The wall clock, as when next_attempt_at was set: PostgreSQL's
+            # now() is the start of this (possibly long) transaction.
+            (backend.id, fields.Datetime.now(), limit),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
