@@ -1,1 +1,2 @@
+from . import test_adapters
 from . import test_install

@@ -1,0 +1,2 @@
+from . import shopify
+from . import woocommerce

@@ -1,0 +1,67 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Shopify webhooks, receiving side.
+
+https://shopify.dev/docs/apps/build/webhooks/verify and
+https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates: the body is
+signed with ``base64(HMAC-SHA256(app client secret, raw body))`` in
+``X-Shopify-Hmac-Sha256``, with no timestamp in the MAC. Deliveries are
+at-least-once and retried with the original payload; the duplicate detector is
+``X-Shopify-Event-Id``, and ``X-Shopify-Webhook-Id`` is kept beside it.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+
+from odoo.addons.retail_connector_base.adapters.simulator import _parse_datetime
+
+SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+TOPIC_HEADER = "X-Shopify-Topic"
+SHOP_HEADER = "X-Shopify-Shop-Domain"
+EVENT_ID_HEADER = "X-Shopify-Event-Id"
+WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+
+
+def sign(secret, body):
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def verify_signature(secrets, headers, body):
+    """None when ``body`` is signed by one of ``secrets``, else the reason."""
+    if not secrets:
+        return "no webhook secret is configured on the backend"
+    received = headers.get(SIGNATURE_HEADER)
+    if not received:
+        return "signature header missing"
+    if not any(hmac.compare_digest(received, sign(secret, body)) for secret in secrets):
+        return "signature does not match"
+    return None
+
+
+def parse_event(headers, body):
+    """Inbox values of a verified delivery; ValueError when it is malformed."""
+    topic = headers.get(TOPIC_HEADER)
+    if not topic:
+        raise ValueError(f"the {TOPIC_HEADER} header is missing")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"the body is not valid JSON: {error}") from error
+    if not isinstance(payload, dict):
+        raise ValueError("the body must be a JSON object")
+    webhook_id = headers.get(WEBHOOK_ID_HEADER)
+    event_id = headers.get(EVENT_ID_HEADER) or webhook_id
+    if not event_id:
+        raise ValueError(f"the {EVENT_ID_HEADER} header is missing")
+    updated_at = payload.get("updated_at")
+    return {
+        "topic": topic,
+        "dedupe_key": f"{headers.get(SHOP_HEADER, '')}:{topic}:{event_id}",
+        "delivery_id": webhook_id,
+        "subject_key": str(payload["id"]) if payload.get("id") else None,
+        "payload": payload,
+        "external_updated_at": _parse_datetime(updated_at) if updated_at else None,
+    }
