@@ -13,9 +13,13 @@ at-least-once and retried with the original payload; the duplicate detector is
 import base64
 import hashlib
 import hmac
-import json
 
-from odoo.addons.retail_connector_base.adapters.simulator import _parse_datetime
+from odoo.addons.retail_connector_base.adapters.common import (
+    check_signature,
+    load_json_object,
+    parse_datetime,
+    required_header,
+)
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -31,37 +35,24 @@ def sign(secret, body):
 
 def verify_signature(secrets, headers, body):
     """None when ``body`` is signed by one of ``secrets``, else the reason."""
-    if not secrets:
-        return "no webhook secret is configured on the backend"
-    received = headers.get(SIGNATURE_HEADER)
-    if not received:
-        return "signature header missing"
-    if not any(hmac.compare_digest(received, sign(secret, body)) for secret in secrets):
-        return "signature does not match"
-    return None
+    return check_signature(
+        secrets, headers.get(SIGNATURE_HEADER), lambda secret: sign(secret, body)
+    )
 
 
 def parse_event(headers, body):
     """Inbox values of a verified delivery; ValueError when it is malformed."""
-    topic = headers.get(TOPIC_HEADER)
-    if not topic:
-        raise ValueError(f"the {TOPIC_HEADER} header is missing")
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"the body is not valid JSON: {error}") from error
-    if not isinstance(payload, dict):
-        raise ValueError("the body must be a JSON object")
+    topic = required_header(headers, TOPIC_HEADER)
+    payload = load_json_object(body)
     webhook_id = headers.get(WEBHOOK_ID_HEADER)
-    event_id = headers.get(EVENT_ID_HEADER) or webhook_id
-    if not event_id:
-        raise ValueError(f"the {EVENT_ID_HEADER} header is missing")
-    updated_at = payload.get("updated_at")
+    event_id = headers.get(EVENT_ID_HEADER) or required_header(
+        headers, WEBHOOK_ID_HEADER
+    )
     return {
         "topic": topic,
         "dedupe_key": f"{headers.get(SHOP_HEADER, '')}:{topic}:{event_id}",
         "delivery_id": webhook_id,
         "subject_key": str(payload["id"]) if payload.get("id") else None,
         "payload": payload,
-        "external_updated_at": _parse_datetime(updated_at) if updated_at else None,
+        "external_updated_at": parse_datetime(payload.get("updated_at")),
     }

@@ -15,10 +15,14 @@ import base64
 import hashlib
 import hmac
 import html
-import json
 from urllib.parse import parse_qs
 
-from odoo.addons.retail_connector_base.adapters.simulator import _parse_datetime
+from odoo.addons.retail_connector_base.adapters.common import (
+    check_signature,
+    load_json_object,
+    parse_datetime,
+    required_header,
+)
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -44,27 +48,17 @@ def is_ping(headers, body):
 
 def verify_signature(secrets, headers, body):
     """None when ``body`` is signed by one of ``secrets``, else the reason."""
-    if not secrets:
-        return "no webhook secret is configured on the backend"
-    received = headers.get(SIGNATURE_HEADER)
-    if not received:
-        return "signature header missing"
-    if not any(hmac.compare_digest(received, sign(secret, body)) for secret in secrets):
-        return "signature does not match"
-    return None
+    return check_signature(
+        secrets, headers.get(SIGNATURE_HEADER), lambda secret: sign(secret, body)
+    )
 
 
 def parse_event(headers, body):
     """Inbox values of a verified delivery; ValueError when it is malformed."""
-    topic = headers.get(TOPIC_HEADER)
-    if not topic:
-        raise ValueError(f"the {TOPIC_HEADER} header is missing")
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"the body is not valid JSON: {error}") from error
-    if not isinstance(payload, dict) or "id" not in payload:
-        raise ValueError("the body must be a JSON object with an id")
+    topic = required_header(headers, TOPIC_HEADER)
+    payload = load_json_object(body)
+    if "id" not in payload:
+        raise ValueError("the body has no resource id")
     modified = payload.get("date_modified_gmt")
     dedupe = ":".join(
         [
@@ -81,5 +75,5 @@ def parse_event(headers, body):
         "subject_key": str(payload["id"]),
         "payload": payload,
         # date_modified_gmt has no zone designator; it is UTC by definition.
-        "external_updated_at": _parse_datetime(modified) if modified else None,
+        "external_updated_at": parse_datetime(modified),
     }
