@@ -7,8 +7,11 @@
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
-    "depends": ["retail_connector_base"],
+    "depends": ["retail_connector_base", "sale_stock", "stock_delivery"],
     "data": [
+        "views/retail_backend_views.xml",
+        "views/sale_order_views.xml",
+        "views/retail_product_binding_views.xml",
         "views/retail_marketplace_menus.xml",
     ],
     "installable": True,

@@ -1,2 +1,5 @@
 from . import test_adapters
 from . import test_install
+from . import test_order_import
+from . import test_refunds
+from . import test_publishing

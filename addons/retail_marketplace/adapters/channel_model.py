@@ -1,0 +1,183 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The platform-neutral shapes the adapters produce and consume.
+
+Adapters turn a platform's payloads into these and back; the models read and
+write only these, so nothing platform-specific reaches them. Money is
+``Decimal`` in the order's currency; quantities are ``Decimal`` too.
+
+Prices are as the channel states them: ``ChannelOrder.tax_included`` says
+whether unit prices, discounts and shipping amounts include tax.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class ChannelAddress:
+    name: str = ""
+    company: str = ""
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    state_code: str = ""
+    zip: str = ""
+    country_code: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class ChannelCustomer:
+    """``external_id`` is None for a guest checkout."""
+
+    external_id: str | None = None
+    email: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+@dataclass
+class ChannelOrderLine:
+    external_line_id: str
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    title: str = ""
+    external_product_id: str | None = None
+    barcode: str = ""
+    # Discount on the whole line (not per unit), same tax basis as unit_price.
+    discount_amount: Decimal = ZERO
+    # The channel's tax codes (keys of the backend's tax mapping).
+    tax_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChannelShippingLine:
+    title: str
+    amount: Decimal
+    code: str = ""
+    discount_amount: Decimal = ZERO
+    tax_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChannelDiscount:
+    """A discount on the order as a whole (not allocated to lines)."""
+
+    title: str
+    amount: Decimal
+    code: str = ""
+    tax_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ChannelPayment:
+    """Money the customer paid. ``kind`` is ``payment``, ``gift_card`` or
+    ``store_credit``; ``method`` is a key of the payment method mapping."""
+
+    method: str
+    amount: Decimal
+    kind: str = "payment"
+    reference: str = ""
+
+
+@dataclass
+class ChannelFee:
+    """What the channel charges the retailer for the order (kept for the
+    settlement, not billed to the customer)."""
+
+    title: str
+    amount: Decimal
+
+
+@dataclass
+class ChannelOrder:
+    external_id: str
+    number: str
+    currency: str
+    tax_included: bool
+    # Total the customer pays, tax and shipping included.
+    total: Decimal
+    updated_at: datetime | None = None
+    ordered_at: datetime | None = None
+    # open, cancelled
+    state: str = "open"
+    # pending, authorized, paid, partially_paid, partially_refunded, refunded, voided
+    payment_state: str = "pending"
+    customer: ChannelCustomer = field(default_factory=ChannelCustomer)
+    billing_address: ChannelAddress | None = None
+    shipping_address: ChannelAddress | None = None
+    lines: list[ChannelOrderLine] = field(default_factory=list)
+    shipping_lines: list[ChannelShippingLine] = field(default_factory=list)
+    discounts: list[ChannelDiscount] = field(default_factory=list)
+    payments: list[ChannelPayment] = field(default_factory=list)
+    fees: list[ChannelFee] = field(default_factory=list)
+    note: str = ""
+    test: bool = False
+
+    @property
+    def is_paid(self):
+        return self.payment_state in ("paid", "partially_refunded", "refunded")
+
+
+@dataclass
+class ChannelRefundLine:
+    external_line_id: str
+    quantity: Decimal
+    # Refunded amount for these units, tax included.
+    amount: Decimal = ZERO
+    restock: bool = False
+
+
+@dataclass
+class ChannelRefund:
+    external_id: str
+    order_external_id: str
+    currency: str
+    # Money returned to the customer, tax included.
+    amount: Decimal
+    created_at: datetime | None = None
+    reason: str = ""
+    lines: list[ChannelRefundLine] = field(default_factory=list)
+    # Shipping refunded, tax included.
+    shipping_amount: Decimal = ZERO
+
+
+@dataclass
+class StockItem:
+    """One quantity to publish. ``stock_ref`` is what the platform's stock
+    API addresses (Shopify inventory item id, WooCommerce product id, SKU)."""
+
+    stock_ref: str
+    sku: str
+    quantity: int
+
+
+@dataclass
+class Shipment:
+    """Outbound fulfilment of (part of) an order."""
+
+    order_external_id: str
+    # (external_line_id, quantity shipped)
+    lines: list[tuple[str, int]]
+    carrier: str = ""
+    tracking_numbers: list[str] = field(default_factory=list)
+    tracking_url: str = ""
+    notify_customer: bool = True
+
+
+@dataclass
+class ProductData:
+    """What Odoo publishes about a product; fields Odoo does not own are None
+    and must not be sent."""
+
+    sku: str
+    title: str | None = None
+    description: str | None = None
+    barcode: str | None = None
+    price: Decimal | None = None

@@ -1,0 +1,225 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The simulator's generic protocol (tests/simulator/README.md), marketplace side.
+
+An order is ``{"id", "number", "created_at", "updated_at", "currency",
+"status", "tax_included", "customer": {"id", "email", "name"},
+"shipping_address", "lines": [{"id", "sku", "quantity", "unit_price",
+"discount", "tax_code"}], "shipping", "shipping_tax_code", "discounts",
+"payments", "fees", "refunds", "total"}``; amounts are decimal strings.
+"""
+
+from decimal import Decimal
+
+from odoo.addons.retail_connector_base.adapters.common import parse_datetime
+
+from .channel_model import (
+    ChannelAddress,
+    ChannelCustomer,
+    ChannelDiscount,
+    ChannelFee,
+    ChannelOrder,
+    ChannelOrderLine,
+    ChannelPayment,
+    ChannelRefund,
+    ChannelRefundLine,
+    ChannelShippingLine,
+)
+
+MAX_BATCH = 250
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
+REFUND_TOPICS = ("refunds/create",)
+PAYMENT_STATES = {"paid": "paid", "pending": "pending", "refunded": "refunded"}
+
+
+def event_kind(topic):
+    if topic in ORDER_TOPICS:
+        return "order"
+    if topic in REFUND_TOPICS:
+        return "refund"
+    return None
+
+
+def _money(value):
+    return Decimal(str(value or "0"))
+
+
+def _codes(code):
+    return [code] if code else []
+
+
+def _address(values):
+    if not values:
+        return None
+    return ChannelAddress(
+        **{key: str(values.get(key) or "") for key in ChannelAddress.__annotations__}
+    )
+
+
+def parse_order(payload):
+    try:
+        customer = payload.get("customer") or {}
+        lines = [
+            ChannelOrderLine(
+                external_line_id=str(line.get("id") or index),
+                sku=line["sku"],
+                quantity=_money(line["quantity"]),
+                unit_price=_money(line["unit_price"]),
+                title=line.get("title", ""),
+                barcode=line.get("barcode", ""),
+                discount_amount=_money(line.get("discount")),
+                tax_codes=_codes(line.get("tax_code")),
+            )
+            for index, line in enumerate(payload["lines"], start=1)
+        ]
+        shipping = _money(payload.get("shipping"))
+        status = payload.get("status", "pending")
+        return ChannelOrder(
+            external_id=str(payload["id"]),
+            number=str(payload.get("number") or payload["id"]),
+            currency=payload["currency"],
+            tax_included=bool(payload.get("tax_included")),
+            total=_money(payload["total"]),
+            updated_at=parse_datetime(payload.get("updated_at")),
+            ordered_at=parse_datetime(payload.get("created_at")),
+            state="cancelled" if status == "cancelled" else "open",
+            payment_state=PAYMENT_STATES.get(status, "pending"),
+            customer=ChannelCustomer(
+                external_id=customer.get("id") or None,
+                email=customer.get("email", ""),
+                name=customer.get("name", ""),
+            ),
+            shipping_address=_address(payload.get("shipping_address")),
+            lines=lines,
+            shipping_lines=[
+                ChannelShippingLine(
+                    title="Shipping",
+                    amount=shipping,
+                    tax_codes=_codes(payload.get("shipping_tax_code")),
+                )
+            ]
+            if shipping
+            else [],
+            discounts=[
+                ChannelDiscount(
+                    title=discount.get("title", "Discount"),
+                    amount=_money(discount["amount"]),
+                    code=discount.get("code", ""),
+                    tax_codes=_codes(discount.get("tax_code")),
+                )
+                for discount in payload.get("discounts", [])
+            ],
+            payments=[
+                ChannelPayment(
+                    method=payment["method"],
+                    amount=_money(payment["amount"]),
+                    kind=payment.get("kind", "payment"),
+                    reference=payment.get("reference", ""),
+                )
+                for payment in payload.get("payments", [])
+            ],
+            fees=[
+                ChannelFee(title=fee["title"], amount=_money(fee["amount"]))
+                for fee in payload.get("fees", [])
+            ],
+            note=payload.get("note", ""),
+        )
+    except (KeyError, TypeError, ArithmeticError) as error:
+        raise ValueError(f"malformed order: {error!r}") from error
+
+
+def parse_refund(payload):
+    try:
+        return ChannelRefund(
+            external_id=str(payload["id"]),
+            order_external_id=str(payload["order_id"]),
+            currency=payload.get("currency", ""),
+            amount=_money(payload["amount"]),
+            created_at=parse_datetime(payload.get("created_at")),
+            reason=payload.get("reason", ""),
+            lines=[
+                ChannelRefundLine(
+                    external_line_id=str(line["line_id"]),
+                    quantity=_money(line["quantity"]),
+                    amount=_money(line.get("amount")),
+                    restock=bool(line.get("restock")),
+                )
+                for line in payload.get("lines", [])
+            ],
+            shipping_amount=_money(payload.get("shipping")),
+        )
+    except (KeyError, TypeError, ArithmeticError) as error:
+        raise ValueError(f"malformed refund: {error!r}") from error
+
+
+def fetch_refunds(client, payload):
+    return [
+        parse_refund(dict(refund, order_id=payload["id"]))
+        for refund in payload.get("refunds", [])
+    ]
+
+
+def order_version(payload):
+    return payload["updated_at"]
+
+
+def poll_orders(client, since, limit):
+    answer = client.request(
+        "GET", "api/v1/orders", params={"updated_since": since or "", "limit": limit}
+    )
+    orders = answer.get("orders", [])
+    checkpoint = max([since or ""] + [order["updated_at"] for order in orders])
+    return orders, checkpoint or None
+
+
+def push_stock(client, items, location_ref):
+    for start in range(0, len(items), MAX_BATCH):
+        chunk = items[start : start + MAX_BATCH]
+        client.request(
+            "POST",
+            "api/v1/stock/batch",
+            json_body={
+                "items": [
+                    {"sku": item.stock_ref, "quantity": item.quantity} for item in chunk
+                ]
+            },
+        )
+    return {}
+
+
+def fetch_stock(client, items, location_ref):
+    answer = client.request("GET", "api/v1/stock")
+    wanted = {item.stock_ref for item in items}
+    return {
+        row["sku"]: int(row["quantity"])
+        for row in answer.get("stock", [])
+        if row["sku"] in wanted
+    }
+
+
+def push_shipment(client, shipment):
+    answer = client.request(
+        "POST",
+        f"api/v1/orders/{shipment.order_external_id}/fulfillments",
+        json_body={
+            "lines": [
+                {"line_id": line_id, "quantity": quantity}
+                for line_id, quantity in shipment.lines
+            ],
+            "carrier": shipment.carrier,
+            "tracking_numbers": shipment.tracking_numbers,
+            "tracking_url": shipment.tracking_url,
+        },
+    )
+    return str(answer["id"])
+
+
+def push_product(client, refs, data):
+    body = {
+        key: str(value) if key == "price" else value
+        for key, value in vars(data).items()
+        if value is not None
+    }
+    sku = refs.get("external_id") or data.sku
+    client.request("PUT", f"api/v1/products/{sku}", json_body=body)
+    return {"external_id": sku, "parent_ref": None, "stock_ref": sku}

@@ -1,0 +1,68 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    retail_binding_ids = fields.One2many(
+        "retail.product.binding", "odoo_id", string="Channel listings"
+    )
+
+    @api.model
+    def _retail_find_for_line(self, backend, line):
+        """The product of a channel order line: by binding, then by SKU
+        (internal reference), then by barcode; an empty recordset if none."""
+        if line.external_product_id:
+            product = self.env["retail.product.binding"]._to_internal(
+                backend, line.external_product_id
+            )
+            if product:
+                return product
+        company_domain = [("company_id", "in", [False, backend.company_id.id])]
+        for field_name, value in (
+            ("default_code", line.sku),
+            ("barcode", line.barcode),
+        ):
+            if value:
+                product = self.search(
+                    [(field_name, "=", value)] + company_domain, limit=1
+                )
+                if product:
+                    return product
+        return self.browse()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        products = super().create(vals_list)
+        products._retail_retry_unknown_sku_events()
+        return products
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "default_code" in vals or "barcode" in vals:
+            self._retail_retry_unknown_sku_events()
+        return result
+
+    def _retail_retry_unknown_sku_events(self):
+        """Orders that stopped on an unknown SKU go again once a product
+        carries that SKU, without anyone pressing Retry."""
+        codes = {code for code in self.mapped("default_code") + self.mapped("barcode")}
+        codes.discard(False)
+        if not codes:
+            return
+        events = (
+            self.env["retail.event"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "failed"),
+                    ("kind", "=", "marketplace"),
+                    ("failure_code", "=", "unknown_sku"),
+                ]
+            )
+        )
+        for event in events:
+            if any(f"'{code}'" in (event.last_error or "") for code in codes):
+                event.action_retry()

@@ -1,0 +1,265 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+from collections import Counter
+
+from odoo import api, fields, models
+
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+
+from ..adapters.channel_model import ProductData, StockItem
+
+STOCK_LOCK_NAMESPACE = 727302  # first key of pg_advisory_xact_lock for stock
+FAST_MOVER_DELAY = 2  # seconds: a burst of moves gives one publication
+
+
+def _payload(data):
+    """What a ``ProductData`` sends, as the binding's hash sees it."""
+    return {key: str(value) for key, value in vars(data).items() if value is not None}
+
+
+class RetailProductBinding(models.Model):
+    _inherit = "retail.product.binding"
+
+    parent_ref = fields.Char(
+        "Channel parent id", help="The channel's product id when it lists variants."
+    )
+    stock_ref = fields.Char(
+        "Channel stock id",
+        help="What the channel's stock API addresses (Shopify: the inventory "
+        "item id); the external id when empty.",
+    )
+    buffer_override = fields.Boolean(
+        "Own safety buffer", help="Use this product's buffer, not the backend's."
+    )
+    stock_buffer = fields.Integer("Safety buffer")
+    published_qty = fields.Integer("Published quantity", readonly=True)
+    published_at = fields.Datetime("Stock published at", readonly=True)
+
+    # === STOCK === #
+    def _get_stock_ref(self):
+        self.ensure_one()
+        return self.stock_ref or self.external_id
+
+    @api.model
+    def _channel_quantities(self, backend, bindings):
+        """What the channel may sell of each bound product: free quantity in
+        the backend's warehouse, minus the safety buffer, minus what channel
+        orders already received but not imported yet will take; never below
+        zero."""
+        products = bindings.odoo_id.with_context(
+            warehouse_id=backend.warehouse_id.id or None
+        )
+        # Quants and moves may have changed in this transaction since the
+        # quantity was last read; it is not a stored field that would know.
+        products.invalidate_recordset(["free_qty"])
+        free = {product.id: product.free_qty for product in products}
+        pending = self._pending_channel_quantities(backend)
+        quantities = {}
+        for binding in bindings:
+            buffer = (
+                binding.stock_buffer
+                if binding.buffer_override
+                else backend.stock_buffer
+            )
+            available = free[binding.odoo_id.id] - buffer - pending[binding.odoo_id]
+            quantities[binding] = max(0, int(available))
+        return quantities
+
+    @api.model
+    def _pending_channel_quantities(self, backend):
+        """Units of channel orders waiting in the inbox (not yet sale orders),
+        by product."""
+        adapter = backend._get_marketplace_adapter()
+        Product = self.env["product.product"]
+        events = self.env["retail.event"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("state", "in", ("pending", "failed")),
+            ]
+        )
+        imported = set(
+            self.env["retail.order.binding"]
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("external_id", "in", events.mapped("subject_key")),
+                ]
+            )
+            .mapped("external_id")
+        )
+        waiting, seen = Counter(), set()
+        for event in events:
+            if adapter.event_kind(event.topic) != "order":
+                continue
+            try:
+                order = adapter.parse_order(json.loads(event.payload or "{}"))
+            except ValueError:
+                continue
+            if order.external_id in imported or order.external_id in seen:
+                continue
+            seen.add(order.external_id)
+            for line in order.lines:
+                waiting[Product._retail_find_for_line(backend, line)] += int(
+                    line.quantity
+                )
+        return waiting
+
+    @api.model
+    def _publish_stock(self, backend, bindings=None):
+        """Send the channel quantities that changed since they were last
+        published, in the platform's bulk calls. One publication at a time per
+        backend, so an older computation never lands after a newer one."""
+        if not backend._owns("stock"):
+            return 0
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", (STOCK_LOCK_NAMESPACE, backend.id)
+        )
+        if bindings is None:
+            bindings = self.search([("backend_id", "=", backend.id)])
+        quantities = self._channel_quantities(backend, bindings)
+        changed = {
+            binding: quantity
+            for binding, quantity in quantities.items()
+            if quantity != binding.published_qty or not binding.published_at
+        }
+        if not changed:
+            return 0
+        items = [
+            StockItem(
+                stock_ref=binding._get_stock_ref(),
+                sku=binding.odoo_id.default_code or "",
+                quantity=quantity,
+            )
+            for binding, quantity in changed.items()
+        ]
+        refused = backend._get_marketplace_adapter().push_stock(
+            backend._get_channel_client(), items, backend.location_ref
+        )
+        now = fields.Datetime.now()
+        for binding, quantity in changed.items():
+            if binding._get_stock_ref() not in refused:
+                binding.write({"published_qty": quantity, "published_at": now})
+        backend.stock_published_at = now
+        if refused:
+            raise RetailBusinessError(
+                self.env._(
+                    "The channel refused %(count)s stock updates: %(details)s",
+                    count=len(refused),
+                    details="; ".join(
+                        f"{ref}: {reason}" for ref, reason in refused.items()
+                    ),
+                ),
+                code="stock_refused",
+            )
+        return len(changed)
+
+    @api.model
+    def _enqueue_fast_movers(self, products):
+        """Publish the stock of fast movers within seconds, one job per backend
+        for a burst of moves."""
+        bindings = self.search(
+            [
+                ("odoo_id", "in", products.ids),
+                ("odoo_id.retail_fast_mover", "=", True),
+                ("backend_id.kind", "=", "marketplace"),
+                ("backend_id.active", "=", True),
+            ]
+        )
+        for backend in bindings.backend_id:
+            if backend._get_flow_mode("stock_out") == "off":
+                continue
+            backend.with_delay(
+                channel=backend._get_queue_channel(),
+                eta=FAST_MOVER_DELAY,
+                identity_key=f"retail_stock_fast_{backend.id}",
+                description=self.env._(
+                    "Publish fast movers' stock to %(name)s", name=backend.name
+                ),
+            )._retail_publish_fast_movers()
+
+    # === CATALOG === #
+    def _product_data(self):
+        """What Odoo owns of the product, for the channel. Note: self.ensure_one"""
+        self.ensure_one()
+        backend, product = self.backend_id, self.odoo_id
+        data = ProductData(sku=product.default_code or "")
+        if backend._owns("products"):
+            data.title = product.name
+            data.description = product.description_sale or ""
+            data.barcode = product.barcode or ""
+        if backend._owns("prices"):
+            pricelist = backend.pricelist_id
+            price = (
+                pricelist._get_product_price(product, 1.0)
+                if pricelist
+                else product.lst_price
+            )
+            data.price = product.currency_id.round(price)
+        return data
+
+    @api.model
+    def _export_products(self, backend, bindings=None):
+        """Send each bound product whose published data changed since the
+        last export (the binding keeps a hash of what was sent)."""
+        if bindings is None:
+            bindings = self.search([("backend_id", "=", backend.id)])
+        client = backend._get_channel_client()
+        adapter = backend._get_marketplace_adapter()
+        sent = 0
+        for binding in bindings:
+            data = binding._product_data()
+            payload = {
+                key: str(value)
+                for key, value in vars(data).items()
+                if value is not None
+            }
+            if binding.payload_hash == self._hash_payload(payload):
+                continue
+            refs = adapter.push_product(
+                client,
+                {
+                    "external_id": binding.external_id,
+                    "parent_ref": binding.parent_ref,
+                    "stock_ref": binding.stock_ref,
+                },
+                data,
+            )
+            binding.write(
+                {
+                    "parent_ref": refs.get("parent_ref") or binding.parent_ref,
+                    "stock_ref": refs.get("stock_ref") or binding.stock_ref,
+                    "payload_hash": self._hash_payload(payload),
+                    "sync_date": fields.Datetime.now(),
+                }
+            )
+            sent += 1
+        return sent
+
+    @api.model
+    def _publish_new_product(self, backend, product):
+        """List ``product`` on the channel and bind it."""
+        existing = self.search(
+            [("backend_id", "=", backend.id), ("odoo_id", "=", product.id)], limit=1
+        )
+        if existing:
+            return existing
+        probe = self.new({"backend_id": backend.id, "odoo_id": product.id})
+        data = probe._product_data()
+        refs = backend._get_marketplace_adapter().push_product(
+            backend._get_channel_client(),
+            {"external_id": None, "parent_ref": None, "stock_ref": None},
+            data,
+        )
+        payload = _payload(data)
+        return self.create(
+            {
+                "backend_id": backend.id,
+                "odoo_id": product.id,
+                "external_id": refs["external_id"],
+                "parent_ref": refs.get("parent_ref"),
+                "stock_ref": refs.get("stock_ref"),
+                "payload_hash": self._hash_payload(payload),
+                "sync_date": fields.Datetime.now(),
+            }
+        )

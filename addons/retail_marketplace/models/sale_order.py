@@ -1,0 +1,463 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
+from odoo import Command, api, fields, models
+from odoo.tools import float_round
+
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    retail_backend_id = fields.Many2one(
+        "retail.backend", "Channel", readonly=True, index="btree_not_null", copy=False
+    )
+    retail_external_id = fields.Char("Channel order id", readonly=True, copy=False)
+    retail_channel_total = fields.Monetary(
+        "Channel total",
+        readonly=True,
+        copy=False,
+        help="The total the channel charged the customer.",
+    )
+    retail_channel_fee = fields.Monetary(
+        "Channel fees",
+        readonly=True,
+        copy=False,
+        help="What the channel charges the retailer for this order; the "
+        "settlement of its payout is matched against it.",
+    )
+    retail_payment_state = fields.Char("Channel payment status", readonly=True)
+    retail_updated_at = fields.Datetime("Changed on the channel", readonly=True)
+
+    # === IMPORT === #
+    @api.model
+    def _retail_import_order_event(self, event):
+        """Event handler: create or update the sale order of a channel order.
+
+        Webhooks and polls meet here. The order binding makes it idempotent:
+        an order is created once, and a version older than the one the
+        binding reflects changes nothing.
+        """
+        backend = event.backend_id
+        adapter = backend._get_marketplace_adapter()
+        payload = json.loads(event.payload)
+        try:
+            order = adapter.parse_order(payload)
+        except ValueError as error:
+            raise RetailBusinessError(str(error), code="malformed_order") from error
+        Binding = self.env["retail.order.binding"]
+        binding = Binding._find(backend, order.external_id)
+        if binding and Binding._is_outdated(
+            backend, order.external_id, order.updated_at
+        ):
+            return binding._get_record()
+        if binding:
+            sale = binding._get_record()
+            sale._retail_apply_update(order)
+        else:
+            sale = self._retail_create_from_channel(backend, order)
+        Binding._bind(backend, order.external_id, sale, order.updated_at)
+        refunds = adapter.fetch_refunds(backend._get_channel_client(), payload)
+        self.env["account.move"]._retail_import_refunds(backend, sale, refunds)
+        return sale
+
+    @api.model
+    def _retail_create_from_channel(self, backend, order):
+        partner = self.env["res.partner"]._retail_find_or_create_customer(
+            backend, order
+        )
+        sale = self.create(self._retail_prepare_order_vals(backend, order, partner))
+        sale._retail_check_total(order)
+        if order.state == "cancelled":
+            sale._action_cancel()
+            return sale
+        sale._retail_run_workflow(order)
+        return sale
+
+    @api.model
+    def _retail_prepare_order_vals(self, backend, order, partner):
+        currency = self.env["res.currency"].search(
+            [("name", "=", order.currency)], limit=1
+        )
+        if not currency:
+            raise RetailBusinessError(
+                self.env._("Unknown currency %(code)s.", code=order.currency),
+                code="unknown_currency",
+            )
+        vals = {
+            "partner_id": partner.id,
+            "partner_invoice_id": partner._retail_address_contact(
+                order.billing_address, "invoice"
+            ).id,
+            "partner_shipping_id": partner._retail_address_contact(
+                order.shipping_address, "delivery"
+            ).id,
+            "company_id": backend.company_id.id,
+            "client_order_ref": order.number,
+            "origin": f"{backend.name}: {order.number}",
+            "note": order.note or False,
+            "retail_backend_id": backend.id,
+            "retail_external_id": order.external_id,
+            "retail_channel_total": float(order.total),
+            "retail_channel_fee": float(sum(fee.amount for fee in order.fees)),
+            "retail_payment_state": order.payment_state,
+            "retail_updated_at": order.updated_at,
+            "order_line": [
+                Command.create(values)
+                for values in self._retail_prepare_lines(backend, order, currency)
+            ],
+        }
+        if order.ordered_at:
+            vals["date_order"] = order.ordered_at
+        pricelist = self._retail_get_pricelist(backend, currency)
+        if pricelist:
+            vals["pricelist_id"] = pricelist.id
+        if backend.warehouse_id:
+            vals["warehouse_id"] = backend.warehouse_id.id
+        if backend.team_id:
+            vals["team_id"] = backend.team_id.id
+        if backend.user_id:
+            vals["user_id"] = backend.user_id.id
+        return vals
+
+    @api.model
+    def _retail_get_pricelist(self, backend, currency):
+        if backend.pricelist_id.currency_id == currency:
+            return backend.pricelist_id
+        if currency == backend.company_id.currency_id and not backend.pricelist_id:
+            return None
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id", "=", currency.id),
+                ("company_id", "in", [False, backend.company_id.id]),
+            ],
+            limit=1,
+        )
+        if not pricelist:
+            raise RetailBusinessError(
+                self.env._(
+                    "No pricelist in %(currency)s for orders of %(backend)s: "
+                    "create one.",
+                    currency=currency.name,
+                    backend=backend.name,
+                ),
+                code="no_pricelist",
+            )
+        return pricelist
+
+    @api.model
+    def _retail_taxes(self, backend, order, codes):
+        """The Odoo taxes the channel's tax codes map to. Prices the channel
+        states tax included need price-included taxes, and the reverse, or
+        the totals could not agree."""
+        taxes = self.env["account.tax"]
+        for code in codes:
+            tax = backend._map("tax", code)
+            if tax.price_include != order.tax_included:
+                raise RetailBusinessError(
+                    self.env._(
+                        "The channel states prices %(basis)s tax, but tax "
+                        "%(tax)s, mapped to the code '%(code)s', is not. Map the "
+                        "code to a tax whose 'Included in price' matches.",
+                        basis=self.env._("including")
+                        if order.tax_included
+                        else self.env._("excluding"),
+                        tax=tax.display_name,
+                        code=code,
+                    ),
+                    code="tax_basis",
+                )
+            taxes |= tax
+        return taxes
+
+    @api.model
+    def _retail_prepare_lines(self, backend, order, currency):
+        Product = self.env["product.product"]
+        lines = []
+        missing = []
+        for line in order.lines:
+            product = Product._retail_find_for_line(backend, line)
+            if not product:
+                missing.append(line.sku or line.title)
+                continue
+            taxes = self._retail_taxes(backend, order, line.tax_codes)
+            values = {
+                "product_id": product.id,
+                "name": line.title or product.display_name,
+                "product_uom_qty": float(line.quantity),
+                "price_unit": float(line.unit_price),
+                "tax_id": [Command.set(taxes.ids)],
+                "retail_external_line_id": line.external_line_id,
+            }
+            lines.append(values)
+            if line.discount_amount:
+                lines.extend(
+                    self._retail_apply_line_discount(
+                        backend, values, line, currency, taxes
+                    )
+                )
+            if line.external_product_id:
+                self.env["retail.product.binding"]._bind(
+                    backend, line.external_product_id, product
+                )
+        if missing:
+            raise RetailBusinessError(
+                self.env._(
+                    "Order %(number)s holds products unknown to Odoo: SKU %(skus)s. "
+                    "Give the products this internal reference or barcode; the "
+                    "order is imported again then.",
+                    number=order.number,
+                    skus=", ".join(f"'{sku}'" for sku in missing),
+                ),
+                code="unknown_sku",
+            )
+        for shipping in order.shipping_lines:
+            product = self._retail_service_product(backend, "shipping")
+            lines.append(
+                {
+                    "product_id": product.id,
+                    "name": shipping.title,
+                    "product_uom_qty": 1,
+                    "price_unit": float(shipping.amount - shipping.discount_amount),
+                    "tax_id": [
+                        Command.set(
+                            self._retail_taxes(backend, order, shipping.tax_codes).ids
+                        )
+                    ],
+                    "is_delivery": True,
+                }
+            )
+        for discount in order.discounts:
+            product = self._retail_service_product(backend, "discount")
+            lines.append(
+                {
+                    "product_id": product.id,
+                    "name": discount.title or discount.code,
+                    "product_uom_qty": 1,
+                    "price_unit": -float(discount.amount),
+                    "tax_id": [
+                        Command.set(
+                            self._retail_taxes(backend, order, discount.tax_codes).ids
+                        )
+                    ],
+                }
+            )
+        return lines
+
+    @api.model
+    def _retail_apply_line_discount(self, backend, values, line, currency, taxes):
+        """Put a line's discount on the line as a percentage when that gives
+        the channel's exact line amount (Odoo keeps two decimals of it), else
+        add it as a discount line, so no cent is lost either way."""
+        gross = line.unit_price * line.quantity
+        net = gross - line.discount_amount
+        percent = float_round(float(line.discount_amount / gross * 100), 2)
+        if (
+            currency.compare_amounts(
+                currency.round(float(gross) * (1 - percent / 100)), float(net)
+            )
+            == 0
+        ):
+            values["discount"] = percent
+            return []
+        product = self._retail_service_product(backend, "discount")
+        return [
+            {
+                "product_id": product.id,
+                "name": self.env._("Discount on %(item)s", item=values["name"]),
+                "product_uom_qty": 1,
+                "price_unit": -float(line.discount_amount),
+                "tax_id": [Command.set(taxes.ids)],
+            }
+        ]
+
+    @api.model
+    def _retail_service_product(self, backend, purpose):
+        product = (
+            backend.shipping_product_id
+            if purpose == "shipping"
+            else backend.discount_product_id
+        )
+        if not product:
+            raise RetailBusinessError(
+                self.env._(
+                    "Set the %(purpose)s product on %(backend)s: channel orders "
+                    "with %(purpose)s need it.",
+                    purpose=purpose,
+                    backend=backend.name,
+                ),
+                code=f"no_{purpose}_product",
+            )
+        return product
+
+    def _retail_check_total(self, order):
+        """The Odoo total must be the channel's, to the cent: a difference
+        means a tax or discount is not mapped the way the channel applies it.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        if self.currency_id.compare_amounts(self.amount_total, float(order.total)):
+            raise RetailBusinessError(
+                self.env._(
+                    "Order %(number)s totals %(channel)s %(currency)s on the "
+                    "channel but %(odoo)s %(currency)s in Odoo. Check the tax "
+                    "mappings and whether the channel's prices include tax.",
+                    number=order.number,
+                    channel=f"{order.total:.2f}",
+                    odoo=f"{self.amount_total:.2f}",
+                    currency=self.currency_id.name,
+                ),
+                code="total_mismatch",
+            )
+
+    # === WORKFLOW === #
+    def _retail_run_workflow(self, order):
+        """The backend's automatic steps: confirm, invoice, register payment.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        backend = self.retail_backend_id
+        if not backend.auto_confirm:
+            return
+        self.action_confirm()
+        if not backend.auto_invoice:
+            return
+        invoice = self._retail_create_invoice()
+        if invoice and backend.auto_payment and order.is_paid:
+            invoice._retail_register_payments(backend, order)
+
+    def _retail_create_invoice(self):
+        if self.invoice_status != "to invoice":
+            self.message_post(
+                body=self.env._(
+                    "Not invoiced automatically: nothing to invoice yet (products "
+                    "invoiced on delivery)."
+                )
+            )
+            return self.env["account.move"]
+        invoice = self._create_invoices()
+        invoice.action_post()
+        return invoice
+
+    # === UPDATES === #
+    def _retail_apply_update(self, order):
+        """A newer version of a channel order already imported. Only what may
+        still change is applied: cancellation and the delivery address before
+        shipment; anything after shipment goes to a person.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self.write(
+            {
+                "retail_payment_state": order.payment_state,
+                "retail_updated_at": order.updated_at,
+            }
+        )
+        shipped = self.picking_ids.filtered(
+            lambda picking: picking.state == "done"
+            and picking.picking_type_code == "outgoing"
+        )
+        if order.state == "cancelled" and self.state != "cancel":
+            if shipped:
+                raise RetailBusinessError(
+                    self.env._(
+                        "Order %(number)s was cancelled on the channel after it "
+                        "shipped (%(pickings)s). Decide on a return or a refund, "
+                        "then mark this message done.",
+                        number=order.number,
+                        pickings=", ".join(shipped.mapped("name")),
+                    ),
+                    code="cancel_after_shipment",
+                )
+            self._action_cancel()
+            self.message_post(body=self.env._("Cancelled on the channel."))
+            return
+        if order.shipping_address:
+            self._retail_update_delivery_address(order, shipped)
+        if self.state == "draft" and self.retail_backend_id.auto_confirm:
+            self._retail_run_workflow(order)
+
+    def _retail_update_delivery_address(self, order, shipped):
+        delivery = self.partner_id._retail_address_contact(
+            order.shipping_address, "delivery"
+        )
+        if delivery == self.partner_shipping_id:
+            return
+        if shipped:
+            self.message_post(
+                body=self.env._(
+                    "The channel changed the delivery address after shipment; "
+                    "the change was not applied."
+                )
+            )
+            return
+        self.partner_shipping_id = delivery
+        self.picking_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        ).write({"partner_id": delivery.id})
+        self.message_post(body=self.env._("Delivery address changed on the channel."))
+
+    def _retail_order_for_refund(self, backend, refund):
+        """The sale order a channel refund belongs to; transient when the order
+        is not imported yet (its message may still be on its way)."""
+        sale = self.env["retail.order.binding"]._to_internal(
+            backend, refund.order_external_id
+        )
+        if not sale:
+            raise RetailTransientError(
+                self.env._(
+                    "Refund %(refund)s is for order %(order)s, not imported yet.",
+                    refund=refund.external_id,
+                    order=refund.order_external_id,
+                )
+            )
+        return sale
+
+    def _retail_restock(self, refund):
+        """Items the channel restocks come back: shipped ones by a return
+        picking for the warehouse to receive, unshipped ones by lowering the
+        quantity still to deliver. Note: self.ensure_one"""
+        self.ensure_one()
+        to_return = {}
+        for refund_line in refund.lines:
+            if not refund_line.restock:
+                continue
+            sale_line = self.order_line.filtered(
+                lambda line, ref=refund_line.external_line_id: (
+                    line.retail_external_line_id == ref
+                )
+            )
+            quantity = float(refund_line.quantity)
+            returned = min(quantity, sale_line.qty_delivered)
+            if returned:
+                to_return[sale_line.product_id] = (
+                    to_return.get(sale_line.product_id, 0) + returned
+                )
+            if quantity > returned and self.state == "sale":
+                sale_line.product_uom_qty -= quantity - returned
+        if to_return:
+            self._retail_create_return(to_return)
+
+    def _retail_create_return(self, quantities):
+        picking = self.picking_ids.filtered(
+            lambda picking: picking.state == "done"
+            and picking.picking_type_code == "outgoing"
+        ).sorted("date_done")[-1:]
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
+        for line in wizard.product_return_moves:
+            line.quantity = quantities.get(line.product_id, 0)
+        return_picking = wizard._create_return()
+        self.message_post(
+            body=self.env._(
+                "Return %(picking)s created for items the channel refunded and "
+                "restocks.",
+                picking=return_picking.name,
+            )
+        )
+        return return_picking
