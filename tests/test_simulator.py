@@ -3,47 +3,18 @@
 """The simulator keeps the generic protocol and injects the faults it promises."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from simulator import Simulator
+from simulator.receiver import WebhookReceiver
 
 from odoo.addons.retail_connector_base.adapters import simulator as adapter
 
 
-class _Receiver:
-    """A webhook endpoint that records deliveries and answers scripted statuses."""
-
-    def __init__(self, statuses=()):
-        self.deliveries, self.statuses = [], list(statuses)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.deliveries.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def receiver():
-    hooks = _Receiver()
+    hooks = WebhookReceiver()
     yield hooks
     hooks.close()
 

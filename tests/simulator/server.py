@@ -1,12 +1,15 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The simulator: a generic REST API, signed webhooks, fault injection and
-counters, served by the standard library's threading HTTP server."""
+counters, served by the standard library's threading HTTP server. The
+``platform`` modes (shopify.py, woocommerce.py) replace the API, the answers
+and the webhooks with a real platform's."""
 
 import hashlib
 import hmac
 import itertools
 import json
+import math
 import random
 import re
 import threading
@@ -19,7 +22,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from . import shopify, woocommerce
+
 MAX_BATCH = 250
+PLATFORMS = {"shopify": shopify.Shopify, "woocommerce": woocommerce.WooCommerce}
 
 
 def _now_iso():
@@ -33,9 +39,13 @@ def sign(secret, timestamp, body):
 
 
 class Simulator:
-    """A platform on ``http://127.0.0.1:<port>``; ``port=0`` picks a free one."""
+    """A platform on ``http://127.0.0.1:<port>``; ``port=0`` picks a free one.
+    ``platform`` is ``generic`` (this module's protocol), ``shopify`` or
+    ``woocommerce``."""
 
-    def __init__(self, port=0, **config):
+    def __init__(self, port=0, platform="generic", **config):
+        if platform != "generic" and platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}")
         self.lock = threading.Lock()
         self.config = {
             "api_token": "sim-token",
@@ -47,7 +57,11 @@ class Simulator:
             "webhook_retries": 3,
             "webhook_retry_delay": 0.2,
         }
+        shape = PLATFORMS.get(platform)
+        self.config.update(shape.DEFAULTS if shape else {})
         self.config.update(config)
+        self.platform_name = platform
+        self.platform = shape(self) if shape else None
         self.reset()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self.httpd.daemon_threads = True
@@ -85,8 +99,12 @@ class Simulator:
             self.stats_counter = Counter()
             self.deliveries = []
             self.stock_updates = []
+            self.fulfillments = []
+            self.product_updates = []
             self.tokens = float(self.config["burst"])
             self.refilled = time.monotonic()
+            if self.platform:
+                self.platform.reset()
 
     def set_faults(self, **faults):
         """``latency_ms``; ``fail_next`` answers with ``fail_status`` (and
@@ -106,11 +124,17 @@ class Simulator:
                 "requests": dict(self.stats_counter),
                 "deliveries": list(self.deliveries),
                 "stock_updates": list(self.stock_updates),
+                "fulfillments": list(self.fulfillments),
+                "product_updates": list(self.product_updates),
+                **(self.platform.stats() if self.platform else {}),
             }
 
     def create_order(self, **fields):
         """Add an order (defaults filled in) and announce it by webhook when a
-        target URL is configured."""
+        target URL is configured. A platform mode builds its own order from
+        the compact spec described in README.md."""
+        if self.platform:
+            return self.platform.create_order(**fields)
         with self.lock:
             order_id = str(next(self.order_ids))
             now = _now_iso()
@@ -132,12 +156,40 @@ class Simulator:
             self.send_webhook("orders/create", order)
         return order
 
+    def update_order(self, order_id, **changes):
+        """Platform modes: change an order and send the platform's topic."""
+        return self._platform_helper("update_order")(order_id, **changes)
+
+    def create_refund(self, order_id, lines=(), shipping=None, **options):
+        """Platform modes: refund order lines and shipping (README.md)."""
+        helper = self._platform_helper("create_refund")
+        return helper(order_id, lines=lines, shipping=shipping, **options)
+
+    def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
+        """Platform modes: seed the catalog with a stocked product."""
+        helper = self._platform_helper("add_product")
+        return helper(sku, price=price, quantity=quantity, title=title, barcode=barcode)
+
+    def ping_webhook(self):
+        """WooCommerce mode: send the webhook creation ping; its status."""
+        return self._platform_helper("ping_webhook")()
+
+    def _platform_helper(self, name):
+        helper = getattr(self.platform, name, None)
+        if helper is None:
+            raise ValueError(f"{name} is not offered in {self.platform_name} mode")
+        return helper
+
     def send_webhook(
         self, topic, payload, event_id=None, duplicates=1, timestamp=None, secret=None
     ):
         """Deliver one event ``duplicates`` times (same event id); return the
         HTTP status of each delivery's last attempt."""
         event_id = event_id or str(uuid.uuid4())
+        if self.platform:
+            return self.platform.send(
+                topic, payload, event_id, duplicates, timestamp, secret
+            )
         return [
             self._deliver(topic, payload, event_id, timestamp, secret)
             for _copy in range(duplicates)
@@ -154,10 +206,10 @@ class Simulator:
 
     def _deliver(self, topic, payload, event_id, timestamp, secret):
         body = json.dumps(payload, separators=(",", ":")).encode()
-        status = 0
-        for _attempt in range(self.config["webhook_retries"] + 1):
+
+        def signed_headers():
             stamp = str(timestamp if timestamp is not None else int(time.time()))
-            headers = {
+            return {
                 "Content-Type": "application/json",
                 "X-Retail-Topic": topic,
                 "X-Retail-Event-Id": event_id,
@@ -165,19 +217,32 @@ class Simulator:
                 "X-Retail-Signature": "v1="
                 + sign(secret or self.config["webhook_secret"], stamp, body),
             }
-            try:
-                status = requests.post(
-                    self.config["target_url"], data=body, headers=headers, timeout=30
-                ).status_code
-            except requests.RequestException:
-                status = 0
-            with self.lock:
-                self.deliveries.append(
-                    {"event_id": event_id, "topic": topic, "status": status}
-                )
+
+        return self._post_with_retries(topic, event_id, body, signed_headers)
+
+    def _post_with_retries(self, topic, event_id, body, headers_for_attempt):
+        """Post until a 2xx, at most ``webhook_retries`` more times; the last
+        attempt's status."""
+        status = 0
+        for _attempt in range(self.config["webhook_retries"] + 1):
+            status = self._post_webhook(topic, event_id, body, headers_for_attempt())
             if 200 <= status < 300:
                 break
             time.sleep(self.config["webhook_retry_delay"])
+        return status
+
+    def _post_webhook(self, topic, event_id, body, headers):
+        """One delivery attempt, recorded; its status, 0 when unanswered."""
+        try:
+            status = requests.post(
+                self.config["target_url"], data=body, headers=headers, timeout=30
+            ).status_code
+        except requests.RequestException:
+            status = 0
+        with self.lock:
+            self.deliveries.append(
+                {"event_id": event_id, "topic": topic, "status": status}
+            )
         return status
 
     # --- REST API helpers ---
@@ -194,6 +259,11 @@ class Simulator:
                 self.tokens -= 1
                 return None
             return (1 - self.tokens) / rate
+
+    def _bucket_used(self):
+        """How full the token bucket is, in calls (Shopify's call limit)."""
+        with self.lock:
+            return math.ceil(self.config["burst"] - self.tokens)
 
     def _take_fault(self):
         with self.lock:
@@ -219,6 +289,27 @@ def _page(records, query, key):
     page = selected[start : start + limit]
     following = start + limit
     return page, (str(following) if following < len(selected) else None)
+
+
+class _GenericAnswers:
+    """How the generic protocol answers what every mode checks first; the
+    platform modes answer the same questions in their platform's shapes."""
+
+    def __init__(self, sim):
+        self.config = sim.config
+
+    def authorized(self, headers, query):
+        return headers.get("Authorization") == f"Bearer {self.config['api_token']}"
+
+    def unauthorized(self):
+        return 401, {"error": "unauthorized"}
+
+    def throttled(self, wait):
+        return 429, {"error": "rate_limited"}, {"Retry-After": f"{max(1, round(wait))}"}
+
+    def failed(self, status, retry_after):
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return status, {"error": "injected"}, headers
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -260,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if parts.path.startswith("/api/v1/stock/batch"):
             template = "/api/v1/stock/batch"
+        if self.sim.platform and not parts.path.startswith("/_sim/"):
+            template = self.sim.platform.template(parts.path)
         with self.sim.lock:
             self.sim.stats_counter[f"{self.command} {template}"] += 1
         if parts.path.startswith("/_sim/"):
@@ -282,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, self.sim.set_faults(**body))
         if path == "/_sim/orders":
             return self._reply(201, self.sim.create_order(**body))
-        if path == "/_sim/products":
+        if path == "/_sim/products" and not self.sim.platform:
             product = dict(body, updated_at=body.get("updated_at") or _now_iso())
             with self.sim.lock:
                 self.sim.products[product["sku"]] = product
@@ -303,23 +396,38 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_sim/reset":
             self.sim.reset()
             return self._reply(200, {})
-        return self._reply(404, {"error": "not_found"})
+        return self._control_helpers(path, body)
+
+    def _control_helpers(self, path, body):
+        """The platform modes' helpers: ``POST /_sim/products``,
+        ``/_sim/orders/<id>`` (update), ``/_sim/refunds``, ``/_sim/ping``."""
+        sim = self.sim
+        helpers = {
+            "/_sim/products": lambda: (201, sim.add_product(**body)),
+            "/_sim/refunds": lambda: (201, sim.create_refund(**body)),
+            "/_sim/ping": lambda: (200, {"status": sim.ping_webhook()}),
+        }
+        order = re.fullmatch(r"/_sim/orders/(\d+)", path)
+        if order:
+            helpers[path] = lambda: (200, sim.update_order(order[1], **body))
+        if path not in helpers:
+            return self._reply(404, {"error": "not_found"})
+        try:
+            return self._reply(*helpers[path]())
+        except LookupError as error:
+            return self._reply(404, {"error": str(error)})
+        except (TypeError, ValueError) as error:
+            return self._reply(400, {"error": str(error)})
 
     def _api(self, path, template, query):
-        if (
-            self.headers.get("Authorization")
-            != f"Bearer {self.sim.config['api_token']}"
-        ):
-            return self._reply(401, {"error": "unauthorized"})
+        answers = self.sim.platform or _GenericAnswers(self.sim)
+        if not answers.authorized(self.headers, query):
+            return self._reply(*answers.unauthorized())
         wait = self.sim._take_token()
         if wait is not None:
             with self.sim.lock:
                 self.sim.stats_counter["rate limited"] += 1
-            return self._reply(
-                429,
-                {"error": "rate_limited"},
-                {"Retry-After": f"{max(1, round(wait))}"},
-            )
+            return self._reply(*answers.throttled(wait))
         latency = self.sim.faults.get("latency_ms", 0)
         if latency:
             time.sleep(latency / 1000)
@@ -329,10 +437,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         if fault:
-            headers = {}
-            if self.sim.faults.get("retry_after") is not None:
-                headers["Retry-After"] = str(self.sim.faults["retry_after"])
-            return self._reply(fault[1], {"error": "injected"}, headers)
+            retry_after = self.sim.faults.get("retry_after")
+            return self._reply(*answers.failed(fault[1], retry_after))
+        if self.sim.platform:
+            return self._reply(
+                *self.sim.platform.handle(self.command, path, query, self._body())
+            )
         return self._resource(path, template, query)
 
     def _resource(self, path, template, query):

@@ -1,18 +1,36 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Shopify webhooks, receiving side.
+"""Shopify: webhooks, and the marketplace contract of ``adapters/__init__``.
 
-https://shopify.dev/docs/apps/build/webhooks/verify and
+Webhooks. https://shopify.dev/docs/apps/build/webhooks/verify and
 https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates: the body is
 signed with ``base64(HMAC-SHA256(app client secret, raw body))`` in
 ``X-Shopify-Hmac-Sha256``, with no timestamp in the MAC. Deliveries are
 at-least-once and retried with the original payload; the duplicate detector is
 ``X-Shopify-Event-Id``, and ``X-Shopify-Webhook-Id`` is kept beside it.
+
+Marketplace. The REST Admin API at ``admin/api/<version>/`` for orders,
+refunds, fulfilments, inventory levels and products, and the GraphQL
+``inventorySetQuantities`` mutation for stock (pages cited per function).
+Amounts are the shop currency's (``total_price``, ``price``...), never the
+presentment currency's. Choices:
+
+- ``total`` is ``total_price``, the order as placed; refunds are booked on
+  their own, so ``current_total_price`` (net of refunds) is not used.
+- Tax codes are ``"<title> <rate %>"`` (``"State Tax 6%"``), the keys of the
+  backend's tax mapping.
+- Payments: an order does not say how a paid total was split between its
+  ``payment_gateway_names``. Its successful ``sale``/``capture``
+  ``transactions`` are used when the payload embeds them; otherwise the whole
+  total is one payment of the first gateway (kind ``gift_card`` for Shopify's
+  ``gift_card`` gateway).
 """
 
 import base64
 import hashlib
 import hmac
+import math
+from decimal import Decimal
 
 from odoo.addons.retail_connector_base.adapters.common import (
     check_signature,
@@ -20,6 +38,22 @@ from odoo.addons.retail_connector_base.adapters.common import (
     parse_datetime,
     required_header,
 )
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
+
+from .channel_model import (
+    ChannelAddress,
+    ChannelCustomer,
+    ChannelOrder,
+    ChannelOrderLine,
+    ChannelPayment,
+    ChannelRefund,
+    ChannelRefundLine,
+    ChannelShippingLine,
+)
+from .common import chunks, money, quantity, unique
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -55,4 +89,533 @@ def parse_event(headers, body):
         "subject_key": str(payload["id"]) if payload.get("id") else None,
         "payload": payload,
         "external_updated_at": parse_datetime(payload.get("updated_at")),
+    }
+
+
+# === MARKETPLACE CONTRACT === #
+# orders/edited is left out: its body is an OrderEdit, not an Order, and
+# Shopify sends orders/updated for every edit as well.
+ORDER_TOPICS = (
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+)
+REFUND_TOPICS = ("refunds/create",)
+PAYMENT_STATES = (
+    "pending",
+    "authorized",
+    "partially_paid",
+    "paid",
+    "partially_refunded",
+    "refunded",
+    "voided",
+)
+PAID_STATES = ("paid", "partially_refunded", "refunded")
+RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
+GIFT_CARD_GATEWAY = "gift_card"
+FULFILLABLE_STATUSES = ("open", "in_progress")
+MAX_ORDERS_PAGE = 250
+# GraphQL input arrays hold at most 250 items.
+MAX_STOCK_BATCH = 250
+MAX_INVENTORY_LEVEL_IDS = 50
+# From this version on each quantity takes ``changeFromQuantity`` (null: no
+# compare-and-set) and, from 2026-04, must; older versions only know
+# ``ignoreCompareQuantity``.
+CHANGE_FROM_QUANTITY_VERSION = "2026-01"
+INVENTORY_SET_QUANTITIES = """
+mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}
+"""
+
+
+def _path(client, resource):
+    return f"admin/api/{client.api_version}/{resource}"
+
+
+def event_kind(topic):
+    if topic in ORDER_TOPICS:
+        return "order"
+    if topic in REFUND_TOPICS:
+        return "refund"
+    return None
+
+
+def _tax_codes(tax_lines):
+    """``"<title> <rate in %>"`` per tax line: ``"State Tax 6%"``."""
+    return unique(f"{tax['title']} {_percent(tax['rate'])}%" for tax in tax_lines or [])
+
+
+def _percent(rate):
+    # Through Decimal, so the JSON float 0.06 reads 6 and not 6.000000000000001.
+    return format((Decimal(str(rate)) * 100).normalize(), "f")
+
+
+def _allocated(values, fallback):
+    """Sum of ``discount_allocations`` amounts, or ``fallback`` when the
+    payload has none (older API versions)."""
+    if values.get("discount_allocations") is None:
+        return fallback
+    return sum(
+        (money(allocation["amount"]) for allocation in values["discount_allocations"]),
+        money(0),
+    )
+
+
+def _address(values, email):
+    if not values:
+        return None
+    name = values.get("name") or " ".join(
+        filter(None, [values.get("first_name"), values.get("last_name")])
+    )
+    return ChannelAddress(
+        name=name or "",
+        company=values.get("company") or "",
+        street=values.get("address1") or "",
+        street2=values.get("address2") or "",
+        city=values.get("city") or "",
+        state_code=values.get("province_code") or "",
+        zip=values.get("zip") or "",
+        country_code=values.get("country_code") or "",
+        phone=values.get("phone") or "",
+        email=email,
+    )
+
+
+def _customer(payload):
+    customer = payload.get("customer")
+    if not customer:
+        billing = payload.get("billing_address") or {}
+        return ChannelCustomer(
+            email=payload.get("email") or "",
+            name=billing.get("name") or "",
+            phone=payload.get("phone") or "",
+        )
+    return ChannelCustomer(
+        external_id=str(customer["id"]),
+        email=customer.get("email") or payload.get("email") or "",
+        name=" ".join(
+            filter(None, [customer.get("first_name"), customer.get("last_name")])
+        ),
+        phone=customer.get("phone") or payload.get("phone") or "",
+    )
+
+
+def _line(item):
+    return ChannelOrderLine(
+        external_line_id=str(item["id"]),
+        sku=item.get("sku") or "",
+        quantity=quantity(item["quantity"]),
+        unit_price=money(item["price"]),
+        title=item.get("name") or item.get("title") or "",
+        external_product_id=str(item["variant_id"]) if item.get("variant_id") else None,
+        discount_amount=_allocated(item, money(item.get("total_discount"))),
+        tax_codes=_tax_codes(item.get("tax_lines")),
+    )
+
+
+def _shipping_line(line):
+    price = money(line["price"])
+    discounted = line.get("discounted_price")
+    return ChannelShippingLine(
+        title=line.get("title") or "",
+        amount=price,
+        code=line.get("code") or "",
+        discount_amount=_allocated(
+            line, price - money(discounted) if discounted is not None else money(0)
+        ),
+        tax_codes=_tax_codes(line.get("tax_lines")),
+    )
+
+
+def _payment_kind(gateway):
+    return "gift_card" if gateway == GIFT_CARD_GATEWAY else "payment"
+
+
+def _payments(payload, total):
+    if payload.get("financial_status") not in PAID_STATES:
+        return []
+    captured = [
+        transaction
+        for transaction in payload.get("transactions") or []
+        if transaction.get("kind") in ("sale", "capture")
+        and transaction.get("status") == "success"
+    ]
+    if captured:
+        return [
+            ChannelPayment(
+                method=transaction.get("gateway") or "",
+                amount=money(transaction["amount"]),
+                kind=_payment_kind(transaction.get("gateway")),
+                reference=str(transaction["id"]),
+            )
+            for transaction in captured
+        ]
+    gateways = payload.get("payment_gateway_names") or [""]
+    return [
+        ChannelPayment(
+            method=gateways[0], amount=total, kind=_payment_kind(gateways[0])
+        )
+    ]
+
+
+def parse_order(payload):
+    """A ``ChannelOrder`` from a REST Order (``orders/*`` webhooks, ``GET
+    orders.json``): https://shopify.dev/docs/api/admin-rest/2025-01/resources/order"""
+    try:
+        email = payload.get("email") or ""
+        total = money(payload["total_price"])
+        status = payload.get("financial_status")
+        return ChannelOrder(
+            external_id=str(payload["id"]),
+            number=payload.get("name") or str(payload["id"]),
+            currency=payload["currency"],
+            tax_included=bool(payload.get("taxes_included")),
+            total=total,
+            updated_at=parse_datetime(payload.get("updated_at")),
+            # processed_at is the sale's date, also for orders imported later.
+            ordered_at=parse_datetime(
+                payload.get("processed_at") or payload.get("created_at")
+            ),
+            state="cancelled" if payload.get("cancelled_at") else "open",
+            payment_state=status if status in PAYMENT_STATES else "pending",
+            customer=_customer(payload),
+            billing_address=_address(payload.get("billing_address"), email),
+            shipping_address=_address(payload.get("shipping_address"), email),
+            lines=[_line(item) for item in payload["line_items"]],
+            shipping_lines=[
+                _shipping_line(line) for line in payload.get("shipping_lines") or []
+            ],
+            payments=_payments(payload, total),
+            note=payload.get("note") or "",
+            test=bool(payload.get("test")),
+        )
+    except (KeyError, TypeError, ArithmeticError) as error:
+        raise ValueError(f"malformed Shopify order: {error!r}") from error
+
+
+def _shop_amount(values, key):
+    """An amount from its ``<key>_set`` shop money (always a string), else
+    from ``<key>`` (a JSON number on refund line items)."""
+    shop_money = (values.get(f"{key}_set") or {}).get("shop_money") or {}
+    return money(shop_money.get("amount", values.get(key)))
+
+
+def parse_refund(payload):
+    """A ``ChannelRefund`` from a REST Refund (``refunds/create`` webhooks, an
+    order's ``refunds``): https://shopify.dev/docs/api/admin-rest/2025-01/resources/refund.
+    The amount is what the successful refund transactions returned; shipping
+    refunded is the ``shipping_refund`` order adjustments, which Shopify
+    records as negative amounts."""
+    try:
+        transactions = [
+            transaction
+            for transaction in payload.get("transactions") or []
+            if transaction.get("kind") == "refund"
+            and transaction.get("status") == "success"
+        ]
+        return ChannelRefund(
+            external_id=str(payload["id"]),
+            order_external_id=str(payload["order_id"]),
+            currency=transactions[0].get("currency", "") if transactions else "",
+            amount=sum(
+                (money(transaction["amount"]) for transaction in transactions),
+                money(0),
+            ),
+            created_at=parse_datetime(payload.get("created_at")),
+            reason=payload.get("note") or "",
+            lines=[
+                ChannelRefundLine(
+                    external_line_id=str(line["line_item_id"]),
+                    quantity=quantity(line["quantity"]),
+                    amount=_shop_amount(line, "subtotal")
+                    + _shop_amount(line, "total_tax"),
+                    restock=line.get("restock_type") in RESTOCK_TYPES,
+                )
+                for line in payload.get("refund_line_items") or []
+            ],
+            shipping_amount=sum(
+                (
+                    abs(money(adjustment["amount"]))
+                    + abs(money(adjustment.get("tax_amount")))
+                    for adjustment in payload.get("order_adjustments") or []
+                    if adjustment.get("kind") == "shipping_refund"
+                ),
+                money(0),
+            ),
+        )
+    except (KeyError, TypeError, ArithmeticError) as error:
+        raise ValueError(f"malformed Shopify refund: {error!r}") from error
+
+
+def fetch_refunds(client, payload):
+    """An Order embeds its refunds in full: nothing to fetch."""
+    return [parse_refund(refund) for refund in payload.get("refunds") or []]
+
+
+def order_version(payload):
+    return payload["updated_at"]
+
+
+def poll_orders(client, since, limit):
+    """The orders updated at or after ``since`` (``updated_at_min`` is
+    inclusive), oldest first: https://shopify.dev/docs/api/admin-rest/2025-01/resources/order#get-orders.
+    The checkpoint is the latest ``updated_at`` seen, as Shopify wrote it."""
+    params = {
+        "status": "any",
+        "order": "updated_at asc",
+        "limit": min(limit, MAX_ORDERS_PAGE),
+    }
+    if since:
+        params["updated_at_min"] = since
+    orders = client.request("GET", _path(client, "orders.json"), params=params)[
+        "orders"
+    ]
+    if not orders:
+        return orders, since
+    latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
+    return orders, latest["updated_at"]
+
+
+def _graphql_errors(answer):
+    """Raise for the top-level ``errors`` of a GraphQL answer: transient when
+    throttled, retried once the bucket holds the query's cost again
+    (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits)."""
+    errors = answer.get("errors")
+    if not errors:
+        return
+    message = "; ".join(error.get("message", "") for error in errors)
+    if any(
+        (error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors
+    ):
+        cost = (answer.get("extensions") or {}).get("cost") or {}
+        status = cost.get("throttleStatus") or {}
+        retry_after = None
+        if status.get("restoreRate") and cost.get("requestedQueryCost") is not None:
+            missing = cost["requestedQueryCost"] - status.get("currentlyAvailable", 0)
+            retry_after = max(1, math.ceil(missing / status["restoreRate"]))
+        raise RetailTransientError(
+            f"Shopify throttled the call: {message}", retry_after=retry_after
+        )
+    raise RetailBusinessError(
+        f"Shopify refused the call: {message}", code="shopify_graphql"
+    )
+
+
+def _refused_in_chunk(chunk, result):
+    """``{stock_ref: message}`` from the mutation's userErrors. An error whose
+    field path names a quantity (``["input", "quantities", "3", ...]``) is
+    that item's; any other is every item's. When no adjustment group came
+    back, Shopify applied nothing, so every item of the chunk is refused."""
+    refused = {}
+    general = []
+    for error in result.get("userErrors") or []:
+        path = error.get("field") or []
+        index = path[2] if len(path) > 2 and path[1] == "quantities" else None
+        if index is not None and str(index).isdigit() and int(index) < len(chunk):
+            refused[chunk[int(index)].stock_ref] = error["message"]
+        else:
+            general.append(error["message"])
+    if general or (refused and not result.get("inventoryAdjustmentGroup")):
+        reason = "; ".join(general) or "another quantity of the call was refused"
+        for item in chunk:
+            refused.setdefault(item.stock_ref, reason)
+    return refused
+
+
+def _check_location(location_ref):
+    if not location_ref:
+        raise RetailBusinessError(
+            "Shopify keeps stock per location: set the channel location (the "
+            "Shopify location id) on the backend.",
+            code="no_location",
+        )
+
+
+def push_stock(client, items, location_ref):
+    """Set the ``available`` quantities with ``inventorySetQuantities``, 250
+    per call: https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantities.
+    Odoo is the source of truth, so no compare-and-set."""
+    _check_location(location_ref)
+    modern = client.api_version >= CHANGE_FROM_QUANTITY_VERSION
+    refused = {}
+    for chunk in chunks(items, MAX_STOCK_BATCH):
+        quantities = [
+            dict(
+                inventoryItemId=f"gid://shopify/InventoryItem/{item.stock_ref}",
+                locationId=f"gid://shopify/Location/{location_ref}",
+                quantity=item.quantity,
+                **({"changeFromQuantity": None} if modern else {}),
+            )
+            for item in chunk
+        ]
+        variables = {
+            "input": dict(
+                name="available",
+                reason="correction",
+                quantities=quantities,
+                **({} if modern else {"ignoreCompareQuantity": True}),
+            )
+        }
+        answer = client.request(
+            "POST",
+            _path(client, "graphql.json"),
+            json_body={"query": INVENTORY_SET_QUANTITIES, "variables": variables},
+        )
+        _graphql_errors(answer)
+        refused.update(
+            _refused_in_chunk(chunk, answer["data"]["inventorySetQuantities"])
+        )
+    return refused
+
+
+def fetch_stock(client, items, location_ref):
+    """``available`` per inventory item at the location, 50 items per call:
+    https://shopify.dev/docs/api/admin-rest/2025-01/resources/inventorylevel#get-inventory-levels"""
+    _check_location(location_ref)
+    quantities = {}
+    for chunk in chunks(items, MAX_INVENTORY_LEVEL_IDS):
+        answer = client.request(
+            "GET",
+            _path(client, "inventory_levels.json"),
+            params={
+                "inventory_item_ids": ",".join(item.stock_ref for item in chunk),
+                "location_ids": location_ref,
+            },
+        )
+        for level in answer["inventory_levels"]:
+            if str(level["location_id"]) == str(location_ref):
+                quantities[str(level["inventory_item_id"])] = level["available"] or 0
+    return quantities
+
+
+def _fulfillment_order_lines(orders, shipment):
+    """``{fulfillment order id: [{id, quantity}]}`` placing each shipped line
+    on the open fulfillment order lines of its line item, up to what they
+    can still fulfil. RetailBusinessError for a line that does not fit."""
+    open_lines = [
+        (order["id"], line)
+        for order in orders
+        if order.get("status") in FULFILLABLE_STATUSES
+        for line in order["line_items"]
+    ]
+    left = {line["id"]: line["fulfillable_quantity"] for _order, line in open_lines}
+    placed = {}
+    for line_ref, shipped in shipment.lines:
+        remaining = shipped
+        for order_id, line in open_lines:
+            if str(line["line_item_id"]) != str(line_ref):
+                continue
+            take = min(remaining, left[line["id"]])
+            if take > 0:
+                left[line["id"]] -= take
+                remaining -= take
+                placed.setdefault(order_id, []).append(
+                    {"id": line["id"], "quantity": take}
+                )
+        if remaining:
+            raise RetailBusinessError(
+                f"Shopify order {shipment.order_external_id}: {remaining} of the "
+                f"{shipped} units shipped of line {line_ref} are not open for "
+                "fulfilment there (already fulfilled, cancelled or on hold).",
+                code="shopify_unfulfillable_line",
+            )
+    return placed
+
+
+def push_shipment(client, shipment):
+    """A fulfilment of the shipped lines, from the order's fulfillment orders:
+    https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillmentorder#get-orders-order-id-fulfillment-orders
+    and https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment#post-fulfillments"""
+    orders = client.request(
+        "GET",
+        _path(client, f"orders/{shipment.order_external_id}/fulfillment_orders.json"),
+    )["fulfillment_orders"]
+    placed = _fulfillment_order_lines(orders, shipment)
+    fulfillment = {
+        "line_items_by_fulfillment_order": [
+            {"fulfillment_order_id": order_id, "fulfillment_order_line_items": lines}
+            for order_id, lines in placed.items()
+        ],
+        "notify_customer": shipment.notify_customer,
+    }
+    tracking = {}
+    if shipment.tracking_numbers:
+        tracking["number"] = shipment.tracking_numbers[0]
+    if len(shipment.tracking_numbers) > 1:
+        tracking["numbers"] = shipment.tracking_numbers
+    if shipment.carrier:
+        # Shopify builds the tracking link for the carriers it knows by name.
+        tracking["company"] = shipment.carrier
+    if shipment.tracking_url:
+        tracking["url"] = shipment.tracking_url
+    if tracking:
+        fulfillment["tracking_info"] = tracking
+    answer = client.request(
+        "POST",
+        _path(client, "fulfillments.json"),
+        json_body={"fulfillment": fulfillment},
+    )
+    return str(answer["fulfillment"]["id"])
+
+
+def _without_none(values):
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _variant_values(data):
+    return _without_none(
+        {
+            "sku": data.sku,
+            "barcode": data.barcode,
+            "price": str(data.price) if data.price is not None else None,
+        }
+    )
+
+
+def push_product(client, refs, data):
+    """Create a one-variant product, or update the product and its variant:
+    https://shopify.dev/docs/api/admin-rest/2025-01/resources/product and
+    https://shopify.dev/docs/api/admin-rest/2025-01/resources/product-variant.
+    Fields Odoo does not own (None) are never sent; a new product takes the
+    SKU as title when Odoo does not own titles, as Shopify requires one."""
+    product = _without_none({"title": data.title, "body_html": data.description})
+    if not refs.get("external_id"):
+        product.setdefault("title", data.sku)
+        # Tracked by Shopify, so the stock Odoo publishes is what it sells.
+        variant = dict(_variant_values(data), inventory_management="shopify")
+        answer = client.request(
+            "POST",
+            _path(client, "products.json"),
+            json_body={"product": dict(product, variants=[variant])},
+        )["product"]
+        created = answer["variants"][0]
+        return {
+            "external_id": str(created["id"]),
+            "parent_ref": str(answer["id"]),
+            "stock_ref": str(created["inventory_item_id"]),
+        }
+    variant_id = refs["external_id"]
+    variant = client.request(
+        "PUT",
+        _path(client, f"variants/{variant_id}.json"),
+        json_body={"variant": dict(_variant_values(data), id=int(variant_id))},
+    )["variant"]
+    parent_ref = refs.get("parent_ref") or str(variant["product_id"])
+    if product:
+        client.request(
+            "PUT",
+            _path(client, f"products/{parent_ref}.json"),
+            json_body={"product": dict(product, id=int(parent_ref))},
+        )
+    return {
+        "external_id": variant_id,
+        "parent_ref": parent_ref,
+        "stock_ref": str(variant["inventory_item_id"]),
     }

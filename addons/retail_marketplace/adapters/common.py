@@ -1,0 +1,42 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Small helpers the platform adapters share: money strings to ``Decimal``,
+unit prices that keep every cent, and request chunks."""
+
+from decimal import ROUND_CEILING, Decimal
+
+from .channel_model import ZERO
+
+
+def money(value):
+    """``Decimal`` of a platform amount (a decimal string, or a JSON number,
+    which ``str`` turns back into the digits the platform sent); 0 when
+    absent."""
+    if value is None or value == "":
+        return ZERO
+    return Decimal(str(value))
+
+
+def quantity(value):
+    return Decimal(str(value))
+
+
+def unit_price(gross, qty, quantum):
+    """``(unit price, extra discount)`` for a line worth ``gross`` for ``qty``
+    units. A unit price that is not a whole number of ``quantum`` (the
+    currency's smallest unit) is rounded up, and the excess goes into the
+    line's discount, so unit price x quantity - discount is ``gross`` to the
+    cent."""
+    unit = gross / qty
+    rounded = unit.quantize(quantum, rounding=ROUND_CEILING)
+    return rounded, rounded * qty - gross
+
+
+def chunks(items, size):
+    """``items`` in consecutive lists of at most ``size``."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def unique(values):
+    """``values`` without repeats, in their first order."""
+    return list(dict.fromkeys(values))

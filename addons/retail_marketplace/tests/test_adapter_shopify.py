@@ -1,0 +1,526 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import datetime
+from decimal import Decimal
+
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
+
+from ..adapters import shopify
+from ..adapters.channel_model import (
+    ChannelPayment,
+    ChannelRefundLine,
+    ProductData,
+    Shipment,
+    StockItem,
+)
+from .fixtures import RecordingClient, load
+
+API = "admin/api/2025-01"
+GRAPHQL = ("POST", f"{API}/graphql.json")
+
+
+def channel_amount(order, payload):
+    """What the parsed order says the customer pays: lines and shipping net
+    of their discounts, and the order's taxes on top when prices exclude
+    them."""
+    amount = sum(
+        line.unit_price * line.quantity - line.discount_amount for line in order.lines
+    )
+    amount += sum(line.amount - line.discount_amount for line in order.shipping_lines)
+    amount -= sum(discount.amount for discount in order.discounts)
+    if not order.tax_included:
+        amount += sum(Decimal(tax["price"]) for tax in payload["tax_lines"])
+    return amount
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyAdapter(TransactionCase):
+    # === RECEIVING === #
+    def test_event_kinds(self):
+        """Test that order topics carrying an Order are orders, refunds/create
+        a refund, and orders/edited (an OrderEdit body) and others nothing."""
+        for topic in ("orders/create", "orders/paid", "orders/partially_fulfilled"):
+            self.assertEqual(shopify.event_kind(topic), "order", topic)
+        self.assertEqual(shopify.event_kind("refunds/create"), "refund")
+        self.assertIsNone(shopify.event_kind("orders/edited"))
+        self.assertIsNone(shopify.event_kind("products/update"))
+
+    def test_order_tax_excluded_with_discounts(self):
+        """Test the documented order: header, customer, addresses, lines with
+        their allocated discounts and tax codes, shipping and the payment."""
+        order = shopify.parse_order(load("shopify_order.json"))
+        self.assertEqual(order.external_id, "450789469")
+        self.assertEqual(order.number, "#1001")
+        self.assertEqual(order.currency, "USD")
+        self.assertFalse(order.tax_included)
+        self.assertEqual(order.total, Decimal("598.94"))
+        self.assertEqual(order.updated_at, datetime(2008, 1, 10, 16, 0))
+        self.assertEqual(order.ordered_at, datetime(2008, 1, 10, 16, 0))
+        self.assertEqual(order.state, "open")
+        self.assertEqual(order.payment_state, "partially_refunded")
+        self.assertEqual(order.customer.external_id, "207119551")
+        self.assertEqual(order.customer.name, "Bob Norman")
+        self.assertEqual(order.customer.email, "bob.norman@mail.example.com")
+        billing = order.billing_address
+        self.assertEqual(
+            (billing.name, billing.street, billing.city, billing.state_code),
+            ("Bob Norman", "Chestnut Street 92", "Louisville", "KY"),
+        )
+        self.assertEqual((billing.zip, billing.country_code), ("40202", "US"))
+        self.assertEqual(billing.email, "bob.norman@mail.example.com")
+        self.assertEqual(
+            [
+                (line.external_line_id, line.sku, line.quantity, line.unit_price)
+                for line in order.lines
+            ],
+            [
+                ("466157049", "IPOD2008GREEN", 1, Decimal("199.00")),
+                ("518995019", "IPOD2008RED", 1, Decimal("199.00")),
+                ("703073504", "IPOD2008BLACK", 1, Decimal("199.00")),
+            ],
+        )
+        self.assertEqual(
+            [line.discount_amount for line in order.lines],
+            [Decimal("3.34"), Decimal("3.33"), Decimal("3.33")],
+        )
+        self.assertEqual(order.lines[0].tax_codes, ["State Tax 6%"])
+        self.assertEqual(order.lines[0].external_product_id, "39072856")
+        self.assertEqual(order.lines[0].title, "IPod Nano - 8gb - green")
+        self.assertEqual(
+            [(s.title, s.code, s.amount) for s in order.shipping_lines],
+            [("Free Shipping", "Free Shipping", Decimal("0.00"))],
+        )
+        self.assertEqual(order.discounts, [])
+        self.assertEqual(
+            order.payments, [ChannelPayment("bogus", Decimal("598.94"), "payment")]
+        )
+        self.assertEqual(order.fees, [])
+
+    def test_order_totals_reconcile(self):
+        """Test that, for every documented order, lines and shipping net of
+        discounts, plus the order's taxes when excluded, make its total."""
+        for name in (
+            "shopify_order.json",
+            "shopify_order_guest.json",
+            "shopify_order_two_taxes.json",
+            "shopify_order_taxes_included.json",
+        ):
+            payload = load(name)
+            order = shopify.parse_order(payload)
+            self.assertEqual(channel_amount(order, payload), order.total, name)
+
+    def test_order_tax_included(self):
+        """Test prices stated tax included: one code per tax line, none for an
+        untaxed line, and a discounted, taxed shipping line."""
+        order = shopify.parse_order(load("shopify_order_taxes_included.json"))
+        self.assertTrue(order.tax_included)
+        self.assertEqual(order.total, Decimal("260.92"))
+        self.assertEqual(
+            [line.tax_codes for line in order.lines],
+            [
+                ["State tax 6%", "County tax 2.5%"],
+                [],
+                ["State tax 6%", "County tax 2.5%"],
+            ],
+        )
+        self.assertEqual(order.lines[2].quantity, Decimal("2"))
+        (shipping,) = order.shipping_lines
+        self.assertEqual(
+            (shipping.amount, shipping.discount_amount, shipping.tax_codes),
+            (Decimal("10.00"), Decimal("5.00"), ["State tax 6%"]),
+        )
+
+    def test_guest_order(self):
+        """Test that an order without a customer object is a guest checkout,
+        here without any address either."""
+        order = shopify.parse_order(load("shopify_order_guest.json"))
+        self.assertIsNone(order.customer.external_id)
+        self.assertEqual(order.customer.email, "")
+        self.assertIsNone(order.billing_address)
+        self.assertEqual(order.lines[0].quantity, Decimal("3"))
+        self.assertEqual(order.payment_state, "paid")
+        self.assertEqual(order.payments, [ChannelPayment("", Decimal("238.47"))])
+
+    def test_cancelled_and_pending_orders(self):
+        """Test that cancelled_at cancels the order and that an unpaid order
+        has no payment."""
+        cancelled = shopify.parse_order(load("shopify_order_cancelled.json"))
+        self.assertEqual(cancelled.state, "cancelled")
+        pending = shopify.parse_order(load("shopify_order_pending.json"))
+        self.assertEqual((pending.state, pending.payment_state), ("open", "pending"))
+        self.assertEqual(pending.payments, [])
+
+    def test_payments_split_only_by_transactions(self):
+        """Test that the paid total goes to the first gateway (a gift card is
+        kind gift_card), unless the payload lists its captured transactions."""
+        payload = load("shopify_order_guest.json")
+        payload["payment_gateway_names"] = ["gift_card", "shopify_payments"]
+        self.assertEqual(
+            shopify.parse_order(payload).payments,
+            [ChannelPayment("gift_card", Decimal("238.47"), "gift_card")],
+        )
+        payload["transactions"] = [
+            {
+                "id": 1,
+                "kind": "sale",
+                "status": "success",
+                "gateway": "gift_card",
+                "amount": "50.00",
+            },
+            {
+                "id": 2,
+                "kind": "sale",
+                "status": "failure",
+                "gateway": "shopify_payments",
+                "amount": "188.47",
+            },
+            {
+                "id": 3,
+                "kind": "sale",
+                "status": "success",
+                "gateway": "shopify_payments",
+                "amount": "188.47",
+            },
+        ]
+        self.assertEqual(
+            shopify.parse_order(payload).payments,
+            [
+                ChannelPayment("gift_card", Decimal("50.00"), "gift_card", "1"),
+                ChannelPayment("shopify_payments", Decimal("188.47"), "payment", "3"),
+            ],
+        )
+
+    def test_malformed_order(self):
+        payload = load("shopify_order.json")
+        del payload["line_items"]
+        with self.assertRaises(ValueError):
+            shopify.parse_order(payload)
+
+    # === REFUNDS === #
+    def test_refunds_embedded_in_the_order(self):
+        """Test that an order's refunds are read from the order, without a
+        call: lines with tax, restocked, and the money returned."""
+        client = RecordingClient()
+        (refund,) = shopify.fetch_refunds(client, load("shopify_order.json"))
+        self.assertEqual(client.calls, [])
+        self.assertEqual(refund.external_id, "509562969")
+        self.assertEqual(refund.order_external_id, "450789469")
+        self.assertEqual((refund.amount, refund.currency), (Decimal("209.00"), "USD"))
+        self.assertEqual(refund.reason, "it broke during shipping")
+        self.assertEqual(
+            refund.lines,
+            [
+                ChannelRefundLine("703073504", 1, Decimal("199.64"), True),
+                ChannelRefundLine("466157049", 1, Decimal("199.65"), True),
+            ],
+        )
+        self.assertEqual(refund.shipping_amount, 0)
+
+    def test_refund_partial_without_restock(self):
+        """Test a refund of one line put back nowhere (no_restock)."""
+        refund = shopify.parse_refund(load("shopify_refund_no_restock.json"))
+        self.assertEqual(refund.amount, Decimal("41.94"))
+        self.assertEqual(refund.created_at, datetime(2025, 1, 2, 16, 38, 34))
+        self.assertEqual(
+            refund.lines, [ChannelRefundLine("518995019", 1, Decimal("0.00"), False)]
+        )
+
+    def test_refund_of_shipping(self):
+        """Test that a shipping refund, a negative order adjustment, is read
+        as a positive shipping amount."""
+        refund = shopify.parse_refund(load("shopify_refund_shipping.json"))
+        self.assertEqual(refund.lines, [])
+        self.assertEqual(refund.shipping_amount, Decimal("5.00"))
+        self.assertEqual(refund.amount, Decimal("5.00"))
+
+    # === POLLING === #
+    def test_poll_orders(self):
+        """Test the query (any status, oldest change first, at most 250) and
+        that the checkpoint is the latest updated_at seen."""
+        client = RecordingClient(
+            {("GET", f"{API}/orders.json"): load("shopify_orders_page.json")}
+        )
+        since = "2008-01-01T00:00:00-05:00"
+        orders, checkpoint = shopify.poll_orders(client, since, 500)
+        self.assertEqual(
+            client.calls[0][3],
+            {
+                "status": "any",
+                "order": "updated_at asc",
+                "limit": 250,
+                "updated_at_min": since,
+            },
+        )
+        self.assertEqual(len(orders), 2)
+        self.assertEqual(checkpoint, "2025-01-02T11:31:26-05:00")
+        self.assertEqual(shopify.order_version(orders[0]), "2008-01-10T11:00:00-05:00")
+
+    def test_poll_orders_without_news(self):
+        """Test that the first poll has no lower bound and that an empty page
+        keeps the checkpoint."""
+        client = RecordingClient({("GET", f"{API}/orders.json"): {"orders": []}})
+        self.assertEqual(shopify.poll_orders(client, None, 50), ([], None))
+        self.assertNotIn("updated_at_min", client.calls[0][3])
+        self.assertEqual(shopify.poll_orders(client, "x", 50), ([], "x"))
+
+    # === STOCK === #
+    def test_push_stock_in_chunks_of_250(self):
+        """Test that 251 quantities take two mutations, with absolute
+        quantities at the location and no compare-and-set."""
+        client = RecordingClient(
+            {GRAPHQL: load("shopify_inventory_set_quantities.json")}
+        )
+        items = [StockItem(str(1000 + n), f"SKU{n}", n) for n in range(251)]
+        self.assertEqual(shopify.push_stock(client, items, "655441491"), {})
+        self.assertEqual(len(client.calls), 2)
+        first, second = (call[2]["variables"]["input"] for call in client.calls)
+        self.assertEqual(
+            (len(first["quantities"]), len(second["quantities"])), (250, 1)
+        )
+        self.assertEqual(
+            (first["name"], first["reason"], first["ignoreCompareQuantity"]),
+            ("available", "correction", True),
+        )
+        self.assertEqual(
+            second["quantities"][0],
+            {
+                "inventoryItemId": "gid://shopify/InventoryItem/1250",
+                "locationId": "gid://shopify/Location/655441491",
+                "quantity": 250,
+            },
+        )
+
+    def test_push_stock_from_2026_sets_change_from_quantity(self):
+        """Test that versions that know changeFromQuantity get it as null on
+        each quantity instead of ignoreCompareQuantity."""
+        client = RecordingClient(
+            {
+                ("POST", "admin/api/2026-04/graphql.json"): load(
+                    "shopify_inventory_set_quantities.json"
+                )
+            },
+            api_version="2026-04",
+        )
+        shopify.push_stock(client, [StockItem("1", "A", 3)], "9")
+        values = client.calls[0][2]["variables"]["input"]
+        self.assertNotIn("ignoreCompareQuantity", values)
+        self.assertIsNone(values["quantities"][0]["changeFromQuantity"])
+
+    def test_push_stock_user_errors(self):
+        """Test that a user error naming a quantity is that item's, and that
+        the other items of the call, which Shopify did not apply either, are
+        refused too."""
+        client = RecordingClient(
+            {GRAPHQL: load("shopify_inventory_set_quantities_user_errors.json")}
+        )
+        items = [StockItem(ref, ref, 1) for ref in ("11", "22", "33")]
+        self.assertEqual(
+            shopify.push_stock(client, items, "1"),
+            {
+                "22": "The specified inventory item could not be found.",
+                "11": "another quantity of the call was refused",
+                "33": "another quantity of the call was refused",
+            },
+        )
+
+    def test_push_stock_top_level_errors(self):
+        """Test that a throttled call is transient, retried once the bucket
+        refilled ((752 - 666) / 50 s, rounded up), and another error is a
+        business error."""
+        client = RecordingClient({GRAPHQL: load("shopify_graphql_throttled.json")})
+        with self.assertRaises(RetailTransientError) as caught:
+            shopify.push_stock(client, [StockItem("1", "A", 1)], "1")
+        self.assertEqual(caught.exception.retry_after, 2)
+        client = RecordingClient(
+            {GRAPHQL: {"errors": [{"message": "Field 'x' doesn't exist"}]}}
+        )
+        with self.assertRaises(RetailBusinessError):
+            shopify.push_stock(client, [StockItem("1", "A", 1)], "1")
+
+    def test_stock_needs_the_location(self):
+        client = RecordingClient()
+        for call in (shopify.push_stock, shopify.fetch_stock):
+            with self.assertRaises(RetailBusinessError):
+                call(client, [StockItem("1", "A", 1)], False)
+        self.assertEqual(client.calls, [])
+
+    def test_fetch_stock(self):
+        """Test that only the backend's location counts, and 50 items per
+        call."""
+        client = RecordingClient(
+            {
+                ("GET", f"{API}/inventory_levels.json"): load(
+                    "shopify_inventory_levels.json"
+                )
+            }
+        )
+        items = [StockItem("808950810", "A", 0), StockItem("39072856", "B", 0)]
+        self.assertEqual(
+            shopify.fetch_stock(client, items, "655441491"),
+            {"808950810": 1, "39072856": 3},
+        )
+        self.assertEqual(
+            client.calls[0][3],
+            {"inventory_item_ids": "808950810,39072856", "location_ids": "655441491"},
+        )
+        shopify.fetch_stock(client, items * 26, "655441491")
+        self.assertEqual(len(client.calls), 1 + 2)
+
+    # === SHIPMENTS === #
+    def _shipment_client(self):
+        return RecordingClient(
+            {
+                ("GET", f"{API}/orders/450789469/fulfillment_orders.json"): load(
+                    "shopify_fulfillment_orders.json"
+                ),
+                ("POST", f"{API}/fulfillments.json"): load("shopify_fulfillment.json"),
+            }
+        )
+
+    def test_push_shipment_partial(self):
+        """Test a shipment of part of a line: placed on the open fulfillment
+        order line, with the tracking, and the fulfilment id returned."""
+        client = self._shipment_client()
+        shipment = Shipment(
+            "450789469",
+            [("518995019", 1)],
+            carrier="UPS",
+            tracking_numbers=["1Z001985YW99744790", "1Z001985YW99744791"],
+            tracking_url="https://www.ups.com/track",
+            notify_customer=False,
+        )
+        self.assertEqual(shopify.push_shipment(client, shipment), "1069019868")
+        method, path, body, _params = client.calls[1]
+        self.assertEqual((method, path), ("POST", f"{API}/fulfillments.json"))
+        self.assertEqual(
+            body["fulfillment"],
+            {
+                "line_items_by_fulfillment_order": [
+                    {
+                        "fulfillment_order_id": 1046000780,
+                        "fulfillment_order_line_items": [
+                            {"id": 1072503277, "quantity": 1}
+                        ],
+                    }
+                ],
+                "notify_customer": False,
+                "tracking_info": {
+                    "number": "1Z001985YW99744790",
+                    "numbers": ["1Z001985YW99744790", "1Z001985YW99744791"],
+                    "company": "UPS",
+                    "url": "https://www.ups.com/track",
+                },
+            },
+        )
+
+    def test_push_shipment_of_a_fulfilled_line(self):
+        """Test that a line no open fulfillment order holds (already
+        fulfilled) is refused, naming it, before anything is sent."""
+        client = self._shipment_client()
+        shipment = Shipment("450789469", [("518995019", 1), ("466157049", 1)])
+        with self.assertRaisesRegex(RetailBusinessError, "466157049"):
+            shopify.push_shipment(client, shipment)
+        self.assertEqual([call[0] for call in client.calls], ["GET"])
+
+    def test_push_shipment_beyond_the_open_quantity(self):
+        """Test that units held by an on-hold fulfillment order are not
+        fulfilled: 3 units shipped where 2 are open is refused."""
+        client = self._shipment_client()
+        with self.assertRaisesRegex(RetailBusinessError, "1 of the 3 units"):
+            shopify.push_shipment(client, Shipment("450789469", [("518995019", 3)]))
+
+    # === PRODUCTS === #
+    def test_push_new_product(self):
+        """Test that a new product is created with one tracked variant and
+        that its variant, product and inventory item ids come back."""
+        client = RecordingClient(
+            {("POST", f"{API}/products.json"): load("shopify_product_created.json")}
+        )
+        data = ProductData(
+            sku="123",
+            title="Burton Custom Freestyle 151",
+            description="<strong>Good snowboard!</strong>",
+            barcode="0123456789012",
+            price=Decimal("10.00"),
+        )
+        refs = shopify.push_product(
+            client, {"external_id": None, "parent_ref": None, "stock_ref": None}, data
+        )
+        self.assertEqual(
+            refs,
+            {
+                "external_id": "1070325025",
+                "parent_ref": "1072481048",
+                "stock_ref": "1070325099",
+            },
+        )
+        self.assertEqual(
+            client.calls[0][2],
+            {
+                "product": {
+                    "title": "Burton Custom Freestyle 151",
+                    "body_html": "<strong>Good snowboard!</strong>",
+                    "variants": [
+                        {
+                            "sku": "123",
+                            "barcode": "0123456789012",
+                            "price": "10.00",
+                            "inventory_management": "shopify",
+                        }
+                    ],
+                }
+            },
+        )
+
+    def test_push_product_update_sends_only_owned_fields(self):
+        """Test that fields left None are not sent: with prices only, the
+        variant is updated and the product not touched."""
+        client = RecordingClient(
+            {
+                ("PUT", f"{API}/variants/808950810.json"): load(
+                    "shopify_variant_updated.json"
+                ),
+                ("PUT", f"{API}/products/632910392.json"): {"product": {}},
+            }
+        )
+        refs = {"external_id": "808950810", "parent_ref": None, "stock_ref": None}
+        data = ProductData(sku="IPOD2008PINK", price=Decimal("189.00"))
+        self.assertEqual(
+            shopify.push_product(client, refs, data),
+            {
+                "external_id": "808950810",
+                "parent_ref": "632910392",
+                "stock_ref": "808950810",
+            },
+        )
+        self.assertEqual(
+            client.calls,
+            [
+                (
+                    "PUT",
+                    f"{API}/variants/808950810.json",
+                    {
+                        "variant": {
+                            "sku": "IPOD2008PINK",
+                            "price": "189.00",
+                            "id": 808950810,
+                        }
+                    },
+                    None,
+                )
+            ],
+        )
+        data.title = "IPod Nano - 8GB"
+        shopify.push_product(client, refs, data)
+        self.assertEqual(
+            client.calls[-1][1:3],
+            (
+                f"{API}/products/632910392.json",
+                {"product": {"title": "IPod Nano - 8GB", "id": 632910392}},
+            ),
+        )

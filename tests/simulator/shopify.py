@@ -1,0 +1,1125 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Shopify mode: the Admin REST API a connector needs (orders, fulfilment
+orders and fulfilments, products and variants, inventory levels), the GraphQL
+``inventorySetQuantities`` mutation, and webhooks signed as Shopify signs
+them. Shapes follow /work/shared/reference/platform-specs.md section 1."""
+
+import base64
+import copy
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from .common import (
+    DEFAULT_ADDRESS,
+    DEFAULT_CUSTOMER,
+    ZERO,
+    Platform,
+    id_list,
+    merge,
+    money,
+    param,
+    parse_spec,
+    parse_time,
+    phrase,
+    share,
+)
+
+PREFIX = "/admin/api/<v>/"
+SHOP_ID = 548380009
+MAX_ORDERS_PAGE = 250
+MAX_QUANTITIES = 250
+MAX_LEVEL_ITEMS = 50
+MUTATION_COST = 10
+POINTS_MAX = 2000.0
+POINTS_RESTORE = 100.0
+UNAUTHORIZED = (
+    "[API] Invalid API key or access token (unrecognized login or wrong password)"
+)
+THROTTLED = (
+    "Exceeded 2 calls per second for api client. "
+    "Reduce request rates to resume uninterrupted service."
+)
+# Shopify's own sample ids, so payloads look like the documentation's.
+ID_STARTS = {
+    "order": 820982911946154508,
+    "line_item": 450789469,
+    "product": 632910392,
+    "variant": 808950810,
+    "inventory_item": 39072856,
+    "customer": 207119551,
+    "shipping_line": 369256396,
+    "fulfillment_order": 1046000778,
+    "fulfillment_order_line": 1058737482,
+    "fulfillment": 255858046,
+    "refund": 509562969,
+    "refund_line": 104689539,
+    "transaction": 389404469,
+    "adjustment": 1030976842,
+}
+ORDER_SORT_FIELDS = ("created_at", "updated_at", "processed_at")
+PRODUCT_FIELDS = ("title", "body_html", "vendor", "product_type", "tags", "status")
+VARIANT_FIELDS = ("sku", "barcode", "price", "compare_at_price")
+RESTOCKING = ("return", "cancel")
+REASONS = {
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_canceled",
+    "movement_created",
+    "movement_received",
+    "movement_updated",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+}
+COUNTRIES = {"FR": "France", "BE": "Belgium", "DE": "Germany", "US": "United States"}
+
+
+def sign(secret, body):
+    """``X-Shopify-Hmac-Sha256``: base64 of the HMAC-SHA256 of the raw body."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def gid(kind, number):
+    return f"gid://shopify/{kind}/{number}"
+
+
+def _gid_number(value):
+    prefix, _, number = str(value or "").rpartition("/")
+    return int(number) if prefix.startswith("gid://shopify/") and number else None
+
+
+def _money_set(amount, currency):
+    value = {"amount": money(amount), "currency_code": currency}
+    return {"shop_money": value, "presentment_money": dict(value)}
+
+
+def _set_money(record, currency, **amounts):
+    """Money fields with their ``*_set`` companion, as Shopify writes them."""
+    for name, amount in amounts.items():
+        record[name] = money(amount)
+        record[f"{name}_set"] = _money_set(amount, currency)
+
+
+def _tax_lines(tax, rate, currency):
+    if not rate:
+        return []
+    return [
+        {
+            "title": "VAT",
+            "rate": float(rate),
+            "price": money(tax),
+            "price_set": _money_set(tax, currency),
+            "channel_liable": False,
+        }
+    ]
+
+
+def _line_tax(item):
+    return sum((Decimal(line["price"]) for line in item["tax_lines"]), ZERO)
+
+
+class Shopify(Platform):
+    DEFAULTS = {
+        "api_version": "2025-01",
+        "shop_domain": "sim-shop.myshopify.com",
+        "location_id": 655441491,
+        "currency": "EUR",
+    }
+    ROUTES = (
+        ("GET", PREFIX + "shop.json", "_shop"),
+        ("GET", PREFIX + "orders.json", "_orders"),
+        ("GET", PREFIX + "orders/<id>.json", "_order"),
+        ("GET", PREFIX + "orders/<id>/fulfillment_orders.json", "_fulfillment_orders"),
+        ("GET", PREFIX + "orders/<id>/refunds.json", "_refunds"),
+        ("POST", PREFIX + "fulfillments.json", "_create_fulfillment"),
+        ("POST", PREFIX + "graphql.json", "_graphql"),
+        ("GET", PREFIX + "inventory_levels.json", "_inventory_levels"),
+        ("POST", PREFIX + "products.json", "_create_product"),
+        ("GET", PREFIX + "products/<id>.json", "_product"),
+        ("PUT", PREFIX + "products/<id>.json", "_update_product"),
+        ("GET", PREFIX + "variants/<id>.json", "_variant"),
+        ("PUT", PREFIX + "variants/<id>.json", "_update_variant"),
+    )
+
+    def reset(self):
+        self.ids = {kind: itertools.count(start) for kind, start in ID_STARTS.items()}
+        self.order_numbers = itertools.count(1001)
+        self.customers = {}  # email: customer id, so a returning buyer keeps it
+        self.sale_transactions = {}  # order id: the id refunds name as parent
+        self.fulfillment_orders = {}
+        self.variants = {}
+        self.items = {}  # inventory item id: its variant
+        self.levels = {}  # (inventory item id, location id): inventory level
+        self.points, self.points_at = POINTS_MAX, time.monotonic()
+
+    def _next(self, kind):
+        return next(self.ids[kind])
+
+    def _stamp(self, previous=None):
+        return self.moment(previous).isoformat()
+
+    # --- answers in Shopify's shapes ---
+    def authorized(self, headers, query):
+        return headers.get("X-Shopify-Access-Token") == self.config["api_token"]
+
+    def unauthorized(self):
+        return 401, {"errors": UNAUTHORIZED}
+
+    def throttled(self, wait):
+        return 429, {"errors": THROTTLED}, {**self._call_limit(), "Retry-After": "2.0"}
+
+    def failed(self, status, retry_after):
+        headers = self._call_limit()
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return status, {"errors": phrase(status)}, headers
+
+    def not_found(self):
+        return 404, {"errors": "Not Found"}
+
+    def bad_request(self, message):
+        return 400, {"errors": message}
+
+    def handle(self, method, path, query, body):
+        status, answer, headers = self.dispatch(method, path, query, body)
+        return status, answer, {**headers, **self._call_limit()}
+
+    def _call_limit(self):
+        used = self.sim._bucket_used()
+        return {"X-Shopify-Shop-Api-Call-Limit": f"{used}/{self.config['burst']}"}
+
+    # --- webhooks ---
+    def send(self, topic, payload, event_id, duplicates, timestamp, secret):
+        """Every copy gets its own webhook id, kept across its retries; the
+        event id and the trigger time are those of the event."""
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        triggered = datetime.fromtimestamp(
+            time.time() if timestamp is None else timestamp, timezone.utc
+        )
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Shopify-Captain-Hook",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(
+                secret or self.config["webhook_secret"], body
+            ),
+            "X-Shopify-Shop-Domain": self.config["shop_domain"],
+            "X-Shopify-API-Version": self.config["api_version"],
+            "X-Shopify-Event-Id": event_id,
+            "X-Shopify-Triggered-At": triggered.isoformat(
+                timespec="milliseconds"
+            ).replace("+00:00", "Z"),
+        }
+        return [
+            self._deliver_copy(topic, event_id, body, headers)
+            for _copy in range(duplicates)
+        ]
+
+    def _deliver_copy(self, topic, event_id, body, event_headers):
+        headers = {**event_headers, "X-Shopify-Webhook-Id": str(uuid.uuid4())}
+        return self.sim._post_with_retries(topic, event_id, body, lambda: headers)
+
+    def _announce(self, *events):
+        if self.config["target_url"]:
+            for topic, payload in events:
+                self.sim.send_webhook(topic, payload)
+
+    # --- catalog ---
+    def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
+        """Seed a one-variant product stocked ``quantity`` at the location."""
+        with self.sim.lock:
+            product = self._new_product(
+                {
+                    "title": title or sku,
+                    "variants": [{"sku": sku, "price": price, "barcode": barcode}],
+                }
+            )
+            item_id = product["variants"][0]["inventory_item_id"]
+            self._set_available(item_id, int(quantity))
+            return copy.deepcopy(product)
+
+    def _new_product(self, data):
+        now = self._stamp()
+        product_id = self._next("product")
+        product = {
+            "id": product_id,
+            "admin_graphql_api_id": gid("Product", product_id),
+            "title": data["title"],
+            "body_html": data.get("body_html") or "",
+            "vendor": data.get("vendor") or "Sim Shop",
+            "product_type": data.get("product_type") or "",
+            "handle": "-".join(data["title"].lower().split()),
+            "status": data.get("status") or "active",
+            "tags": data.get("tags") or "",
+            "created_at": now,
+            "updated_at": now,
+            "published_at": now,
+            "options": [{"name": "Title", "values": ["Default Title"]}],
+            "images": [],
+            "variants": [],
+        }
+        for position, values in enumerate(data.get("variants") or [{}], 1):
+            product["variants"].append(self._new_variant(product, values, position))
+        self.sim.products[product_id] = product
+        return product
+
+    def _new_variant(self, product, values, position):
+        variant_id, item_id = self._next("variant"), self._next("inventory_item")
+        variant = {
+            "id": variant_id,
+            "admin_graphql_api_id": gid("ProductVariant", variant_id),
+            "product_id": product["id"],
+            "title": "Default Title",
+            "sku": values.get("sku") or "",
+            "barcode": values.get("barcode") or "",
+            "price": money(Decimal(str(values.get("price") or "0"))),
+            "compare_at_price": values.get("compare_at_price"),
+            "position": position,
+            "inventory_item_id": item_id,
+            "inventory_quantity": 0,
+            "inventory_management": "shopify",
+            "inventory_policy": "deny",
+            "requires_shipping": True,
+            "taxable": True,
+            "created_at": product["created_at"],
+            "updated_at": product["updated_at"],
+        }
+        self.variants[variant_id] = variant
+        self.items[item_id] = variant
+        location = self.config["location_id"]
+        self.levels[(item_id, location)] = {
+            "inventory_item_id": item_id,
+            "location_id": location,
+            "available": 0,
+            "updated_at": product["updated_at"],
+            "admin_graphql_api_id": gid(
+                "InventoryLevel", f"{location}?inventory_item_id={item_id}"
+            ),
+        }
+        return variant
+
+    def _set_available(self, item_id, quantity):
+        level = self.levels.get((item_id, self.config["location_id"]))
+        if level is None:
+            return
+        level["available"] = quantity
+        level["updated_at"] = self._stamp()
+        self.items[item_id]["inventory_quantity"] = quantity
+
+    def _adjust_available(self, item_id, delta):
+        level = self.levels.get((item_id, self.config["location_id"]))
+        if level is not None:
+            self._set_available(item_id, level["available"] + delta)
+
+    def _variant_by_sku(self, sku):
+        return next((v for v in self.variants.values() if sku and v["sku"] == sku), {})
+
+    # --- orders ---
+    def create_order(self, **spec):
+        """Build a REST Order from the compact spec (see README.md), open its
+        fulfilment order, take the stock, and send ``orders/create``."""
+        with self.sim.lock:
+            order = self._build_order(parse_spec(spec))
+            self.sim.orders[order["id"]] = order
+            payload = copy.deepcopy(order)
+        self._announce(("orders/create", payload))
+        return payload
+
+    def _build_order(self, spec):
+        currency = spec["currency"] or self.config["currency"]
+        now = self._stamp()
+        order_id, number = self._next("order"), next(self.order_numbers)
+        order = {
+            "id": order_id,
+            "admin_graphql_api_id": gid("Order", order_id),
+            "name": f"#{number}",
+            "order_number": number,
+            "email": spec["email"],
+            "contact_email": spec["email"],
+            "created_at": now,
+            "updated_at": now,
+            "processed_at": now,
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "closed_at": None,
+            "currency": currency,
+            "presentment_currency": currency,
+            "taxes_included": spec["included"],
+            "financial_status": spec["financial_status"],
+            "fulfillment_status": None,
+            "discount_codes": [],
+            "discount_applications": [],
+            "tax_lines": _tax_lines(spec["total_tax"], spec["rate"], currency),
+            "shipping_lines": [],
+            "customer": self._customer(spec["customer"], now),
+            "billing_address": self._address(spec, spec["billing_address"]),
+            "shipping_address": self._address(spec, spec["shipping_address"]),
+            "line_items": [
+                self._line_item(line, spec, currency) for line in spec["lines"]
+            ],
+            "refunds": [],
+            "fulfillments": [],
+            "payment_gateway_names": [spec["gateway"] or "shopify_payments"],
+            "source_name": "web",
+            "tags": "",
+            "note": None,
+            "test": False,
+        }
+        _set_money(
+            order,
+            currency,
+            total_line_items_price=sum((line["gross"] for line in spec["lines"]), ZERO),
+            subtotal_price=spec["subtotal"],
+            total_discounts=spec["discount"],
+            total_tax=spec["total_tax"],
+            total_price=spec["total"],
+            current_subtotal_price=spec["subtotal"],
+            current_total_discounts=spec["discount"],
+            current_total_tax=spec["total_tax"],
+            current_total_price=spec["total"],
+        )
+        order["total_shipping_price_set"] = _money_set(spec["shipping"] or 0, currency)
+        if spec["shipping"] is not None:
+            order["shipping_lines"] = [self._shipping_line(spec, currency)]
+        if spec["discount"]:
+            order["discount_applications"] = [self._discount_application(spec)]
+        if spec["discount_code"]:
+            order["discount_codes"] = [
+                {
+                    "code": spec["discount_code"],
+                    "amount": money(spec["discount"]),
+                    "type": "fixed_amount",
+                }
+            ]
+        order.update(spec["extra"])
+        self.sale_transactions[order_id] = self._next("transaction")
+        self._open_fulfillment_order(order, now)
+        return order
+
+    def _customer(self, customer, now):
+        if not customer:
+            return None
+        person = dict(DEFAULT_CUSTOMER, **customer)
+        if person["email"] not in self.customers:
+            self.customers[person["email"]] = person.get("id") or self._next("customer")
+        customer_id = self.customers[person["email"]]
+        return {
+            "id": customer_id,
+            "admin_graphql_api_id": gid("Customer", customer_id),
+            "email": person["email"],
+            "first_name": person["first_name"],
+            "last_name": person["last_name"],
+            "phone": person["phone"],
+            "state": "enabled",
+            "tax_exempt": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _address(self, spec, overrides):
+        person = dict(DEFAULT_CUSTOMER, **(spec["customer"] or {}))
+        address = dict(
+            DEFAULT_ADDRESS,
+            first_name=person["first_name"],
+            last_name=person["last_name"],
+            name=f"{person['first_name']} {person['last_name']}",
+            phone=person["phone"],
+            province_code=None,
+            country=COUNTRIES.get(DEFAULT_ADDRESS["country_code"]),
+        )
+        address.update(overrides)
+        return address
+
+    def _line_item(self, line, spec, currency):
+        variant = self._variant_by_sku(line.get("sku"))
+        product = self.sim.products.get(variant.get("product_id"), {})
+        item_id = self._next("line_item")
+        item = {
+            "id": item_id,
+            "admin_graphql_api_id": gid("LineItem", item_id),
+            "variant_id": line.get("variant_id")
+            or variant.get("id")
+            or self._next("variant"),
+            "product_id": line.get("product_id")
+            or variant.get("product_id")
+            or self._next("product"),
+            "sku": line.get("sku"),
+            "title": line.get("title") or product.get("title") or line.get("sku"),
+            "variant_title": None,
+            "name": line.get("title") or product.get("title") or line.get("sku"),
+            "vendor": product.get("vendor"),
+            "quantity": line["quantity"],
+            "current_quantity": line["quantity"],
+            "discount_allocations": [],
+            "tax_lines": _tax_lines(line["tax"], spec["rate"], currency),
+            "taxable": bool(spec["rate"]),
+            "requires_shipping": True,
+            "fulfillable_quantity": line["quantity"],
+            "fulfillment_status": None,
+            "fulfillment_service": "manual",
+            "gift_card": False,
+            "properties": [],
+            "duties": [],
+        }
+        _set_money(item, currency, price=line["price"], total_discount=line["discount"])
+        if line["discount"]:
+            item["discount_allocations"] = [
+                {
+                    "amount": money(line["discount"]),
+                    "amount_set": _money_set(line["discount"], currency),
+                    "discount_application_index": 0,
+                }
+            ]
+        # A real shop takes the stock when the order is placed.
+        if variant:
+            self._adjust_available(variant["inventory_item_id"], -line["quantity"])
+        return item
+
+    def _shipping_line(self, spec, currency):
+        line = {
+            "id": self._next("shipping_line"),
+            "code": "Standard",
+            "title": "Standard",
+            "source": "shopify",
+            "tax_lines": _tax_lines(spec["shipping_tax"], spec["rate"], currency),
+            "discount_allocations": [],
+        }
+        _set_money(
+            line, currency, price=spec["shipping"], discounted_price=spec["shipping"]
+        )
+        return line
+
+    def _discount_application(self, spec):
+        """One application carries every line discount (index 0)."""
+        application = {
+            "type": "discount_code" if spec["discount_code"] else "manual",
+            "title": spec["discount_code"] or "Discount",
+            "value": money(spec["discount"]),
+            "value_type": "fixed_amount",
+            "allocation_method": "across",
+            "target_selection": "explicit",
+            "target_type": "line_item",
+        }
+        if spec["discount_code"]:
+            application["code"] = spec["discount_code"]
+        return application
+
+    def _open_fulfillment_order(self, order, now):
+        fulfillment_order_id = self._next("fulfillment_order")
+        lines = []
+        for item in order["line_items"]:
+            variant = self.variants.get(item["variant_id"], {})
+            lines.append(
+                {
+                    "id": self._next("fulfillment_order_line"),
+                    "shop_id": SHOP_ID,
+                    "fulfillment_order_id": fulfillment_order_id,
+                    "line_item_id": item["id"],
+                    "inventory_item_id": variant.get("inventory_item_id"),
+                    "variant_id": item["variant_id"],
+                    "quantity": item["quantity"],
+                    "fulfillable_quantity": item["quantity"],
+                }
+            )
+        self.fulfillment_orders[fulfillment_order_id] = {
+            "id": fulfillment_order_id,
+            "shop_id": SHOP_ID,
+            "order_id": order["id"],
+            "assigned_location_id": self.config["location_id"],
+            "request_status": "unsubmitted",
+            "status": "open",
+            "supported_actions": ["create_fulfillment"],
+            "fulfillment_holds": [],
+            "line_items": lines,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _order_of(self, order_id):
+        order = self.sim.orders.get(int(order_id))
+        if order is None:
+            raise LookupError(f"no order {order_id}")
+        return order
+
+    def update_order(self, order_id, **changes):
+        """Change an order as the merchant would; a ``cancel_reason`` alone
+        cancels it now. Sends ``orders/cancelled`` when it cancels, else
+        ``orders/updated``."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            was_cancelled = order["cancelled_at"]
+            merge(order, changes)
+            now = self._stamp(order["updated_at"])
+            order["updated_at"] = now
+            if order["cancel_reason"] and not order["cancelled_at"]:
+                order["cancelled_at"] = now
+            cancelling = order["cancelled_at"] and not was_cancelled
+            if cancelling:
+                order["closed_at"] = order["closed_at"] or now
+                for fulfillment_order in self._fulfillment_orders_of(order["id"]):
+                    fulfillment_order["status"] = "closed"
+            payload = copy.deepcopy(order)
+        self._announce(
+            ("orders/cancelled" if cancelling else "orders/updated", payload)
+        )
+        return payload
+
+    def create_refund(self, order_id, lines=(), shipping=None, note=None):
+        """Refund ``lines`` (``line_item_id``, ``quantity``, ``restock_type``)
+        and ``shipping`` (an amount of the shipping charge) with amounts
+        prorated from the order's; sends ``refunds/create``, then
+        ``orders/updated``."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            refund = self._build_refund(order, lines, shipping, note)
+            order["refunds"].append(refund)
+            self._refresh_current_totals(order)
+            order["updated_at"] = self._stamp(order["updated_at"])
+            refund_payload, order_payload = copy.deepcopy((refund, order))
+        self._announce(
+            ("refunds/create", refund_payload), ("orders/updated", order_payload)
+        )
+        return refund_payload
+
+    def _build_refund(self, order, lines, shipping, note):
+        now, currency = self._stamp(), order["currency"]
+        refund_id = self._next("refund")
+        items = {item["id"]: item for item in order["line_items"]}
+        refund_lines, restock = [], False
+        for line in lines:
+            item = items.get(int(line["line_item_id"]))
+            if item is None:
+                raise LookupError(f"no line item {line['line_item_id']}")
+            refund_lines.append(self._refund_line(order, item, line))
+            restock = restock or line.get("restock_type") in RESTOCKING
+        adjustments = []
+        if shipping:
+            adjustments.append(self._shipping_refund(order, refund_id, shipping))
+        amount = sum((Decimal(line["subtotal"]) for line in refund_lines), ZERO) - sum(
+            (Decimal(adjustment["amount"]) for adjustment in adjustments), ZERO
+        )
+        if not order["taxes_included"]:
+            amount += sum((Decimal(line["total_tax"]) for line in refund_lines), ZERO)
+            amount -= sum((Decimal(a["tax_amount"]) for a in adjustments), ZERO)
+        transaction_id = self._next("transaction")
+        return {
+            "id": refund_id,
+            "admin_graphql_api_id": gid("Refund", refund_id),
+            "order_id": order["id"],
+            "created_at": now,
+            "processed_at": now,
+            "note": note,
+            "user_id": None,
+            "restock": restock,
+            "refund_line_items": refund_lines,
+            "transactions": [
+                {
+                    "id": transaction_id,
+                    "admin_graphql_api_id": gid("OrderTransaction", transaction_id),
+                    "order_id": order["id"],
+                    "kind": "refund",
+                    "status": "success",
+                    "amount": money(amount),
+                    "currency": currency,
+                    "gateway": order["payment_gateway_names"][0],
+                    "parent_id": self.sale_transactions[order["id"]],
+                    "created_at": now,
+                    "processed_at": now,
+                    "test": False,
+                }
+            ],
+            "order_adjustments": adjustments,
+            "duties": [],
+            "refund_duties": [],
+        }
+
+    def _refund_line(self, order, item, line):
+        """A refunded quantity, its share of the line's net amount and tax,
+        and the stock and fulfilment quantities it gives back."""
+        quantity = int(line.get("quantity", item["current_quantity"]))
+        if not 0 < quantity <= item["current_quantity"]:
+            raise ValueError(f"cannot refund {quantity} of line item {item['id']}")
+        restock_type = line.get("restock_type", "no_restock")
+        net = Decimal(item["price"]) * item["quantity"] - Decimal(
+            item["total_discount"]
+        )
+        refund_line = {
+            "id": self._next("refund_line"),
+            "line_item_id": item["id"],
+            "line_item": copy.deepcopy(item),
+            "quantity": quantity,
+            "restock_type": restock_type,
+            "location_id": self.config["location_id"]
+            if restock_type in RESTOCKING
+            else None,
+        }
+        _set_money(
+            refund_line,
+            order["currency"],
+            subtotal=share(net, quantity, item["quantity"]),
+            total_tax=share(_line_tax(item), quantity, item["quantity"]),
+        )
+        item["current_quantity"] -= quantity
+        # A returned unit was shipped; any other refunded unit will not be.
+        if restock_type != "return":
+            cancelled = min(quantity, item["fulfillable_quantity"])
+            item["fulfillable_quantity"] -= cancelled
+            for fulfillment_order in self._fulfillment_orders_of(order["id"]):
+                for fo_line in fulfillment_order["line_items"]:
+                    if fo_line["line_item_id"] == item["id"]:
+                        fo_line["quantity"] -= cancelled
+                        fo_line["fulfillable_quantity"] -= cancelled
+                self._update_fulfillment_order_status(fulfillment_order)
+        if restock_type in RESTOCKING:
+            variant = self.variants.get(item["variant_id"])
+            if variant:
+                self._adjust_available(variant["inventory_item_id"], quantity)
+        return refund_line
+
+    def _shipping_refund(self, order, refund_id, shipping):
+        amount = Decimal(str(shipping))
+        charged = order["shipping_lines"][0] if order["shipping_lines"] else None
+        if charged is None or amount > Decimal(charged["price"]):
+            raise ValueError(f"cannot refund {amount} of shipping")
+        tax = share(_line_tax(charged), amount, Decimal(charged["price"]))
+        adjustment = {
+            "id": self._next("adjustment"),
+            "order_id": order["id"],
+            "refund_id": refund_id,
+            "kind": "shipping_refund",
+            "reason": "Shipping refund",
+        }
+        _set_money(adjustment, order["currency"], amount=-amount, tax_amount=-tax)
+        return adjustment
+
+    def _refresh_current_totals(self, order):
+        refunds = order["refunds"]
+        lines = [line for refund in refunds for line in refund["refund_line_items"]]
+        adjustments = [a for refund in refunds for a in refund["order_adjustments"]]
+        refunded = sum(
+            (Decimal(t["amount"]) for r in refunds for t in r["transactions"]), ZERO
+        )
+        taxes = sum((Decimal(line["total_tax"]) for line in lines), ZERO) - sum(
+            (Decimal(a["tax_amount"]) for a in adjustments), ZERO
+        )
+        subtotals = sum((Decimal(line["subtotal"]) for line in lines), ZERO)
+        total = Decimal(order["total_price"])
+        _set_money(
+            order,
+            order["currency"],
+            current_subtotal_price=Decimal(order["subtotal_price"]) - subtotals,
+            current_total_tax=Decimal(order["total_tax"]) - taxes,
+            current_total_price=total - refunded,
+        )
+        order["financial_status"] = (
+            "refunded" if refunded >= total else "partially_refunded"
+        )
+
+    def _fulfillment_orders_of(self, order_id):
+        return [
+            fulfillment_order
+            for fulfillment_order in self.fulfillment_orders.values()
+            if fulfillment_order["order_id"] == order_id
+        ]
+
+    @staticmethod
+    def _update_fulfillment_order_status(fulfillment_order):
+        lines = fulfillment_order["line_items"]
+        if not any(line["fulfillable_quantity"] for line in lines):
+            fulfillment_order["status"] = "closed"
+        elif any(line["fulfillable_quantity"] < line["quantity"] for line in lines):
+            fulfillment_order["status"] = "in_progress"
+
+    # --- REST routes (called under the simulator's lock) ---
+    def _shop(self, query, body):
+        return 200, {
+            "shop": {
+                "id": SHOP_ID,
+                "name": "Sim Shop",
+                "domain": self.config["shop_domain"],
+                "myshopify_domain": self.config["shop_domain"],
+                "currency": self.config["currency"],
+                "iana_timezone": "UTC",
+                "plan_name": "basic",
+            }
+        }
+
+    def _orders(self, query, body):
+        status = param(query, "status", "open")
+        since = param(query, "updated_at_min")
+        limit = min(int(param(query, "limit", "50")), MAX_ORDERS_PAGE)
+        field, _, direction = (param(query, "order") or "created_at desc").partition(
+            " "
+        )
+        if field not in ORDER_SORT_FIELDS:
+            return 400, {"errors": {"order": [f"cannot sort by {field}"]}}
+        orders = [
+            order
+            for order in self.sim.orders.values()
+            if _has_status(order, status)
+            and (not since or parse_time(order["updated_at"]) >= parse_time(since))
+        ]
+        orders.sort(
+            key=lambda order: (parse_time(order[field]), order["id"]),
+            reverse=direction.strip().lower() == "desc",
+        )
+        return 200, {"orders": orders[:limit]}
+
+    def _order(self, query, body, order_id):
+        order = self.sim.orders.get(order_id)
+        return (200, {"order": order}) if order else self.not_found()
+
+    def _fulfillment_orders(self, query, body, order_id):
+        if order_id not in self.sim.orders:
+            return self.not_found()
+        return 200, {"fulfillment_orders": self._fulfillment_orders_of(order_id)}
+
+    def _refunds(self, query, body, order_id):
+        order = self.sim.orders.get(order_id)
+        return (200, {"refunds": order["refunds"]}) if order else self.not_found()
+
+    def _create_fulfillment(self, query, body):
+        data = body.get("fulfillment") or {}
+        plan, error = self._fulfillment_plan(
+            data.get("line_items_by_fulfillment_order") or []
+        )
+        if error:
+            return 422, {"errors": {"base": [error]}}
+        order = self.sim.orders[plan[0][0]["order_id"]]
+        items = {item["id"]: item for item in order["line_items"]}
+        now = self._stamp()
+        fulfilled = []
+        for fulfillment_order, fo_line, quantity in plan:
+            fo_line["fulfillable_quantity"] -= quantity
+            fulfillment_order["updated_at"] = now
+            self._update_fulfillment_order_status(fulfillment_order)
+            item = items[fo_line["line_item_id"]]
+            item["fulfillable_quantity"] = fo_line["fulfillable_quantity"]
+            item["fulfillment_status"] = (
+                "partial" if item["fulfillable_quantity"] else "fulfilled"
+            )
+            fulfilled.append(dict(copy.deepcopy(item), quantity=quantity))
+        order["fulfillment_status"] = (
+            "partial"
+            if any(item["fulfillable_quantity"] for item in order["line_items"])
+            else "fulfilled"
+        )
+        order["updated_at"] = self._stamp(order["updated_at"])
+        fulfillment = self._fulfillment(order, data, fulfilled, now)
+        order["fulfillments"].append(fulfillment)
+        self.sim.fulfillments.append(
+            {
+                "order_id": order["id"],
+                "fulfillment_id": fulfillment["id"],
+                "tracking_company": fulfillment["tracking_company"],
+                "tracking_number": fulfillment["tracking_number"],
+                "tracking_numbers": fulfillment["tracking_numbers"],
+                "tracking_url": fulfillment["tracking_url"],
+                "notify_customer": bool(data.get("notify_customer")),
+                "line_items": [
+                    {
+                        "line_item_id": i["id"],
+                        "sku": i["sku"],
+                        "quantity": i["quantity"],
+                    }
+                    for i in fulfilled
+                ],
+            }
+        )
+        return 201, {"fulfillment": fulfillment}
+
+    def _fulfillment_plan(self, groups):
+        """``[(fulfillment order, its line, quantity)]`` or the reason the
+        request is refused; an empty line list takes all that is left."""
+        plan = []
+        for group in groups:
+            fulfillment_order = self.fulfillment_orders.get(
+                int(group.get("fulfillment_order_id") or 0)
+            )
+            if fulfillment_order is None:
+                return None, "Fulfillment order does not exist."
+            if fulfillment_order["status"] == "closed":
+                return None, "Fulfillment order is closed."
+            lines = {line["id"]: line for line in fulfillment_order["line_items"]}
+            wanted = group.get("fulfillment_order_line_items") or [
+                {"id": line["id"], "quantity": line["fulfillable_quantity"]}
+                for line in lines.values()
+                if line["fulfillable_quantity"]
+            ]
+            for entry in wanted:
+                line = lines.get(int(entry.get("id") or 0))
+                if line is None:
+                    return None, "Fulfillment order line item does not exist."
+                if (
+                    not 0
+                    < int(entry.get("quantity", 0))
+                    <= line["fulfillable_quantity"]
+                ):
+                    return (
+                        None,
+                        "Invalid fulfillment order line item quantity requested.",
+                    )
+                plan.append((fulfillment_order, line, int(entry["quantity"])))
+        if not plan:
+            return None, "line_items_by_fulfillment_order is required."
+        if (
+            len({fulfillment_order["order_id"] for fulfillment_order, _l, _q in plan})
+            > 1
+        ):
+            return None, "All fulfillment orders must belong to the same order."
+        return plan, None
+
+    def _fulfillment(self, order, data, line_items, now):
+        tracking = data.get("tracking_info") or {}
+        number, url = tracking.get("number"), tracking.get("url")
+        fulfillment_id = self._next("fulfillment")
+        return {
+            "id": fulfillment_id,
+            "admin_graphql_api_id": gid("Fulfillment", fulfillment_id),
+            "order_id": order["id"],
+            "name": f"{order['name']}.{len(order['fulfillments']) + 1}",
+            "status": "success",
+            "service": "manual",
+            "location_id": self.config["location_id"],
+            "shipment_status": None,
+            "tracking_company": tracking.get("company"),
+            "tracking_number": number,
+            "tracking_numbers": [number] if number else [],
+            "tracking_url": url,
+            "tracking_urls": [url] if url else [],
+            "line_items": line_items,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def _graphql(self, query, body):
+        if "inventorySetQuantities" not in (body.get("query") or ""):
+            return 200, {
+                "errors": [
+                    {"message": "The simulator serves only inventorySetQuantities."}
+                ]
+            }
+        data = (body.get("variables") or {}).get("input")
+        if not isinstance(data, dict):
+            return 200, {
+                "errors": [
+                    {
+                        "message": "Variable $input of type "
+                        "InventorySetQuantitiesInput! was provided invalid value",
+                        "extensions": {"code": "INVALID_VARIABLE"},
+                    }
+                ]
+            }
+        errors, changes = self._set_quantities(data)
+        group = None
+        if not errors:
+            group = {
+                "createdAt": self._stamp(),
+                "reason": data["reason"],
+                "referenceDocumentUri": data.get("referenceDocumentUri"),
+                "changes": changes,
+            }
+        result = {"inventoryAdjustmentGroup": group, "userErrors": errors}
+        return 200, {
+            "data": {"inventorySetQuantities": result},
+            "extensions": {"cost": self._cost()},
+        }
+
+    def _set_quantities(self, data):
+        """``(userErrors, changes)``: all quantities are set, or none."""
+        quantities = data.get("quantities") or []
+        if len(quantities) > MAX_QUANTITIES:
+            return [
+                _user_error(
+                    "MAX_INPUT_SIZE_EXCEEDED",
+                    ["input", "quantities"],
+                    f"The input array size of {len(quantities)} is greater than "
+                    f"the maximum allowed of {MAX_QUANTITIES}.",
+                )
+            ], []
+        if data.get("name") != "available":
+            return [
+                _user_error(
+                    "INVALID_NAME", ["input", "name"], "The simulator sets 'available'."
+                )
+            ], []
+        if data.get("reason") not in REASONS:
+            return [
+                _user_error(
+                    "INVALID_REASON", ["input", "reason"], "The reason is invalid."
+                )
+            ], []
+        errors, plan = [], []
+        for index, entry in enumerate(quantities):
+            field = ["input", "quantities", str(index)]
+            item_id = _gid_number(entry.get("inventoryItemId"))
+            level = self.levels.get((item_id, _gid_number(entry.get("locationId"))))
+            if item_id not in self.items:
+                errors.append(
+                    _user_error(
+                        "INVALID_INVENTORY_ITEM",
+                        field + ["inventoryItemId"],
+                        "The specified inventory item could not be found.",
+                    )
+                )
+            elif level is None:
+                errors.append(
+                    _user_error(
+                        "INVALID_LOCATION",
+                        field + ["locationId"],
+                        "The specified location could not be found.",
+                    )
+                )
+            elif (
+                not data.get("ignoreCompareQuantity")
+                and entry.get("compareQuantity") != level["available"]
+            ):
+                errors.append(
+                    _user_error(
+                        "COMPARE_QUANTITY_STALE",
+                        field + ["compareQuantity"],
+                        "The compareQuantity argument no longer matches the "
+                        "persisted quantity.",
+                    )
+                )
+            else:
+                plan.append((item_id, level, int(entry["quantity"])))
+        if errors:
+            return errors, []
+        changes = []
+        for item_id, level, quantity in plan:
+            changes.append(
+                {
+                    "name": "available",
+                    "delta": quantity - level["available"],
+                    "quantityAfterChange": quantity,
+                }
+            )
+            self._set_available(item_id, quantity)
+            self.sim.stock_updates.append(
+                {"sku": self.items[item_id]["sku"], "quantity": quantity}
+            )
+        return [], changes
+
+    def _cost(self):
+        """The calculated-cost bucket GraphQL answers report; the request
+        bucket, not this one, is what throttles (see README.md)."""
+        now = time.monotonic()
+        self.points = min(
+            POINTS_MAX, self.points + (now - self.points_at) * POINTS_RESTORE
+        )
+        self.points_at = now
+        self.points = max(0.0, self.points - MUTATION_COST)
+        return {
+            "requestedQueryCost": MUTATION_COST,
+            "actualQueryCost": MUTATION_COST,
+            "throttleStatus": {
+                "maximumAvailable": POINTS_MAX,
+                "currentlyAvailable": int(self.points),
+                "restoreRate": POINTS_RESTORE,
+            },
+        }
+
+    def _inventory_levels(self, query, body):
+        items = id_list(param(query, "inventory_item_ids"))
+        locations = id_list(param(query, "location_ids"))
+        if not items and not locations:
+            return 422, {
+                "errors": "Must specify at least one of inventory_item_ids or "
+                "location_ids"
+            }
+        if len(items) > MAX_LEVEL_ITEMS:
+            return 422, {
+                "errors": {
+                    "inventory_item_ids": [f"must have at most {MAX_LEVEL_ITEMS} items"]
+                }
+            }
+        levels = [
+            level
+            for (item_id, location_id), level in self.levels.items()
+            if (not items or item_id in items)
+            and (not locations or location_id in locations)
+        ]
+        return 200, {"inventory_levels": levels}
+
+    def _create_product(self, query, body):
+        data = body.get("product") or {}
+        if not data.get("title"):
+            return 422, {"errors": {"title": ["can't be blank"]}}
+        product = self._new_product(data)
+        self._record("create", "product", product, data)
+        return 201, {"product": product}
+
+    def _product(self, query, body, product_id):
+        product = self.sim.products.get(product_id)
+        return (200, {"product": product}) if product else self.not_found()
+
+    def _update_product(self, query, body, product_id):
+        product = self.sim.products.get(product_id)
+        if product is None:
+            return self.not_found()
+        data = body.get("product") or {}
+        product.update({key: data[key] for key in PRODUCT_FIELDS if key in data})
+        product["updated_at"] = self._stamp(product["updated_at"])
+        self._record("update", "product", product, data)
+        return 200, {"product": product}
+
+    def _variant(self, query, body, variant_id):
+        variant = self.variants.get(variant_id)
+        return (200, {"variant": variant}) if variant else self.not_found()
+
+    def _update_variant(self, query, body, variant_id):
+        variant = self.variants.get(variant_id)
+        if variant is None:
+            return self.not_found()
+        data = body.get("variant") or {}
+        variant.update({key: data[key] for key in VARIANT_FIELDS if key in data})
+        if "price" in data:
+            variant["price"] = money(Decimal(str(data["price"])))
+        variant["updated_at"] = self._stamp(variant["updated_at"])
+        product = self.sim.products[variant["product_id"]]
+        product["updated_at"] = self._stamp(product["updated_at"])
+        self._record("update", "variant", variant, data)
+        return 200, {"variant": variant}
+
+    def _record(self, action, resource, record, data):
+        sku = record["sku"] if resource == "variant" else record["variants"][0]["sku"]
+        self.sim.product_updates.append(
+            {
+                "action": action,
+                "resource": resource,
+                "id": record["id"],
+                "sku": sku,
+                "changes": copy.deepcopy(data),
+            }
+        )
+
+
+def _has_status(order, status):
+    if status == "any":
+        return True
+    if status == "cancelled":
+        return bool(order["cancelled_at"])
+    if status == "closed":
+        return bool(order["closed_at"])
+    return not order["cancelled_at"] and not order["closed_at"]
+
+
+def _user_error(code, field, message):
+    return {"code": code, "field": field, "message": message}
