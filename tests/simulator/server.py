@@ -351,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if parts.path.startswith("/api/v1/stock/batch"):
             template = "/api/v1/stock/batch"
+        if re.fullmatch(r"/api/v1/orders/[^/]+/fulfillments", parts.path):
+            template = "/api/v1/orders/<id>/fulfillments"
         if self.sim.platform and not parts.path.startswith("/_sim/"):
             template = self.sim.platform.template(parts.path)
         with self.sim.lock:
@@ -447,6 +449,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _resource(self, path, template, query):
         key = path.rsplit("/", 1)[-1]
+        if template == "/api/v1/orders/<id>/fulfillments" and self.command == "POST":
+            return self._fulfil(path.split("/")[4], self._body())
+        if template == "/api/v1/products/<id>" and self.command == "PUT":
+            product = dict(self._body(), sku=key, updated_at=_now_iso())
+            with self.sim.lock:
+                self.sim.products[key] = dict(self.sim.products.get(key, {}), **product)
+                self.sim.product_updates.append(product)
+            return self._reply(200, self.sim.products[key])
         if template == "/api/v1/ping":
             return self._reply(200, {"ok": True})
         if template in ("/api/v1/orders", "/api/v1/products"):
@@ -472,6 +482,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._reply(400, {"error": f"at most {MAX_BATCH} items"})
             return self._reply(200, {"updated": len(self._set_stock(items))})
         return self._reply(404, {"error": "not_found"})
+
+    def _fulfil(self, order_id, body):
+        with self.sim.lock:
+            if order_id not in self.sim.orders:
+                return self._reply(404, {"error": "not_found"})
+            fulfillment = dict(
+                body, id=f"F-{len(self.sim.fulfillments) + 1}", order_id=order_id
+            )
+            self.sim.fulfillments.append(fulfillment)
+        return self._reply(201, fulfillment)
 
     def _set_stock(self, items):
         with self.sim.lock:

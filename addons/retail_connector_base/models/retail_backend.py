@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from odoo import SUPERUSER_ID, api, fields, models
 
@@ -604,6 +604,26 @@ class RetailBackend(models.Model):
         Event = self.env["retail.event"]
         events = Event._lock_due_events(self, EVENTS_PER_JOB)
         events._process()
-        if len(events) == EVENTS_PER_JOB:
+        if len(events) == EVENTS_PER_JOB or Event._has_unseen_due_events(self, events):
             self._enqueue_event_processing()
         return f"{len(events)} events processed"
+
+    @api.model
+    def _cron_process_waiting_events(self):
+        """Scheduled action: a safety net that enqueues the inbox job of every
+        backend whose due events wait with no job to process them (a job
+        lost with a crashed runner, say)."""
+        self.env["retail.event"].flush_model(
+            ["state", "next_attempt_at", "received_at"]
+        )
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT backend_id FROM retail_event
+             WHERE state = 'pending'
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+               AND received_at <= %s
+            """,
+            (fields.Datetime.now(), fields.Datetime.now() - timedelta(minutes=1)),
+        )
+        for backend in self.browse([row[0] for row in self.env.cr.fetchall()]):
+            backend._enqueue_event_processing()

@@ -3,7 +3,7 @@
 import contextlib
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import psycopg2.errors
 import requests
@@ -198,10 +198,37 @@ class RetailEvent(models.Model):
                FOR UPDATE SKIP LOCKED
             """,
             # The wall clock, as when next_attempt_at was set: PostgreSQL's
-            # now() is the start of this (possibly long) transaction.
-            (backend.id, fields.Datetime.now(), limit),
+            # now() is the start of this (possibly long) transaction. With
+            # its microseconds: the retry job is due at next_attempt_at to
+            # the microsecond, and a clock cut to the second would find the
+            # event not due yet and leave it waiting for ever.
+            (backend.id, datetime.now(timezone.utc).replace(tzinfo=None), limit),
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _has_unseen_due_events(self, backend, seen):
+        """Whether due events of ``backend`` other than ``seen`` are waiting,
+        as committed now. A job's snapshot can predate a delivery whose own
+        enqueue was skipped because this very job was still waiting to start
+        (same identity key): without a second look the delivery would wait
+        for the next one."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT 1 FROM retail_event
+                 WHERE backend_id = %s AND state = 'pending'
+                   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+                   AND id != ALL(%s)
+                 LIMIT 1
+                """,
+                (
+                    backend.id,
+                    datetime.now(timezone.utc).replace(tzinfo=None),
+                    list(seen.ids),
+                ),
+            )
+            return bool(cr.fetchone())
 
     def _process(self):
         """Process each event in its own savepoint: what one handler wrote is

@@ -1,12 +1,15 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 from odoo import fields
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..exceptions import RetailBusinessError, RetailTransientError
 from .common import RetailCommon
+from .http_common import RetailHttpCommon
 
 
 class TestEventProcessing(RetailCommon):
@@ -179,6 +182,17 @@ class TestEventProcessing(RetailCommon):
             self.backend._process_events()
         self.assertEqual(event.state, "pending")
 
+    def test_event_due_a_moment_ago_is_processed(self):
+        """Test that the job scheduled for an event's retry finds it due, even
+        within the same second (retry times carry microseconds)."""
+        event = self._receive_event()
+        event.next_attempt_at = datetime.now(timezone.utc).replace(
+            tzinfo=None
+        ) - timedelta(milliseconds=1)
+        with self._with_handler(lambda event: None):
+            self.backend._process_events()
+        self.assertEqual(event.state, "done")
+
     @staticmethod
     def _raise(error):
         def handler(event):
@@ -246,3 +260,30 @@ class TestDryRun(RetailCommon):
         result = self._dry_run(event, handler)
         self.assertFalse(result.would_succeed)
         self.assertIn("Unknown SKU ABC-1", result.error)
+
+
+class TestInboxWakeUp(RetailHttpCommon):
+    """HttpCase: the second look uses its own cursor, which the registry's
+    test mode keeps inside the test's transaction."""
+
+    def test_job_looks_again_for_deliveries_it_could_not_see(self):
+        """Test that a delivery stored while the inbox job was already under
+        way (its own enqueue skipped as a duplicate) is found by the job's
+        second look, which enqueues the job again."""
+        Event = self.env["retail.event"]
+        seen = self._receive_event(key="seen")
+        self.assertFalse(Event._has_unseen_due_events(self.backend, seen))
+        late = self._receive_event(key="late")
+        self.assertTrue(Event._has_unseen_due_events(self.backend, seen))
+        self.assertFalse(Event._has_unseen_due_events(self.backend, seen | late))
+
+    def test_safety_net_enqueues_for_events_left_waiting(self):
+        """Test that the scheduled safety net enqueues the inbox job of a
+        backend whose due events have waited over a minute, and only then."""
+        event = self._receive_event(key="waiting")
+        with trap_jobs() as trap:
+            self.env["retail.backend"]._cron_process_waiting_events()
+            trap.assert_jobs_count(0)
+            event.received_at = fields.Datetime.now() - timedelta(minutes=2)
+            self.env["retail.backend"]._cron_process_waiting_events()
+            trap.assert_jobs_count(1, only=self.backend._process_events)

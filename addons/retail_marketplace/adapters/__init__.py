@@ -21,6 +21,9 @@ Publishing
 - ``push_stock(client, items, location_ref)``: send absolute quantities
   (``StockItem`` list) in the platform's bulk calls; return
   ``{stock_ref: error message}`` for items the platform refused.
+- ``stock_ref_for(client, external_id)``: what the stock API addresses for
+  a product the channel names ``external_id`` (Shopify: the variant's
+  inventory item), for listings made from order lines.
 - ``fetch_stock(client, items, location_ref)``: ``{stock_ref: quantity}`` as
   the channel has it, for the reconciliation.
 - ``push_shipment(client, shipment)``: report a ``Shipment``; return the

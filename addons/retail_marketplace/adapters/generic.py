@@ -223,3 +223,8 @@ def push_product(client, refs, data):
     sku = refs.get("external_id") or data.sku
     client.request("PUT", f"api/v1/products/{sku}", json_body=body)
     return {"external_id": sku, "parent_ref": None, "stock_ref": sku}
+
+
+def stock_ref_for(client, external_id):
+    """The stock API addresses products by the id orders name them with."""
+    return external_id

@@ -619,3 +619,10 @@ def push_product(client, refs, data):
         "parent_ref": parent_ref,
         "stock_ref": str(variant["inventory_item_id"]),
     }
+
+
+def stock_ref_for(client, external_id):
+    """The inventory item of a variant: order lines name the variant, while
+    the stock API addresses its inventory item."""
+    answer = client.request("GET", _path(client, f"variants/{external_id}.json"))
+    return str(answer["variant"]["inventory_item_id"])

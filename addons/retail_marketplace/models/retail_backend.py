@@ -21,6 +21,7 @@ MARKETPLACE_ADAPTERS = {
 # Platforms whose webhooks are at most once: their backends always poll too.
 POLL_ALWAYS = ("woocommerce",)
 SHOPIFY_API_VERSION = "2025-01"
+SHOPIFY_RATE = (2.0, 40)
 
 
 class ChannelClient:
@@ -188,6 +189,12 @@ class RetailBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("platform") == "shopify":
+                # Shopify's REST leaky bucket on a standard plan: 40 calls,
+                # leaking 2 a second.
+                vals.setdefault("rate_limit", SHOPIFY_RATE[0])
+                vals.setdefault("rate_burst", SHOPIFY_RATE[1])
         backends = super().create(vals_list)
         backends.filtered(
             lambda b: b.platform in POLL_ALWAYS

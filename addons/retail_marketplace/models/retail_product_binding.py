@@ -38,8 +38,16 @@ class RetailProductBinding(models.Model):
 
     # === STOCK === #
     def _get_stock_ref(self):
+        """What the channel's stock API addresses for this listing, asked of
+        the channel once when the listing came from an order line.
+        Note: self.ensure_one"""
         self.ensure_one()
-        return self.stock_ref or self.external_id
+        if not self.stock_ref:
+            backend = self.backend_id
+            self.stock_ref = backend._get_marketplace_adapter().stock_ref_for(
+                backend._get_channel_client(), self.external_id
+            )
+        return self.stock_ref
 
     @api.model
     def _channel_quantities(self, backend, bindings):

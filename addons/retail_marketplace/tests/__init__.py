@@ -5,3 +5,4 @@ from . import test_install
 from . import test_order_import
 from . import test_refunds
 from . import test_publishing
+from . import test_backend

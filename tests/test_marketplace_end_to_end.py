@@ -1,0 +1,300 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The marketplace module against the simulator playing Shopify, over real
+HTTP, with a real Odoo server (prefork workers and the queue_job runner)
+doing the imports and exports: orders by webhook with duplicates and
+reordering plus polling, stock publishing, shipment and refund."""
+
+import random
+import time
+from decimal import Decimal
+
+import pytest
+from simulator import Simulator
+
+SECRET = "shpss_e2e_secret"
+ORDERS = 200
+POLL_ONLY = 10  # orders whose webhooks are lost: only the poll brings them
+SKUS = [f"E2E-{index}" for index in range(1, 6)]
+
+
+def _wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def shopify(committed_env):
+    """The simulator as a Shopify store, and a committed Shopify backend for it
+    with its taxes, products, journals and flows."""
+    with committed_env() as env:
+        currency = env.company.currency_id.name
+    with (
+        Simulator(
+            platform="shopify",
+            webhook_secret=SECRET,
+            currency=currency,
+            rate_per_second=100,
+            burst=100,
+            webhook_retry_delay=0.05,
+        ) as sim,
+        committed_env() as env,
+    ):
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", env.company.id)], limit=1
+        )
+        tax = env["account.tax"].create(
+            {
+                "name": "E2E VAT 20%",
+                "amount": 20,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+            }
+        )
+        service = {"type": "service", "invoice_policy": "order", "taxes_id": False}
+        Product = env["product.product"]
+        for index, sku in enumerate(SKUS, start=1):
+            product = Product.create(
+                {
+                    "name": f"End-to-end item {index}",
+                    "default_code": sku,
+                    "is_storable": True,
+                    "invoice_policy": "order",
+                    "retail_fast_mover": index == 1,
+                }
+            )
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, 10000
+            )
+            sim.add_product(sku, price=f"{5 * index}.99", quantity=10000)
+        backend = env["retail.backend"].create(
+            {
+                "name": "Simulated Shopify",
+                "kind": "marketplace",
+                "platform": "shopify",
+                "api_url": sim.url,
+                "api_version": "2025-01",
+                "access_token": "sim-token",
+                "webhook_secret": SECRET,
+                "location_ref": "655441491",
+                "rate_limit": 100,
+                "rate_burst": 100,
+                "retry_delay": 1,
+                "warehouse_id": warehouse.id,
+                "shipping_product_id": Product.create(
+                    dict(service, name="E2E shipping")
+                ).id,
+                "discount_product_id": Product.create(
+                    dict(service, name="E2E discount")
+                ).id,
+                "payment_journal_id": env["account.journal"]
+                .create({"name": "E2E payouts", "type": "bank", "code": "E2EP"})
+                .id,
+                "auto_invoice": True,
+                "auto_payment": True,
+                "flow_ids": [
+                    (0, 0, {"flow": "orders_in", "mode": "batch", "batch_size": 250}),
+                    (0, 0, {"flow": "stock_out", "mode": "batch"}),
+                    (0, 0, {"flow": "fulfilment_out", "mode": "realtime"}),
+                ],
+                "mapping_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "mapping_type": "tax",
+                            "external_code": "VAT 20%",
+                            "odoo_ref": f"account.tax,{tax.id}",
+                        },
+                    )
+                ],
+            }
+        )
+        env.cr.commit()
+        yield sim, backend.id
+
+
+def _orders_in_odoo(committed_env, backend_id):
+    with committed_env() as env:
+        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
+        return {
+            sale.retail_external_id: (sale.state, sale.amount_total) for sale in sales
+        }
+
+
+def _settled(committed_env, backend_id):
+    with committed_env() as env:
+        return not env["retail.event"].search_count(
+            [("backend_id", "=", backend_id), ("state", "=", "pending")]
+        )
+
+
+def _jobs_idle(committed_env, backend_id):
+    with committed_env() as env:
+        return not env["queue.job"].search_count(
+            [
+                ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+                (
+                    "state",
+                    "in",
+                    ("wait_dependencies", "pending", "enqueued", "started"),
+                ),
+            ]
+        )
+
+
+def _spec(rng):
+    lines = [
+        {
+            "sku": sku,
+            "quantity": rng.randint(1, 3),
+            "price": f"{5 * (SKUS.index(sku) + 1)}.99",
+            "discount": rng.choice(["0", "0", "1.00"]),
+        }
+        for sku in rng.sample(SKUS, rng.randint(1, 3))
+    ]
+    return {"lines": lines, "shipping": rng.choice(["0", "4.90", "9.90"])}
+
+
+def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committed_env):
+    """Test that 200 Shopify orders, by duplicated and reordered webhooks and
+    by the poll, become exactly 200 confirmed sale orders with the channel's
+    totals; that a stock change publishes only the changed quantity; that a
+    validated delivery reaches the channel with its tracking number; and that
+    a partial refund produces the matching credit note."""
+    sim, backend_id = shopify
+    rng = random.Random(7)
+    orders = [sim.create_order(**_spec(rng)) for _index in range(ORDERS)]
+    with committed_env() as env:
+        token = env["retail.backend"].browse(backend_id).webhook_token
+    sim.configure(target_url=f"{odoo_server}/retail/webhook/{token}")
+
+    # Webhooks for all but the poll-only orders, shuffled, one in ten twice.
+    delivered = orders[POLL_ONLY:]
+    rng.shuffle(delivered)
+    started = time.monotonic()
+    for index, order in enumerate(delivered):
+        statuses = sim.send_webhook(
+            "orders/create",
+            order,
+            event_id=f"e2e-{order['id']}",
+            duplicates=2 if index % 10 == 0 else 1,
+        )
+        assert statuses == [200] * len(statuses)
+    # The reconciliation poll pulls all 200, again in the same inbox.
+    with committed_env() as env:
+        flow = env["retail.backend.flow"].search(
+            [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
+        )
+        flow._run()
+    _wait_for(
+        lambda: _settled(committed_env, backend_id)
+        and len(_orders_in_odoo(committed_env, backend_id)) == ORDERS,
+        300,
+        "the imports",
+    )
+    elapsed = time.monotonic() - started
+    print(f"\n{ORDERS} orders imported in {elapsed:.1f}s")
+    imported = _orders_in_odoo(committed_env, backend_id)
+    assert len(imported) == ORDERS
+    for order in orders:
+        state, total = imported[str(order["id"])]
+        assert state == "sale"
+        assert Decimal(f"{total:.2f}") == Decimal(order["total_price"])
+    with committed_env() as env:
+        failed = env["retail.event"].search(
+            [("backend_id", "=", backend_id), ("state", "=", "failed")]
+        )
+        assert not failed, failed.mapped("last_error")
+        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
+        assert len(sales.invoice_ids) == ORDERS
+        assert set(sales.invoice_ids.mapped("payment_state")) == {"paid"}
+
+    # Stock: everything not published yet (the fast mover went out with the
+    # imports), then only what changes.
+    _wait_for(lambda: _jobs_idle(committed_env, backend_id), 60, "idle jobs")
+    with committed_env() as env:
+        Binding = env["retail.product.binding"]
+        Binding._publish_stock(env["retail.backend"].browse(backend_id))
+        published = {
+            binding.odoo_id.default_code: binding.published_qty
+            for binding in Binding.search([("backend_id", "=", backend_id)])
+        }
+    assert sorted(published) == SKUS
+    sent = {
+        update["sku"]: update["quantity"] for update in sim.stats()["stock_updates"]
+    }
+    assert sent == published
+    sent_before = len(sim.stats()["stock_updates"])
+    with committed_env() as env:
+        fast = env["product.product"].search([("default_code", "=", SKUS[0])])
+        location = env["retail.backend"].browse(backend_id).warehouse_id.lot_stock_id
+        # A product may hold several quants in one location: adjust one.
+        quant = env["stock.quant"].search(
+            [("product_id", "=", fast.id), ("location_id", "=", location.id)],
+            limit=1,
+        )
+        quant.with_context(inventory_mode=True).inventory_quantity = quant.quantity - 7
+        quant.action_apply_inventory()
+        fast_binding = env["retail.product.binding"].search(
+            [("backend_id", "=", backend_id), ("odoo_id", "=", fast.id)]
+        )
+        expected = fast_binding.published_qty - 7
+    updates = _wait_for(
+        lambda: sim.stats()["stock_updates"][sent_before:],
+        60,
+        "the fast mover's stock",
+    )
+    assert updates == [{"sku": SKUS[0], "quantity": expected}]
+
+    # Shipment: validating a delivery sends its tracking number.
+    shipped = orders[0]
+    with committed_env() as env:
+        sale = env["sale.order"].search(
+            [
+                ("retail_backend_id", "=", backend_id),
+                ("retail_external_id", "=", str(shipped["id"])),
+            ]
+        )
+        picking = sale.picking_ids
+        picking.carrier_tracking_ref = "1Z999AA10123456784"
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.button_validate()
+    fulfillment = _wait_for(lambda: sim.stats()["fulfillments"], 60, "the fulfilment")[
+        0
+    ]
+    assert fulfillment["order_id"] == shipped["id"]
+    assert "1Z999AA10123456784" in str(fulfillment)
+
+    # A partial refund of one unit of the first line.
+    refunded = orders[1]
+    item = refunded["line_items"][0]
+    refund = sim.create_refund(
+        refunded["id"],
+        lines=[
+            {"line_item_id": item["id"], "quantity": 1, "restock_type": "no_restock"}
+        ],
+    )
+    amount = sum(Decimal(t["amount"]) for t in refund["transactions"])
+
+    def credit_note():
+        with committed_env() as env:
+            sale = env["sale.order"].search(
+                [
+                    ("retail_backend_id", "=", backend_id),
+                    ("retail_external_id", "=", str(refunded["id"])),
+                ]
+            )
+            notes = sale.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+            return [(note.state, note.amount_total) for note in notes]
+
+    notes = _wait_for(credit_note, 60, "the credit note")
+    assert _wait_for(lambda: _settled(committed_env, backend_id), 60, "the inbox")
+    assert credit_note() == [("posted", float(amount))]
+    assert notes
