@@ -57,7 +57,7 @@ class RetailWebhookController(http.Controller):
                 )
                 return self._reply(401, error="unauthorized", detail=reason)
             try:
-                event = backend._webhook_store(httprequest.headers, body)
+                answer = backend._webhook_receive(httprequest.headers, body)
             except ValueError as error:
                 return self._reply(400, error="bad_request", detail=str(error))
         except psycopg2.OperationalError:
@@ -70,15 +70,8 @@ class RetailWebhookController(http.Controller):
             request.env.cr.rollback()
             _logger.exception("Webhook for backend %s could not be stored", backend.id)
             return self._reply(500, error="internal_error")
-        if not event:
-            return self._reply(200, status="duplicate")
-        _logger.info(
-            "Webhook stored: backend %s, topic %s, event %s",
-            backend.id,
-            event.topic,
-            event.id,
-        )
-        return self._reply(200, status="accepted")
+        _logger.info("Webhook for backend %s: %s", backend.id, answer)
+        return self._reply(200, **answer)
 
     @staticmethod
     def _reply(http_status, **body):

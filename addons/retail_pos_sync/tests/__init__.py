@@ -1,1 +1,2 @@
 from . import test_install
+from . import test_pos_booking

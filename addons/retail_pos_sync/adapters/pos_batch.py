@@ -1,0 +1,156 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The suite's POS batch format (push), receiving side.
+
+A batch is a signed JSON object ``{"batch_id", "transactions": [...]}``
+(signature as the simulator's generic protocol). A transaction::
+
+    {"uuid", "store", "terminal", "sequence", "local_time" (ISO 8601, the
+     till's clock), "business_day" (YYYY-MM-DD), "type": "sale" | "return",
+     "original_uuid" (returns, optional), "reason" (returns, optional:
+     "damaged" scraps instead of restocking), "customer_ref", "loyalty_ref",
+     "lines": [{"sku", "quantity", "unit_price", "discount", "tax_code"}],
+     "payments": [{"method", "amount", "reference"}]}
+
+Quantities are positive for both types; the type gives the direction.
+Amounts are decimal strings, unit prices include tax when the backend says
+its stores price tax included.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from odoo.addons.retail_connector_base.adapters.common import (
+    load_json_object,
+    parse_datetime,
+)
+
+TOPIC = "pos/transaction"
+TYPES = ("sale", "return")
+
+
+@dataclass
+class PosLine:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal = Decimal("0")  # amount off the whole line
+    tax_code: str = ""
+
+
+@dataclass
+class PosPayment:
+    method: str
+    amount: Decimal
+    reference: str = ""
+
+
+@dataclass
+class PosTransaction:
+    uuid: str
+    store: str
+    terminal: str
+    sequence: int
+    business_day: date
+    type: str
+    local_time: object = None
+    original_uuid: str = ""
+    reason: str = ""
+    customer_ref: str = ""
+    loyalty_ref: str = ""
+    lines: list[PosLine] = field(default_factory=list)
+    payments: list[PosPayment] = field(default_factory=list)
+
+    @property
+    def sign(self):
+        return -1 if self.type == "return" else 1
+
+
+def split_batch(body):
+    """The transactions of a batch, each as ``(dedupe key, subject, JSON)``.
+    Only what the inbox needs is checked here; each transaction is validated
+    on its own when processed, so one bad transaction never refuses the
+    batch. ValueError when the body is not a batch at all."""
+    batch = load_json_object(body)
+    transactions = batch.get("transactions")
+    if not isinstance(transactions, list):
+        raise ValueError("the batch has no 'transactions' list")
+    stored = []
+    for position, transaction in enumerate(transactions, start=1):
+        text = json.dumps(transaction, sort_keys=True)
+        uuid = transaction.get("uuid") if isinstance(transaction, dict) else None
+        if isinstance(uuid, str) and uuid:
+            stored.append((f"txn:{uuid}", uuid, text))
+        else:
+            # Kept, to fail with its reason, under a key a replay repeats.
+            key = f"batch:{batch.get('batch_id', '')}:{position}"
+            stored.append((key, None, text))
+    return stored
+
+
+def _decimal(value, what):
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(f"{what} '{value}' is not a number") from error
+
+
+def _required(values, key):
+    value = values.get(key)
+    if value in (None, ""):
+        raise ValueError(f"'{key}' is missing")
+    return value
+
+
+def parse_transaction(payload):
+    """A ``PosTransaction``; ValueError naming what is wrong."""
+    if not isinstance(payload, dict):
+        raise ValueError("a transaction must be a JSON object")
+    kind = _required(payload, "type")
+    if kind not in TYPES:
+        raise ValueError(f"type '{kind}' is neither 'sale' nor 'return'")
+    try:
+        business_day = date.fromisoformat(_required(payload, "business_day"))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"business_day: {error}") from error
+    sequence = _required(payload, "sequence")
+    if not isinstance(sequence, int) or sequence < 1:
+        raise ValueError(f"sequence '{sequence}' is not a positive integer")
+    lines = [
+        PosLine(
+            sku=str(_required(line, "sku")),
+            quantity=_decimal(_required(line, "quantity"), "quantity"),
+            unit_price=_decimal(_required(line, "unit_price"), "unit_price"),
+            discount=_decimal(line.get("discount") or "0", "discount"),
+            tax_code=str(line.get("tax_code") or ""),
+        )
+        for line in payload.get("lines") or []
+    ]
+    if not lines:
+        raise ValueError("the transaction has no lines")
+    if any(line.quantity <= 0 for line in lines):
+        raise ValueError("quantities must be positive (the type gives the sign)")
+    return PosTransaction(
+        uuid=str(_required(payload, "uuid")),
+        store=str(_required(payload, "store")),
+        terminal=str(_required(payload, "terminal")),
+        sequence=sequence,
+        business_day=business_day,
+        type=kind,
+        local_time=parse_datetime(payload.get("local_time")),
+        original_uuid=payload.get("original_uuid") or "",
+        reason=payload.get("reason") or "",
+        customer_ref=payload.get("customer_ref") or "",
+        loyalty_ref=payload.get("loyalty_ref") or "",
+        lines=lines,
+        payments=[
+            PosPayment(
+                method=str(_required(payment, "method")),
+                amount=_decimal(_required(payment, "amount"), "amount"),
+                reference=payment.get("reference") or "",
+            )
+            for payment in payload.get("payments") or []
+        ],
+    )

@@ -1,0 +1,126 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+ACTIVITY_TYPE = "retail_connector_base.mail_activity_type_sync_exception"
+SHOWN_MISSING = 20  # sequence numbers listed in full before "and N more"
+
+
+class RetailPosTerminal(models.Model):
+    """A till of a store, and which of its transaction numbers are missing.
+
+    Tills number their transactions without gaps; a hole means a transaction
+    that has not arrived (yet). The terminal carries an exception activity
+    naming the missing numbers while there are any, and closes it itself
+    when they arrive.
+    """
+
+    _name = "retail.pos.terminal"
+    _description = "Retail POS Terminal"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "store_id, code"
+
+    store_id = fields.Many2one("retail.pos.store", required=True, ondelete="cascade")
+    backend_id = fields.Many2one(related="store_id.backend_id", store=True)
+    company_id = fields.Many2one(related="store_id.company_id", store=True)
+    code = fields.Char(required=True)
+    last_sequence = fields.Integer(readonly=True)
+    received_count = fields.Integer(readonly=True)
+    missing_count = fields.Integer(readonly=True)
+    missing_sequences = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        (
+            "code_unique",
+            "unique(store_id, code)",
+            "A terminal code is used once per store.",
+        ),
+    ]
+
+    def _compute_display_name(self):
+        for terminal in self:
+            terminal.display_name = f"{terminal.store_id.name} / {terminal.code}"
+
+    @api.model
+    def _find_or_create(self, store, code):
+        terminal = self.search(
+            [("store_id", "=", store.id), ("code", "=", code)], limit=1
+        )
+        return terminal or self.create({"store_id": store.id, "code": code})
+
+    def _update_gaps(self):
+        """Recount the terminal's numbers and raise or close its exception."""
+        self.env["retail.pos.transaction"].flush_model()
+        for terminal in self:
+            self.env.cr.execute(
+                """
+                SELECT s FROM generate_series(
+                         1, (SELECT max(sequence) FROM retail_pos_transaction
+                              WHERE terminal_id = %(terminal)s)) AS s
+                EXCEPT
+                SELECT sequence FROM retail_pos_transaction
+                 WHERE terminal_id = %(terminal)s
+                ORDER BY 1
+                """,
+                {"terminal": terminal.id},
+            )
+            missing = [row[0] for row in self.env.cr.fetchall()]
+            self.env.cr.execute(
+                "SELECT count(*), coalesce(max(sequence), 0) "
+                "FROM retail_pos_transaction WHERE terminal_id = %s",
+                (terminal.id,),
+            )
+            count, last = self.env.cr.fetchone()
+            terminal.write(
+                {
+                    "received_count": count,
+                    "last_sequence": last,
+                    "missing_count": len(missing),
+                    "missing_sequences": _ranges(missing),
+                }
+            )
+            terminal._sync_gap_activity(missing)
+
+    def _sync_gap_activity(self, missing):
+        activity = self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == self.env.ref(ACTIVITY_TYPE)
+        )
+        if not missing:
+            if activity:
+                activity.action_feedback(
+                    feedback=self.env._("The missing transactions arrived.")
+                )
+            return
+        note = self.env._(
+            "Till %(terminal)s has not sent transaction numbers %(numbers)s.",
+            terminal=self.display_name,
+            numbers=self.missing_sequences,
+        )
+        if activity:
+            activity.note = note
+            return
+        self.activity_schedule(
+            ACTIVITY_TYPE,
+            summary=self.env._(
+                "%(terminal)s: transactions missing", terminal=self.display_name
+            ),
+            note=note,
+            user_id=(self.backend_id.user_id or self.env.user).id,
+        )
+
+
+def _ranges(numbers):
+    """'3, 7-9, 12' for [3, 7, 8, 9, 12], shortened past SHOWN_MISSING."""
+    parts, start = [], None
+    for index, number in enumerate(numbers):
+        if start is None:
+            start = number
+        following = numbers[index + 1] if index + 1 < len(numbers) else None
+        if following != number + 1:
+            parts.append(str(start) if start == number else f"{start}-{number}")
+            start = None
+    if len(parts) > SHOWN_MISSING:
+        return (
+            ", ".join(parts[:SHOWN_MISSING]) + f" and {len(parts) - SHOWN_MISSING} more"
+        )
+    return ", ".join(parts)

@@ -1,0 +1,45 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class RetailPosTransaction(models.Model):
+    """A store transaction as booked: which till sent it with which number,
+    for which business day, and the POS order that books it. One per uuid
+    and backend, which is what makes a replayed batch change nothing."""
+
+    _name = "retail.pos.transaction"
+    _description = "Retail POS Transaction"
+    _order = "business_day desc, store_id, terminal_id, sequence"
+    _rec_name = "uuid"
+
+    backend_id = fields.Many2one("retail.backend", required=True, index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    uuid = fields.Char(required=True)
+    store_id = fields.Many2one("retail.pos.store", required=True, index=True)
+    terminal_id = fields.Many2one("retail.pos.terminal", required=True, index=True)
+    sequence = fields.Integer(required=True)
+    business_day = fields.Date(required=True, index=True)
+    type = fields.Selection([("sale", "Sale"), ("return", "Return")], required=True)
+    amount_total = fields.Monetary(currency_field="currency_id")
+    currency_id = fields.Many2one(related="pos_order_id.currency_id")
+    pos_order_id = fields.Many2one("pos.order", "POS order", required=True)
+    session_id = fields.Many2one(related="pos_order_id.session_id", store=True)
+    late = fields.Boolean(
+        help="Booked after its business day's session had closed, in a "
+        "correction session for that day."
+    )
+    event_id = fields.Many2one("retail.event", "Message")
+
+    _sql_constraints = [
+        (
+            "uuid_unique",
+            "unique(backend_id, uuid)",
+            "A transaction is booked once per backend.",
+        ),
+        (
+            "sequence_unique",
+            "unique(terminal_id, sequence)",
+            "A till's transaction number is booked once.",
+        ),
+    ]
