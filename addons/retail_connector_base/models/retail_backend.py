@@ -613,10 +613,14 @@ class RetailBackend(models.Model):
         self.ensure_one()
         Event = self.env["retail.event"]
         events = Event._lock_due_events(self, EVENTS_PER_JOB)
-        events._process()
-        if len(events) == EVENTS_PER_JOB or Event._has_unseen_due_events(self, events):
+        processed = events._process()
+        if (
+            len(events) == EVENTS_PER_JOB
+            or processed != events
+            or Event._has_unseen_due_events(self, events)
+        ):
             self._enqueue_event_processing()
-        return f"{len(events)} events processed"
+        return f"{len(processed)} events processed"
 
     @api.model
     def _cron_process_waiting_events(self):

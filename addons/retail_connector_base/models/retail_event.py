@@ -26,10 +26,19 @@ TRANSIENT_ERRORS = (
     RetailTransientError,
     requests.ConnectionError,
     requests.Timeout,
+)
+
+# A write that lost a race with a concurrent job (two batches of one store
+# booking into the same session, say) is not the event's fault: it is retried
+# in a fresh transaction without spending one of the backend's attempts.
+CONFLICT_ERRORS = (
     psycopg2.errors.SerializationFailure,
     psycopg2.errors.LockNotAvailable,
     psycopg2.errors.DeadlockDetected,
 )
+# Beyond this many lost races in a row, conflicts count as attempts, so an
+# event that can never win still ends as failed with an activity.
+MAX_CONFLICTS = 30
 
 
 class _RollbackDryRun(Exception):
@@ -90,6 +99,11 @@ class RetailEvent(models.Model):
         tracking=True,
     )
     attempts = fields.Integer(readonly=True)
+    conflicts = fields.Integer(
+        readonly=True,
+        help="Times processing lost a race with a concurrent write and was "
+        "retried in a fresh transaction; these are not counted as attempts.",
+    )
     next_attempt_at = fields.Datetime(readonly=True)
     processed_at = fields.Datetime(readonly=True)
     failure_kind = fields.Selection(
@@ -184,6 +198,17 @@ class RetailEvent(models.Model):
         self.ensure_one()
         return None
 
+    def _on_processed(self, record):
+        """Called with what the event's handler returned, in the handler's
+        savepoint. Modules that react to what any channel books (loyalty
+        points on a sale, say) override it rather than each channel's
+        handler: a failure here undoes the booking with it, and the event
+        is retried or failed like any handler failure.
+
+        Note: self.ensure_one
+        """
+        self.ensure_one()
+
     def _lock_due_events(self, backend, limit):
         """Pending events of ``backend`` that are due, locked for this job;
         events another job is already working on are skipped, not waited for."""
@@ -232,8 +257,17 @@ class RetailEvent(models.Model):
 
     def _process(self):
         """Process each event in its own savepoint: what one handler wrote is
-        kept only if it succeeded, and one failure never undoes the others."""
+        kept only if it succeeded, and one failure never undoes the others.
+
+        Stops at the first lost race: this transaction's snapshot is stale,
+        so the events after it would likely lose too. Those are left pending
+        and due for a fresh job.
+
+        :return: the events processed, lost race included
+        """
+        processed = self.browse()
         for event in self:
+            processed |= event
             handler = event._get_event_handler()
             try:
                 if not handler:
@@ -248,6 +282,10 @@ class RetailEvent(models.Model):
                     )
                 with self.env.cr.savepoint():
                     record = handler(event)
+                    event._on_processed(record)
+            except CONFLICT_ERRORS as error:
+                event._retry_after_conflict(error)
+                break
             except UserError as error:
                 event._fail("business", getattr(error, "code", "business"), error)
             except TRANSIENT_ERRORS as error:
@@ -261,6 +299,7 @@ class RetailEvent(models.Model):
                 event._retry_later(error, code="unexpected")
             else:
                 event._succeed(record)
+        return processed
 
     def _succeed(self, record):
         self.write(
@@ -298,6 +337,25 @@ class RetailEvent(models.Model):
             }
         )
         backend._enqueue_event_processing(eta=next_attempt_at)
+
+    def _retry_after_conflict(self, error):
+        conflicts = self.conflicts + 1
+        if conflicts > MAX_CONFLICTS:
+            self.conflicts = 0
+            self._retry_later(error, code="conflict")
+            return
+        # Spread the contenders apart, more so the more often they collide.
+        delay = random.uniform(0.2, 1.0) * min(conflicts, 10)
+        next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
+        self.write(
+            {
+                "conflicts": conflicts,
+                "next_attempt_at": next_attempt_at,
+                "failure_code": "conflict",
+                "last_error": str(error),
+            }
+        )
+        self.backend_id._enqueue_event_processing(eta=next_attempt_at)
 
     def _fail(self, kind, code, error, exhausted=False):
         message = str(error)
@@ -402,7 +460,8 @@ class RetailEvent(models.Model):
             try:
                 if not handler:
                     raise UserError(self.env._("Nothing handles this topic."))
-                handler(self.with_context(retail_dry_run_log=log))
+                event = self.with_context(retail_dry_run_log=log)
+                event._on_processed(handler(event))
             except Exception as error:  # noqa: BLE001
                 outcome["error"] = str(error)
             outcome["changes"] = self._describe_dry_run(log)

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
+import psycopg2.errors
+
 from odoo import fields
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -92,6 +94,29 @@ class TestEventProcessing(RetailCommon):
         activity = self._open_activities(event)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.retail_manager)
+
+    def test_a_lost_race_is_retried_soon_without_spending_an_attempt(self):
+        """Test that a serialization failure leaves the event pending for a
+        fresh transaction within seconds, attempts untouched, and that the job
+        stops there and hands the events after it to a fresh job."""
+        first = self._receive_event(key="evt-1")
+        second = self._receive_event(key="evt-2")
+        conflict = psycopg2.errors.SerializationFailure(
+            "could not serialize access due to concurrent update"
+        )
+        with self._with_handler(self._raise(conflict)), trap_jobs() as trap:
+            self.backend._process_events()
+            trap.assert_jobs_count(2, only=self.backend._process_events)
+        self.assertEqual(
+            (first.state, first.attempts, first.conflicts), ("pending", 0, 1)
+        )
+        wait = (first.next_attempt_at - fields.Datetime.now()).total_seconds()
+        self.assertLessEqual(wait, 2)
+        self.assertEqual((second.state, second.attempts), ("pending", 0))
+        self.assertFalse(second.next_attempt_at)
+        with self._with_handler(lambda event: None):
+            self.backend._process_events()
+        self.assertEqual(second.state, "done")
 
     def test_business_error_fails_at_once_with_one_activity(self):
         """Test that a business failure stops at once, and that a second event
