@@ -37,9 +37,10 @@ def _wait_until_serving(url, process, log_path):
                 f"Odoo exited with {process.returncode} while starting:\n{log_tail}"
             )
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or its first worker still loading the registry.
             pass
         time.sleep(0.5)
     raise RuntimeError(f"Odoo did not serve {url} within {SERVER_START_TIMEOUT}s")

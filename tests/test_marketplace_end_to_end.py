@@ -11,21 +11,12 @@ from decimal import Decimal
 
 import pytest
 from simulator import Simulator
+from waiting import wait_for
 
 SECRET = "shpss_e2e_secret"
 ORDERS = 200
 POLL_ONLY = 10  # orders whose webhooks are lost: only the poll brings them
 SKUS = [f"E2E-{index}" for index in range(1, 6)]
-
-
-def _wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -192,7 +183,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
             [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
         )
         flow._run()
-    _wait_for(
+    wait_for(
         lambda: _settled(committed_env, backend_id)
         and len(_orders_in_odoo(committed_env, backend_id)) == ORDERS,
         300,
@@ -217,7 +208,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
 
     # Stock: everything not published yet (the fast mover went out with the
     # imports), then only what changes.
-    _wait_for(lambda: _jobs_idle(committed_env, backend_id), 60, "idle jobs")
+    wait_for(lambda: _jobs_idle(committed_env, backend_id), 60, "idle jobs")
     with committed_env() as env:
         Binding = env["retail.product.binding"]
         Binding._publish_stock(env["retail.backend"].browse(backend_id))
@@ -245,7 +236,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
             [("backend_id", "=", backend_id), ("odoo_id", "=", fast.id)]
         )
         expected = fast_binding.published_qty - 7
-    updates = _wait_for(
+    updates = wait_for(
         lambda: sim.stats()["stock_updates"][sent_before:],
         60,
         "the fast mover's stock",
@@ -266,9 +257,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
         picking.button_validate()
-    fulfillment = _wait_for(lambda: sim.stats()["fulfillments"], 60, "the fulfilment")[
-        0
-    ]
+    fulfillment = wait_for(lambda: sim.stats()["fulfillments"], 60, "the fulfilment")[0]
     assert fulfillment["order_id"] == shipped["id"]
     assert "1Z999AA10123456784" in str(fulfillment)
 
@@ -294,7 +283,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
             notes = sale.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
             return [(note.state, note.amount_total) for note in notes]
 
-    notes = _wait_for(credit_note, 60, "the credit note")
-    assert _wait_for(lambda: _settled(committed_env, backend_id), 60, "the inbox")
+    notes = wait_for(credit_note, 60, "the credit note")
+    assert wait_for(lambda: _settled(committed_env, backend_id), 60, "the inbox")
     assert credit_note() == [("posted", float(amount))]
     assert notes

@@ -14,6 +14,8 @@
         "data/ir_cron_data.xml",
         "views/retail_pos_store_views.xml",
         "views/retail_pos_transaction_views.xml",
+        "views/retail_pos_store_day_views.xml",
+        "views/retail_pos_day_payment_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_pos_sync_menus.xml",
     ],

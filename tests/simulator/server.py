@@ -22,10 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from . import shopify, woocommerce
+from . import shopify, square, woocommerce
 
 MAX_BATCH = 250
-PLATFORMS = {"shopify": shopify.Shopify, "woocommerce": woocommerce.WooCommerce}
+PLATFORMS = {
+    "shopify": shopify.Shopify,
+    "woocommerce": woocommerce.WooCommerce,
+    "square": square.Square,
+}
 
 
 def _now_iso():

@@ -52,7 +52,7 @@ class PosTransaction:
     uuid: str
     store: str
     terminal: str
-    sequence: int
+    sequence: int  # 0 when the platform does not number its transactions
     business_day: date
     type: str
     local_time: object = None

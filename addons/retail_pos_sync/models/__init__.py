@@ -5,3 +5,6 @@ from . import retail_pos_terminal
 from . import retail_pos_transaction
 from . import pos_session
 from . import pos_order
+from . import stock_scrap
+from . import retail_pos_store_day
+from . import retail_pos_day_payment

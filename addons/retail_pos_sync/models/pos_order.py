@@ -14,12 +14,14 @@ class PosOrder(models.Model):
     _inherit = "pos.order"
 
     retail_transaction_ids = fields.One2many("retail.pos.transaction", "pos_order_id")
+    retail_scrap_ids = fields.One2many(
+        "stock.scrap", "retail_pos_order_id", "Scrapped returns"
+    )
 
     @api.model
     def _retail_book_transaction_event(self, event):
         """Event handler: book one store transaction as a paid POS order in
         its store's session for its business day, once per uuid."""
-        backend = event.backend_id
         try:
             transaction = parse_transaction(json.loads(event.payload))
         except ValueError as error:
@@ -27,6 +29,12 @@ class PosOrder(models.Model):
                 self.env._("Invalid transaction: %(reason)s", reason=error),
                 code="invalid_transaction",
             ) from error
+        return self._retail_book_transaction(event.backend_id, transaction, event)
+
+    @api.model
+    def _retail_book_transaction(self, backend, transaction, event):
+        """Book a parsed ``PosTransaction`` (whatever adapter produced it) and
+        return its POS order; a uuid already booked returns the first order."""
         Transaction = self.env["retail.pos.transaction"]
         booked = Transaction.search(
             [("backend_id", "=", backend.id), ("uuid", "=", transaction.uuid)]
@@ -40,11 +48,10 @@ class PosOrder(models.Model):
         session = self.env["pos.session"]._retail_session_for(
             store, transaction.business_day
         )
-        order = self.browse(
-            self._process_order(
-                self._retail_order_values(backend, session, transaction), False
-            )
-        )
+        original = self._retail_original_transaction(backend, transaction)
+        values = self._retail_order_values(backend, session, transaction)
+        values["partner_id"] = self._retail_partner(backend, transaction).id
+        order = self.browse(self._process_order(values, False))
         if order.state not in ("paid", "done", "invoiced"):
             raise RetailBusinessError(
                 self.env._(
@@ -62,17 +69,100 @@ class PosOrder(models.Model):
                 "uuid": transaction.uuid,
                 "store_id": store.id,
                 "terminal_id": terminal.id,
-                "sequence": transaction.sequence,
+                "sequence": transaction.sequence or False,
                 "business_day": transaction.business_day,
                 "type": transaction.type,
                 "amount_total": order.amount_total,
                 "pos_order_id": order.id,
                 "late": session.retail_correction,
                 "event_id": event.id,
+                "original_uuid": transaction.original_uuid or False,
+                "return_reason": transaction.reason or False,
+                "customer_ref": transaction.customer_ref or False,
+                "loyalty_ref": transaction.loyalty_ref or False,
             }
         )
+        if original:
+            order._retail_link_refunded_lines(original.pos_order_id)
+        elif transaction.type == "sale":
+            self._retail_link_waiting_returns(backend, transaction.uuid, order)
+        if transaction.type == "return" and backend._retail_scraps(transaction.reason):
+            order._retail_scrap_returned_goods(store)
         terminal._update_gaps()
         return order
+
+    @api.model
+    def _retail_original_transaction(self, backend, transaction):
+        if not transaction.original_uuid:
+            return self.env["retail.pos.transaction"]
+        return self.env["retail.pos.transaction"].search(
+            [("backend_id", "=", backend.id), ("uuid", "=", transaction.original_uuid)],
+            limit=1,
+        )
+
+    @api.model
+    def _retail_link_waiting_returns(self, backend, uuid, sale_order):
+        """Returns can arrive before the sale they return (offline tills
+        flush in any order): link them once the sale is booked."""
+        returns = self.env["retail.pos.transaction"].search(
+            [("backend_id", "=", backend.id), ("original_uuid", "=", uuid)]
+        )
+        for return_order in returns.pos_order_id:
+            return_order._retail_link_refunded_lines(sale_order)
+
+    def _retail_link_refunded_lines(self, original_order):
+        """Point each returned line at the sold line of the same product, so
+        Odoo's POS shows the sale as (partly) refunded."""
+        self.ensure_one()
+        for line in self.lines.filtered(
+            lambda record: not record.refunded_orderline_id
+        ):
+            sold = original_order.lines.filtered(
+                lambda record, product=line.product_id: record.product_id == product
+                and record.qty > 0
+            )[:1]
+            if sold:
+                line.refunded_orderline_id = sold
+
+    def _retail_scrap_returned_goods(self, store):
+        """Damaged returns come back into the store's stock like any return
+        (the refund stays a standard POS return) and go straight on to
+        scrap, so the store never sells them again."""
+        self.ensure_one()
+        location = store.pos_config_id.picking_type_id.default_location_src_id
+        Scrap = self.env["stock.scrap"]
+        for line in self.lines.filtered(
+            lambda record: record.product_id.is_storable and record.qty < 0
+        ):
+            scrap = Scrap.create(
+                {
+                    "product_id": line.product_id.id,
+                    "scrap_qty": -line.qty,
+                    "product_uom_id": line.product_uom_id.id,
+                    "location_id": location.id,
+                    "origin": self.name,
+                    "retail_pos_order_id": self.id,
+                    "company_id": self.company_id.id,
+                }
+            )
+            # do_scrap, not action_validate: the returned unit may not be
+            # counted in yet when stock moves at session closing.
+            scrap.do_scrap()
+
+    @api.model
+    def _retail_partner(self, backend, transaction):
+        """The customer a store transaction names, by the backend's partner
+        bindings (loyalty id first: it is what tills scan)."""
+        Binding = self.env["retail.partner.binding"]
+        for reference in (transaction.loyalty_ref, transaction.customer_ref):
+            if reference:
+                binding = Binding.search(
+                    [("backend_id", "=", backend.id), ("external_id", "=", reference)],
+                    limit=1,
+                )
+                if binding:
+                    return binding.odoo_id
+        return self.env["res.partner"]
 
     @api.model
     def _retail_order_values(self, backend, session, transaction):
@@ -138,13 +228,16 @@ class PosOrder(models.Model):
         return {
             "uuid": transaction.uuid,
             "name": f"{transaction.store}/{transaction.terminal}/"
-            f"{transaction.sequence:06d}",
+            + (
+                f"{transaction.sequence:06d}"
+                if transaction.sequence
+                else transaction.uuid
+            ),
             "session_id": session.id,
             "date_order": fields.Datetime.to_string(moment),
             "user_id": self.env.uid,
             "pricelist_id": session.config_id.pricelist_id.id,
             "fiscal_position_id": False,
-            "partner_id": False,
             "sequence_number": transaction.sequence,
             "lines": lines,
             "payment_ids": payments,
@@ -177,9 +270,14 @@ class PosOrder(models.Model):
     @api.model
     def _retail_payment_method(self, backend, session, method):
         journal = backend._map("payment_method", method)
-        payment_method = session.config_id.payment_method_ids.filtered(
-            lambda record: record.journal_id == journal
-        )[:1]
+        methods = session.config_id.payment_method_ids
+        payment_method = methods.filtered(lambda record: record.journal_id == journal)[
+            :1
+        ]
+        if not payment_method and journal.type == "cash":
+            # Odoo gives each point of sale its own cash method: a code mapped
+            # to a cash journal means the store's own cash drawer.
+            payment_method = methods.filtered("is_cash_count")[:1]
         if not payment_method:
             raise RetailBusinessError(
                 self.env._(

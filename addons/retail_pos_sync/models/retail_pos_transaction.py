@@ -18,7 +18,10 @@ class RetailPosTransaction(models.Model):
     uuid = fields.Char(required=True)
     store_id = fields.Many2one("retail.pos.store", required=True, index=True)
     terminal_id = fields.Many2one("retail.pos.terminal", required=True, index=True)
-    sequence = fields.Integer(required=True)
+    sequence = fields.Integer(
+        help="The till's own transaction number. Empty for platforms that do "
+        "not number their transactions (pulled by API); those have no gap check."
+    )
     business_day = fields.Date(required=True, index=True)
     type = fields.Selection([("sale", "Sale"), ("return", "Return")], required=True)
     amount_total = fields.Monetary(currency_field="currency_id")
@@ -30,6 +33,14 @@ class RetailPosTransaction(models.Model):
         "correction session for that day."
     )
     event_id = fields.Many2one("retail.event", "Message")
+    original_uuid = fields.Char(
+        "Returned transaction", help="The sale a return refers to, by uuid."
+    )
+    return_reason = fields.Char()
+    customer_ref = fields.Char("Customer reference")
+    loyalty_ref = fields.Char("Loyalty id")
+    partner_id = fields.Many2one(related="pos_order_id.partner_id", string="Customer")
+    scrap_ids = fields.One2many(related="pos_order_id.retail_scrap_ids")
 
     _sql_constraints = [
         (
@@ -37,9 +48,15 @@ class RetailPosTransaction(models.Model):
             "unique(backend_id, uuid)",
             "A transaction is booked once per backend.",
         ),
-        (
-            "sequence_unique",
-            "unique(terminal_id, sequence)",
-            "A till's transaction number is booked once.",
-        ),
     ]
+
+    def init(self):
+        # A till's number is booked once; platforms that number nothing store 0.
+        self.env.cr.execute(
+            "ALTER TABLE retail_pos_transaction "
+            "DROP CONSTRAINT IF EXISTS retail_pos_transaction_sequence_unique"
+        )
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS retail_pos_transaction_till_number "
+            "ON retail_pos_transaction (terminal_id, sequence) WHERE sequence > 0"
+        )

@@ -1,2 +1,4 @@
 from . import test_install
 from . import test_pos_booking
+from . import test_pos_returns
+from . import test_square

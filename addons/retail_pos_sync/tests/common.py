@@ -145,3 +145,70 @@ class PosCommon(RetailCommon):
         return self.env["retail.pos.transaction"].search(
             [("backend_id", "=", self.pos_backend.id)]
         )
+
+    @classmethod
+    def _prepare_square_backend(
+        cls,
+        location="FPYCBCHYMXFK1",
+        tax_code="HURXQOOAIC4IZSI2BEXQRYFY",
+        **values,
+    ):
+        """A Square backend booking ``location`` with its own point of sale
+        (its own cash method, the store's card method), its VAT catalog tax
+        mapped to the 20 % included tax, and tender types CARD and CASH
+        mapped."""
+        backend = cls._prepare_backend(
+            kind="pos",
+            platform="square",
+            webhook_secret="square-signature-key",
+            access_token="square-access-token",
+            **values,
+        )
+        # Odoo gives each point of sale its own cash method.
+        cash_journal = cls.env["account.journal"].create(
+            {"name": "Square store cash", "type": "cash", "code": "SQCSH"}
+        )
+        cash_method = cls.env["pos.payment.method"].create(
+            {"name": "Cash", "journal_id": cash_journal.id, "is_cash_count": True}
+        )
+        config = cls.env["pos.config"].create(
+            {
+                "name": "Square store",
+                "company_id": cls.env.company.id,
+                "payment_method_ids": [
+                    Command.set((cash_method | cls.card_method).ids)
+                ],
+            }
+        )
+        cls.env["retail.pos.store"].create(
+            {
+                "backend_id": backend.id,
+                "code": location,
+                "name": "Square Brest",
+                "pos_config_id": config.id,
+            }
+        )
+        backend.mapping_ids = [
+            Command.create(
+                {
+                    "mapping_type": "tax",
+                    "external_code": tax_code,
+                    "odoo_ref": f"account.tax,{cls.tax.id}",
+                }
+            ),
+            Command.create(
+                {
+                    "mapping_type": "payment_method",
+                    "external_code": "CASH",
+                    "odoo_ref": f"account.journal,{cash_journal.id}",
+                }
+            ),
+            Command.create(
+                {
+                    "mapping_type": "payment_method",
+                    "external_code": "CARD",
+                    "odoo_ref": f"account.journal,{cls.card_journal.id}",
+                }
+            ),
+        ]
+        return backend

@@ -1,0 +1,111 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models, tools
+
+
+class RetailPosStoreDay(models.Model):
+    """Per store and business day: transactions received against the ones the
+    tills' numbering says exist. A missing number is counted on the day of
+    the till's transaction just before it (or just after, for the first)."""
+
+    _name = "retail.pos.store.day"
+    _description = "Retail POS Store Day"
+    _auto = False
+    _order = "business_day desc, store_id"
+    _rec_name = "business_day"
+
+    store_id = fields.Many2one("retail.pos.store", readonly=True)
+    backend_id = fields.Many2one("retail.backend", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    business_day = fields.Date(readonly=True)
+    received_count = fields.Integer("Received", readonly=True)
+    missing_count = fields.Integer("Missing", readonly=True)
+    expected_count = fields.Integer(
+        "Expected", readonly=True, help="Received plus missing till numbers."
+    )
+    return_count = fields.Integer("Returns", readonly=True)
+    late_count = fields.Integer(
+        "Booked late", readonly=True, help="Booked after the day's session closed."
+    )
+    amount_total = fields.Monetary("Total", readonly=True)
+    session_state = fields.Selection(
+        [("open", "Open"), ("closed", "Closed")], readonly=True
+    )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            f"""
+            CREATE VIEW {self._table} AS
+            WITH missing AS (
+                SELECT terminal.id AS terminal_id, terminal.store_id, number
+                  FROM retail_pos_terminal terminal
+                 CROSS JOIN LATERAL generate_series(
+                       1, (SELECT max(sequence) FROM retail_pos_transaction
+                            WHERE terminal_id = terminal.id)) AS number
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM retail_pos_transaction booked
+                        WHERE booked.terminal_id = terminal.id
+                          AND booked.sequence = number)
+            ), missing_day AS (
+                SELECT missing.store_id, coalesce(
+                       (SELECT business_day FROM retail_pos_transaction before
+                         WHERE before.terminal_id = missing.terminal_id
+                           AND before.sequence < missing.number
+                         ORDER BY before.sequence DESC LIMIT 1),
+                       (SELECT business_day FROM retail_pos_transaction after
+                         WHERE after.terminal_id = missing.terminal_id
+                           AND after.sequence > missing.number
+                         ORDER BY after.sequence LIMIT 1)) AS business_day
+                  FROM missing
+            ), counted AS (
+                SELECT store_id, business_day, 1 AS received, 0 AS missing,
+                       (type = 'return')::int AS returned,
+                       coalesce(late, false)::int AS late, amount_total
+                  FROM retail_pos_transaction
+                UNION ALL
+                SELECT store_id, business_day, 0, 1, 0, 0, 0 FROM missing_day
+            )
+            SELECT store.id * 100000 + (counted.business_day - DATE '2000-01-01')
+                       AS id,
+                   counted.store_id, store.backend_id, backend.company_id,
+                   company.currency_id, counted.business_day,
+                   sum(received) AS received_count,
+                   sum(missing) AS missing_count,
+                   sum(received) + sum(missing) AS expected_count,
+                   sum(returned) AS return_count,
+                   sum(late) AS late_count,
+                   sum(amount_total) AS amount_total,
+                   CASE WHEN EXISTS (
+                        SELECT 1 FROM pos_session session
+                         WHERE session.retail_store_id = counted.store_id
+                           AND session.retail_business_day = counted.business_day
+                           AND session.state != 'closed')
+                        THEN 'open' ELSE 'closed' END AS session_state
+              FROM counted
+              JOIN retail_pos_store store ON store.id = counted.store_id
+              JOIN retail_backend backend ON backend.id = store.backend_id
+              JOIN res_company company ON company.id = backend.company_id
+             GROUP BY counted.store_id, store.id, store.backend_id,
+                      backend.company_id, company.currency_id, counted.business_day
+            """
+        )
+
+    def action_open_transactions(self):
+        action = self._day_action("retail_pos_sync.retail_pos_transaction_action")
+        action["view_mode"] = "list,form"
+        action["views"] = [(False, "list"), (False, "form")]
+        return action
+
+    def action_open_payments(self):
+        return self._day_action("retail_pos_sync.retail_pos_day_payment_action")
+
+    def _day_action(self, xml_id):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
+        action["domain"] = [
+            ("store_id", "=", self.store_id.id),
+            ("business_day", "=", self.business_day),
+        ]
+        return action
