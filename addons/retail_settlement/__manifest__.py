@@ -7,10 +7,20 @@
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
-    "depends": ["retail_connector_base"],
+    "depends": ["retail_connector_base", "account"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/retail_settlement_security.xml",
+        "data/ir_cron_data.xml",
+        "views/retail_settlement_views.xml",
+        "views/retail_settlement_line_views.xml",
+        "views/retail_settlement_import_views.xml",
+        "views/retail_backend_views.xml",
         "views/retail_settlement_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["retail_settlement/static/src/tours/*.js"],
+    },
     "installable": True,
     "development_status": "Alpha",
 }

@@ -1,0 +1,5 @@
+from . import retail_backend
+from . import retail_settlement
+from . import retail_settlement_line
+from . import retail_settlement_fee_mapping
+from . import retail_settlement_matcher

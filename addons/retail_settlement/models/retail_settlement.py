@@ -1,0 +1,673 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import io
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..parsers import LABELS, PARSERS
+from ..parsers.common import SettlementParseError
+
+CHUNK = 2000  # lines created per ORM call
+# How far a bank deposit's date may be from the payout's deposit date: banks
+# book a payout a day or two after the provider sends it, weekends included.
+DEPOSIT_DAYS_BEFORE = 2
+DEPOSIT_DAYS_AFTER = 5
+RECEIVED_TYPES = ("order", "refund")
+# A PayPal day declares what was withdrawn, not what the day's activity adds
+# up to: what stays on the account is carried to the next day.
+CARRIES_BALANCE = ("paypal_stl",)
+ACCOUNT_OF_TYPE = {
+    "chargeback": "settlement_chargeback_account_id",
+    "chargeback_reversal": "settlement_chargeback_account_id",
+    "reserve_hold": "settlement_reserve_account_id",
+    "reserve_release": "settlement_reserve_account_id",
+    "adjustment": "settlement_other_account_id",
+    "reimbursement": "settlement_other_account_id",
+    "tax_withheld": "settlement_other_account_id",
+    "transfer": "settlement_other_account_id",
+}
+
+
+class RetailSettlement(models.Model):
+    """A payout (or settlement report) of a marketplace or payment provider:
+    imported from its file or API, each line matched to Odoo's orders,
+    invoices and credit notes, then posted as one journal entry through the
+    backend's clearing account."""
+
+    _name = "retail.settlement"
+    _description = "Retail Settlement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "deposit_date desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    backend_id = fields.Many2one(
+        "retail.backend", required=True, index=True, tracking=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    source = fields.Selection(
+        selection=[(code, label) for code, label in LABELS.items()],
+        required=True,
+    )
+    external_id = fields.Char("Payout id", index=True, readonly=True)
+    period_start = fields.Datetime(readonly=True)
+    period_end = fields.Datetime(readonly=True)
+    deposit_date = fields.Date(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    declared_total = fields.Monetary(
+        "Paid out", readonly=True, help="What the provider says it paid."
+    )
+    computed_total = fields.Monetary(
+        "Lines total", readonly=True, help="What the lines (payout excluded) add up to."
+    )
+    expected_total = fields.Monetary(
+        "Expected", readonly=True, help="What the matched Odoo documents add up to."
+    )
+    bank_reference = fields.Char(readonly=True)
+    payout_status = fields.Char(readonly=True)
+    file_name = fields.Char(readonly=True)
+    file_sha256 = fields.Char(readonly=True, index=True)
+    attachment_id = fields.Many2one("ir.attachment", readonly=True)
+    parser_options = fields.Json(readonly=True)
+    state = fields.Selection(
+        [
+            ("importing", "Importing"),
+            ("imported", "To match"),
+            ("to_review", "To review"),
+            ("matched", "Matched"),
+            ("posted", "Posted"),
+            ("reviewed", "Reviewed"),
+            ("error", "Import failed"),
+        ],
+        default="importing",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    import_error = fields.Char(readonly=True)
+    import_progress = fields.Integer("Lines read", compute="_compute_import_progress")
+    line_ids = fields.One2many("retail.settlement.line", "settlement_id")
+    discrepancy_line_ids = fields.One2many(
+        "retail.settlement.line",
+        "settlement_id",
+        domain=[("state", "=", "discrepancy")],
+    )
+    unmatched_line_ids = fields.One2many(
+        "retail.settlement.line", "settlement_id", domain=[("state", "=", "unmatched")]
+    )
+    matched_line_ids = fields.One2many(
+        "retail.settlement.line",
+        "settlement_id",
+        domain=[("state", "in", ("matched", "written_off"))],
+    )
+    line_count = fields.Integer(readonly=True)
+    matched_count = fields.Integer(readonly=True)
+    discrepancy_count = fields.Integer(readonly=True)
+    unmatched_count = fields.Integer(readonly=True)
+    move_id = fields.Many2one("account.move", "Journal entry", readonly=True)
+    bank_statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        "Bank deposit",
+        readonly=True,
+        help="The bank statement line of the payout, reconciled with the "
+        "settlement entry's clearing line.",
+    )
+    reviewed_by_id = fields.Many2one("res.users", readonly=True)
+
+    _sql_constraints = [
+        (
+            "payout_unique",
+            "unique(backend_id, source, external_id)",
+            "This payout is already imported.",
+        ),
+    ]
+
+    def init(self):
+        # Written on a side connection by running imports: never touched by
+        # the import's own transaction, so the two never conflict.
+        self.env.cr.execute(
+            """CREATE TABLE IF NOT EXISTS retail_settlement_import_progress (
+                   settlement_id integer PRIMARY KEY,
+                   lines_read integer NOT NULL)"""
+        )
+
+    def _compute_import_progress(self):
+        self.env.cr.execute(
+            "SELECT settlement_id, lines_read FROM retail_settlement_import_progress "
+            "WHERE settlement_id = ANY(%s)",
+            (self.ids,),
+        )
+        progress = dict(self.env.cr.fetchall())
+        for settlement in self:
+            settlement.import_progress = progress.get(settlement.id, 0)
+
+    def _report_progress(self, lines_read):
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                """INSERT INTO retail_settlement_import_progress VALUES (%s, %s)
+                   ON CONFLICT (settlement_id) DO UPDATE SET lines_read = %s""",
+                (self.id, lines_read, lines_read),
+            )
+
+    @api.depends("backend_id", "external_id", "source")
+    def _compute_name(self):
+        for settlement in self:
+            settlement.name = (
+                f"{settlement.backend_id.name} {settlement.external_id or '…'}"
+            )
+
+    # === IMPORT === #
+    def _import_file(self):
+        """Read the attached file into lines, all or nothing: a refused file
+        leaves no line behind. Progress is reported on a side connection, so
+        the form shows it while the import's own transaction runs."""
+        self.ensure_one()
+        self.line_ids.unlink()
+        raw = base64.b64decode(self.attachment_id.datas)
+        stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+        parser = PARSERS[self.source].Parser(stream, self.parser_options or {})
+        Line = self.env["retail.settlement.line"]
+        batch, count, total = [], 0, 0
+        try:
+            for parsed in parser.lines():
+                count += 1
+                batch.append(self._line_values(parsed, count))
+                if parsed.line_type != "payout":
+                    total += parsed.amount_net
+                if len(batch) == CHUNK:
+                    Line.create(batch)
+                    batch = []
+                    self.env.flush_all()
+                    # Created lines need not stay in memory for 100k-line files.
+                    self.env.invalidate_all()
+                    self._report_progress(count)
+            Line.create(batch)
+            self._report_progress(count)
+            self._check_header(parser.settlement, total)
+        except (SettlementParseError, UserError) as error:
+            self.line_ids.unlink()
+            self.write({"state": "error", "import_error": str(error)})
+            self.message_post(body=self.env._("Import refused: %(error)s", error=error))
+            return False
+        header = parser.settlement
+        self.write(
+            {
+                "external_id": header.external_id,
+                "currency_id": self._currency(header.currency).id,
+                "declared_total": float(header.declared_total)
+                if header.declared_total is not None
+                else float(total),
+                "computed_total": float(total),
+                "period_start": header.period_start,
+                "period_end": header.period_end,
+                "deposit_date": header.deposit_date,
+                "bank_reference": header.bank_reference,
+                "payout_status": header.payout_status,
+                "line_count": count,
+                "unmatched_count": count,
+                "state": "imported",
+                "import_error": False,
+            }
+        )
+        return True
+
+    def _check_header(self, header, total):
+        if not header.external_id:
+            raise UserError(self.env._("The file does not name its payout."))
+        earlier = self.search(
+            [
+                ("id", "!=", self.id),
+                ("backend_id", "=", self.backend_id.id),
+                ("source", "=", self.source),
+                ("external_id", "=", header.external_id),
+            ],
+            limit=1,
+        )
+        if earlier:
+            raise UserError(
+                self.env._(
+                    "Payout %(payout)s was already imported on %(date)s by "
+                    "%(user)s (%(name)s).",
+                    payout=header.external_id,
+                    date=earlier.create_date.date(),
+                    user=earlier.create_uid.name,
+                    name=earlier.display_name,
+                )
+            )
+        currency = self._currency(header.currency)
+        if self.source in CARRIES_BALANCE:
+            return
+        if header.declared_total is not None and currency.compare_amounts(
+            float(header.declared_total), float(total)
+        ):
+            raise UserError(
+                self.env._(
+                    "The file declares a payout of %(declared)s but its lines "
+                    "add up to %(total)s.",
+                    declared=header.declared_total,
+                    total=total,
+                )
+            )
+
+    def _currency(self, code):
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", code)], limit=1)
+        )
+        if not currency:
+            raise UserError(self.env._("Unknown currency %(code)s.", code=code))
+        return currency
+
+    def _line_values(self, parsed, sequence):
+        return {
+            "settlement_id": self.id,
+            "sequence": sequence,
+            "source_row": parsed.source_row,
+            "line_key": parsed.line_key,
+            "line_type": parsed.line_type,
+            "raw_type": parsed.raw_type,
+            "date": parsed.date,
+            "description": (parsed.description or "")[:250],
+            "order_ref": parsed.order_ref or parsed.merchant_order_ref or False,
+            "transaction_ref": parsed.transaction_ref or False,
+            "original_transaction_ref": parsed.original_transaction_ref or False,
+            "sku": parsed.sku or False,
+            "amount_gross": float(parsed.amount_gross),
+            "amount_fee": float(parsed.amount_fee),
+            "amount_tax_withheld": float(parsed.amount_tax_withheld),
+            "amount_other": float(parsed.amount_other),
+            "amount_net": float(parsed.amount_net),
+            "fee_detail": {code: str(amount) for code, amount in parsed.fees}
+            if parsed.fees
+            else False,
+        }
+
+    def _import_and_match_job(self):
+        """Background job for large files: import, then match."""
+        self.ensure_one()
+        if self._import_file():
+            self.action_match()
+
+    # === MATCHING === #
+    def action_match(self):
+        """Match every line that is not settled by hand yet; rerunnable."""
+        for settlement in self:
+            if settlement.state in ("posted", "reviewed", "importing", "error"):
+                raise UserError(
+                    self.env._(
+                        "%(name)s is %(state)s: only imported settlements are matched.",
+                        name=settlement.display_name,
+                        state=dict(self._fields["state"].selection)[settlement.state],
+                    )
+                )
+            lines = settlement.line_ids.filtered(
+                lambda line: not line.matched_by_hand and line.state != "written_off"
+            ).sorted(lambda line: (line.order_ref or "", line.id))
+            for chunk in _chunks_by_order(lines):
+                self.env["retail.settlement.matcher"]._match_lines(settlement, chunk)
+            settlement._update_state()
+        return True
+
+    def _update_state(self):
+        for settlement in self:
+            self.env["retail.settlement.line"].flush_model()
+            self.env.cr.execute(
+                """SELECT state, count(*), coalesce(sum(expected_amount), 0)
+                     FROM retail_settlement_line WHERE settlement_id = %s
+                    GROUP BY state""",
+                (settlement.id,),
+            )
+            counts, expected = defaultdict(int), 0.0
+            for state, count, amount in self.env.cr.fetchall():
+                counts[state] = count
+                expected += amount
+            values = {
+                "line_count": sum(counts.values()),
+                "matched_count": counts["matched"] + counts["written_off"],
+                "discrepancy_count": counts["discrepancy"],
+                "unmatched_count": counts["unmatched"],
+                "expected_total": expected,
+            }
+            if settlement.state in ("imported", "to_review", "matched"):
+                values["state"] = (
+                    "matched"
+                    if not counts["discrepancy"] and not counts["unmatched"]
+                    else "to_review"
+                )
+            settlement.write(values)
+
+    # === POSTING === #
+    def action_post(self):
+        """One entry per settlement through the clearing account; posting
+        again does nothing."""
+        for settlement in self:
+            if settlement.move_id:
+                continue
+            if settlement.state not in ("matched", "to_review"):
+                raise UserError(
+                    self.env._(
+                        "Match %(name)s before posting it.",
+                        name=settlement.display_name,
+                    )
+                )
+            settlement._check_accounts()
+            move = self.env["account.move"].create(settlement._move_values())
+            move.action_post()
+            settlement.write({"move_id": move.id, "state": "posted"})
+            settlement._reconcile_documents()
+            settlement.message_post(
+                body=self.env._("Posted as %(move)s.", move=move.display_name)
+            )
+            # Billing users may post a settlement but not edit bank statement
+            # lines: the scheduled action reconciles the deposit for them.
+            if self.env["account.bank.statement.line"].has_access("write"):
+                settlement._reconcile_bank_deposit()
+        return True
+
+    def _check_accounts(self):
+        backend = self.backend_id
+        missing = [
+            label
+            for label, value in (
+                (self.env._("Settlement journal"), backend.settlement_journal_id),
+                (self.env._("Fees account"), backend.settlement_fee_account_id),
+                (
+                    self.env._("Write-off account"),
+                    backend.settlement_writeoff_account_id,
+                ),
+            )
+            if not value
+        ]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Backend %(backend)s needs: %(missing)s.",
+                    backend=backend.name,
+                    missing=", ".join(missing),
+                )
+            )
+
+    def _move_values(self):
+        """Balances per account (and partner, for the receivables reconciled
+        with invoices): each line's components go where they belong, the
+        payout goes to the clearing account."""
+        backend = self.backend_id
+        clearing = backend.settlement_journal_id.default_account_id
+        suspense = backend.settlement_journal_id.suspense_account_id or clearing
+        balances = defaultdict(float)
+
+        def book(account, amount, partner=False, label=""):
+            balances[(account.id, partner, label)] -= amount
+
+        for line in self.line_ids:
+            self._book_line(line, book, backend, clearing, suspense)
+        payout = sum(balances.values())
+        if not self.currency_id.is_zero(payout):
+            # Files without a payout line: the remainder waits in clearing.
+            balances[(clearing.id, False, self.env._("Payout"))] -= payout
+        company_currency = self.company_id.currency_id
+        lines = []
+        for (account_id, partner_id, label), balance in balances.items():
+            if self.currency_id.is_zero(balance):
+                continue
+            amount = self.currency_id._convert(
+                balance, company_currency, self.company_id, self.deposit_date
+            )
+            lines.append(
+                Command.create(
+                    {
+                        "account_id": account_id,
+                        "partner_id": partner_id,
+                        "name": label or self.display_name,
+                        "currency_id": self.currency_id.id,
+                        "amount_currency": balance,
+                        "balance": amount,
+                    }
+                )
+            )
+        return {
+            "move_type": "entry",
+            "journal_id": backend.settlement_journal_id.id,
+            "date": self.deposit_date or fields.Date.context_today(self),
+            "ref": self.display_name,
+            "line_ids": lines,
+        }
+
+    def _book_line(self, line, book, backend, clearing, suspense):
+        if line.state not in ("matched", "written_off"):
+            book(suspense, line.amount_net, label=self.env._("To review"))
+            return
+        if line.line_type == "payout" or line.line_type == "payout_reversal":
+            book(clearing, line.amount_net, label=self.env._("Payout"))
+            return
+        self._book_fees(line, book, backend)
+        rest = line.amount_net - line.amount_fee
+        if line.line_type in RECEIVED_TYPES and line.order_binding_id:
+            # Its order's documents are booked once, on the group's first line;
+            # each line books what it received, the remainder is written off.
+            for document in line.invoice_ids:
+                open_lines = _open_lines(document)
+                amount = sum(open_lines.mapped("amount_currency"))
+                book(
+                    open_lines.account_id[:1],
+                    amount,
+                    partner=document.commercial_partner_id.id or False,
+                    label=document.name,
+                )
+                rest -= amount
+            book(backend.settlement_writeoff_account_id, rest, label=line.order_ref)
+            return
+        if line.state == "written_off":
+            book(backend.settlement_writeoff_account_id, rest, label=line.line_key)
+            return
+        field_name = ACCOUNT_OF_TYPE.get(line.line_type, "settlement_other_account_id")
+        account = backend[field_name]
+        if line.line_type == "fee":
+            account = self._fee_account(backend, line.raw_type)
+        book(account or suspense, rest, label=line.line_key)
+
+    def _book_fees(self, line, book, backend):
+        detail = line.fee_detail or {}
+        booked = 0.0
+        for code, amount in detail.items():
+            book(self._fee_account(backend, code), float(amount), label=code)
+            booked += float(amount)
+        if not self.currency_id.is_zero(line.amount_fee - booked):
+            book(backend.settlement_fee_account_id, line.amount_fee - booked)
+
+    def _fee_account(self, backend, code):
+        mapping = backend.settlement_fee_mapping_ids.filtered(
+            lambda record: record.fee_code == code
+        )[:1]
+        return mapping.account_id or backend.settlement_fee_account_id
+
+    def _reconcile_documents(self):
+        """Each invoice or credit note the settlement pays (or the channel
+        payment that paid it) with its line in the settlement entry."""
+        for document in self.line_ids.invoice_ids:
+            open_lines = _open_lines(document).filtered(
+                lambda line: not line.reconciled
+            )
+            settled = self.move_id.line_ids.filtered(
+                lambda line, doc=document, accounts=open_lines.account_id: line.name
+                == doc.name
+                and line.account_id in accounts
+                and not line.reconciled
+            )
+            if open_lines and settled:
+                (open_lines | settled).reconcile()
+
+    # === BANK DEPOSIT === #
+    def action_reconcile_bank_deposit(self):
+        for settlement in self:
+            if not settlement._reconcile_bank_deposit():
+                raise UserError(
+                    self.env._(
+                        "No single unreconciled bank statement line of %(amount)s "
+                        "%(currency)s dated around %(date)s was found for "
+                        "%(name)s. Import the bank statement first, or "
+                        "reconcile it by hand.",
+                        amount=settlement._payout_amount(),
+                        currency=settlement.currency_id.name,
+                        date=settlement.deposit_date,
+                        name=settlement.display_name,
+                    )
+                )
+        return True
+
+    @api.model
+    def _cron_reconcile_bank_deposits(self):
+        """Scheduled action: bank statements usually arrive after the payout
+        report, so posted settlements keep looking for their deposit."""
+        self.search(
+            [
+                ("state", "in", ("posted", "reviewed")),
+                ("bank_statement_line_id", "=", False),
+                ("deposit_date", ">=", fields.Date.today() - timedelta(days=60)),
+            ]
+        )._reconcile_bank_deposit()
+
+    def _payout_lines(self):
+        clearing = self.backend_id.settlement_journal_id.default_account_id
+        return self.move_id.line_ids.filtered(
+            lambda line: line.account_id == clearing and not line.reconciled
+        )
+
+    def _payout_amount(self):
+        return sum(self._payout_lines().mapped("amount_currency"))
+
+    def _find_bank_deposit(self):
+        """The one unreconciled statement line that can be this payout: the
+        same amount in the same currency, dated around the deposit date,
+        preferably naming the payout or its bank reference. Two candidates
+        and no reference to tell them apart: a person chooses."""
+        amount = self._payout_amount()
+        if self.currency_id.is_zero(amount):
+            return self.env["account.bank.statement.line"]
+        day = self.deposit_date or fields.Date.context_today(self)
+        candidates = (
+            self.env["account.bank.statement.line"]
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("journal_id", "!=", self.backend_id.settlement_journal_id.id),
+                    ("is_reconciled", "=", False),
+                    ("state", "=", "posted"),
+                    ("date", ">=", day - timedelta(days=DEPOSIT_DAYS_BEFORE)),
+                    ("date", "<=", day + timedelta(days=DEPOSIT_DAYS_AFTER)),
+                ]
+            )
+            .filtered(
+                lambda line: line.currency_id == self.currency_id
+                and not self.currency_id.compare_amounts(line.amount, amount)
+            )
+        )
+        references = [ref for ref in (self.bank_reference, self.external_id) if ref]
+        named = candidates.filtered(
+            lambda line: any(
+                ref in (line.payment_ref or "") or ref in (line.ref or "")
+                for ref in references
+            )
+        )
+        if len(named) == 1:
+            return named
+        return candidates if len(candidates) == 1 else candidates.browse()
+
+    def _reconcile_bank_deposit(self):
+        """Give the deposit's statement line the clearing account as its
+        counterpart, instead of the bank's suspense account, and reconcile
+        it with the payout: the money is then followed from the provider to
+        the bank, with nothing left in clearing.
+
+        :return: whether every settlement has its deposit reconciled
+        """
+        found_all = True
+        for settlement in self.filtered("move_id"):
+            if settlement.bank_statement_line_id:
+                continue
+            statement_line = settlement._find_bank_deposit()
+            if not statement_line:
+                found_all = False
+                continue
+            clearing = settlement.backend_id.settlement_journal_id.default_account_id
+            _liquidity, suspense, _other = statement_line._seek_for_lines()
+            bank_move = statement_line.move_id
+            bank_move.button_draft()
+            bank_move.with_context(skip_readonly_check=True).write(
+                {
+                    "line_ids": [
+                        Command.update(line.id, {"account_id": clearing.id})
+                        for line in suspense
+                    ]
+                }
+            )
+            bank_move.action_post()
+            counterpart = bank_move.line_ids.filtered(
+                lambda line, account=clearing: line.account_id == account
+            )
+            (counterpart | settlement._payout_lines()).reconcile()
+            settlement.bank_statement_line_id = statement_line
+            settlement.message_post(
+                body=self.env._(
+                    "Reconciled with the bank deposit %(line)s of %(date)s.",
+                    line=statement_line.display_name,
+                    date=statement_line.date,
+                )
+            )
+        return found_all
+
+    def action_mark_reviewed(self):
+        for settlement in self:
+            if settlement.state != "posted":
+                raise UserError(
+                    self.env._(
+                        "Post %(name)s before marking it reviewed.",
+                        name=settlement.display_name,
+                    )
+                )
+            settlement.write({"state": "reviewed", "reviewed_by_id": self.env.uid})
+            settlement.message_post(body=self.env._("Reviewed."))
+        return True
+
+    def action_open_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_settlement.retail_settlement_line_action"
+        )
+        action["domain"] = [("settlement_id", "=", self.id)]
+        action["context"] = {"search_default_group_state": 1}
+        return action
+
+
+def _open_lines(document):
+    """The lines a settlement closes on a document: the receivable of an
+    invoice or credit note; the outstanding receipt of a channel payment
+    (an invoice the channel already paid in Odoo)."""
+    if document.origin_payment_id:
+        payment = document.origin_payment_id
+        return document.line_ids.filtered(
+            lambda line: line.account_id == payment.outstanding_account_id
+        )
+    return document.line_ids.filtered(
+        lambda line: line.account_id.account_type == "asset_receivable"
+    )
+
+
+def _chunks_by_order(lines):
+    """CHUNK-sized slices of ``lines`` (sorted by order reference) that
+    never split the lines of one order."""
+    start = 0
+    while start < len(lines):
+        end = min(start + CHUNK, len(lines))
+        while (
+            end < len(lines)
+            and lines[end].order_ref
+            and (lines[end].order_ref == lines[end - 1].order_ref)
+        ):
+            end += 1
+        yield lines[start:end]
+        start = end

@@ -1,0 +1,32 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What every parser class shares: the settlement being filled, unique line
+keys, and the final check of each line."""
+
+from .common import KeyRegistry, ParsedSettlement, Settlement, check_line
+
+
+class BaseParser:
+    SOURCE = ""
+    # Provider ids repeated in one file mean a broken file; pivot keys
+    # (Amazon) and composite keys (Adyen) may legitimately repeat.
+    DUPLICATE_KEYS = "error"
+
+    def __init__(self, stream, options=None):
+        self.stream = stream
+        self.options = dict(options or {})
+        self.settlement = ParsedSettlement(
+            source=self.SOURCE, external_id="", currency="", declared_total=None
+        )
+        self.state = Settlement(self.settlement)
+        self.keys = KeyRegistry(self.DUPLICATE_KEYS)
+
+    def lines(self):
+        """The settlement's lines, one at a time, each checked."""
+        for line_no, line in self._lines():
+            line.line_key = self.keys.unique(line.line_key, line_no)
+            yield check_line(line, line_no)
+
+    def _lines(self):
+        """``(line number, ParsedLine)`` pairs; each format's reading."""
+        raise NotImplementedError

@@ -1,0 +1,535 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The platform-neutral shape every settlement parser produces, and the
+helpers they share: amounts, minor units, dates, CSV rows with their physical
+line numbers, JSON lists with theirs.
+
+Conventions (settlements.md §9): amounts are ``Decimal`` in the settlement
+currency, signed from the merchant's side (+ received, - taken), and
+``net = gross + fee + tax_withheld + other`` on every line, a charged fee being
+negative. Dates are naive UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+
+LINE_TYPES = (
+    "order",
+    "refund",
+    "fee",
+    "chargeback",
+    "chargeback_reversal",
+    "adjustment",
+    "reimbursement",
+    "reserve_hold",
+    "reserve_release",
+    "tax_withheld",
+    "transfer",
+    "payout",
+    "payout_reversal",
+    "other",
+)
+
+# ISO 4217 minor units that are not 2 (the default).
+CURRENCY_EXPONENTS = {
+    **dict.fromkeys(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(),
+        0,
+    ),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
+# Active ISO 4217 codes: an unknown code is refused rather than guessed at.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB
+    BOV BRL BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP
+    CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ
+    GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+    KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR
+    MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN
+    PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN
+    SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
+    UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split()
+)
+
+
+class SettlementParseError(ValueError):
+    """A file refused, with the 1-based physical line where it went wrong
+    (None when the problem is the whole file)."""
+
+    def __init__(self, line_no, reason):
+        self.line_no = line_no
+        self.reason = reason
+        super().__init__(f"line {line_no}: {reason}" if line_no else reason)
+
+
+@dataclass
+class ParsedSettlement:
+    source: str
+    external_id: str
+    currency: str
+    declared_total: Decimal | None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    deposit_date: date | None = None
+    bank_reference: str = ""
+    payout_status: str = ""
+    raw_header: dict = field(default_factory=dict)
+
+
+@dataclass
+class ParsedLine:
+    source_row: str
+    line_key: str
+    line_type: str
+    raw_type: str
+    amount_gross: Decimal
+    amount_fee: Decimal = ZERO
+    amount_tax_withheld: Decimal = ZERO
+    amount_other: Decimal = ZERO
+    amount_net: Decimal = None
+    date: datetime | None = None
+    value_date: date | None = None
+    description: str = ""
+    order_ref: str = ""
+    merchant_order_ref: str = ""
+    transaction_ref: str = ""
+    original_transaction_ref: str = ""
+    sku: str = ""
+    quantity: float = 0.0
+    fees: list[tuple[str, Decimal]] = field(default_factory=list)
+    original_currency: str = ""
+    original_amount: Decimal | None = None
+    raw: dict = field(default_factory=dict)
+
+
+# === AMOUNTS === #
+def exponent(currency):
+    return CURRENCY_EXPONENTS.get(currency, 2)
+
+
+def quantum(currency):
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def currency_code(value, line_no, what="currency"):
+    """The upper-case ISO 4217 code of ``value``; refused when unknown."""
+    code = (value or "").strip().upper()
+    if not code:
+        raise SettlementParseError(line_no, f"{what} is empty")
+    if code not in CURRENCIES:
+        raise SettlementParseError(line_no, f"{what} '{value}' is not an ISO 4217 code")
+    return code
+
+
+def minor_units(value, currency, line_no, what):
+    """``Decimal`` major units of an integer amount in minor units (Stripe
+    API, PayPal STL): 1234 USD is 12.34, 1234 JPY is 1234."""
+    text = str(value).strip() if value is not None else ""
+    if isinstance(value, bool) or not re.fullmatch(r"-?\d+", text):
+        raise SettlementParseError(
+            line_no, f"{what} '{value}' is not a whole number of minor units"
+        )
+    return Decimal(text).scaleb(-exponent(currency))
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_decimal(value, line_no, what, decimal_separator=None):
+    """``Decimal`` of a decimal text, ``None`` when empty.
+
+    With ``decimal_separator`` the other one of ``.``/``,`` is a thousands
+    separator. Without, the last separator is the decimal one when both
+    occur, and a lone ``,`` is decimal unless exactly three digits follow it
+    (``95,00`` is 95; ``1,234`` is 1234): the European Amazon marketplaces
+    export decimal commas."""
+    text = _SPACES.sub("", value or "")
+    if not text:
+        return None
+    separator = decimal_separator
+    if separator is None:
+        if "," in text and "." in text:
+            separator = "," if text.rfind(",") > text.rfind(".") else "."
+        elif text.count(",") == 1 and not re.search(r",\d{3}$", text):
+            separator = ","
+        else:
+            separator = "."
+    thousands = "." if separator == "," else ","
+    text = text.replace(thousands, "").replace(separator, ".")
+    if text.startswith("(") and text.endswith(")"):
+        text = "-" + text[1:-1]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise SettlementParseError(line_no, f"{what} '{value}' is not a number")
+    return number
+
+
+def amount(value, line_no, what, decimal_separator=None):
+    """As ``parse_decimal``, 0 when empty."""
+    number = parse_decimal(value, line_no, what, decimal_separator)
+    return ZERO if number is None else number
+
+
+def decimal_value(value, line_no, what):
+    """``Decimal`` of a JSON amount: a decimal string or a number."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise SettlementParseError(line_no, f"{what} '{value}' is not a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise SettlementParseError(line_no, f"{what} '{value}' is not a number")
+    return number
+
+
+# === DATES === #
+_TZ_OFFSET = re.compile(r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    # Day first: Amazon's European and Indian files (09/06/25 is 9 June).
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+)
+
+
+def _offset(text):
+    text = text.upper()
+    if text in ("Z", "UTC", "GMT"):
+        return timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def parse_datetime_local(value, line_no, what, formats=_DATE_FORMATS):
+    """``(naive local datetime, UTC offset or None)`` of a date text in one
+    of the formats the providers use; ``(None, None)`` when empty."""
+    text = (value or "").strip()
+    if not text:
+        return None, None
+    parsed = _parse_date_text(text, formats)
+    if parsed is None:
+        raise SettlementParseError(line_no, f"{what} '{value}' is not a date")
+    return parsed
+
+
+# Big files repeat the same few dates: parse each text once.
+@functools.lru_cache(maxsize=4096)
+def _parse_date_text(text, formats):
+    offset = None
+    match = _TZ_OFFSET.search(text)
+    if match and re.search(r"\d", text[: match.start()] or ""):
+        offset = _offset(match.group(1))
+        text = text[: match.start()].strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt), offset
+        except ValueError:
+            continue
+    return None
+
+
+def parse_datetime(value, line_no, what, formats=_DATE_FORMATS):
+    """Naive UTC datetime of a date text (no offset: taken as UTC)."""
+    moment, offset = parse_datetime_local(value, line_no, what, formats)
+    if moment is None:
+        return None
+    return moment - offset if offset else moment
+
+
+def parse_date(value, line_no, what, formats=_DATE_FORMATS):
+    """The calendar date as written (a deposit date is the provider's local
+    day, not shifted to UTC)."""
+    moment, _offset = parse_datetime_local(value, line_no, what, formats)
+    return moment.date() if moment else None
+
+
+def from_timestamp(value, line_no, what):
+    """Naive UTC datetime of a Unix timestamp (Stripe)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettlementParseError(line_no, f"{what} '{value}' is not a Unix time")
+    return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+
+
+# === LINES === #
+def check_line(line, line_no):
+    """Fill ``amount_net`` when the file does not give it, and refuse a line
+    whose amounts disagree (the file's net, the fee breakdown)."""
+    if line.line_type not in LINE_TYPES:
+        raise SettlementParseError(line_no, f"line type '{line.line_type}' is unknown")
+    computed = (
+        line.amount_gross
+        + line.amount_fee
+        + line.amount_tax_withheld
+        + line.amount_other
+    )
+    if line.amount_net is None:
+        line.amount_net = computed
+    elif line.amount_net != computed:
+        raise SettlementParseError(
+            line_no,
+            f"{line.line_key}: net {line.amount_net} is not gross {line.amount_gross}"
+            f" + fees {line.amount_fee} + withheld tax {line.amount_tax_withheld}"
+            f" + other {line.amount_other} = {computed}",
+        )
+    if line.fees and sum(amount for _code, amount in line.fees) != line.amount_fee:
+        raise SettlementParseError(
+            line_no,
+            f"{line.line_key}: the fees add up to "
+            f"{sum(amount for _code, amount in line.fees)}, not {line.amount_fee}",
+        )
+    return line
+
+
+class KeyRegistry:
+    """Makes line keys unique within a settlement. Only hashes are kept, so a
+    100k-line file costs a few MB here, not its keys' text."""
+
+    def __init__(self, duplicates="error"):
+        self.duplicates = duplicates  # "error" | "suffix"
+        self.seen = {}
+
+    def unique(self, key, line_no):
+        digest = hash(key)
+        count = self.seen.get(digest, 0) + 1
+        self.seen[digest] = count
+        if count == 1:
+            return key
+        if self.duplicates == "suffix":
+            return f"{key}#{count}"
+        raise SettlementParseError(line_no, f"{key} appears twice in the file")
+
+
+class Settlement:
+    """What the parsers keep while reading: one settlement id and one
+    currency per file, and the period seen so far."""
+
+    def __init__(self, settlement):
+        self.settlement = settlement
+
+    def set_id(self, value, line_no, what="settlement id"):
+        value = (value or "").strip()
+        if not value:
+            return
+        current = self.settlement.external_id
+        if not current:
+            self.settlement.external_id = value
+        elif current != value:
+            raise SettlementParseError(
+                line_no,
+                f"{what} '{value}' differs from '{current}': one settlement per file",
+            )
+
+    def set_currency(self, value, line_no, what="currency"):
+        code = currency_code(value, line_no, what)
+        current = self.settlement.currency
+        if not current:
+            self.settlement.currency = code
+        elif current != code:
+            raise SettlementParseError(
+                line_no,
+                f"{what} {code} differs from {current}: mixed currencies in one "
+                "settlement",
+            )
+        return code
+
+    def widen_period(self, moment):
+        if moment is None:
+            return
+        settlement = self.settlement
+        if settlement.period_start is None or moment < settlement.period_start:
+            settlement.period_start = moment
+        if settlement.period_end is None or moment > settlement.period_end:
+            settlement.period_end = moment
+
+
+def sign_by_type(amount_value, negative_type, positive_type):
+    return negative_type if amount_value < 0 else positive_type
+
+
+# === CSV === #
+def normalise_header(name):
+    """Header names compared without case, BOM or repeated spaces (PayPal
+    writes ``Transaction  Debit or Credit`` with two)."""
+    return " ".join((name or "").replace("\ufeff", "").split()).lower()
+
+
+class CsvRows:
+    """``(line number, fields)`` of a CSV stream, read one record at a time;
+    the line number is the record's first physical line."""
+
+    def __init__(self, lines, **fmt):
+        fmt.setdefault("strict", True)
+        self.reader = csv.reader(lines, **fmt)
+        self.line_no = 0
+
+    def __iter__(self):
+        while True:
+            start = self.reader.line_num + 1
+            try:
+                row = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise SettlementParseError(
+                    start, f"the file cannot be read as CSV ({error}): truncated?"
+                ) from error
+            self.line_no = start
+            if not any(cell.strip() for cell in row):
+                continue
+            yield start, row
+
+
+class Columns:
+    """Positions of a header's columns, by normalised name."""
+
+    def __init__(self, header, line_no):
+        self.names = [name.replace("\ufeff", "").strip() for name in header]
+        self.index = {}
+        for position, name in enumerate(self.names):
+            self.index.setdefault(normalise_header(name), position)
+        self.positions = {}
+        self.line_no = line_no
+
+    def __contains__(self, name):
+        return normalise_header(name) in self.index
+
+    def require(self, names, what="the header"):
+        missing = [name for name in names if name not in self]
+        if missing:
+            raise SettlementParseError(
+                self.line_no,
+                f"{what} has no column {', '.join(repr(n) for n in missing)}",
+            )
+
+    def position(self, name):
+        try:
+            return self.positions[name]
+        except KeyError:
+            position = self.positions[name] = self.index.get(normalise_header(name))
+            return position
+
+    def row(self, fields, line_no, required=()):
+        """The record as ``{header name: value}``; refused when a required
+        column lies beyond its last field (a cut line)."""
+        for name in required:
+            position = self.position(name)
+            if position is not None and position >= len(fields):
+                raise SettlementParseError(
+                    line_no,
+                    f"the row has {len(fields)} fields and stops before column "
+                    f"'{name}': the file looks truncated",
+                )
+        values = {}
+        for position, name in enumerate(self.names):
+            values[name] = fields[position] if position < len(fields) else ""
+        return values
+
+    def get(self, values, name, default=""):
+        position = self.position(name)
+        if position is None:
+            return default
+        return values[self.names[position]].strip()
+
+
+# === JSON === #
+def _skip_space(text, index):
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def line_of(text, index):
+    return text.count("\n", 0, index) + 1
+
+
+def load_json_document(text, list_key):
+    """``(document, [(line number, item) of document[list_key]])``: a JSON
+    object whose list items keep the physical line they start on, for error
+    messages. JSON files are small enough to load whole."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettlementParseError(
+            error.lineno, f"not valid JSON ({error.msg}): truncated?"
+        ) from error
+    if not isinstance(document, dict):
+        raise SettlementParseError(1, "the file is not a JSON object")
+    items = document.get(list_key)
+    if items is None:
+        raise SettlementParseError(None, f"the file has no '{list_key}' list")
+    if not isinstance(items, list):
+        raise SettlementParseError(None, f"'{list_key}' is not a list")
+    return document, list(zip(_item_lines(text, list_key), items, strict=False))
+
+
+def _item_lines(text, list_key):
+    """Start lines of the items of the top-level ``list_key`` array (the
+    document is known valid)."""
+    decoder = json.JSONDecoder()
+    index = _skip_space(text, 0) + 1  # past "{"
+    while True:
+        index = _skip_space(text, index)
+        if text[index] == "}":
+            return []
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+        key, index = decoder.raw_decode(text, index)
+        index = _skip_space(text, _skip_space(text, index) + 1)  # past ":"
+        if key == list_key and text[index] == "[":
+            break
+        _value, index = decoder.raw_decode(text, index)
+    lines = []
+    index += 1
+    while True:
+        index = _skip_space(text, index)
+        if text[index] == "]":
+            return lines
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+        lines.append(line_of(text, index))
+        _value, index = decoder.raw_decode(text, index)
+
+
+def key_line(text, key):
+    """Line of the first occurrence of ``"key":`` (the payout object)."""
+    match = re.search(rf'"{re.escape(key)}"\s*:', text)
+    return line_of(text, match.start()) if match else 1
+
+
+def text_value(value):
+    """JSON ids as text ("" for null)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return text_value(value.get("id"))
+    return str(value)

@@ -1,0 +1,108 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import os
+import tempfile
+import time
+import tracemalloc
+from decimal import Decimal
+
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.retail_settlement.parsers import amazon_v2, stripe
+
+from .test_parser_common import fixture_text
+
+ROWS = 100_000
+PEAK_LIMIT = 30 * 1024 * 1024
+AMAZON_COMPONENTS = (
+    ("ItemPrice", "Principal", 2599),
+    ("ItemPrice", "Shipping", 399),
+    ("ItemFees", "Commission", -390),
+    ("ItemFees", "FBAPerUnitFulfillmentFee", -301),
+)
+
+
+@tagged("post_install", "-at_install")
+class TestParserStreaming(TransactionCase):
+    """100k-line files are read in constant memory: nothing keeps the rows."""
+
+    def setUp(self):
+        super().setUp()
+        self.directory = tempfile.TemporaryDirectory()
+        self.addCleanup(self.directory.cleanup)
+
+    def _measure(self, module, path):
+        """``(lines, Σ net, settlement, peak bytes, seconds)`` of a parse."""
+        tracemalloc.start()
+        started = time.monotonic()
+        try:
+            with open(path, encoding="utf-8", newline="") as stream:
+                parser = module.Parser(stream)
+                count, total = 0, Decimal(0)
+                for line in parser.lines():
+                    count += 1
+                    if line.line_type != "payout":
+                        total += line.amount_net
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return count, total, parser.settlement, peak, time.monotonic() - started
+
+    def test_amazon_100k_rows(self):
+        header = fixture_text("amazon_v2_settlement.tsv").splitlines()[0].split("\t")
+        column = {name: index for index, name in enumerate(header)}
+        path = os.path.join(self.directory.name, "settlement.tsv")
+        total = 0
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            file.write("\t".join(header) + "\n")
+            file.write(
+                "777\t2025-03-01 08:00:00 UTC\t2025-03-15 08:00:00 UTC\t"
+                "17.03.2025\tTOTAL_PLACEHOLDER\tEUR\n"
+            )
+            for index in range(ROWS - 2):
+                item = index // 4
+                amount_type, description, cents = AMAZON_COMPONENTS[index % 4]
+                total += cents
+                row = [""] * len(header)
+                row[column["settlement-id"]] = "777"
+                row[column["transaction-type"]] = "Order"
+                row[column["order-id"]] = f"302-{item:07d}-{item:07d}"
+                row[column["order-item-code"]] = f"{item:014d}"
+                row[column["amount-type"]] = amount_type
+                row[column["amount-description"]] = description
+                row[column["amount"]] = f"{cents / 100:.2f}".replace(".", ",")
+                row[column["posted-date"]] = f"{1 + item % 28:02d}.03.2025"
+                row[column["sku"]] = f"SKU-{item % 97}"
+                row[column["quantity-purchased"]] = "1"
+                file.write("\t".join(row) + "\n")
+        declared = f"{total / 100:.2f}".replace(".", ",").rjust(
+            len("TOTAL_PLACEHOLDER")
+        )
+        with open(path, "r+", encoding="utf-8", newline="") as file:
+            head = file.read(4096)
+            file.seek(0)
+            file.write(head.replace("TOTAL_PLACEHOLDER", declared))
+        count, net, settlement, peak, seconds = self._measure(amazon_v2, path)
+        self.assertEqual(count, (ROWS - 2 + 3) // 4)
+        self.assertEqual(net, Decimal(total) / 100)
+        self.assertEqual(settlement.declared_total, net)
+        self.assertLess(peak, PEAK_LIMIT, f"peak {peak / 1e6:.1f} MB")
+        self.assertLess(seconds, 30)
+
+    def test_stripe_report_100k_rows(self):
+        path = os.path.join(self.directory.name, "payout.csv")
+        with open(path, "w", encoding="utf-8", newline="") as file:
+            file.write(
+                "automatic_payout_id,balance_transaction_id,created_utc,currency,"
+                "gross,fee,net,reporting_category,source_id,description\n"
+            )
+            for index in range(ROWS - 1):
+                file.write(
+                    f"po_big,txn_{index:09d},2025-04-01 10:{index % 60:02d}:00,eur,"
+                    f"12.50,0.48,12.02,charge,ch_{index:09d},Order {index}\n"
+                )
+        count, net, settlement, peak, _seconds = self._measure(stripe, path)
+        self.assertEqual(count, ROWS - 1)
+        self.assertEqual(net, Decimal("12.02") * (ROWS - 1))
+        self.assertEqual(settlement.external_id, "po_big")
+        self.assertLess(peak, PEAK_LIMIT, f"peak {peak / 1e6:.1f} MB")

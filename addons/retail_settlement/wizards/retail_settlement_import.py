@@ -1,0 +1,128 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import hashlib
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..parsers import LABELS, PARSERS
+
+BACKGROUND_BYTES = 2_000_000  # default; larger files import in a background job
+SNIFF_BYTES = 4096
+
+
+class RetailSettlementImport(models.TransientModel):
+    """Upload a settlement or payout file. Small files are imported and
+    matched at once; large ones in a background job whose progress shows on
+    the settlement."""
+
+    _name = "retail.settlement.import"
+    _description = "Import Settlement File"
+
+    backend_id = fields.Many2one("retail.backend", required=True)
+    file = fields.Binary(required=True)
+    file_name = fields.Char()
+    source = fields.Selection(
+        selection=[(code, label) for code, label in LABELS.items()],
+        compute="_compute_source",
+        store=True,
+        readonly=False,
+        help="Recognised from the file when possible.",
+    )
+
+    @api.depends("file")
+    def _compute_source(self):
+        for wizard in self:
+            if not wizard.file:
+                continue
+            head = base64.b64decode(wizard.file)[:SNIFF_BYTES].decode(
+                "utf-8-sig", errors="replace"
+            )
+            wizard.source = next(
+                (code for code, parser in PARSERS.items() if parser.sniff(head)),
+                wizard.source,
+            )
+
+    def action_import(self):
+        self.ensure_one()
+        if not self.source:
+            raise UserError(self.env._("Choose the file's format."))
+        raw = base64.b64decode(self.file)
+        digest = hashlib.sha256(raw).hexdigest()
+        Settlement = self.env["retail.settlement"]
+        earlier = Settlement.search(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("file_sha256", "=", digest),
+                ("state", "!=", "error"),
+            ],
+            limit=1,
+        )
+        if earlier:
+            raise UserError(
+                self.env._(
+                    "This file was already imported on %(date)s by %(user)s as "
+                    "%(name)s.",
+                    date=earlier.create_date.date(),
+                    user=earlier.create_uid.name,
+                    name=earlier.display_name,
+                )
+            )
+        options = self._parser_options()
+        settlement = Settlement.create(
+            {
+                "backend_id": self.backend_id.id,
+                "source": self.source,
+                "file_name": self.file_name,
+                "file_sha256": digest,
+                "parser_options": options,
+            }
+        )
+        settlement.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": self.file_name or f"{self.source}-{digest[:8]}",
+                "raw": raw,
+                "res_model": settlement._name,
+                "res_id": settlement.id,
+            }
+        )
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("retail_settlement.background_bytes", BACKGROUND_BYTES)
+        )
+        if len(raw) > threshold:
+            settlement.with_delay(
+                description=self.env._(
+                    "Import settlement file %(name)s", name=self.file_name
+                )
+            )._import_and_match_job()
+        elif settlement._import_file():
+            settlement.action_match()
+        else:
+            raise UserError(settlement.import_error)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": settlement._name,
+            "res_id": settlement.id,
+            "view_mode": "form",
+        }
+
+    def _parser_options(self):
+        if self.source != "generic_csv":
+            return {}
+        try:
+            options = json.loads(self.backend_id.settlement_csv_mapping or "{}")
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The backend's generic CSV mapping is not valid JSON: %(error)s",
+                    error=error,
+                )
+            ) from error
+        problems = PARSERS["generic_csv"].validate_options(options)
+        if problems:
+            raise UserError("\n".join(problems))
+        return options

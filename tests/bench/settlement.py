@@ -1,0 +1,199 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Settlement import and matching of a large payout file, against the floor
+of the same rows created as settlement lines by bare ORM calls (no parsing,
+no checks, no matching)."""
+
+import base64
+import json
+import time
+
+from odoo import Command, fields
+
+from odoo.addons.retail_settlement.parsers.generic_csv import EXAMPLE_OPTIONS
+
+LINES_PER_ORDER = 10  # a sale and nine fees per order, like an Amazon report
+CHUNK = 2000
+
+
+def _backend(env):
+    Account = env["account.account"]
+
+    def account(code, name, account_type):
+        return Account.create(
+            {"code": code, "name": name, "account_type": account_type}
+        )
+
+    clearing = account("580900", "Bench clearing", "asset_cash")
+    fees = account("627900", "Bench fees", "expense")
+    journal = env["account.journal"].create(
+        {
+            "name": "Bench payouts",
+            "code": "BNCH",
+            "type": "bank",
+            "default_account_id": clearing.id,
+        }
+    )
+    return env["retail.backend"].create(
+        {
+            "name": "Bench provider",
+            "kind": "payment",
+            "platform": "simulator",
+            "settlement_journal_id": journal.id,
+            "settlement_fee_account_id": fees.id,
+            "settlement_writeoff_account_id": fees.id,
+            "settlement_csv_mapping": json.dumps(EXAMPLE_OPTIONS),
+        }
+    )
+
+
+def _orders(env, backend, count):
+    """Posted invoices bound as the channel's orders, created in batches."""
+    partner = env["res.partner"].create({"name": "Bench customer"})
+    product = env["product.product"].create(
+        {"name": "Bench product", "taxes_id": [Command.clear()]}
+    )
+    refs = []
+    for start in range(0, count, 500):
+        batch = range(start, min(start + 500, count))
+        invoices = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": 1,
+                                "price_unit": 100.0 + index % 50,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for index in batch
+            ]
+        )
+        invoices.action_post()
+        env["retail.order.binding"].create(
+            [
+                {
+                    "backend_id": backend.id,
+                    "external_id": f"BENCH-{index}",
+                    "res_model": "account.move",
+                    "res_id": invoice.id,
+                }
+                for index, invoice in zip(batch, invoices, strict=True)
+            ]
+        )
+        refs.extend(f"BENCH-{index}" for index in batch)
+        env.invalidate_all()
+    return refs
+
+
+def _rows(count, currency):
+    orders = count // LINES_PER_ORDER
+    total = 0
+    rows = []
+    for index in range(orders):
+        gross = 10000 + (index % 50) * 100  # cents
+        rows.append(("Sale", f"BENCH-{index}", gross, -300))
+        total += gross - 300
+        for fee in range(LINES_PER_ORDER - 1):
+            rows.append(("Fee", f"BENCH-{index}", 0, -(10 + fee)))
+            total -= 10 + fee
+    rows.append(("Payout", "", -total, 0))
+    lines = ["Payout,Date,Type,Order,Transaction,Gross,Fee,Net,Currency,Description"]
+    for number, (kind, order, gross, fee) in enumerate(rows, 1):
+        lines.append(
+            f"PO-BENCH,2026-11-20,{kind},{order},T-{number},{gross / 100:.2f},"
+            f"{fee / 100:.2f},{(gross + fee) / 100:.2f},{currency},{kind} {number}"
+        )
+    return ("\n".join(lines) + "\n").encode(), rows
+
+
+def prepare(env, lines, with_orders=True):
+    backend = _backend(env)
+    if with_orders:
+        _orders(env, backend, lines // LINES_PER_ORDER)
+    content, rows = _rows(lines, env.company.currency_id.name)
+    return backend, content, rows
+
+
+def run_suite(env, lines):
+    """Upload, import and match as a finance user's upload would."""
+    backend, content, _rows = prepare(env, lines)
+    wizard = env["retail.settlement.import"].create(
+        {
+            "backend_id": backend.id,
+            "file": base64.b64encode(content),
+            "file_name": "bench.csv",
+            "source": "generic_csv",
+        }
+    )
+    settlement = env["retail.settlement"].create(
+        {
+            "backend_id": backend.id,
+            "source": "generic_csv",
+            "file_name": "bench.csv",
+            "parser_options": wizard._parser_options(),
+            "attachment_id": env["ir.attachment"]
+            .create({"name": "bench.csv", "raw": content})
+            .id,
+        }
+    )
+    env.flush_all()
+    del content, wizard
+    started = time.perf_counter()
+    assert settlement._import_file(), settlement.import_error
+    env.flush_all()
+    imported = time.perf_counter()
+    settlement.action_match()
+    env.flush_all()
+    matched = time.perf_counter()
+    assert settlement.matched_count == settlement.line_count, (
+        settlement.matched_count,
+        settlement.discrepancy_count,
+        settlement.unmatched_count,
+    )
+    return {
+        "lines": settlement.line_count,
+        "import_s": imported - started,
+        "match_s": matched - imported,
+    }
+
+
+def run_baseline(env, lines):
+    """The same rows as settlement lines, created by bare ORM calls."""
+    backend, _content, rows = prepare(env, lines, with_orders=False)
+    settlement = env["retail.settlement"].create(
+        {"backend_id": backend.id, "source": "generic_csv", "state": "imported"}
+    )
+    env.flush_all()
+    started = time.perf_counter()
+    Line = env["retail.settlement.line"]
+    for start in range(0, len(rows), CHUNK):
+        Line.create(
+            [
+                {
+                    "settlement_id": settlement.id,
+                    "sequence": start + offset,
+                    "line_key": f"T-{start + offset}",
+                    "line_type": "payout"
+                    if kind == "Payout"
+                    else kind.lower().replace("sale", "order"),
+                    "order_ref": order or False,
+                    "amount_gross": gross / 100,
+                    "amount_fee": fee / 100,
+                    "amount_net": (gross + fee) / 100,
+                }
+                for offset, (kind, order, gross, fee) in enumerate(
+                    rows[start : start + CHUNK]
+                )
+            ]
+        )
+        env.flush_all()
+        env.invalidate_all()
+    return {"lines": len(rows), "import_s": time.perf_counter() - started}
