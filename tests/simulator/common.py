@@ -151,6 +151,24 @@ def phrase(status):
     return HTTPStatus(status).phrase
 
 
+class GenericAnswers:
+    """How the generic protocol answers what every mode checks first; the
+    platform modes answer the same questions in their platform's shapes."""
+
+    def authorized(self, headers, query):
+        return headers.get("Authorization") == f"Bearer {self.config['api_token']}"
+
+    def unauthorized(self):
+        return 401, {"error": "unauthorized"}
+
+    def throttled(self, wait):
+        return 429, {"error": "rate_limited"}, {"Retry-After": f"{max(1, round(wait))}"}
+
+    def failed(self, status, retry_after):
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return status, {"error": "injected"}, headers
+
+
 class Platform:
     """A platform mode of the simulator. Subclasses list their ``ROUTES`` as
     ``(method, path template, method name)``; ``<v>`` in a template is the

@@ -22,13 +22,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from . import shopify, square, woocommerce
+from . import loyalty, shopify, square, woocommerce
+from .common import GenericAnswers
 
 MAX_BATCH = 250
 PLATFORMS = {
     "shopify": shopify.Shopify,
     "woocommerce": woocommerce.WooCommerce,
     "square": square.Square,
+    "loyalty": loyalty.LoyaltyEngine,
+    "talon_one": loyalty.TalonOne,
 }
 
 
@@ -295,25 +298,9 @@ def _page(records, query, key):
     return page, (str(following) if following < len(selected) else None)
 
 
-class _GenericAnswers:
-    """How the generic protocol answers what every mode checks first; the
-    platform modes answer the same questions in their platform's shapes."""
-
+class _GenericAnswers(GenericAnswers):
     def __init__(self, sim):
         self.config = sim.config
-
-    def authorized(self, headers, query):
-        return headers.get("Authorization") == f"Bearer {self.config['api_token']}"
-
-    def unauthorized(self):
-        return 401, {"error": "unauthorized"}
-
-    def throttled(self, wait):
-        return 429, {"error": "rate_limited"}, {"Retry-After": f"{max(1, round(wait))}"}
-
-    def failed(self, status, retry_after):
-        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
-        return status, {"error": "injected"}, headers
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -329,7 +316,8 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _reply(self, status, body, headers=None):
-        payload = json.dumps(body).encode()
+        # A 204 has no body (Talon.One's add_points answers one).
+        payload = b"" if status == 204 else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -344,6 +332,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         return json.loads(raw) if raw else {}
+
+    def _discard_body(self):
+        """Read the body of a request refused before it is looked at (401,
+        429, injected fault): left unread, it would be taken for the start
+        of the next request on the kept-alive connection."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
 
     def _route(self):
         parts = urlsplit(self.path)
@@ -428,11 +424,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, path, template, query):
         answers = self.sim.platform or _GenericAnswers(self.sim)
         if not answers.authorized(self.headers, query):
+            self._discard_body()
             return self._reply(*answers.unauthorized())
         wait = self.sim._take_token()
         if wait is not None:
             with self.sim.lock:
                 self.sim.stats_counter["rate limited"] += 1
+            self._discard_body()
             return self._reply(*answers.throttled(wait))
         latency = self.sim.faults.get("latency_ms", 0)
         if latency:
@@ -444,6 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if fault:
             retry_after = self.sim.faults.get("retry_after")
+            self._discard_body()
             return self._reply(*answers.failed(fault[1], retry_after))
         if self.sim.platform:
             return self._reply(

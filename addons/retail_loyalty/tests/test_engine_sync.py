@@ -1,0 +1,100 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.exceptions import RetailTransientError
+
+from .common import BACKEND_CLASS, LoyaltyCommon
+
+TOPIC = "loyalty/adjustment"
+
+
+class TestPush(LoyaltyCommon):
+    def test_push_sends_each_entry_once_with_its_idempotency_key(self):
+        """Test that waiting entries reach the engine, each keyed by its
+        transaction id, and that sending them again counts nothing twice."""
+        self._post(30, "t-1")
+        self._post(-10, "t-2", kind="redemption")
+        with self._engine() as engine:
+            self.loyalty_backend._loyalty_push()
+            self._entries().engine_state = "pending"
+            self.loyalty_backend._loyalty_push()
+        self.assertEqual(engine.balances, {"M-ANN": 20})
+        keys = [call[3]["Idempotency-Key"] for call in engine.calls]
+        self.assertEqual(keys, ["t-1", "t-2", "t-1", "t-2"])
+        self.assertEqual(set(self._entries().mapped("engine_state")), {"sent"})
+
+    def test_customer_without_member_id_gets_odoo_id(self):
+        """Test that a customer unknown to the engine is bound by Odoo's id."""
+        bob = self.env["res.partner"].create({"name": "Bob"})
+        self._post(5, "t-1", partner=bob)
+        with self._engine() as engine:
+            self.loyalty_backend._loyalty_push()
+        self.assertEqual(engine.balances, {str(bob.id): 5})
+
+    def test_refused_entry_is_kept_failed_with_an_activity(self):
+        """Test that an entry the engine refuses is failed with its reason."""
+        self._post(30, "t-1")
+        with self._engine() as engine:
+            engine.refuse = "insufficient_points"
+            self.loyalty_backend._loyalty_push()
+        entry = self._entries()
+        self.assertEqual(entry.engine_state, "failed")
+        self.assertIn("insufficient_points", entry.engine_error)
+        self.assertTrue(self.loyalty_backend.activity_ids)
+
+    def test_unavailable_engine_reschedules_the_push(self):
+        """Test that an engine that does not answer leaves entries waiting
+        and the push due again later."""
+        self._post(30, "t-1")
+        error = RetailTransientError("503", retry_after=40)
+        with (
+            patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=error),
+            trap_jobs() as trap,
+        ):
+            self.loyalty_backend._loyalty_push()
+            trap.assert_jobs_count(1, only=self.loyalty_backend._loyalty_push)
+            self.assertTrue(trap.enqueued_jobs[0].eta)
+        self.assertEqual(self._entries().engine_state, "pending")
+
+
+class TestEngineChanges(LoyaltyCommon):
+    def _adjust(self, key="LT-9", points="15", member="M-ANN", **extra):
+        payload = {"id": key, "member_id": member, "points": points, **extra}
+        return self._receive(self.loyalty_backend, TOPIC, payload, key)
+
+    def test_engine_adjustment_lands_on_the_card_once(self):
+        """Test that a balance change made in the engine is recorded once,
+        not sent back, whatever the deliveries."""
+        self._post(30, "t-1")
+        self._adjust()
+        self._receive(
+            self.loyalty_backend,
+            TOPIC,
+            {"id": "LT-9", "member_id": "M-ANN", "points": "15"},
+            "another-delivery",
+        )
+        self._adjust("LT-10", "-5", kind="expiry")
+        self.assertEqual(self._card().points, 40)
+        engine_rows = self._entries([("origin", "=", "engine")])
+        self.assertEqual(engine_rows.mapped("kind"), ["expiry", "adjustment"])
+        self.assertEqual(set(engine_rows.mapped("engine_state")), {"none"})
+        self.assertLedgerMatchesCards()
+
+    def test_echo_of_our_push_changes_nothing(self):
+        """Test that the engine reporting a change we sent is recognized."""
+        self._post(30, "t-1")
+        self._adjust("LT-11", "30", idempotency_key="t-1")
+        self.assertEqual(self._card().points, 30)
+
+    def test_unknown_member_fails_with_activity(self):
+        """Test that a change for a member bound to nobody fails."""
+        event = self._adjust(member="M-NOBODY")
+        self.assertEqual(event.failure_code, "unknown_customer")
+        self.assertTrue(event.activity_ids)
+
+    def test_malformed_change_fails(self):
+        """Test that a change without points fails with its reason."""
+        event = self._receive(self.loyalty_backend, TOPIC, {"id": "x"}, "bad")
+        self.assertEqual(event.failure_code, "invalid_engine_event")
