@@ -26,6 +26,16 @@ REFUNDED = 10
 SKUS = ("SET-1", "SET-2", "SET-3")
 
 
+def _goodwill(order):
+    """Even orders are refunded a goodwill amount, crediting none of their
+    lines; odd ones get one item back."""
+    return not int(order["id"].split("-")[1]) % 2
+
+
+def _refunded(order):
+    return "2.00" if _goodwill(order) else order["lines"][0]["unit_price"]
+
+
 def _order(number, rng, currency):
     lines = [
         {
@@ -107,7 +117,7 @@ def channel_orders(committed_env):
                 "id": f"R-{order['id']}",
                 "order_id": order["id"],
                 "created_at": "2026-11-19T10:00:00Z",
-                "amount": order["lines"][0]["unit_price"],
+                "amount": _refunded(order),
                 "reason": "Partial refund",
                 "lines": [
                     {
@@ -115,7 +125,9 @@ def channel_orders(committed_env):
                         "quantity": 1,
                         "restock": False,
                     }
-                ],
+                ]
+                if not _goodwill(order)
+                else [],
             }
             Event._receive(
                 marketplace, "refunds/create", f"r:{order['id']}", json.dumps(refund)
@@ -202,7 +214,7 @@ def _payout_csv(orders, currency):
         row("Sale", order["id"], gross, -round(gross * 0.029 + 0.30, 2))
     row("Sale", "SET-9999", 42.00, -1.52)
     for order in orders[:REFUNDED]:
-        row("Refund", order["id"], -float(order["lines"][0]["unit_price"]), 0.0)
+        row("Refund", order["id"], -float(_refunded(order)), 0.0)
     row("Chargeback", orders[2]["id"], -float(orders[2]["total"]), -15.0)
     row("Fee", "", -25.0, 0.0, "Monthly fee")
     paid_out = round(net_total, 2)
@@ -268,6 +280,12 @@ def test_payout_for_imported_orders(odoo_server, channel_orders, committed_env):
             "differs by -1.00"
             in discrepancies.filtered(lambda line: line.order_ref == "SET-7").reason
         )
+        refunds = settlement.line_ids.filtered(lambda line: line.line_type == "refund")
+        assert len(refunds) == REFUNDED
+        for line in refunds:
+            # Goodwill refunds too: found through the invoice they reverse.
+            assert line.state == "matched", (line.order_ref, line.reason)
+            assert line.expected_amount == pytest.approx(line.amount_gross)
         move = settlement.move_id
         assert move.state == "posted"
         assert (

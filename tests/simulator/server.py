@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from . import loyalty, shopify, square, woocommerce
+from . import loyalty, shopify, square, stripe, woocommerce
 from .common import GenericAnswers
 
 MAX_BATCH = 250
@@ -32,6 +32,7 @@ PLATFORMS = {
     "square": square.Square,
     "loyalty": loyalty.LoyaltyEngine,
     "talon_one": loyalty.TalonOne,
+    "stripe": stripe.Stripe,
 }
 
 

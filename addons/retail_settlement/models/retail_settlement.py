@@ -1,6 +1,7 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
+import hashlib
 import io
 from collections import defaultdict
 from datetime import timedelta
@@ -285,6 +286,73 @@ class RetailSettlement(models.Model):
             if parsed.fees
             else False,
         }
+
+    @api.model
+    def _create_with_file(self, backend, source, raw, file_name, options=None):
+        """A settlement of ``backend`` waiting to import ``raw`` (bytes), kept
+        as its attachment: what an upload and a fetch both start from."""
+        digest = hashlib.sha256(raw).hexdigest()
+        settlement = self.create(
+            {
+                "backend_id": backend.id,
+                "source": source,
+                "file_name": file_name,
+                "file_sha256": digest,
+                "parser_options": options or {},
+            }
+        )
+        settlement.attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": file_name or f"{source}-{digest[:8]}",
+                "raw": raw,
+                "res_model": settlement._name,
+                "res_id": settlement.id,
+            }
+        )
+        return settlement
+
+    @api.model
+    def _fetched_name(self, source, payout_id):
+        return f"{source}-{payout_id}.json"
+
+    @api.model
+    def _import_fetched(self, backend, source, payout_id, raw):
+        """Import and match a payout document fetched from the provider's
+        API, as an uploaded file is. A refused document is kept as a failed
+        import (no line) with an exception activity, and is not fetched
+        again: fix the cause, then *Import again*."""
+        settlement = self._create_with_file(
+            backend, source, raw, self._fetched_name(source, payout_id)
+        )
+        if settlement._import_file():
+            settlement.action_match()
+        else:
+            settlement._raise_import_activity()
+        return settlement
+
+    def _raise_import_activity(self):
+        self.ensure_one()
+        self.activity_schedule(
+            "retail_connector_base.mail_activity_type_sync_exception",
+            summary=self.env._(
+                "%(backend)s: payout %(name)s could not be imported",
+                backend=self.backend_id.name,
+                name=self.file_name or self.display_name,
+            ),
+            note=self.import_error,
+            user_id=(self.backend_id.user_id or self.env.user).id,
+        )
+
+    def action_import_again(self):
+        """Import a failed settlement's file again (once its cause is fixed:
+        a currency activated, a mapping corrected), and match it."""
+        for settlement in self.filtered(lambda record: record.state == "error"):
+            if settlement._import_file():
+                settlement.action_match()
+                settlement.activity_feedback(
+                    ["retail_connector_base.mail_activity_type_sync_exception"]
+                )
+        return True
 
     def _import_and_match_job(self):
         """Background job for large files: import, then match."""

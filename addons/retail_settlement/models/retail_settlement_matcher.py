@@ -213,7 +213,9 @@ class RetailSettlementMatcher(models.AbstractModel):
             # A channel whose orders are invoiced directly, without a sale order.
             documents = order | order.reversal_move_ids
         elif "invoice_ids" in order._fields:
-            documents = order.invoice_ids
+            # A refund of an amount only (a goodwill refund) credits none of
+            # the order's lines: it is found through the invoice it reverses.
+            documents = order.invoice_ids | order.invoice_ids.reversal_move_ids
         else:
             documents = self.env["account.move"].search(
                 [("invoice_origin", "=", order.name)]

@@ -10,3 +10,4 @@ from . import test_parser_streaming
 from . import test_settlement_bank
 from . import test_settlement_matching
 from . import test_settlement_tour
+from . import test_settlement_fetch

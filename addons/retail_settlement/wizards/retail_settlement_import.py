@@ -70,23 +70,8 @@ class RetailSettlementImport(models.TransientModel):
                     name=earlier.display_name,
                 )
             )
-        options = self._parser_options()
-        settlement = Settlement.create(
-            {
-                "backend_id": self.backend_id.id,
-                "source": self.source,
-                "file_name": self.file_name,
-                "file_sha256": digest,
-                "parser_options": options,
-            }
-        )
-        settlement.attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": self.file_name or f"{self.source}-{digest[:8]}",
-                "raw": raw,
-                "res_model": settlement._name,
-                "res_id": settlement.id,
-            }
+        settlement = Settlement._create_with_file(
+            self.backend_id, self.source, raw, self.file_name, self._parser_options()
         )
         threshold = int(
             self.env["ir.config_parameter"]
