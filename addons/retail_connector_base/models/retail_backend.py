@@ -287,6 +287,11 @@ class RetailBackend(models.Model):
     def _inverse_secrets(self):
         for backend in self:
             for name in SECRET_FIELDS:
+                if not self.env.cache.contains(backend, self._fields[name]):
+                    # Not written now. The ORM protects every field of this
+                    # compute during the write, so reading it would give
+                    # False and erase the stored secret.
+                    continue
                 value = backend[name]
                 if value == SECRET_MASK:
                     continue

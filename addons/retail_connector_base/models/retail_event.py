@@ -172,6 +172,10 @@ class RetailEvent(models.Model):
                 "updated": external_updated_at,
                 "uid": self.env.uid,
             },
+            # A copy losing the race to a concurrent one fails to serialize
+            # and is replayed; Odoo would first log the failed query, payload
+            # (customer emails, addresses) included.
+            log_exceptions=False,
         )
         row = self.env.cr.fetchone()
         if not row:

@@ -47,6 +47,20 @@ class TestBackendCredentials(RetailCommon):
         self.backend.api_key = SECRET_MASK
         self.assertEqual(self.backend._get_secret("api_key"), "sk_live_plaintext")
 
+    def test_setting_one_secret_keeps_the_others(self):
+        """Test that writing one credential, on a fresh read of the backend as
+        a form does, leaves the other stored credentials as they were."""
+        self.backend.write({"api_key": "sk_kept", "access_token": "tok_kept"})
+        self.env.invalidate_all()
+        self.backend.with_user(self.retail_manager).api_secret = "as_new"
+        self.env.invalidate_all()
+        self.assertEqual(self.backend._get_secret("api_key"), "sk_kept")
+        self.assertEqual(self.backend._get_secret("access_token"), "tok_kept")
+        self.assertEqual(self.backend._get_secret("api_secret"), "as_new")
+        self.assertEqual(
+            self.backend._get_secret("webhook_secret"), self.webhook_secret
+        )
+
     def test_non_managers_cannot_read_or_set_secrets(self):
         """Test that connector users can read neither secrets nor ciphertext."""
         backend = self.backend.with_user(self.retail_user)

@@ -124,7 +124,9 @@ def parse_order(payload):
             ],
             note=payload.get("note", ""),
         )
-    except (KeyError, TypeError, ArithmeticError) as error:
+    except (KeyError, TypeError, AttributeError, ArithmeticError) as error:
+        # AttributeError: a list or object where the protocol has the other
+        # (``"lines": "none"``); it is as malformed as a missing key.
         raise ValueError(f"malformed order: {error!r}") from error
 
 
@@ -148,7 +150,7 @@ def parse_refund(payload):
             ],
             shipping_amount=_money(payload.get("shipping")),
         )
-    except (KeyError, TypeError, ArithmeticError) as error:
+    except (KeyError, TypeError, AttributeError, ArithmeticError) as error:
         raise ValueError(f"malformed refund: {error!r}") from error
 
 

@@ -7,7 +7,11 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
-from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
 
 from ..adapters import generic, shopify, woocommerce
 from ..adapters.channel_model import StockItem
@@ -270,7 +274,16 @@ class RetailBackend(models.Model):
         bindings = Binding.search(
             [("backend_id", "=", self.id), ("odoo_id.retail_fast_mover", "=", True)]
         )
-        return f"{Binding._publish_stock(self, bindings)} quantities published"
+        try:
+            count = Binding._publish_stock(self, bindings)
+        except RetailTransientError as error:
+            # Channel unavailable: publish once it is back (see
+            # stock.picking._retail_export_shipment), instead of failing the
+            # job and leaving the channel's quantities stale.
+            raise RetryableJobError(
+                str(error), seconds=int(error.retry_after or 60), ignore_retry=True
+            ) from error
+        return f"{count} quantities published"
 
     def action_publish_stock(self):
         self.ensure_one()

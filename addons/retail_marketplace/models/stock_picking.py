@@ -75,8 +75,12 @@ class StockPicking(models.Model):
                 backend._get_channel_client(), self._retail_shipment()
             )
         except RetailTransientError as error:
+            # The channel is down or slowing us down: wait for it as long as
+            # it takes. Counting these waits would fail the job (and lose the
+            # report) after a few minutes of outage, the circuit breaker
+            # answering each retry at once.
             raise RetryableJobError(
-                str(error), seconds=int(error.retry_after or 60)
+                str(error), seconds=int(error.retry_after or 60), ignore_retry=True
             ) from error
         self.retail_fulfilment_ref = reference
         self.message_post(
