@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import random
+import time
 from datetime import datetime, timedelta, timezone
 
 import psycopg2.errors
@@ -18,6 +19,10 @@ _logger = logging.getLogger(__name__)
 # Events one job processes before it hands over to a fresh job: large enough
 # that per-job overhead does not dominate, small enough to fit a worker's limits.
 EVENTS_PER_JOB = 100
+# Seconds of handling after which a job hands the rest of its events over: a
+# job runs in an HTTP worker, killed (and the job started over) past Odoo's
+# limit_time_real, 120 s by default, which a loaded machine could reach.
+EVENTS_JOB_BUDGET = 45
 
 # Tables a handler touches as a side effect, not worth showing in a dry run.
 DRY_RUN_HIDDEN_PREFIXES = ("mail.", "ir.", "bus.", "queue.job", "retail.event")
@@ -264,13 +269,17 @@ class RetailEvent(models.Model):
         kept only if it succeeded, and one failure never undoes the others.
 
         Stops at the first lost race: this transaction's snapshot is stale,
-        so the events after it would likely lose too. Those are left pending
-        and due for a fresh job.
+        so the events after it would likely lose too. Stops as well once the
+        job's time budget is spent. The events left are pending and due for a
+        fresh job.
 
         :return: the events processed, lost race included
         """
         processed = self.browse()
+        deadline = time.monotonic() + EVENTS_JOB_BUDGET
         for event in self:
+            if processed and time.monotonic() > deadline:
+                break
             processed |= event
             handler = event._get_event_handler()
             try:

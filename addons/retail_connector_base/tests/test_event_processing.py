@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..exceptions import RetailBusinessError, RetailTransientError
+from ..models import retail_event
 from .common import RetailCommon
 from .http_common import RetailHttpCommon
 
@@ -117,6 +118,21 @@ class TestEventProcessing(RetailCommon):
         with self._with_handler(lambda event: None):
             self.backend._process_events()
         self.assertEqual(second.state, "done")
+
+    def test_a_job_past_its_time_budget_hands_the_rest_over(self):
+        """Test that a job stops handling events once its time budget is
+        spent, leaving the others pending for a fresh job."""
+        first = self._receive_event(key="evt-1")
+        second = self._receive_event(key="evt-2")
+        with (
+            self._with_handler(lambda event: None),
+            patch.object(retail_event, "EVENTS_JOB_BUDGET", 0),
+            trap_jobs() as trap,
+        ):
+            self.backend._process_events()
+            trap.assert_jobs_count(1, only=self.backend._process_events)
+        self.assertEqual(first.state, "done")
+        self.assertEqual((second.state, second.attempts), ("pending", 0))
 
     def test_business_error_fails_at_once_with_one_activity(self):
         """Test that a business failure stops at once, and that a second event
