@@ -13,19 +13,16 @@ import os
 import pwd
 import random
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from contextlib import closing
 from pathlib import Path
 
+import odoo_process
 import psycopg2
 import pytest
-import requests
 from simulator import Simulator
 from store import ACCESS_TOKEN, create_store, order_spec
 from waiting import wait_for
@@ -41,12 +38,6 @@ pytestmark = pytest.mark.skipif(
     reason="several minutes: set RETAIL_SLOW_FAULTS=1 (see README, 'Running some "
     "of the tests')",
 )
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PrivateCluster:
@@ -65,7 +56,7 @@ class PrivateCluster:
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.root = Path(tempfile.mkdtemp(prefix="retail-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = odoo_process.free_port()
         self.role = odoo.tools.config["db_user"] or pwd.getpwuid(os.geteuid()).pw_name
         if self.owner:
             os.chown(self.root, self.owner.pw_uid, self.owner.pw_gid)
@@ -216,47 +207,12 @@ def private_copy(committed_env):
 
 
 def _start_server(cluster, db_name, log_path):
-    config = odoo.tools.config
-    http_port, gevent_port = _free_port(), _free_port()
-    command = [
-        sys.executable,
-        str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin"),
-        f"--config={config.rcfile}",
-        f"--database={db_name}",
-        f"--db-filter=^{db_name}$",
-        "--db_host=127.0.0.1",
-        f"--db_port={cluster.port}",
-        "--http-interface=127.0.0.1",
-        f"--http-port={http_port}",
-        f"--gevent-port={gevent_port}",
-        "--workers=2",
-        "--max-cron-threads=0",
-        "--load=base,web,queue_job",
-        f"--logfile={log_path}",
-    ]
-    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS="root:2,root.retail:2")
-    process = subprocess.Popen(command, env=env, start_new_session=True)
-    base_url = f"http://127.0.0.1:{http_port}"
-
-    def serving():
-        assert process.poll() is None, log_path.read_text()[-3000:]
-        try:
-            return requests.get(f"{base_url}/web/login", timeout=10).status_code == 200
-        except requests.RequestException:
-            return False
-
-    wait_for(serving, 180, "the second Odoo server")
-    return process, base_url
-
-
-def _stop_server(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return odoo_process.start(
+        odoo.tools.config.rcfile,
+        db_name,
+        log_path,
+        extra_args=("--db_host=127.0.0.1", f"--db_port={cluster.port}"),
+    )
 
 
 def _query(cluster, db_name, sql, params=()):
@@ -354,4 +310,4 @@ def test_postgresql_restart_loses_no_acknowledged_webhook(private_copy, tmp_path
         )[0]
         assert invoices == ORDERS
     finally:
-        _stop_server(process)
+        odoo_process.stop(process)

@@ -1,8 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The benchmarks: each case and its baseline run in a process of their own,
-in one database, on this machine, one after the other; whatever a case
-writes is rolled back. Prints a table of rates and ratios.
+in one database, on this machine, one after the other. Whatever an in-process
+case writes is rolled back; a case that needs a server runs it on a copy of
+the database. Prints a table of rates and ratios per benchmark.
 
     python tests/bench/run.py --config var/odoo-bench.conf --db retail_bench
 """
@@ -16,90 +17,164 @@ import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).parent
+# name: (module:function, whether it runs in a rolled-back environment)
 CASES = {
-    # name: (module:function, description)
-    "settlement": ("settlement:run_suite", "settlement file imported and matched"),
-    "settlement_baseline": (
-        "settlement:run_baseline",
-        "the same rows created by bare ORM calls",
-    ),
+    "settlement": ("settlement:run_suite", True),
+    "settlement_baseline": ("settlement:run_baseline", True),
+    "webhooks": ("webhooks:run", False),
+    "pos": ("pos:run_suite", True),
+    "pos_baseline": ("pos:run_baseline", True),
 }
 
 
 def _run_case(args):
     """In the child: run one case, print its figures as JSON."""
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path[:0] = [str(HERE), str(HERE.parent)]
     import odoo
     from odoo import SUPERUSER_ID, api
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db])
-    registry = odoo.modules.registry.Registry(args.db)
     module_name, function_name = CASES[args.case][0].split(":")
     function = getattr(__import__(module_name), function_name)
+    if not CASES[args.case][1]:
+        print(json.dumps(function(args.config, args.db, args.count)))
+        return
+    registry = odoo.modules.registry.Registry(args.db)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        result = function(env, args.lines)
+        result = function(env, args.count)
         cr.rollback()
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["rss_before_mb"] = rss_before / 1024
     print(json.dumps(result))
 
 
-def _figures(args, case):
+def _figures(args, case, count):
     command = [
         sys.executable,
         __file__,
-        "--config",
-        args.config,
-        "--db",
-        args.db,
-        "--lines",
-        str(args.lines),
-        "--case",
-        case,
+        f"--config={args.config}",
+        f"--db={args.db}",
+        f"--count={count}",
+        f"--case={case}",
     ]
-    output = subprocess.run(command, check=True, capture_output=True, text=True)
+    output = subprocess.run(command, capture_output=True, text=True, check=False)
+    if output.returncode:
+        sys.exit(f"benchmark case {case} failed:\n{output.stderr[-4000:]}")
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def _settlement_table(args):
-    suite = _figures(args, "settlement")
-    baseline = _figures(args, "settlement_baseline")
+def _table(title, rows):
+    print(f"\n{title}")
+    print(f"| {'figure':46} | {'value':>12} |")
+    print(f"|{'-' * 48}|{'-' * 14}|")
+    for label, value, spec in rows:
+        print(f"| {label:46} | {value:{spec}} |")
+
+
+def _settlement(args):
+    suite = _figures(args, "settlement", args.lines)
+    baseline = _figures(args, "settlement_baseline", args.lines)
     lines = suite["lines"]
     total = suite["import_s"] + suite["match_s"]
-    rows = [
-        ("settlement: lines imported/s", lines / suite["import_s"]),
-        ("settlement: lines matched/s", lines / suite["match_s"]),
-        ("settlement: lines imported+matched/s", lines / total),
-        ("baseline: bare ORM line creates/s", baseline["lines"] / baseline["import_s"]),
-    ]
-    print(
-        f"\nSettlement, {lines} lines ({platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()})"
+    floor = baseline["lines"] / baseline["import_s"]
+    _table(
+        f"Settlement file of {lines:,} lines (generic CSV, 10 lines per order)",
+        [
+            ("lines imported/s", lines / suite["import_s"], "12,.0f"),
+            ("lines matched/s", lines / suite["match_s"], "12,.0f"),
+            ("lines imported and matched/s", lines / total, "12,.0f"),
+            ("baseline: bare ORM line creates/s", floor, "12,.0f"),
+            ("ratio imported and matched / baseline", lines / total / floor, "12.2f"),
+            (
+                "RSS MB before the import (Odoo, orders set up)",
+                suite["rss_start_mb"],
+                "12,.0f",
+            ),
+            ("peak RSS MB during import and match", suite["rss_peak_mb"], "12,.0f"),
+            ("peak RSS MB, whole baseline process", baseline["peak_rss_mb"], "12,.0f"),
+        ],
     )
-    print(f"| {'figure':40} | {'value':>12} |")
-    print(f"|{'-' * 42}|{'-' * 14}|")
-    for label, value in rows:
-        print(f"| {label:40} | {value:12,.0f} |")
-    ratio = (lines / total) / (baseline["lines"] / baseline["import_s"])
-    print(f"| {'ratio import+match / baseline':40} | {ratio:12.2f} |")
-    print(f"| {'peak RSS MB (suite)':40} | {suite['peak_rss_mb']:12,.0f} |")
-    print(f"| {'peak RSS MB (baseline)':40} | {baseline['peak_rss_mb']:12,.0f} |")
-    print(f"| {'RSS MB after Odoo loaded':40} | {suite['rss_before_mb']:12,.0f} |")
+
+
+def _webhooks(args):
+    figures = _figures(args, "webhooks", args.deliveries)
+    rows = []
+    for load in ("steady", "burst"):
+        hook, health = figures[f"webhook_{load}"], figures[f"health_{load}"]
+        rows += [
+            (f"{load}: webhooks acknowledged/s", hook["rate"], "12,.0f"),
+            (f"{load}: baseline /web/health answers/s", health["rate"], "12,.0f"),
+            (
+                f"{load}: ratio webhooks / baseline",
+                hook["rate"] / health["rate"],
+                "12.2f",
+            ),
+            (
+                f"{load}: webhook ack p50 / p99 ms",
+                f"{hook['p50_ms']:.0f} / {hook['p99_ms']:.0f}",
+                ">12",
+            ),
+            (
+                f"{load}: baseline p50 / p99 ms",
+                f"{health['p50_ms']:.0f} / {health['p99_ms']:.0f}",
+                ">12",
+            ),
+        ]
+    ok = figures["webhook_steady"]["ok"] + figures["webhook_burst"]["ok"]
+    rows += [
+        ("webhooks sent / acknowledged", f"{figures['sent']} / {ok}", ">12"),
+        ("webhooks stored (zero loss: = sent)", figures["stored"], "12,"),
+    ]
+    _table(
+        f"Webhook intake, {args.deliveries:,} deliveries per load; steady: 4 "
+        "senders, burst: 40 (2 prefork workers)",
+        rows,
+    )
+
+
+def _pos(args):
+    suite = _figures(args, "pos", args.transactions)
+    baseline = _figures(args, "pos_baseline", args.transactions)
+    booked = suite["transactions"] / suite["seconds"]
+    floor = baseline["transactions"] / baseline["seconds"]
+    _table(
+        f"POS: {args.transactions:,} offline transactions in batches of 50, "
+        "one store, one day",
+        [
+            ("transactions booked/s through the suite", booked, "12,.1f"),
+            ("baseline: pos.order._process_order/s", floor, "12,.1f"),
+            ("ratio suite / baseline", booked / floor, "12.2f"),
+            ("peak RSS MB, suite", suite["peak_rss_mb"], "12,.0f"),
+        ],
+    )
+
+
+BENCHMARKS = {"webhooks": _webhooks, "pos": _pos, "settlement": _settlement}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--case", choices=sorted(CASES))
+    parser.add_argument("--lines", type=int, default=100_000, help="settlement")
+    parser.add_argument("--deliveries", type=int, default=2_000, help="webhooks")
+    parser.add_argument("--transactions", type=int, default=20_000, help="pos")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
         _run_case(args)
         return
-    _settlement_table(args)
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
+    for name in args.only or BENCHMARKS:
+        BENCHMARKS[name](args)
 
 
 if __name__ == "__main__":

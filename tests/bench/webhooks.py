@@ -1,0 +1,139 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Webhook intake: signed deliveries acknowledged per second and their ack
+latency, at a steady load and at a 10x burst of concurrent senders, against
+Odoo's trivial /web/health route on the same server. Every delivery must be
+acknowledged and stored: zero loss. The server runs on a copy of the bench
+database, dropped afterwards; its job runner is off, so intake is measured
+alone."""
+
+import hashlib
+import hmac
+import json
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import odoo_process
+import requests
+
+import odoo
+from odoo.modules.registry import Registry
+
+SECRET = "bench-webhook-secret"
+STEADY = 4  # concurrent senders
+BURST = STEADY * 10
+
+
+def _backend(db_name):
+    with Registry(db_name).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        backend = env["retail.backend"].create(
+            {
+                "name": "Bench webhooks",
+                "kind": "marketplace",
+                "platform": "simulator",
+                "webhook_secret": SECRET,
+            }
+        )
+        return backend.id, backend.webhook_token
+
+
+def _signed(body):
+    stamp = str(int(time.time()))
+    signature = hmac.new(
+        SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return {
+        "Content-Type": "application/json",
+        "X-Retail-Topic": "orders/create",
+        "X-Retail-Event-Id": str(uuid.uuid4()),
+        "X-Retail-Timestamp": stamp,
+        "X-Retail-Signature": f"v1={signature}",
+    }
+
+
+def _load(send, count, senders):
+    """``count`` calls of ``send`` by ``senders`` threads, each on its own
+    kept-alive connection: (statuses, latencies in ms, seconds)."""
+    local = threading.local()
+
+    def one(number):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        started = time.perf_counter()
+        status = send(local.session, number)
+        return status, (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        results = list(pool.map(one, range(count)))
+    elapsed = time.perf_counter() - started
+    return [status for status, _ in results], [ms for _, ms in results], elapsed
+
+
+def _figures(statuses, latencies, elapsed):
+    latencies = sorted(latencies)
+    return {
+        "rate": len(statuses) / elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "ok": sum(1 for status in statuses if status == 200),
+    }
+
+
+def run(config_path, db_name, count):
+    copy = f"{db_name}_webhooks"
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    # The template must have no other session: the set-up's own Odoo may
+    # still be closing its connections.
+    for _attempt in range(10):
+        if not subprocess.run(
+            ["createdb", "-T", db_name, copy], check=False
+        ).returncode:
+            break
+        time.sleep(3)
+    else:
+        raise RuntimeError(f"could not copy database {db_name}")
+    process = None
+    try:
+        backend_id, token = _backend(copy)
+        log = Path(tempfile.mkdtemp()) / "odoo.log"
+        process, base_url = odoo_process.start(config_path, copy, log, "root:0")
+        hook_url = f"{base_url}/retail/webhook/{token}"
+        payload = {"id": 0, "status": "paid", "lines": [{"sku": "B-1", "quantity": 1}]}
+
+        def webhook(session, number):
+            body = json.dumps({**payload, "id": number}).encode()
+            return session.post(
+                hook_url, data=body, headers=_signed(body), timeout=60
+            ).status_code
+
+        def health(session, _number):
+            return session.get(f"{base_url}/web/health", timeout=60).status_code
+
+        _load(webhook, 20, STEADY)  # warm-up: workers' registries and caches
+        _load(health, 20, STEADY)
+        figures = {}
+        for name, senders in (("steady", STEADY), ("burst", BURST)):
+            figures[f"webhook_{name}"] = _figures(*_load(webhook, count, senders))
+            figures[f"health_{name}"] = _figures(*_load(health, count, senders))
+        with Registry(copy).cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM retail_event WHERE backend_id = %s",
+                (backend_id,),
+            )
+            figures["stored"] = cr.fetchone()[0] - 20
+        figures["sent"] = 2 * count
+        return figures
+    finally:
+        if process:
+            odoo_process.stop(process)
+        Registry.delete(copy)
+        odoo.sql_db.close_db(copy)
+        subprocess.run(["dropdb", "--if-exists", copy], check=False)

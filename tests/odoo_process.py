@@ -1,0 +1,90 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A real Odoo server as a process of its own on a free loopback port, with
+prefork workers and the queue_job runner: what the end-to-end tests and the
+benchmarks run against."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+START_TIMEOUT = 180
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(
+    config_path,
+    db_name,
+    log_path,
+    channels="root:2,root.retail:2",
+    workers=2,
+    extra_args=(),
+):
+    """The server's process and base URL, once it serves its login page.
+    ``extra_args``: more odoo-bin options (another database server, say)."""
+    import odoo
+
+    http_port, gevent_port = free_port(), free_port()
+    command = [
+        sys.executable,
+        str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin"),
+        f"--config={config_path}",
+        f"--database={db_name}",
+        f"--db-filter=^{db_name}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={http_port}",
+        f"--gevent-port={gevent_port}",
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        "--load=base,web,queue_job",
+        f"--logfile={log_path}",
+        *extra_args,
+    ]
+    env = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=channels)
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    base_url = f"http://127.0.0.1:{http_port}"
+    try:
+        _wait_until_serving(f"{base_url}/web/login", process, Path(log_path))
+    except BaseException:
+        stop(process)
+        raise
+    return process, base_url
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _wait_until_serving(url, process, log_path):
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log_tail = log_path.read_text()[-4000:]
+            raise RuntimeError(
+                f"Odoo exited with {process.returncode} while starting:\n{log_tail}"
+            )
+        try:
+            if requests.get(url, timeout=10).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or its first worker still loading the registry.
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"Odoo did not serve {url} within {START_TIMEOUT}s")
