@@ -20,9 +20,13 @@
         "views/retail_event_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_request_log_views.xml",
+        "views/retail_dashboard_views.xml",
         "views/retail_menus.xml",
     ],
     "demo": ["demo/retail_backend_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["retail_connector_base/static/src/tours/*.js"],
+    },
     "application": True,
     "installable": True,
     "development_status": "Alpha",

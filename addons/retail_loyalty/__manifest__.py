@@ -21,6 +21,7 @@
         "views/retail_backend_views.xml",
         "views/retail_loyalty_menus.xml",
     ],
+    "demo": ["demo/retail_loyalty_demo.xml"],
     "installable": True,
     "development_status": "Alpha",
 }

@@ -14,6 +14,7 @@
         "views/retail_product_binding_views.xml",
         "views/retail_marketplace_menus.xml",
     ],
+    "demo": ["demo/retail_marketplace_demo.xml"],
     "installable": True,
     "development_status": "Alpha",
 }

@@ -19,6 +19,7 @@
         "views/retail_backend_views.xml",
         "views/retail_pos_sync_menus.xml",
     ],
+    "demo": ["demo/retail_pos_sync_demo.xml"],
     "installable": True,
     "development_status": "Alpha",
 }

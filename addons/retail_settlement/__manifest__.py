@@ -21,6 +21,7 @@
     "assets": {
         "web.assets_tests": ["retail_settlement/static/src/tours/*.js"],
     },
+    "demo": ["demo/retail_settlement_demo.xml"],
     "installable": True,
     "development_status": "Alpha",
 }

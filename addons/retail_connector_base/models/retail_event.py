@@ -111,6 +111,14 @@ class RetailEvent(models.Model):
     )
     next_attempt_at = fields.Datetime(readonly=True)
     processed_at = fields.Datetime(readonly=True)
+    lag_seconds = fields.Float(
+        "Lag (s)",
+        compute="_compute_lag_seconds",
+        store=True,
+        aggregator="avg",
+        help="From reception to processing: how long the message waited for "
+        "the queue and its handler. Empty while it waits.",
+    )
     failure_kind = fields.Selection(
         [("transient", "Transient"), ("business", "Business")], readonly=True
     )
@@ -128,6 +136,17 @@ class RetailEvent(models.Model):
             "This message was already received from this backend.",
         ),
     ]
+
+    # === COMPUTE METHODS === #
+    @api.depends("received_at", "processed_at")
+    def _compute_lag_seconds(self):
+        for event in self:
+            if event.received_at and event.processed_at:
+                event.lag_seconds = max(
+                    (event.processed_at - event.received_at).total_seconds(), 0.0
+                )
+            else:
+                event.lag_seconds = 0.0
 
     # === INTAKE === #
     @api.model

@@ -5,3 +5,4 @@ from . import test_flows_and_mappings
 from . import test_http_client
 from . import test_install
 from . import test_webhook_controller
+from . import test_dashboards_tour

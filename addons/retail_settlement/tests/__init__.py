@@ -11,3 +11,4 @@ from . import test_settlement_bank
 from . import test_settlement_matching
 from . import test_settlement_tour
 from . import test_settlement_fetch
+from . import test_settlement_screens_tour
