@@ -154,6 +154,18 @@ def _odoo_loyalty_counts(order):
     return "coupon_point_ids" in order._fields
 
 
+def odoo_points(order, program):
+    """The points Odoo's ``sale_loyalty`` gave ``order`` on the cards of
+    ``program``, by card; empty when it counts nothing there."""
+    if not _odoo_loyalty_counts(order) or order.state != "sale":
+        return {}
+    given = {}
+    for line in order.coupon_point_ids:
+        if line.coupon_id.program_id == program and line.points > 0:
+            given[line.coupon_id] = given.get(line.coupon_id, 0.0) + line.points
+    return given
+
+
 def _read_sale_order(order):
     if order.state not in ("sale", "cancel") or _odoo_loyalty_counts(order):
         return None
@@ -191,8 +203,6 @@ def _read_credit_note(move):
     original = None
     if "sale_line_ids" in lines._fields:
         original = lines.sale_line_ids.order_id[:1] or None
-        if original is not None and _odoo_loyalty_counts(original):
-            return None
         lines = lines.filtered(
             lambda line: not line.sale_line_ids
             or any(_earns(sale_line) for sale_line in line.sale_line_ids)

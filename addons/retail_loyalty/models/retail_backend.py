@@ -323,6 +323,7 @@ class RetailBackend(models.Model):
             return
         earned = self._loyalty_entry(f"{channel_sales.reference(sale.original)}:earn")
         if not earned:
+            self._loyalty_reverse_odoo_points(sale, transaction_id, values)
             return
         previous = Ledger.search([("reversed_entry_id", "=", earned.id)])
         returned = sum(previous.mapped("amount")) + sale.amount
@@ -340,6 +341,33 @@ class RetailBackend(models.Model):
             reversed_entry_id=earned.id,
             **values,
         )
+
+    def _loyalty_reverse_odoo_points(self, sale, transaction_id, values):
+        """A credit note of an order whose points Odoo's ``sale_loyalty``
+        gave at confirmation (it takes them back on cancellation only):
+        take back the credit note's share of the order's total from each
+        card it credited."""
+        order = sale.original
+        given = channel_sales.odoo_points(order, self.loyalty_program_id)
+        if not given or not order.amount_total:
+            return
+        share = min(1.0, sale.amount / order.amount_total)
+        Ledger = self.env["retail.loyalty.ledger"]
+        for card, points in given.items():
+            Ledger._post(
+                self,
+                card,
+                "reversal",
+                -float_round(points * share, const.POINTS_DIGITS),
+                transaction_id if len(given) == 1 else f"{transaction_id}:{card.id}",
+                "channel",
+                source=sale.record,
+                reason=self.env._(
+                    "Refund of %(order)s (points given by Odoo at confirmation)",
+                    order=order.name,
+                ),
+                **values,
+            )
 
     def _loyalty_cancel(self, sale):
         earned = self._loyalty_entry(f"{sale.reference}:earn")
