@@ -412,6 +412,9 @@ class RetailSettlement(models.Model):
     def action_post(self):
         """One entry per settlement through the clearing account; posting
         again does nothing."""
+        # Billing users may post a settlement but not edit bank statement
+        # lines: the scheduled action reconciles the deposit for them.
+        reconcile_deposit = self.env["account.bank.statement.line"].has_access("write")
         for settlement in self:
             if settlement.move_id:
                 continue
@@ -430,9 +433,7 @@ class RetailSettlement(models.Model):
             settlement.message_post(
                 body=self.env._("Posted as %(move)s.", move=move.display_name)
             )
-            # Billing users may post a settlement but not edit bank statement
-            # lines: the scheduled action reconciles the deposit for them.
-            if self.env["account.bank.statement.line"].has_access("write"):
+            if reconcile_deposit:
                 settlement._reconcile_bank_deposit()
         return True
 

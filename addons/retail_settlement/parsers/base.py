@@ -3,7 +3,13 @@
 """What every parser class shares: the settlement being filled, unique line
 keys, and the final check of each line."""
 
-from .common import KeyRegistry, ParsedSettlement, Settlement, check_line
+from .common import (
+    KeyRegistry,
+    ParsedSettlement,
+    Settlement,
+    SettlementParseError,
+    check_line,
+)
 
 
 class BaseParser:
@@ -30,3 +36,21 @@ class BaseParser:
     def _lines(self):
         """``(line number, ParsedLine)`` pairs; each format's reading."""
         raise NotImplementedError
+
+    def _close_payout(self, paid, payout_line_no, payout_line):
+        """For API documents (a payout and its transactions): the payout line
+        the transactions lack, or the check that the one they hold pays
+        what the payout says.
+
+        :param paid: ``(line, line number)`` of the payout transaction, or None
+        :param payout_line: builds the payout line when there is none
+        """
+        declared = self.settlement.declared_total
+        if paid is None:
+            yield payout_line_no, payout_line()
+        elif paid[0].amount_net != -declared:
+            raise SettlementParseError(
+                paid[1],
+                f"the payout transaction pays {-paid[0].amount_net}, the payout "
+                f"says {declared}",
+            )

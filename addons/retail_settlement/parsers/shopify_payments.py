@@ -91,15 +91,9 @@ class Parser(BaseParser):
             if line.line_type == "payout":
                 paid = line, line_no
             yield line_no, line
-        declared = self.settlement.declared_total
-        if paid is None:
-            yield payout_line, self._payout_line(payout)
-        elif paid[0].amount_net != -declared:
-            raise SettlementParseError(
-                paid[1],
-                f"the payout transaction pays {-paid[0].amount_net}, the payout "
-                f"says {declared}",
-            )
+        yield from self._close_payout(
+            paid, payout_line, lambda: self._payout_line(payout)
+        )
 
     def _read_payout(self, payout, line_no):
         settlement = self.settlement
