@@ -24,20 +24,13 @@ import odoo_process
 import psycopg2
 import pytest
 from simulator import Simulator
-from store import ACCESS_TOKEN, create_store, order_spec
+from store import ACCESS_TOKEN, SECRET, create_store, order_spec
 from waiting import wait_for
 
 import odoo
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 ORDERS = 40
-SLOW = os.environ.get("RETAIL_SLOW_FAULTS") == "1"
-
-pytestmark = pytest.mark.skipif(
-    not SLOW,
-    reason="several minutes: set RETAIL_SLOW_FAULTS=1 (see README, 'Running some "
-    "of the tests')",
-)
 
 
 class PrivateCluster:
@@ -183,7 +176,10 @@ def private_copy(committed_env):
     try:
         cluster.start()
         with Simulator(
-            api_token=ACCESS_TOKEN, webhook_retries=60, webhook_retry_delay=0.5
+            api_token=ACCESS_TOKEN,
+            webhook_secret=SECRET,
+            webhook_retries=60,
+            webhook_retry_delay=0.5,
         ) as sim:
             with committed_env() as env:
                 backend, skus = create_store(env, sim)
