@@ -1,9 +1,11 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shopify mode: the Admin REST API a connector needs (orders, fulfilment
-orders and fulfilments, products and variants, inventory levels), the GraphQL
+orders and fulfilments, products and variants, inventory levels, Shopify
+Payments payouts and balance transactions), the GraphQL
 ``inventorySetQuantities`` mutation, and webhooks signed as Shopify signs
-them. Shapes follow /work/shared/reference/platform-specs.md section 1."""
+them. Shapes follow /work/shared/reference/platform-specs.md section 1 and,
+for Shopify Payments, settlements.md section 2."""
 
 import base64
 import copy
@@ -13,7 +15,7 @@ import itertools
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from .common import (
@@ -62,6 +64,9 @@ ID_STARTS = {
     "refund_line": 104689539,
     "transaction": 389404469,
     "adjustment": 1030976842,
+    "payout": 623721858,
+    "balance_transaction": 699519475,
+    "payments_source": 460709370,
 }
 ORDER_SORT_FIELDS = ("created_at", "updated_at", "processed_at")
 PRODUCT_FIELDS = ("title", "body_html", "vendor", "product_type", "tags", "status")
@@ -86,6 +91,29 @@ REASONS = {
     "safety_stock",
     "shrinkage",
 }
+PAYOUT_STATUSES = ("scheduled", "in_transit", "paid", "failed", "canceled")
+# As the reference's examples write them.
+SOURCE_TYPES = {
+    "charge": "charge",
+    "refund": "Payments::Refund",
+    "dispute": "Payments::Dispute",
+    "adjustment": "adjustment",
+}
+# The payout summary's categories: disputes count as adjustments ("Total
+# gross amount for all adjustments including disputes").
+SUMMARY_CATEGORIES = {
+    "charge": "charges",
+    "refund": "refunds",
+    "dispute": "adjustments",
+    "adjustment": "adjustments",
+}
+SUMMARY_KEYS = (
+    "adjustments",
+    "charges",
+    "refunds",
+    "reserved_funds",
+    "retried_payouts",
+)
 COUNTRIES = {"FR": "France", "BE": "Belgium", "DE": "Germany", "US": "United States"}
 
 
@@ -140,6 +168,9 @@ class Shopify(Platform):
         "shop_domain": "sim-shop.myshopify.com",
         "location_id": 655441491,
         "currency": "EUR",
+        # {payout id: HTTP status}: listing that payout's balance
+        # transactions answers this status (a provider failing half-way).
+        "failing_payouts": {},
     }
     ROUTES = (
         ("GET", PREFIX + "shop.json", "_shop"),
@@ -155,6 +186,13 @@ class Shopify(Platform):
         ("PUT", PREFIX + "products/<id>.json", "_update_product"),
         ("GET", PREFIX + "variants/<id>.json", "_variant"),
         ("PUT", PREFIX + "variants/<id>.json", "_update_variant"),
+        ("GET", PREFIX + "shopify_payments/payouts.json", "_payouts"),
+        ("GET", PREFIX + "shopify_payments/payouts/<id>.json", "_payout"),
+        (
+            "GET",
+            PREFIX + "shopify_payments/balance/transactions.json",
+            "_balance_transactions",
+        ),
     )
 
     def reset(self):
@@ -167,6 +205,11 @@ class Shopify(Platform):
         self.items = {}  # inventory item id: its variant
         self.levels = {}  # (inventory item id, location id): inventory level
         self.points, self.points_at = POINTS_MAX, time.monotonic()
+        self.payouts = {}  # id: payout
+        self.balance_transactions = []  # with "_payout", the payout's id
+        self.payout_dates = (
+            date.today() - timedelta(days=30 - day) for day in itertools.count()
+        )
 
     def _next(self, kind):
         return next(self.ids[kind])
@@ -746,6 +789,129 @@ class Shopify(Platform):
         elif any(line["fulfillable_quantity"] < line["quantity"] for line in lines):
             fulfillment_order["status"] = "in_progress"
 
+    # --- Shopify Payments ---
+    def create_payout(
+        self,
+        charges=(),
+        refunds=(),
+        disputes=(),
+        adjustments=(),
+        status="paid",
+        payout_date=None,
+        currency=None,
+    ):
+        """A payout and the balance transactions it pays out, from a compact
+        spec (decimal strings; ``order`` is the id of an order created here):
+
+        - ``charges``: ``[{"order", "amount" (default: the order's total),
+          "fee"}]``;
+        - ``refunds``: ``[{"order", "amount"}]`` (a positive amount refunded);
+        - ``disputes``: ``[{"order", "amount", "fee"}]`` (a chargeback: the
+          amount disputed and Shopify's chargeback fee, default 15.00);
+        - ``adjustments``: ``[{"amount" (signed), "reason"}]``.
+
+        The payout pays the sum of the nets; its summary adds up per
+        category. ``payout_date`` (a date or ISO text) defaults to the day
+        after the previous payout's, the first one 30 days ago.
+        """
+        with self.sim.lock:
+            day = (
+                date.fromisoformat(str(payout_date))
+                if payout_date
+                else next(self.payout_dates)
+            )
+            currency = currency or self.config["currency"]
+            payout_id = self._next("payout")
+            moment = datetime.combine(day, datetime.min.time(), timezone.utc)
+            moment -= timedelta(days=2)
+            transactions = []
+            for source in self._payments_sources(
+                charges, refunds, disputes, adjustments
+            ):
+                moment += timedelta(minutes=7)
+                amount, fee = source.pop("amount"), source.pop("fee")
+                transactions.append(
+                    {
+                        "id": self._next("balance_transaction"),
+                        "type": source.pop("type"),
+                        "test": False,
+                        "payout_id": payout_id,
+                        "currency": currency,
+                        "amount": amount,
+                        "fee": fee,
+                        "net": money(amount - fee),
+                        **source,
+                        "processed_at": moment.isoformat(),
+                        "_payout": payout_id,
+                    }
+                )
+            payout = {
+                "id": payout_id,
+                "status": status,
+                "date": day.isoformat(),
+                "currency": currency,
+                "amount": money(sum((Decimal(t["net"]) for t in transactions), ZERO)),
+                "summary": _payout_summary(transactions),
+            }
+            for transaction in transactions:
+                transaction["amount"] = money(transaction["amount"])
+                transaction["fee"] = money(transaction["fee"])
+            self.payouts[payout_id] = payout
+            self.balance_transactions += transactions
+            return copy.deepcopy(payout)
+
+    def set_payout_status(self, payout_id, status):
+        """Move a payout on (``scheduled`` to ``in_transit`` to ``paid``...)."""
+        if status not in PAYOUT_STATUSES:
+            raise ValueError(f"unknown payout status {status}")
+        with self.sim.lock:
+            self.payouts[int(payout_id)]["status"] = status
+            return copy.deepcopy(self.payouts[int(payout_id)])
+
+    def _payments_sources(self, charges, refunds, disputes, adjustments):
+        """What each balance transaction of a payout comes from: its type,
+        gross amount, fee, and source (an order's transaction or an
+        adjustment)."""
+        for kind, specs in (
+            ("charge", charges),
+            ("refund", refunds),
+            ("dispute", disputes),
+        ):
+            for spec in specs:
+                order = self._order_of(spec["order"])
+                if kind == "charge":
+                    amount = Decimal(str(spec.get("amount") or order["total_price"]))
+                else:
+                    amount = -Decimal(str(spec["amount"]))
+                default_fee = "15.00" if kind == "dispute" else "0"
+                yield {
+                    "type": kind,
+                    "amount": amount,
+                    "fee": Decimal(str(spec.get("fee") or default_fee)),
+                    "source_id": self._next("payments_source"),
+                    "source_type": SOURCE_TYPES[kind],
+                    "source_order_id": order["id"],
+                    # A refund is its own order transaction; a charge and
+                    # a dispute go back to the sale.
+                    "source_order_transaction_id": self._next("transaction")
+                    if kind == "refund"
+                    else self.sale_transactions[order["id"]],
+                    "adjustment_order_transactions": None,
+                    "adjustment_reason": None,
+                }
+        for spec in adjustments:
+            yield {
+                "type": "adjustment",
+                "amount": Decimal(str(spec["amount"])),
+                "fee": ZERO,
+                "source_id": self._next("payments_source"),
+                "source_type": SOURCE_TYPES["adjustment"],
+                "source_order_id": None,
+                "source_order_transaction_id": None,
+                "adjustment_order_transactions": [],
+                "adjustment_reason": spec.get("reason") or "other",
+            }
+
     # --- REST routes (called under the simulator's lock) ---
     def _shop(self, query, body):
         return 200, {
@@ -1109,6 +1275,98 @@ class Shopify(Platform):
                 "changes": copy.deepcopy(data),
             }
         )
+
+    def _payments_page(self, records, query, key, date_field):
+        """A list filtered by ``since_id``/``last_id`` (exclusive), at most
+        ``limit`` (default 50, capped at 250) records: with ``since_id`` by
+        id ascending, as Shopify sorts since_id requests, else the most
+        recent first as its reference says."""
+        since_id, last_id = param(query, "since_id"), param(query, "last_id")
+        limit = min(int(param(query, "limit", "50")), MAX_ORDERS_PAGE)
+        if limit < 1:
+            return self.bad_request("limit must be at least 1")
+        if since_id:
+            records = sorted(
+                (r for r in records if r["id"] > int(since_id)),
+                key=lambda record: record["id"],
+            )
+        else:
+            records = sorted(
+                records,
+                key=lambda record: (record[date_field], record["id"]),
+                reverse=True,
+            )
+        if last_id:
+            records = [record for record in records if record["id"] < int(last_id)]
+        return 200, {key: records[:limit]}
+
+    def _payouts(self, query, body):
+        status = param(query, "status")
+        if status and status not in PAYOUT_STATUSES:
+            return self.bad_request(f"invalid status: {status}")
+        bounds = [
+            (name, date.fromisoformat(param(query, name)))
+            for name in ("date_min", "date_max", "date")
+            if param(query, name)
+        ]
+        checks = {
+            "date_min": lambda day, bound: day >= bound,
+            "date_max": lambda day, bound: day <= bound,
+            "date": lambda day, bound: day == bound,
+        }
+        payouts = [
+            payout
+            for payout in self.payouts.values()
+            if (not status or payout["status"] == status)
+            and all(
+                checks[name](date.fromisoformat(payout["date"]), bound)
+                for name, bound in bounds
+            )
+        ]
+        return self._payments_page(payouts, query, "payouts", "date")
+
+    def _payout(self, query, body, payout_id):
+        payout = self.payouts.get(payout_id)
+        return (200, {"payout": payout}) if payout else self.not_found()
+
+    def _balance_transactions(self, query, body):
+        payout_id = param(query, "payout_id")
+        failing = {
+            str(key): status
+            for key, status in (self.config.get("failing_payouts") or {}).items()
+        }.get(payout_id)
+        if failing:
+            # Not self.failed(): the route holds the lock its call-limit
+            # header takes; handle() adds that header.
+            return int(failing), {"errors": phrase(int(failing))}
+        payout_status = param(query, "payout_status")
+        test = param(query, "test")
+        records = []
+        for transaction in self.balance_transactions:
+            payout = self.payouts[transaction["_payout"]]
+            record = {k: v for k, v in transaction.items() if not k.startswith("_")}
+            record["payout_status"] = payout["status"]
+            if (
+                (not payout_id or transaction["_payout"] == int(payout_id))
+                and (not payout_status or record["payout_status"] == payout_status)
+                and (test is None or str(record["test"]).lower() == test.lower())
+            ):
+                records.append(record)
+        return self._payments_page(records, query, "transactions", "processed_at")
+
+
+def _payout_summary(transactions):
+    """Gross and fee per category; Σ (gross - fee) is the payout amount."""
+    totals = {key: [ZERO, ZERO] for key in SUMMARY_KEYS}
+    for transaction in transactions:
+        gross_fee = totals[SUMMARY_CATEGORIES[transaction["type"]]]
+        gross_fee[0] += transaction["amount"]
+        gross_fee[1] += transaction["fee"]
+    summary = {}
+    for key, (gross, fee) in sorted(totals.items()):
+        summary[f"{key}_fee_amount"] = money(fee)
+        summary[f"{key}_gross_amount"] = money(gross)
+    return summary
 
 
 def _has_status(order, status):

@@ -1,0 +1,176 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The simulator's Shopify mode speaks Shopify Payments as the settlement
+fetch reads it: payouts by status and date, the balance transactions of a
+payout, ``since_id`` paging, the access-token header, and documents the
+Shopify Payments parser imports whole."""
+
+import io
+from decimal import Decimal
+
+import pytest
+import requests
+from simulator import Simulator
+
+from odoo.addons.retail_settlement.adapters import shopify_payments
+from odoo.addons.retail_settlement.parsers import shopify_payments as parser
+
+TOKEN = "shpat_simulator"
+PAYOUTS = "shopify_payments/payouts.json"
+TRANSACTIONS = "shopify_payments/balance/transactions.json"
+
+
+@pytest.fixture
+def sim():
+    with Simulator(platform="shopify", api_token=TOKEN, currency="USD") as simulator:
+        yield simulator
+
+
+def _request(sim, token=TOKEN, session=None):
+    """The settlement fetch's ``request`` over plain HTTP."""
+    session = session or requests.Session()
+    headers = shopify_payments.headers(token)
+    prefix = shopify_payments.API_PATH.format(version=shopify_payments.API_VERSION)
+
+    def request(path, params):
+        response = session.get(
+            f"{sim.url}/{prefix}{path}", params=params, headers=headers
+        )
+        response.raise_for_status()
+        return response.json()
+
+    return request
+
+
+def _order(sim, total):
+    return sim.create_order(
+        lines=[{"sku": "SKU-1", "quantity": 1, "price": total}],
+        shipping=None,
+        tax_rate="0",
+    )
+
+
+def test_payout_document_parses_and_adds_up(sim):
+    first, second = _order(sim, "80.00"), _order(sim, "45.99")
+    payout = sim.platform.create_payout(
+        charges=[
+            {"order": first["id"], "fee": "2.62"},
+            {"order": second["id"], "fee": "1.63"},
+        ],
+        refunds=[{"order": first["id"], "amount": "20.00"}],
+        disputes=[{"order": second["id"], "amount": "45.99"}],
+        adjustments=[{"amount": "-2.00", "reason": "tax_adjustment"}],
+    )
+    assert payout["amount"] == "38.75"
+    summary = payout["summary"]
+    assert summary["charges_gross_amount"] == "125.99"
+    assert summary["adjustments_gross_amount"] == "-47.99"
+    assert summary["adjustments_fee_amount"] == "15.00"
+    raw = shopify_payments.payout_document(_request(sim), payout, limit=2)
+    reader = parser.Parser(io.StringIO(raw.decode()), {})
+    lines = list(reader.lines())
+    header = reader.settlement
+    assert header.external_id == str(payout["id"])
+    assert header.currency == "USD"
+    assert header.declared_total == Decimal("38.75")
+    assert sum(line.amount_net for line in lines if line.line_type != "payout") == (
+        header.declared_total
+    )
+    assert sorted(line.line_type for line in lines) == [
+        "adjustment",
+        "chargeback",
+        "order",
+        "order",
+        "payout",
+        "refund",
+    ]
+    by_order = {line.order_ref: line for line in lines if line.line_type == "order"}
+    assert by_order[str(first["id"])].amount_fee == Decimal("-2.62")
+    assert by_order[str(first["id"])].transaction_ref == str(
+        sim.platform.sale_transactions[first["id"]]
+    )
+
+
+def test_payouts_are_filtered_by_status_and_date_and_paged(sim):
+    order = _order(sim, "10.00")
+    made = [
+        sim.platform.create_payout(
+            charges=[{"order": order["id"]}], payout_date=f"2026-03-0{day}"
+        )
+        for day in (1, 2, 3)
+    ]
+    scheduled = sim.platform.create_payout(payout_date="2026-03-04", status="scheduled")
+    request = _request(sim)
+    newest_first = request(PAYOUTS, {"status": "paid"})["payouts"]
+    assert [p["id"] for p in newest_first] == [p["id"] for p in reversed(made)]
+    page = request(PAYOUTS, {"status": "paid", "limit": 2, "since_id": 1})
+    assert [p["id"] for p in page["payouts"]] == [made[0]["id"], made[1]["id"]]
+    rest = request(PAYOUTS, {"limit": 2, "since_id": made[1]["id"]})
+    assert [p["id"] for p in rest["payouts"]] == [made[2]["id"], scheduled["id"]]
+    dated = request(PAYOUTS, {"date_min": "2026-03-02", "date_max": "2026-03-03"})
+    assert [p["id"] for p in dated["payouts"]] == [made[2]["id"], made[1]["id"]]
+    since = shopify_payments.payout_created(made[1])
+    listed = shopify_payments.list_payouts(request, since, limit=1)
+    assert [p["id"] for p in listed] == [made[1]["id"], made[2]["id"]]
+    assert len(shopify_payments.list_payouts(request, None)) == 3
+    assert sim.stats()["requests"][f"GET /admin/api/<v>/{PAYOUTS}"] == 8
+    sim.platform.set_payout_status(scheduled["id"], "paid")
+    assert len(shopify_payments.list_payouts(request, None)) == 4
+
+
+def test_balance_transactions_of_one_payout_by_status(sim):
+    order = _order(sim, "10.00")
+    paid = sim.platform.create_payout(charges=[{"order": order["id"], "fee": "0.59"}])
+    sim.platform.create_payout(charges=[{"order": order["id"]}], status="in_transit")
+    request = _request(sim)
+    (charge,) = request(TRANSACTIONS, {"payout_id": paid["id"]})["transactions"]
+    assert charge["type"] == "charge" and charge["payout_status"] == "paid"
+    assert (charge["amount"], charge["fee"], charge["net"]) == ("10.00", "0.59", "9.41")
+    assert charge["source_order_id"] == order["id"]
+    pending = request(TRANSACTIONS, {"payout_status": "in_transit"})["transactions"]
+    assert len(pending) == 1 and pending[0]["payout_id"] != paid["id"]
+    assert len(request(TRANSACTIONS, {})["transactions"]) == 2
+    with pytest.raises(LookupError):
+        sim.platform.create_payout(charges=[{"order": 1}])
+
+
+def test_errors_have_shopify_shapes(sim):
+    payout = sim.platform.create_payout()
+    wrong = requests.get(
+        f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
+        headers=shopify_payments.headers("shpat_wrong"),
+    )
+    assert wrong.status_code == 401
+    assert "Invalid API key or access token" in wrong.json()["errors"]
+    with pytest.raises(requests.HTTPError) as bad_status:
+        _request(sim)(PAYOUTS, {"status": "sent"})
+    assert bad_status.value.response.status_code == 400
+    with pytest.raises(requests.HTTPError) as bad_date:
+        _request(sim)(PAYOUTS, {"date_min": "yesterday"})
+    assert bad_date.value.response.status_code == 400
+    found = _request(sim)(f"shopify_payments/payouts/{payout['id']}.json", {})
+    assert found["payout"]["id"] == payout["id"]
+    sim.configure(failing_payouts={payout["id"]: 503})
+    with pytest.raises(requests.HTTPError) as failing:
+        _request(sim)(TRANSACTIONS, {"payout_id": payout["id"]})
+    assert failing.value.response.status_code == 503
+    assert failing.value.response.headers["X-Shopify-Shop-Api-Call-Limit"]
+
+
+def test_rate_limit_answers_429_with_retry_after():
+    with Simulator(
+        platform="shopify", api_token=TOKEN, rate_per_second=0.01, burst=1
+    ) as sim:
+        assert _request(sim)(PAYOUTS, {})["payouts"] == []
+        throttled = requests.get(
+            f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
+            headers=shopify_payments.headers(TOKEN),
+        )
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "2.0"
+
+
+def test_pages_out_of_id_order_stop_the_fetch():
+    pages = iter([{"payouts": [{"id": 9}, {"id": 3}]}])
+    with pytest.raises(ValueError, match="not sorted by id"):
+        shopify_payments.list_payouts(lambda path, params: next(pages), None, 2)
