@@ -26,6 +26,7 @@ SOURCE = parser.SOURCE
 LABEL = "Stripe"
 API_URL = "https://api.stripe.com"
 API_VERSION = "2025-01-27.acacia"
+API_PATH = ""  # the version goes in a header
 MAX_LIMIT = 100
 MAX_PAGES = 1000  # a list that never ends is the provider's bug, not ours
 

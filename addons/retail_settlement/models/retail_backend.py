@@ -17,7 +17,8 @@ _logger = logging.getLogger(__name__)
 
 # Payouts are listed again this far back from the checkpoint: a payout
 # created before the last one handled may only now be paid (Stripe pays out
-# in 2 to 14 days), and payouts already imported are skipped.
+# in 2 to 14 days; a Shopify payout is dated when issued, paid days later),
+# and payouts already imported are skipped.
 FETCH_LOOKBACK_SECONDS = 14 * 86400
 FETCH_INTERVAL_MINUTES = 60
 AUTH_FAILURES = ("http_401", "http_403")
@@ -106,7 +107,10 @@ class RetailBackend(models.Model):
         "imports and matches, through the backend's Settlements in flow (set "
         "up in batch mode, hourly, when a source is chosen). Stripe: the "
         "secret or restricted key (read access to payouts and balance) goes in "
-        "API secret. Empty: payouts come by file upload only.",
+        "API secret. Shopify Payments: the shop's Admin API access token (read "
+        "access to Shopify Payments payouts) goes in API secret, and the "
+        "shop's address, https://<shop>.myshopify.com, in API base URL. "
+        "Empty: payouts come by file upload only.",
     )
     settlement_fetch_since = fields.Date(
         "Fetch payouts created since",
@@ -118,7 +122,7 @@ class RetailBackend(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             adapter = ADAPTERS.get(vals.get("settlement_api_source"))
-            if adapter and not vals.get("api_url"):
+            if adapter and adapter.API_URL and not vals.get("api_url"):
                 vals["api_url"] = adapter.API_URL
         backends = super().create(vals_list)
         backends._ensure_settlement_flow()
@@ -128,14 +132,16 @@ class RetailBackend(models.Model):
         result = super().write(vals)
         if vals.get("settlement_api_source"):
             for backend in self.filtered(lambda record: not record.api_url):
-                backend.api_url = ADAPTERS[backend.settlement_api_source].API_URL
+                api_url = ADAPTERS[backend.settlement_api_source].API_URL
+                if api_url:
+                    backend.api_url = api_url
             self._ensure_settlement_flow()
         return result
 
     @api.onchange("settlement_api_source")
     def _onchange_settlement_api_source(self):
         adapter = ADAPTERS.get(self.settlement_api_source)
-        if adapter and not self.api_url:
+        if adapter and adapter.API_URL and not self.api_url:
             self.api_url = adapter.API_URL
 
     def _ensure_settlement_flow(self):
@@ -197,13 +203,15 @@ class RetailBackend(models.Model):
             if len(imported) >= max(flow.batch_size, 1):
                 break  # the rest waits for the next run
             moment = adapter.payout_created(payout)
+            # Shopify's ids are numbers; settlements keep them as text.
+            payout_id = str(payout["id"])
             if not adapter.fetchable(payout):
                 _logger.info(
-                    "%s: payout %s cannot be itemised, not fetched",
+                    "%s: payout %s cannot be itemised or is not paid, not fetched",
                     self.name,
-                    payout.get("id"),
+                    payout_id,
                 )
-            elif not self._settlement_known(adapter.SOURCE, payout["id"]):
+            elif not self._settlement_known(adapter.SOURCE, payout_id):
                 try:
                     raw = adapter.payout_document(request, payout, flow.batch_size)
                 except RetailTransientError as error:
@@ -219,7 +227,7 @@ class RetailBackend(models.Model):
                 except RetailBusinessError as error:
                     raise self._settlement_refusal(adapter, error) from error
                 imported |= Settlement._import_fetched(
-                    self, adapter.SOURCE, payout["id"], raw
+                    self, adapter.SOURCE, payout_id, raw
                 )
             checkpoint = str(max(int(checkpoint or 0), moment))
         return checkpoint
@@ -240,14 +248,21 @@ class RetailBackend(models.Model):
             )
         if not self.api_url:
             raise RetailBusinessError(
-                self.env._("%(backend)s has no API base URL.", backend=self.name),
+                self.env._(
+                    "%(backend)s has no API base URL: enter the address of its "
+                    "%(provider)s API on the Connection tab.",
+                    backend=self.name,
+                    provider=adapter.LABEL,
+                ),
                 code="no_api_url",
             )
-        headers = adapter.headers(secret, self.api_version)
+        version = self.api_version or adapter.API_VERSION
+        headers = adapter.headers(secret, version)
+        prefix = adapter.API_PATH.format(version=version)
 
         def request(path, params):
             return http_client.request(
-                self, "GET", path, params=params, headers=headers
+                self, "GET", prefix + path, params=params, headers=headers
             )
 
         return request

@@ -11,4 +11,5 @@ from . import test_settlement_bank
 from . import test_settlement_matching
 from . import test_settlement_tour
 from . import test_settlement_fetch
+from . import test_settlement_fetch_shopify
 from . import test_settlement_screens_tour

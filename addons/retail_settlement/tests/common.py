@@ -1,7 +1,11 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
+import importlib
 import json
+import sys
+from pathlib import Path
+from unittest import SkipTest
 
 from odoo import Command, fields
 
@@ -11,6 +15,17 @@ from ..parsers import generic_csv
 
 CSV_MAPPING = generic_csv.EXAMPLE_OPTIONS
 HEADER = "Payout,Date,Type,Order,Transaction,Gross,Fee,Net,Currency,Description"
+# The repository's channel simulator (tests/simulator), served on loopback.
+REPO_TESTS = Path(__file__).resolve().parents[3] / "tests"
+
+
+def simulator_class():
+    if (REPO_TESTS / "simulator").is_dir() and str(REPO_TESTS) not in sys.path:
+        sys.path.append(str(REPO_TESTS))
+    try:
+        return importlib.import_module("simulator.server").Simulator
+    except ImportError as error:
+        raise SkipTest(f"the channel simulator is not available: {error}") from error
 
 
 class SettlementCommon(RetailCommon):
@@ -145,3 +160,78 @@ class SettlementCommon(RetailCommon):
         return settlement.line_ids.filtered(
             lambda line: all(line[key] == value for key, value in criteria.items())
         )
+
+
+class SettlementFetchCommon(SettlementCommon):
+    """The provider fetching its payouts from ``SOURCE`` with ``TOKEN``,
+    against the simulator's ``PLATFORM`` mode over loopback HTTP; ``flow`` is
+    its Settlements in flow. Test classes add HttpCase: the outbound client's
+    throttle commits on its own cursor, which only the registry's test mode
+    keeps inside the test."""
+
+    SOURCE = PLATFORM = TOKEN = ""
+    PAYOUTS_PATH = ""  # in the URL of a payouts list request
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider.write(
+            {
+                "settlement_api_source": cls.SOURCE,
+                "api_secret": cls.TOKEN,
+                "rate_limit": 1000,
+                "rate_burst": 1000,
+                "breaker_threshold": 100,
+            }
+        )
+        cls.flow = cls.provider.flow_ids.filtered(lambda f: f.flow == "settlements_in")
+
+    def setUp(self):
+        super().setUp()
+        simulator = simulator_class()(
+            platform=self.PLATFORM,
+            api_token=self.TOKEN,
+            currency=self.currency.name,
+            rate_limit_enabled=False,
+        )
+        self.sim = simulator.start()
+        self.addCleanup(self.sim.stop)
+        self.provider.api_url = self.sim.url
+
+    def _settlements(self):
+        return self.env["retail.settlement"].search(
+            [("backend_id", "=", self.provider.id)], order="id"
+        )
+
+    def _calls(self, template):
+        return self.sim.stats()["requests"].get(f"GET {template}", 0)
+
+    def _payout_list_urls(self):
+        return (
+            self.env["retail.request.log"]
+            .search([("backend_id", "=", self.provider.id)], order="id")
+            .filtered(lambda log: self.PAYOUTS_PATH in log.url)
+            .mapped("url")
+        )
+
+    def _assert_refused_once(self, provider):
+        """Two runs with a refused key: the flow's error names it, nothing
+        is kept, and the backend's responsible has one exception activity."""
+        for _run in range(2):
+            result = self.flow._run()
+        self.assertTrue(result.startswith("failed:"), result)
+        self.assertIn(f"{provider} refused the API secret", self.flow.last_error)
+        self.assertIn("401", self.flow.last_error)
+        self.assertFalse(self.flow.checkpoint)
+        self.assertFalse(self._settlements())
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "retail.backend"), ("res_id", "=", self.provider.id)]
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertEqual(
+            activities.activity_type_id,
+            self.env.ref("retail_connector_base.mail_activity_type_sync_exception"),
+        )
+        self.assertIn("payouts could not be fetched", activities.summary)
+        self.assertEqual(activities.user_id, self.provider.user_id)
+        self.assertIn("API secret", str(activities.note))

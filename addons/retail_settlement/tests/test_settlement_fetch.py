@@ -1,64 +1,22 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import importlib
-import sys
-from pathlib import Path
-from unittest import SkipTest
-
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters import stripe
 from ..models.retail_backend import FETCH_LOOKBACK_SECONDS
-from .common import SettlementCommon
-
-# The repository's channel simulator (tests/simulator), served on loopback.
-REPO_TESTS = Path(__file__).resolve().parents[3] / "tests"
-TOKEN = "sk_test_fetch_0123456789"
-
-
-def _simulator_class():
-    if (REPO_TESTS / "simulator").is_dir() and str(REPO_TESTS) not in sys.path:
-        sys.path.append(str(REPO_TESTS))
-    try:
-        return importlib.import_module("simulator.server").Simulator
-    except ImportError as error:
-        raise SkipTest(f"the channel simulator is not available: {error}") from error
+from .common import SettlementFetchCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSettlementFetch(SettlementCommon, HttpCase):
+class TestSettlementFetch(SettlementFetchCommon, HttpCase):
     """The Settlements in flow of a Stripe backend against the simulator's
-    Stripe mode, over loopback HTTP. HttpCase: the outbound client's throttle
-    commits on its own cursor, which only the registry's test mode keeps
-    inside the test."""
+    Stripe mode."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.provider.write(
-            {
-                "settlement_api_source": "stripe",
-                "api_secret": TOKEN,
-                "rate_limit": 1000,
-                "rate_burst": 1000,
-                "breaker_threshold": 100,
-            }
-        )
-        cls.flow = cls.provider.flow_ids.filtered(lambda f: f.flow == "settlements_in")
-
-    def setUp(self):
-        super().setUp()
-        simulator = _simulator_class()(
-            platform="stripe",
-            api_token=TOKEN,
-            currency=self.currency.name.lower(),
-            rate_limit_enabled=False,
-        )
-        self.sim = simulator.start()
-        self.addCleanup(self.sim.stop)
-        self.provider.api_url = self.sim.url
+    SOURCE = PLATFORM = "stripe"
+    TOKEN = "sk_test_fetch_0123456789"
+    PAYOUTS_PATH = "/v1/payouts"
 
     def _payout(self, *orders, **options):
         """A paid payout of charges ``(order, amount, fee)``."""
@@ -68,22 +26,6 @@ class TestSettlementFetch(SettlementCommon, HttpCase):
                 for order, amount, fee in orders
             ],
             **options,
-        )
-
-    def _settlements(self):
-        return self.env["retail.settlement"].search(
-            [("backend_id", "=", self.provider.id)], order="id"
-        )
-
-    def _calls(self, template):
-        return self.sim.stats()["requests"].get(f"GET {template}", 0)
-
-    def _payout_list_urls(self):
-        return (
-            self.env["retail.request.log"]
-            .search([("backend_id", "=", self.provider.id)], order="id")
-            .filtered(lambda log: "/v1/payouts" in log.url)
-            .mapped("url")
         )
 
     def test_choosing_a_source_sets_up_the_hourly_batch_flow(self):
@@ -188,24 +130,7 @@ class TestSettlementFetch(SettlementCommon, HttpCase):
     def test_refused_key_leaves_a_clear_failure_and_one_activity(self):
         self._payout(("ORD-1", "100.00", "3.20"))
         self.provider.api_secret = "sk_test_revoked"
-        for _run in range(2):
-            result = self.flow._run()
-        self.assertTrue(result.startswith("failed:"), result)
-        self.assertIn("refused the API secret", self.flow.last_error)
-        self.assertIn("401", self.flow.last_error)
-        self.assertFalse(self.flow.checkpoint)
-        self.assertFalse(self._settlements())
-        activities = self.env["mail.activity"].search(
-            [("res_model", "=", "retail.backend"), ("res_id", "=", self.provider.id)]
-        )
-        self.assertEqual(len(activities), 1)
-        self.assertEqual(
-            activities.activity_type_id,
-            self.env.ref("retail_connector_base.mail_activity_type_sync_exception"),
-        )
-        self.assertIn("payouts could not be fetched", activities.summary)
-        self.assertEqual(activities.user_id, self.provider.user_id)
-        self.assertIn("API secret", str(activities.note))
+        self._assert_refused_once("Stripe")
 
     def test_failing_call_leaves_nothing_half_imported(self):
         first = self._payout(("ORD-1", "100.00", "3.20"))
