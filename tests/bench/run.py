@@ -23,6 +23,9 @@ CASES = {
     "settlement": ("settlement:run_suite", True),
     "settlement_baseline": ("settlement:run_baseline", True),
     "webhooks": ("webhooks:run", False),
+    "orders": ("orders:run", False),
+    "orders_orm": ("orders:run_orm", True),
+    "stock": ("stock:run", False),
     "pos": ("pos:run_suite", True),
     "pos_baseline": ("pos:run_baseline", True),
 }
@@ -152,7 +155,66 @@ def _pos(args):
     )
 
 
-BENCHMARKS = {"webhooks": _webhooks, "pos": _pos, "settlement": _settlement}
+def _orders(args):
+    suite = _figures(args, "orders", args.orders)
+    orm = _figures(args, "orders_orm", args.orders)
+    orders = suite["orders"]
+    webhook = orders / suite["webhook_s"]
+    xmlrpc = orders / suite["xmlrpc_s"]
+    in_process = orm["orders"] / orm["seconds"]
+    _table(
+        f"Order import: {orders:,} orders, webhook to confirmed sale order "
+        "(2 prefork workers, job runner)",
+        [
+            ("orders confirmed/s through webhooks and inbox", webhook, "12,.1f"),
+            ("orders per import job", orders / max(1, suite["import_jobs"]), "12,.1f"),
+            ("baseline: XML-RPC integration orders/s", xmlrpc, "12,.1f"),
+            ("ratio suite / XML-RPC", webhook / xmlrpc, "12.2f"),
+            ("baseline: in-process ORM create+confirm/s", in_process, "12,.1f"),
+            ("ratio suite / in-process ORM", webhook / in_process, "12.2f"),
+        ],
+    )
+
+
+def _stock(args):
+    figures = _figures(args, "stock", args.skus)
+    suite, full = figures["suite"], figures["full"]
+    _table(
+        f"Stock publishing: {figures['skus']:,} bound SKUs, "
+        f"{figures['changed']:,} changed; channel limit 10 requests/s",
+        [
+            ("SKUs sent, suite (changed only)", suite["skus_sent"], "12,"),
+            ("SKUs sent, baseline full sync", full["skus_sent"], "12,"),
+            ("requests, suite", suite["requests"], "12,"),
+            ("requests, baseline full sync", full["requests"], "12,"),
+            (
+                "ratio of requests suite / full sync",
+                suite["requests"] / full["requests"],
+                "12.3f",
+            ),
+            ("seconds, suite", suite["seconds"], "12,.1f"),
+            ("seconds, baseline full sync", full["seconds"], "12,.1f"),
+            (
+                "ratio of seconds suite / full sync",
+                suite["seconds"] / full["seconds"],
+                "12.3f",
+            ),
+            (
+                "requests throttled (429), suite / full sync",
+                f"{suite['throttled']} / {full['throttled']}",
+                ">12",
+            ),
+        ],
+    )
+
+
+BENCHMARKS = {
+    "webhooks": _webhooks,
+    "orders": _orders,
+    "stock": _stock,
+    "pos": _pos,
+    "settlement": _settlement,
+}
 
 
 def main():
@@ -162,6 +224,8 @@ def main():
     parser.add_argument("--lines", type=int, default=100_000, help="settlement")
     parser.add_argument("--deliveries", type=int, default=2_000, help="webhooks")
     parser.add_argument("--transactions", type=int, default=20_000, help="pos")
+    parser.add_argument("--orders", type=int, default=2_000, help="orders")
+    parser.add_argument("--skus", type=int, default=50_000, help="stock")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)

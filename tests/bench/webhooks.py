@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import statistics
-import subprocess
 import tempfile
 import threading
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import odoo_process
 import requests
+from database_copy import database_copy
 
 import odoo
 from odoo.modules.registry import Registry
@@ -94,18 +94,11 @@ def _figures(statuses, latencies, elapsed):
 
 
 def run(config_path, db_name, count):
-    copy = f"{db_name}_webhooks"
-    subprocess.run(["dropdb", "--if-exists", copy], check=True)
-    # The template must have no other session: the set-up's own Odoo may
-    # still be closing its connections.
-    for _attempt in range(10):
-        if not subprocess.run(
-            ["createdb", "-T", db_name, copy], check=False
-        ).returncode:
-            break
-        time.sleep(3)
-    else:
-        raise RuntimeError(f"could not copy database {db_name}")
+    with database_copy(db_name, "webhooks") as copy:
+        return _measure(config_path, copy, count)
+
+
+def _measure(config_path, copy, count):
     process = None
     try:
         backend_id, token = _backend(copy)
@@ -140,6 +133,3 @@ def run(config_path, db_name, count):
     finally:
         if process:
             odoo_process.stop(process)
-        Registry.delete(copy)
-        odoo.sql_db.close_db(copy)
-        subprocess.run(["dropdb", "--if-exists", copy], check=False)
