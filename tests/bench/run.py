@@ -181,7 +181,8 @@ def _stock(args):
     suite, full = figures["suite"], figures["full"]
     _table(
         f"Stock publishing: {figures['skus']:,} bound SKUs, "
-        f"{figures['changed']:,} changed; channel limit 10 requests/s",
+        f"{figures['changed']:,} changed; channel limit 10 requests/s, "
+        "backend limiter 9/s",
         [
             ("SKUs sent, suite (changed only)", suite["skus_sent"], "12,"),
             ("SKUs sent, baseline full sync", full["skus_sent"], "12,"),
