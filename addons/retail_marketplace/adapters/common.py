@@ -7,6 +7,12 @@ from decimal import ROUND_CEILING, Decimal
 
 from .channel_model import ZERO
 
+# What reading a payload of the wrong shape raises: a missing key or item, a
+# string where a number is due, a list or object where the protocol has the
+# other (``"line_items": "none"``: AttributeError). All of them mean the
+# payload is malformed, a business failure of the event, never a bug to retry.
+MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ArithmeticError)
+
 
 def money(value):
     """``Decimal`` of a platform amount (a decimal string, or a JSON number,

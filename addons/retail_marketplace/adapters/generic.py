@@ -25,6 +25,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
+from .common import MALFORMED
 
 MAX_BATCH = 250
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
@@ -124,9 +125,7 @@ def parse_order(payload):
             ],
             note=payload.get("note", ""),
         )
-    except (KeyError, TypeError, AttributeError, ArithmeticError) as error:
-        # AttributeError: a list or object where the protocol has the other
-        # (``"lines": "none"``); it is as malformed as a missing key.
+    except MALFORMED as error:
         raise ValueError(f"malformed order: {error!r}") from error
 
 
@@ -150,7 +149,7 @@ def parse_refund(payload):
             ],
             shipping_amount=_money(payload.get("shipping")),
         )
-    except (KeyError, TypeError, AttributeError, ArithmeticError) as error:
+    except MALFORMED as error:
         raise ValueError(f"malformed refund: {error!r}") from error
 
 

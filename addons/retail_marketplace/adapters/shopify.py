@@ -53,7 +53,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import chunks, money, quantity, unique
+from .common import MALFORMED, chunks, money, quantity, unique
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -296,7 +296,7 @@ def parse_order(payload):
             note=payload.get("note") or "",
             test=bool(payload.get("test")),
         )
-    except (KeyError, TypeError, ArithmeticError) as error:
+    except MALFORMED as error:
         raise ValueError(f"malformed Shopify order: {error!r}") from error
 
 
@@ -350,7 +350,7 @@ def parse_refund(payload):
                 money(0),
             ),
         )
-    except (KeyError, TypeError, ArithmeticError) as error:
+    except MALFORMED as error:
         raise ValueError(f"malformed Shopify refund: {error!r}") from error
 
 

@@ -60,7 +60,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import chunks, money, quantity, unique, unit_price
+from .common import MALFORMED, chunks, money, quantity, unique, unit_price
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -304,7 +304,7 @@ def parse_order(payload):
             else [],
             note=payload.get("customer_note") or "",
         )
-    except (KeyError, TypeError, ArithmeticError) as error:
+    except MALFORMED as error:
         raise ValueError(f"malformed WooCommerce order: {error!r}") from error
 
 
@@ -358,7 +358,7 @@ def parse_refund(payload):
                 money(0),
             ),
         )
-    except (KeyError, IndexError, TypeError, ArithmeticError) as error:
+    except MALFORMED as error:
         raise ValueError(f"malformed WooCommerce refund: {error!r}") from error
 
 

@@ -18,7 +18,7 @@ from ..adapters.channel_model import (
     Shipment,
     StockItem,
 )
-from .fixtures import RecordingClient, load
+from .fixtures import RecordingClient, assert_malformed_orders, load
 
 API = "admin/api/2025-01"
 GRAPHQL = ("POST", f"{API}/graphql.json")
@@ -196,10 +196,22 @@ class TestShopifyAdapter(TransactionCase):
         )
 
     def test_malformed_order(self):
-        payload = load("shopify_order.json")
-        del payload["line_items"]
-        with self.assertRaises(ValueError):
-            shopify.parse_order(payload)
+        """Test that a missing key and a value of the wrong shape (a string
+        where a list or object is due) are both a malformed order."""
+        wrong_shapes = {
+            "line_items": "none",
+            "customer": "Ann",
+            "billing_address": "1 Main Street",
+            "shipping_lines": [["Standard", "4.90"]],
+            "total_price": "a lot",
+        }
+        assert_malformed_orders(
+            self,
+            shopify.parse_order,
+            "shopify_order.json",
+            "malformed Shopify order",
+            wrong_shapes,
+        )
 
     # === REFUNDS === #
     def test_refunds_embedded_in_the_order(self):

@@ -13,7 +13,7 @@ from ..adapters.channel_model import (
     Shipment,
     StockItem,
 )
-from .fixtures import RecordingClient, load
+from .fixtures import RecordingClient, assert_malformed_orders, load
 
 API = "wp-json/wc/v3"
 TRACKINGS = "wp-json/wc-shipment-tracking/v3/orders/727/shipment-trackings"
@@ -142,6 +142,23 @@ class TestWooCommerceAdapter(TransactionCase):
         payload = load("woocommerce_order.json")
         payload["shipping"] = dict.fromkeys(payload["shipping"], "")
         self.assertIsNone(woocommerce.parse_order(payload).shipping_address)
+
+    def test_malformed_order(self):
+        """Test that a missing key and a value of the wrong shape (a string
+        where a list or object is due) are both a malformed order."""
+        wrong_shapes = {
+            "line_items": "none",
+            "billing": "Ann",
+            "shipping_lines": [["Flat rate", "10.00"]],
+            "total": "a lot",
+        }
+        assert_malformed_orders(
+            self,
+            woocommerce.parse_order,
+            "woocommerce_order.json",
+            "malformed WooCommerce order",
+            wrong_shapes,
+        )
 
     # === REFUNDS === #
     def test_fetch_refunds_of_a_refunded_order(self):
