@@ -27,7 +27,7 @@ SECRET_MASK = "••••••••"
 OWNER_SELECTION = [("odoo", "Odoo"), ("channel", "Channel")]
 MANAGER_GROUP = "retail_connector_base.retail_connector_group_manager"
 INBOX_LOCK_NAMESPACE = 727303  # first key of pg_try_advisory_xact_lock for inbox jobs
-INBOX_BUSY_RETRY = 1  # second before an inbox job finding another at work tries again
+INBOX_BUSY_RETRY = 5  # seconds before an inbox job finding another at work tries again
 
 
 def _secret_field(**kwargs):
