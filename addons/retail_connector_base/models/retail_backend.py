@@ -6,8 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import SUPERUSER_ID, api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from .. import crypto, http_client
 from ..adapters import simulator
 from ..exceptions import RetailBusinessError
@@ -26,8 +24,6 @@ SECRET_MASK = "••••••••"
 
 OWNER_SELECTION = [("odoo", "Odoo"), ("channel", "Channel")]
 MANAGER_GROUP = "retail_connector_base.retail_connector_group_manager"
-INBOX_LOCK_NAMESPACE = 727303  # first key of pg_try_advisory_xact_lock for inbox jobs
-INBOX_BUSY_RETRY = 5  # seconds before an inbox job finding another at work tries again
 
 
 def _secret_field(**kwargs):
@@ -618,24 +614,8 @@ class RetailBackend(models.Model):
         )._process_events()
 
     def _process_events(self):
-        """Job: process the backend's due events, a batch at a time.
-
-        One such job per backend at a time, whatever its channel's capacity:
-        two would book orders of the same products and customers side by side
-        and keep losing to each other's updates (measured with two: about one
-        event per job instead of fifty). The second waits, as the same job,
-        without spending an attempt; deliveries meanwhile join it through the
-        identity key."""
+        """Job: process the backend's due events, a batch at a time."""
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", (INBOX_LOCK_NAMESPACE, self.id)
-        )
-        if not self.env.cr.fetchone()[0]:
-            raise RetryableJobError(
-                "another job is processing this inbox",
-                seconds=INBOX_BUSY_RETRY,
-                ignore_retry=True,
-            )
         Event = self.env["retail.event"]
         events = Event._lock_due_events(self, EVENTS_PER_JOB)
         processed = events._process()

@@ -1,19 +1,16 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import psycopg2.errors
 
-from odoo import fields, sql_db
+from odoo import fields
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..exceptions import RetailBusinessError, RetailTransientError
 from ..models import retail_event
-from ..models.retail_backend import INBOX_LOCK_NAMESPACE
 from .common import RetailCommon
 from .http_common import RetailHttpCommon
 
@@ -136,27 +133,6 @@ class TestEventProcessing(RetailCommon):
             trap.assert_jobs_count(1, only=self.backend._process_events)
         self.assertEqual(first.state, "done")
         self.assertEqual((second.state, second.attempts), ("pending", 0))
-
-    def test_a_second_inbox_job_waits_for_the_first(self):
-        """Test that while another transaction drains the backend's inbox, a
-        second job processes nothing and is postponed without spending a
-        retry; once the first is over, it processes the events."""
-        event = self._receive_event()
-        with (
-            closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other,
-            self._with_handler(lambda event: None),
-        ):
-            other.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                (INBOX_LOCK_NAMESPACE, self.backend.id),
-            )
-            with self.assertRaises(RetryableJobError) as caught:
-                self.backend._process_events()
-            self.assertTrue(caught.exception.ignore_retry)
-            self.assertEqual((event.state, event.attempts), ("pending", 0))
-            other.rollback()
-            self.backend._process_events()
-        self.assertEqual(event.state, "done")
 
     def test_business_error_fails_at_once_with_one_activity(self):
         """Test that a business failure stops at once, and that a second event
