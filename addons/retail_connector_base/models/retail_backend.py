@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import SUPERUSER_ID, api, fields, models
 
-from .. import crypto, http_client
+from .. import crypto, http_client, jobs
 from ..adapters import simulator
 from ..exceptions import RetailBusinessError
 from .retail_event import EVENTS_PER_JOB
@@ -606,12 +606,20 @@ class RetailBackend(models.Model):
         backend's company: the platform, not a person, is acting.
         """
         self.ensure_one()
-        self.with_user(SUPERUSER_ID).with_company(self.company_id).with_delay(
-            channel=self._get_queue_channel(),
-            eta=eta,
-            identity_key=None if eta else f"retail_process_events_{self.id}",
-            description=self.env._("Process events of %(name)s", name=self.name),
-        )._process_events()
+        as_platform = self.with_user(SUPERUSER_ID).with_company(self.company_id)
+        options = {
+            "channel": self._get_queue_channel(),
+            "description": self.env._("Process events of %(name)s", name=self.name),
+        }
+        if eta:
+            as_platform.with_delay(eta=eta, **options)._process_events()
+        else:
+            jobs.delay_drain(
+                as_platform,
+                "_process_events",
+                f"retail_process_events_{self.id}",
+                **options,
+            )
 
     def _process_events(self):
         """Job: process the backend's due events, a batch at a time."""

@@ -46,6 +46,29 @@ class TestWebhookController(RetailHttpCommon):
         self.assertEqual(len(self._events()), 1)
         self.assertEqual(len(self._jobs()), 1)
 
+    def test_an_inbox_job_started_meanwhile_gets_a_successor_after_commit(self):
+        """Test that a delivery stored while its inbox job looked waiting, when
+        that job had in fact started on an older snapshot, gets a new job once
+        committed; while the job really waits, it gets none."""
+        self._post_webhook(ORDER)
+        waiting = self._jobs()
+        self.backend._enqueue_event_processing()
+        self.env.cr.postcommit.run()  # what a real commit runs
+        self.assertEqual(self._jobs(), waiting)
+
+        self.backend._enqueue_event_processing()
+        self.assertEqual(self._jobs(), waiting)
+        # The runner starts the job after this transaction's snapshot was taken.
+        self.env.cr.execute(
+            "UPDATE queue_job SET state = 'started' WHERE id = %s", waiting.ids
+        )
+        self.env["queue.job"].invalidate_model(["state"])
+        self.env.cr.postcommit.run()
+        successor = self._jobs() - waiting
+        self.assertEqual(len(successor), 1)
+        self.assertEqual(successor.state, "pending")
+        self.assertEqual(successor.method_name, "_process_events")
+
     def test_unknown_and_archived_backends_get_404(self):
         """Test that unknown tokens and archived backends look the same: 404."""
         response = self.url_open("/retail/webhook/not-a-token", data=b"{}")

@@ -10,7 +10,7 @@ import requests
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.tools import float_compare, float_round
 
-from odoo.addons.retail_connector_base import http_client
+from odoo.addons.retail_connector_base import http_client, jobs
 from odoo.addons.retail_connector_base.adapters import simulator as generic
 from odoo.addons.retail_connector_base.adapters.common import load_json_object
 from odoo.addons.retail_connector_base.exceptions import (
@@ -478,12 +478,17 @@ class RetailBackend(models.Model):
         self.ensure_one()
         if not eta and self.loyalty_push_mode != "realtime":
             return
-        self.with_user(SUPERUSER_ID).with_company(self.company_id).with_delay(
-            channel=self._get_queue_channel(),
-            eta=eta,
-            identity_key=None if eta else f"retail_loyalty_push_{self.id}",
-            description=self.env._("Send loyalty points to %(name)s", name=self.name),
-        )._loyalty_push()
+        if eta:
+            self.with_user(SUPERUSER_ID).with_company(self.company_id).with_delay(
+                channel=self._get_queue_channel(),
+                eta=eta,
+                description=self._loyalty_push_description(),
+            )._loyalty_push()
+        else:
+            self._loyalty_push_now()
+
+    def _loyalty_push_description(self):
+        return self.env._("Send loyalty points to %(name)s", name=self.name)
 
     def _loyalty_lock_waiting(self):
         self.env["retail.loyalty.ledger"].flush_model(["backend_id", "engine_state"])
@@ -581,11 +586,13 @@ class RetailBackend(models.Model):
 
     def _loyalty_push_now(self):
         self.ensure_one()
-        self.with_user(SUPERUSER_ID).with_company(self.company_id).with_delay(
+        jobs.delay_drain(
+            self.with_user(SUPERUSER_ID).with_company(self.company_id),
+            "_loyalty_push",
+            f"retail_loyalty_push_{self.id}",
             channel=self._get_queue_channel(),
-            identity_key=f"retail_loyalty_push_{self.id}",
-            description=self.env._("Send loyalty points to %(name)s", name=self.name),
-        )._loyalty_push()
+            description=self._loyalty_push_description(),
+        )
 
     def _run_flow(self, flow):
         # EXTENDS retail_connector_base: the batch run of the Loyalty balances

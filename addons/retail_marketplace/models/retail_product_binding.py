@@ -5,6 +5,7 @@ from collections import Counter
 
 from odoo import api, fields, models
 
+from odoo.addons.retail_connector_base import jobs
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
 from ..adapters.channel_model import ProductData, StockItem
@@ -177,14 +178,16 @@ class RetailProductBinding(models.Model):
         for backend in bindings.backend_id:
             if backend._get_flow_mode("stock_out") == "off":
                 continue
-            backend.with_delay(
+            jobs.delay_drain(
+                backend,
+                "_retail_publish_fast_movers",
+                f"retail_stock_fast_{backend.id}",
                 channel=backend._get_queue_channel(),
                 eta=FAST_MOVER_DELAY,
-                identity_key=f"retail_stock_fast_{backend.id}",
                 description=self.env._(
                     "Publish fast movers' stock to %(name)s", name=backend.name
                 ),
-            )._retail_publish_fast_movers()
+            )
 
     # === CATALOG === #
     def _product_data(self):
