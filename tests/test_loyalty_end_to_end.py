@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from simulator import Simulator
-from waiting import wait_for
+from waiting import inbox_state, wait_for
 
 POS_SECRET = "loyalty-e2e-pos"
 WEB_SECRET = "loyalty-e2e-web"
@@ -223,6 +223,17 @@ def _settled(committed_env, backend_ids):
         )
 
 
+def _unsettled(committed_env, backend_ids):
+    with committed_env() as env:
+        waiting = env["retail.loyalty.ledger"].search_count(
+            [("backend_id", "in", backend_ids), ("engine_state", "=", "pending")]
+        )
+        return (
+            f"entries waiting for the engine: {waiting}\n"
+            f"{inbox_state(env, backend_ids)}"
+        )
+
+
 def test_loyalty_points_in_step_across_channels_and_engine(
     odoo_server, loyalty_chain, committed_env
 ):
@@ -268,7 +279,12 @@ def test_loyalty_points_in_step_across_channels_and_engine(
         assert tills.send_webhook("pos/batch", payload, event_id=batch_id) == [200]
 
     post("return-first", [partial_return])
-    wait_for(lambda: _settled(committed_env, backend_ids), 120, "the early return")
+    wait_for(
+        lambda: _settled(committed_env, backend_ids),
+        120,
+        "the early return",
+        explain=lambda: _unsettled(committed_env, backend_ids),
+    )
     batches = [
         (f"sales-{start}", sales[start : start + BATCH])
         for start in range(0, len(sales), BATCH)
@@ -277,7 +293,12 @@ def test_loyalty_points_in_step_across_channels_and_engine(
     for batch_id, items in batches:
         post(batch_id, items)
     post(*batches[0])  # the same batch twice
-    wait_for(lambda: _settled(committed_env, backend_ids), 300, "the store's sales")
+    wait_for(
+        lambda: _settled(committed_env, backend_ids),
+        300,
+        "the store's sales",
+        explain=lambda: _unsettled(committed_env, backend_ids),
+    )
 
     # --- online redemptions and engine-side changes, interleaved ---
     redemptions = []
@@ -313,7 +334,10 @@ def test_loyalty_points_in_step_across_channels_and_engine(
     for index, points in adjustments + [expiry]:
         expected[index] += points
     wait_for(
-        lambda: _settled(committed_env, backend_ids), 300, "redemptions and adjustments"
+        lambda: _settled(committed_env, backend_ids),
+        300,
+        "redemptions and adjustments",
+        explain=lambda: _unsettled(committed_env, backend_ids),
     )
 
     with committed_env() as env:

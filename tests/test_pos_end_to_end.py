@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from simulator import Simulator
-from waiting import wait_for
+from waiting import inbox_state, wait_for
 
 SECRET = "pos-e2e-secret"
 STORES = ("E2E-NORTH", "E2E-SOUTH")
@@ -256,10 +256,14 @@ def test_three_days_of_two_stores_offline_traffic(
                 [("backend_id", "=", backend_id), ("state", "=", "pending")]
             )
 
+    def unsettled():
+        with committed_env() as env:
+            return inbox_state(env, [backend_id])
+
     for batch_id, items in first_wave:
         post(batch_id, items)
     post(*first_wave[0])  # the same batch twice
-    wait_for(settled, 600, "the first wave")
+    wait_for(settled, 600, "the first wave", explain=unsettled)
 
     with committed_env() as env:
         failed = env["retail.event"].search(
@@ -286,7 +290,7 @@ def test_three_days_of_two_stores_offline_traffic(
 
     post(*late)
     post(*gap)
-    wait_for(settled, 300, "the late and the held-back batches")
+    wait_for(settled, 300, "the late and the held-back batches", explain=unsettled)
     elapsed = time.monotonic() - started
     print(f"\n{len(transactions)} transactions booked in {elapsed:.1f}s")
 

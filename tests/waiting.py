@@ -5,13 +5,41 @@
 import time
 
 
-def wait_for(condition, timeout, what, interval=0.5):
+def wait_for(condition, timeout, what, interval=0.5, explain=None):
     """The first truthy result of ``condition()``; AssertionError naming
-    ``what`` when ``timeout`` seconds pass without one."""
+    ``what``, and what ``explain()`` says of the state left, when ``timeout``
+    seconds pass without one."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    message = f"timed out after {timeout}s waiting for {what}"
+    if explain:
+        message += f"\n{explain()}"
+    raise AssertionError(message)
+
+
+def inbox_state(env, backend_ids):
+    """The pending events of ``backend_ids`` and the unfinished jobs, in
+    words, for a test that timed out waiting for them."""
+    events = env["retail.event"].search(
+        [("backend_id", "in", backend_ids), ("state", "=", "pending")], limit=20
+    )
+    jobs = env["queue.job"].search([("state", "not in", ["done", "cancelled"])])
+    return "\n".join(
+        [f"pending events: {len(events)} (first 20)"]
+        + [
+            f"  {event.id} {event.backend_id.name} {event.topic} "
+            f"attempts={event.attempts} conflicts={event.conflicts} "
+            f"next={event.next_attempt_at} error={(event.last_error or '')[:200]}"
+            for event in events
+        ]
+        + [f"unfinished jobs: {len(jobs)}"]
+        + [
+            f"  {job.uuid} {job.state} {job.channel} {job.method_name} "
+            f"eta={job.eta} {job.identity_key or ''} {(job.exc_info or '')[-200:]}"
+            for job in jobs[:20]
+        ]
+    )
