@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The simulator's Shopify mode speaks Shopify Payments as the settlement
 fetch reads it: payouts by status and date, the balance transactions of a
-payout, ``since_id`` paging, the access-token header, and documents the
-Shopify Payments parser imports whole."""
+payout, ``since_id`` and ``Link`` header paging, the access-token header, and
+documents the Shopify Payments parser imports whole."""
 
 from decimal import Decimal
 
@@ -32,12 +32,12 @@ def _request(sim, token=TOKEN, session=None):
     headers = shopify_payments.headers(token)
     prefix = shopify_payments.API_PATH.format(version=shopify_payments.API_VERSION)
 
-    def request(path, params):
+    def request(path, params, links=False):
         response = session.get(
             f"{sim.url}/{prefix}{path}", params=params, headers=headers
         )
         response.raise_for_status()
-        return response.json()
+        return (response.json(), response.links) if links else response.json()
 
     return request
 
@@ -108,7 +108,7 @@ def test_payouts_are_filtered_by_status_and_date_and_paged(sim):
     listed = shopify_payments.list_payouts(request, since, limit=1)
     assert [p["id"] for p in listed] == [made[1]["id"], made[2]["id"]]
     assert len(shopify_payments.list_payouts(request, None)) == 3
-    assert sim.stats()["requests"][f"GET /admin/api/<v>/{PAYOUTS}"] == 8
+    assert sim.stats()["requests"][f"GET /admin/api/<v>/{PAYOUTS}"] == 7
     sim.platform.set_payout_status(scheduled["id"], "paid")
     assert len(shopify_payments.list_payouts(request, None)) == 4
 
@@ -165,7 +165,28 @@ def test_rate_limit_answers_429_with_retry_after():
     assert throttled.headers["Retry-After"] == "2.0"
 
 
-def test_pages_out_of_id_order_stop_the_fetch():
-    pages = iter([{"payouts": [{"id": 9}, {"id": 3}]}])
-    with pytest.raises(ValueError, match="not sorted by id"):
-        shopify_payments.list_payouts(lambda path, params: next(pages), None, 2)
+def test_link_header_pages_keep_the_filters_in_the_cursor(sim):
+    made = [
+        sim.platform.create_payout(payout_date=f"2026-04-0{day}") for day in (1, 2, 3)
+    ]
+    sim.platform.create_payout(payout_date="2026-04-04", status="scheduled")
+    request = _request(sim)
+    first, links = request(PAYOUTS, {"status": "paid", "limit": 2}, links=True)
+    assert [p["id"] for p in first["payouts"]] == [made[2]["id"], made[1]["id"]]
+    assert set(links) == {"next"}
+    cursor = links["next"]["url"].split("page_info=")[1]
+    second, links = request(PAYOUTS, {"limit": 2, "page_info": cursor}, links=True)
+    assert [p["id"] for p in second["payouts"]] == [made[0]["id"]]
+    assert set(links) == {"previous"}
+    with pytest.raises(requests.HTTPError) as mixed:
+        request(PAYOUTS, {"status": "paid", "page_info": cursor})
+    assert mixed.value.response.status_code == 400
+    assert "page_info cannot be sent with status" in mixed.value.response.text
+
+
+def test_a_next_link_without_page_info_stops_the_fetch():
+    answers = iter([({"payouts": [{"id": 9}]}, {"next": {"url": "https://x/p.json"}})])
+    with pytest.raises(ValueError, match="next page without page_info"):
+        shopify_payments.list_payouts(
+            lambda path, params, links: next(answers), None, 1
+        )

@@ -202,8 +202,13 @@ def _retry_after(response):
     return float(value) if value.replace(".", "", 1).isdigit() else None
 
 
-def request(backend, method, path, json_body=None, params=None, headers=None):
-    """Send one request to ``backend``'s API and return the decoded JSON.
+def request(
+    backend, method, path, json_body=None, params=None, headers=None, links=False
+):
+    """Send one request to ``backend``'s API and return the decoded JSON, or
+    with ``links`` the decoded JSON and the answer's ``Link`` header as
+    ``requests`` parses it (``{"next": {"url": ...}}``), for lists paged that
+    way.
 
     :raise RetailTransientError: the channel is unavailable or limiting us;
         try again later (``retry_after`` says when, if known)
@@ -242,7 +247,8 @@ def request(backend, method, path, json_body=None, params=None, headers=None):
                     f"{response.status_code}: {mask_text(response.text)[:300]}",
                     code=f"http_{response.status_code}",
                 )
-            return response.json() if response.content else None
+            body = response.json() if response.content else None
+            return (body, response.links) if links else body
         delay = retry_after if retry_after is not None else 2**attempt
         if attempt == INLINE_RETRIES or delay > MAX_INLINE_WAIT:
             raise RetailTransientError(message, retry_after=retry_after)

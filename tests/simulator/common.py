@@ -219,6 +219,7 @@ class Platform:
             if match and route_method == method:
                 ids = [int(value) for value in match.groups()]
                 with self.sim.lock:
+                    self.request_path = path  # for the links a page names
                     try:
                         answer = getattr(self, name)(query, body, *ids)
                     except (KeyError, TypeError, ValueError) as error:

@@ -1276,11 +1276,35 @@ class Shopify(Platform):
             }
         )
 
-    def _payments_page(self, records, query, key, date_field):
+    def _cursor_query(self, query):
+        """The filters and the offset a page is asked with: those of its
+        ``page_info`` cursor, which takes no other parameter than ``limit``
+        and ``fields``, else ``query``'s own from the first record."""
+        if not param(query, "page_info"):
+            return query, 0
+        extra = set(query) - {"page_info", "limit", "fields"}
+        if extra:
+            raise ValueError(
+                f"page_info cannot be sent with {', '.join(sorted(extra))}"
+            )
+        cursor = json.loads(base64.urlsafe_b64decode(param(query, "page_info")))
+        filters = dict(cursor["query"], limit=query.get("limit", ["50"]))
+        return filters, cursor["offset"]
+
+    def _page_link(self, query, offset, limit, rel):
+        filters = {name: values for name, values in query.items() if name != "limit"}
+        cursor = base64.urlsafe_b64encode(
+            json.dumps({"query": filters, "offset": offset}).encode()
+        ).decode()
+        url = f"{self.sim.url}{self.request_path}?limit={limit}&page_info={cursor}"
+        return f'<{url}>; rel="{rel}"'
+
+    def _payments_page(self, records, query, key, date_field, offset=0):
         """A list filtered by ``since_id``/``last_id`` (exclusive), at most
-        ``limit`` (default 50, capped at 250) records: with ``since_id`` by
-        id ascending, as Shopify sorts since_id requests, else the most
-        recent first as its reference says."""
+        ``limit`` (default 50, capped at 250) records from ``offset``: with
+        ``since_id`` by id ascending, as Shopify sorts since_id requests,
+        else the most recent first as its reference says. A ``Link`` header
+        names the next and previous pages by their ``page_info`` cursor."""
         since_id, last_id = param(query, "since_id"), param(query, "last_id")
         limit = min(int(param(query, "limit", "50")), MAX_ORDERS_PAGE)
         if limit < 1:
@@ -1298,9 +1322,18 @@ class Shopify(Platform):
             )
         if last_id:
             records = [record for record in records if record["id"] < int(last_id)]
-        return 200, {key: records[:limit]}
+        links = []
+        if offset + limit < len(records):
+            links.append(self._page_link(query, offset + limit, limit, "next"))
+        if offset:
+            links.append(
+                self._page_link(query, max(offset - limit, 0), limit, "previous")
+            )
+        headers = {"Link": ", ".join(links)} if links else {}
+        return 200, {key: records[offset : offset + limit]}, headers
 
     def _payouts(self, query, body):
+        query, offset = self._cursor_query(query)
         status = param(query, "status")
         if status and status not in PAYOUT_STATUSES:
             return self.bad_request(f"invalid status: {status}")
@@ -1323,13 +1356,14 @@ class Shopify(Platform):
                 for name, bound in bounds
             )
         ]
-        return self._payments_page(payouts, query, "payouts", "date")
+        return self._payments_page(payouts, query, "payouts", "date", offset)
 
     def _payout(self, query, body, payout_id):
         payout = self.payouts.get(payout_id)
         return (200, {"payout": payout}) if payout else self.not_found()
 
     def _balance_transactions(self, query, body):
+        query, offset = self._cursor_query(query)
         payout_id = param(query, "payout_id")
         failing = {
             str(key): status
@@ -1352,7 +1386,9 @@ class Shopify(Platform):
                 and (test is None or str(record["test"]).lower() == test.lower())
             ):
                 records.append(record)
-        return self._payments_page(records, query, "transactions", "processed_at")
+        return self._payments_page(
+            records, query, "transactions", "processed_at", offset
+        )
 
 
 def _payout_summary(transactions):

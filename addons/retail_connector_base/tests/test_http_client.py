@@ -51,6 +51,23 @@ class TestHttpClient(RetailHttpCommon):
         self.assertIn("token=***", log.url)
         self.assertNotIn("tok_secret_value", log.url)
 
+    def test_links_come_with_the_json_when_asked(self):
+        """Test that a list paged by its Link header hands back the next page."""
+        next_url = f"{self.server.url}/api/v1/items?page_info=abc&limit=2"
+        self.server.script(
+            (200, {"Link": f'<{next_url}>; rel="next"'}, {"items": [1, 2]}),
+            (200, {}, {"items": [3]}),
+        )
+        body, links = http_client.request(
+            self.backend, "GET", "api/v1/items", params={"limit": 2}, links=True
+        )
+        self.assertEqual(body, {"items": [1, 2]})
+        self.assertEqual(links["next"]["url"], next_url)
+        self.assertEqual(
+            http_client.request(self.backend, "GET", "api/v1/items", links=True),
+            ({"items": [3]}, {}),
+        )
+
     def test_refusal_is_a_business_error(self):
         """Test that a 4xx answer stops with a business error naming the status."""
         self.server.script((404, {}, {"error": "no such order"}))

@@ -9,29 +9,28 @@ Built from Shopify's REST reference, resources *Payouts* and *Transactions*
 .../transactions; settlements.md section 2):
 
 - ``GET admin/api/<version>/shopify_payments/payouts.json`` with
-  ``status=paid``, ``date_min`` (the payout date, inclusive), ``since_id``
-  (exclusive) and ``limit`` (at most 250).
+  ``status=paid``, ``date_min`` (the payout date, inclusive) and ``limit``
+  (at most 250).
 - ``GET admin/api/<version>/shopify_payments/balance/transactions.json``
-  with ``payout_id``, paged the same way.
+  with ``payout_id`` and ``limit``.
 - ``X-Shopify-Access-Token: <Admin API access token>``; the API version is in
   the path, pinned so that a new version never changes the objects under the
   parser. The shop's own address (``https://<shop>.myshopify.com``) is the
   base URL: there is no common one.
 
-Paging. The reference pages these lists with the ``Link`` response header,
-which the connector's client does not hand to adapters, and documents
-``since_id`` ("after the specified ID") beside it. Every page asks for the
-ids after the last one read (``since_id=1`` on the first page: ids are
-positive) until a page comes back short. That needs each page in id order,
-which Shopify documents for orders requested with ``since_id`` (changelog of
-2017-09-18) but not for these two lists (most recent first without it): a
-full page out of id order stops the fetch rather than skip objects.
+Paging is Shopify's cursor paging: the answer's ``Link`` header names the
+next page (``rel="next"``) by a ``page_info`` parameter, which is sent with
+``limit`` alone, the filters staying in the cursor, until an answer has no
+next page (https://shopify.dev/docs/api/usage/pagination-rest). The lists
+come most recent first; payouts are sorted here once all are read.
 
-``request(path, params)`` is the caller's: it returns the decoded JSON and
-raises the connector's transient or business errors.
+``request(path, params, links=False)`` is the caller's: it returns the
+decoded JSON (with ``links``: and the parsed ``Link`` header) and raises the
+connector's transient or business errors.
 """
 
 from datetime import date, datetime, time, timezone
+from urllib.parse import parse_qs, urlsplit
 
 from ..parsers import shopify_payments as parser
 
@@ -53,20 +52,18 @@ def _limit(limit):
 
 
 def _all_pages(request, path, key, params):
-    """Every object of a list endpoint, following ``since_id``."""
-    objects, params = [], dict(params, since_id=1)
+    """Every object of a list endpoint, following its ``Link`` header."""
+    objects = []
     for _page in range(MAX_PAGES):
-        page = (request(path, params) or {}).get(key) or []
-        objects += page
-        if len(page) < params["limit"]:
+        body, links = request(path, params, links=True)
+        objects += (body or {}).get(key) or []
+        next_url = (links.get("next") or {}).get("url")
+        if not next_url:
             return objects
-        ids = [item["id"] for item in page]
-        if ids != sorted(ids):
-            raise ValueError(
-                f"{path} answered a page not sorted by id to since_id "
-                f"{params['since_id']}: paging on would skip {key}"
-            )
-        params["since_id"] = ids[-1]
+        cursor = parse_qs(urlsplit(next_url).query).get("page_info")
+        if not cursor:
+            raise ValueError(f"{path} named a next page without page_info: {next_url}")
+        params = {"limit": params["limit"], "page_info": cursor[0]}
     raise ValueError(f"{path} still has more after {MAX_PAGES} pages")
 
 

@@ -233,8 +233,9 @@ class RetailBackend(models.Model):
         return checkpoint
 
     def _settlement_requester(self, adapter):
-        """``request(path, params)``: a GET to the provider through the
-        connector's client (rate limit, circuit breaker, request log)."""
+        """``request(path, params, links=False)``: a GET to the provider
+        through the connector's client (rate limit, circuit breaker, request
+        log); ``links`` as the client's."""
         secret = self._get_secret("api_secret")
         if not secret:
             raise RetailBusinessError(
@@ -260,9 +261,9 @@ class RetailBackend(models.Model):
         headers = adapter.headers(secret, version)
         prefix = adapter.API_PATH.format(version=version)
 
-        def request(path, params):
+        def request(path, params, links=False):
             return http_client.request(
-                self, "GET", prefix + path, params=params, headers=headers
+                self, "GET", prefix + path, params=params, headers=headers, links=links
             )
 
         return request
