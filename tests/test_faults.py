@@ -26,7 +26,7 @@ from store import (
     order_spec,
     signed_headers,
 )
-from waiting import wait_for
+from waiting import inbox_state, wait_for
 
 
 @pytest.fixture
@@ -108,7 +108,12 @@ def test_duplicate_storm_books_one_sale_order(odoo_server, store, committed_env)
         thread.join()
 
     assert sorted(answers) == [(200, "accepted")] + [(200, "duplicate")] * 19
-    wait_for(lambda: _settled(committed_env, backend_id), 120, "the import")
+    wait_for(
+        lambda: _settled(committed_env, backend_id),
+        120,
+        "the import",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
     with committed_env() as env:
         events = env["retail.event"].search([("backend_id", "=", backend_id)])
         assert len(events) == 1
@@ -204,7 +209,12 @@ def test_worker_killed_mid_import_is_requeued_and_books_once(
 
     wait_for(requeued_job_done, 240, "the requeued job")
     print(f"\nkilled job requeued and done in {time.monotonic() - killed_at:.1f}s")
-    wait_for(lambda: _settled(committed_env, backend_id), 120, "the imports")
+    wait_for(
+        lambda: _settled(committed_env, backend_id),
+        120,
+        "the imports",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
     with committed_env() as env:
         job = env["queue.job"].search([("uuid", "=", job_uuid)])
         assert job.retry >= 1  # counted as a retry by the dead-job requeue
@@ -270,7 +280,12 @@ def test_channel_outage_opens_circuit_and_exports_catch_up(
         env["retail.backend.flow"].search(
             [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
         )._run()
-    wait_for(lambda: _settled(committed_env, backend_id), 180, "the imports")
+    wait_for(
+        lambda: _settled(committed_env, backend_id),
+        180,
+        "the imports",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
     _assert_booked_once(committed_env, backend_id, orders)
 
     # The channel goes down: timeouts first, then 500s.

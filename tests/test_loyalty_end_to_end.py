@@ -228,10 +228,10 @@ def _unsettled(committed_env, backend_ids):
         waiting = env["retail.loyalty.ledger"].search_count(
             [("backend_id", "in", backend_ids), ("engine_state", "=", "pending")]
         )
-        return (
-            f"entries waiting for the engine: {waiting}\n"
-            f"{inbox_state(env, backend_ids)}"
-        )
+    return (
+        f"entries waiting for the engine: {waiting}\n"
+        f"{inbox_state(committed_env, backend_ids)}"
+    )
 
 
 def test_loyalty_points_in_step_across_channels_and_engine(

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from simulator import Simulator
-from waiting import wait_for
+from waiting import inbox_state, wait_for
 
 SECRET = "shpss_e2e_secret"
 ORDERS = 200
@@ -188,6 +188,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
         and len(_orders_in_odoo(committed_env, backend_id)) == ORDERS,
         300,
         "the imports",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
     )
     elapsed = time.monotonic() - started
     print(f"\n{ORDERS} orders imported in {elapsed:.1f}s")
@@ -284,6 +285,11 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
             return [(note.state, note.amount_total) for note in notes]
 
     notes = wait_for(credit_note, 60, "the credit note")
-    assert wait_for(lambda: _settled(committed_env, backend_id), 60, "the inbox")
+    assert wait_for(
+        lambda: _settled(committed_env, backend_id),
+        60,
+        "the inbox",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
     assert credit_note() == [("posted", float(amount))]
     assert notes

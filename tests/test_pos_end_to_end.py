@@ -256,14 +256,15 @@ def test_three_days_of_two_stores_offline_traffic(
                 [("backend_id", "=", backend_id), ("state", "=", "pending")]
             )
 
-    def unsettled():
-        with committed_env() as env:
-            return inbox_state(env, [backend_id])
-
     for batch_id, items in first_wave:
         post(batch_id, items)
     post(*first_wave[0])  # the same batch twice
-    wait_for(settled, 600, "the first wave", explain=unsettled)
+    wait_for(
+        settled,
+        600,
+        "the first wave",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
 
     with committed_env() as env:
         failed = env["retail.event"].search(
@@ -290,7 +291,12 @@ def test_three_days_of_two_stores_offline_traffic(
 
     post(*late)
     post(*gap)
-    wait_for(settled, 300, "the late and the held-back batches", explain=unsettled)
+    wait_for(
+        settled,
+        300,
+        "the late and the held-back batches",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
     elapsed = time.monotonic() - started
     print(f"\n{len(transactions)} transactions booked in {elapsed:.1f}s")
 

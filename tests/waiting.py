@@ -21,9 +21,14 @@ def wait_for(condition, timeout, what, interval=0.5, explain=None):
     raise AssertionError(message)
 
 
-def inbox_state(env, backend_ids):
+def inbox_state(committed_env, backend_ids):
     """The pending events of ``backend_ids`` and the unfinished jobs, in
     words, for a test that timed out waiting for them."""
+    with committed_env() as env:
+        return _inbox_state(env, backend_ids)
+
+
+def _inbox_state(env, backend_ids):
     events = env["retail.event"].search(
         [("backend_id", "in", backend_ids), ("state", "=", "pending")], limit=20
     )
