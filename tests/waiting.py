@@ -22,29 +22,25 @@ def wait_for(condition, timeout, what, interval=0.5, explain=None):
 
 
 def inbox_state(committed_env, backend_ids):
-    """The pending events of ``backend_ids`` and the unfinished jobs, in
-    words, for a test that timed out waiting for them."""
+    """The pending events of ``backend_ids`` and the unfinished jobs (counts,
+    and the first 20 of each), in words, for a test that timed out waiting
+    for them."""
+    pending = [("backend_id", "in", backend_ids), ("state", "=", "pending")]
+    unfinished = [("state", "not in", ["done", "cancelled"])]
     with committed_env() as env:
-        return _inbox_state(env, backend_ids)
-
-
-def _inbox_state(env, backend_ids):
-    events = env["retail.event"].search(
-        [("backend_id", "in", backend_ids), ("state", "=", "pending")], limit=20
-    )
-    jobs = env["queue.job"].search([("state", "not in", ["done", "cancelled"])])
-    return "\n".join(
-        [f"pending events: {len(events)} (first 20)"]
-        + [
-            f"  {event.id} {event.backend_id.name} {event.topic} "
-            f"attempts={event.attempts} conflicts={event.conflicts} "
-            f"next={event.next_attempt_at} error={(event.last_error or '')[:200]}"
-            for event in events
-        ]
-        + [f"unfinished jobs: {len(jobs)}"]
-        + [
-            f"  {job.uuid} {job.state} {job.channel} {job.method_name} "
-            f"eta={job.eta} {job.identity_key or ''} {(job.exc_info or '')[-200:]}"
-            for job in jobs[:20]
-        ]
-    )
+        Event, Job = env["retail.event"], env["queue.job"]
+        return "\n".join(
+            [f"pending events: {Event.search_count(pending)}"]
+            + [
+                f"  {event.id} {event.backend_id.name} {event.topic} "
+                f"attempts={event.attempts} conflicts={event.conflicts} "
+                f"next={event.next_attempt_at} error={(event.last_error or '')[:200]}"
+                for event in Event.search(pending, limit=20)
+            ]
+            + [f"unfinished jobs: {Job.search_count(unfinished)}"]
+            + [
+                f"  {job.uuid} {job.state} {job.channel} {job.method_name} "
+                f"eta={job.eta} {job.identity_key or ''} {(job.exc_info or '')[-200:]}"
+                for job in Job.search(unfinished, limit=20)
+            ]
+        )
