@@ -11,6 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prepare_runtime
+ensure_chromium
 export PATH="$VENV_DIR/bin:$PATH"
 cd "$REPO_DIR"
 

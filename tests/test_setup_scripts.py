@@ -47,3 +47,25 @@ def test_second_install_skips_work_already_done():
     assert "up to date" in result.stdout
     assert "installing" not in result.stdout
     assert elapsed < 60
+
+
+def test_written_configuration_is_readable_by_its_owner_only(tmp_path):
+    """Test that a configuration file, which holds the credential encryption
+    key, is written mode 600, even over an older world-readable one."""
+    config = tmp_path / "odoo.conf"
+    config.write_text("old\n")
+    config.chmod(0o644)
+    script = f'source "{REPO}/setup/lib.sh" && write_config "{config}" 8069 0 root:0'
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env=dict(os.environ, VAR_DIR=str(tmp_path / "var")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "retail_encryption_key = " in config.read_text()
+    assert config.stat().st_mode & 0o777 == 0o600
+    key_file = tmp_path / "var" / "retail-encryption.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
