@@ -29,6 +29,9 @@ from odoo.addons.retail_connector_base.adapters.common import (
 
 TOPIC = "pos/transaction"
 TYPES = ("sale", "return")
+# A till number is stored in a PostgreSQL integer: a larger one is refused
+# here, with its reason, rather than failing in the database.
+MAX_SEQUENCE = 2**31 - 1
 
 
 @dataclass
@@ -116,8 +119,14 @@ def parse_transaction(payload):
     except (TypeError, ValueError) as error:
         raise ValueError(f"business_day: {error}") from error
     sequence = _required(payload, "sequence")
-    if not isinstance(sequence, int) or sequence < 1:
-        raise ValueError(f"sequence '{sequence}' is not a positive integer")
+    if (
+        not isinstance(sequence, int)
+        or isinstance(sequence, bool)
+        or not 1 <= sequence <= MAX_SEQUENCE
+    ):
+        raise ValueError(
+            f"sequence '{sequence}' is not an integer from 1 to {MAX_SEQUENCE}"
+        )
     lines = [
         PosLine(
             sku=str(_required(line, "sku")),

@@ -38,34 +38,27 @@ class RetailPosStoreDay(models.Model):
         self.env.cr.execute(
             f"""
             CREATE VIEW {self._table} AS
-            WITH missing AS (
-                SELECT terminal.id AS terminal_id, terminal.store_id, number
-                  FROM retail_pos_terminal terminal
-                 CROSS JOIN LATERAL generate_series(
-                       1, (SELECT max(sequence) FROM retail_pos_transaction
-                            WHERE terminal_id = terminal.id)) AS number
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM retail_pos_transaction booked
-                        WHERE booked.terminal_id = terminal.id
-                          AND booked.sequence = number)
-            ), missing_day AS (
-                SELECT missing.store_id, coalesce(
-                       (SELECT business_day FROM retail_pos_transaction before
-                         WHERE before.terminal_id = missing.terminal_id
-                           AND before.sequence < missing.number
-                         ORDER BY before.sequence DESC LIMIT 1),
-                       (SELECT business_day FROM retail_pos_transaction after
-                         WHERE after.terminal_id = missing.terminal_id
-                           AND after.sequence > missing.number
-                         ORDER BY after.sequence LIMIT 1)) AS business_day
-                  FROM missing
+            WITH numbered AS (
+                SELECT store_id, business_day, type, late, amount_total,
+                       sequence,
+                       lag(sequence) OVER till AS previous,
+                       lead(sequence) OVER till AS next
+                  FROM retail_pos_transaction
+                WINDOW till AS (PARTITION BY terminal_id, sequence > 0
+                                ORDER BY sequence)
             ), counted AS (
-                SELECT store_id, business_day, 1 AS received, 0 AS missing,
+                -- The numbers missing after each received one (and, for the
+                -- till's first, before it): the work grows with the numbers
+                -- received, never with the largest one.
+                SELECT store_id, business_day, 1 AS received,
+                       CASE WHEN sequence > 0
+                            THEN coalesce(next - sequence - 1, 0)
+                                 + CASE WHEN previous IS NULL
+                                        THEN sequence - 1 ELSE 0 END
+                            ELSE 0 END AS missing,
                        (type = 'return')::int AS returned,
                        coalesce(late, false)::int AS late, amount_total
-                  FROM retail_pos_transaction
-                UNION ALL
-                SELECT store_id, business_day, 0, 1, 0, 0, 0 FROM missing_day
+                  FROM numbered
             )
             SELECT store.id * 100000 + (counted.business_day - DATE '2000-01-01')
                        AS id,

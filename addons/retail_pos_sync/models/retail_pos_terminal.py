@@ -52,19 +52,22 @@ class RetailPosTerminal(models.Model):
         """Recount the terminal's numbers and raise or close its exception."""
         self.env["retail.pos.transaction"].flush_model()
         for terminal in self:
+            # Each received number against the one before: the work grows with
+            # the numbers received, never with the largest one (a till may
+            # send any number up to MAX_SEQUENCE).
             self.env.cr.execute(
                 """
-                SELECT s FROM generate_series(
-                         1, (SELECT max(sequence) FROM retail_pos_transaction
-                              WHERE terminal_id = %(terminal)s)) AS s
-                EXCEPT
-                SELECT sequence FROM retail_pos_transaction
-                 WHERE terminal_id = %(terminal)s
-                ORDER BY 1
+                SELECT coalesce(previous + 1, 1), sequence - 1
+                  FROM (SELECT sequence,
+                               lag(sequence) OVER (ORDER BY sequence) AS previous
+                          FROM retail_pos_transaction
+                         WHERE terminal_id = %s AND sequence > 0) AS numbered
+                 WHERE sequence > coalesce(previous + 1, 1)
+                 ORDER BY sequence
                 """,
-                {"terminal": terminal.id},
+                (terminal.id,),
             )
-            missing = [row[0] for row in self.env.cr.fetchall()]
+            missing = self.env.cr.fetchall()
             self.env.cr.execute(
                 "SELECT count(*), coalesce(max(sequence), 0) "
                 "FROM retail_pos_transaction WHERE terminal_id = %s",
@@ -75,7 +78,7 @@ class RetailPosTerminal(models.Model):
                 {
                     "received_count": count,
                     "last_sequence": last,
-                    "missing_count": len(missing),
+                    "missing_count": sum(end - start + 1 for start, end in missing),
                     "missing_sequences": _ranges(missing),
                 }
             )
@@ -109,16 +112,10 @@ class RetailPosTerminal(models.Model):
         )
 
 
-def _ranges(numbers):
-    """'3, 7-9, 12' for [3, 7, 8, 9, 12], shortened past SHOWN_MISSING."""
-    parts, start = [], None
-    for index, number in enumerate(numbers):
-        if start is None:
-            start = number
-        following = numbers[index + 1] if index + 1 < len(numbers) else None
-        if following != number + 1:
-            parts.append(str(start) if start == number else f"{start}-{number}")
-            start = None
+def _ranges(ranges):
+    """'3, 7-9, 12' for [(3, 3), (7, 9), (12, 12)], shortened past
+    SHOWN_MISSING."""
+    parts = [str(start) if start == end else f"{start}-{end}" for start, end in ranges]
     if len(parts) > SHOWN_MISSING:
         return (
             ", ".join(parts[:SHOWN_MISSING]) + f" and {len(parts) - SHOWN_MISSING} more"

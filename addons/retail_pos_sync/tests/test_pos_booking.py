@@ -4,6 +4,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
+from ..adapters.pos_batch import MAX_SEQUENCE
 from .common import PosCommon
 
 
@@ -65,6 +66,19 @@ class TestPosBooking(PosCommon):
         self.assertEqual(event.state, "failed")
         self.assertEqual(event.failure_code, "invalid_transaction")
 
+    def test_sequence_beyond_the_bound_is_refused_as_malformed(self):
+        """Test that a till number over MAX_SEQUENCE fails its event at once
+        with the reason, books nothing and is not retried."""
+        self._push([self._transaction(MAX_SEQUENCE + 1)])
+        event = self.env["retail.event"].search(
+            [("backend_id", "=", self.pos_backend.id)]
+        )
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.failure_code, "invalid_transaction")
+        self.assertFalse(event.next_attempt_at, "no retry is planned")
+        self.assertIn(str(MAX_SEQUENCE), event.last_error)
+        self.assertFalse(self._booked())
+
     def test_not_a_batch_is_refused(self):
         with self.assertRaises(ValueError):
             self.pos_backend._webhook_receive({}, b'{"transactions": 3}')
@@ -102,6 +116,36 @@ class TestPosBooking(PosCommon):
         self._push([self._transaction(2)], batch_id="b3")
         self.assertEqual(terminal.missing_count, 0)
         self.assertFalse(terminal.activity_ids, "the exception closed itself")
+
+    def test_gap_check_does_not_enumerate_up_to_the_largest_number(self):
+        """Test that a till number near the bound gives the right gaps on the
+        terminal and the store day. Counting them number by number (up to
+        two billion rows) would run for hours: the statement timeout turns
+        that into a failure instead of a hung run."""
+        self.env.cr.execute("SET LOCAL statement_timeout = '60s'")
+        huge = 2_000_000_000
+        self._push(
+            [
+                self._transaction(3, terminal="T2"),
+                self._transaction(1),
+                self._transaction(2),
+                self._transaction(5),
+                self._transaction(huge, day="2026-11-03"),
+            ]
+        )
+        terminals = self._booked().terminal_id
+        self.assertEqual(
+            [(t.code, t.missing_sequences, t.missing_count) for t in terminals],
+            [("T1", f"3-4, 6-{huge - 1}", huge - 4), ("T2", "1-2", 2)],
+        )
+        self.env.flush_all()
+        days = self.env["retail.pos.store.day"].search(
+            [("store_id", "=", self.store.id)], order="business_day"
+        )
+        self.assertEqual(
+            [(d.business_day, d.received_count, d.missing_count) for d in days],
+            [(date(2026, 11, 2), 4, huge - 2), (date(2026, 11, 3), 1, 0)],
+        )
 
     def test_days_book_into_their_own_sessions_even_when_interleaved(self):
         self._push(
