@@ -1,6 +1,7 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import uuid
+from contextvars import ContextVar
 
 import psycopg2.errors
 
@@ -8,6 +9,11 @@ from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
 
 from .. import const
+
+# Set while the ledger moves a card by the entry it has just written. Not a
+# context key: any RPC caller can pass any context key, and could then move
+# points with no ledger entry.
+_LEDGER_WRITING = ContextVar("retail_loyalty_ledger_writing", default=False)
 
 
 class LoyaltyCard(models.Model):
@@ -45,14 +51,13 @@ class LoyaltyCard(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         cards = super().create(vals_list)
-        if not self.env.context.get("retail_loyalty_ledger"):
-            cards.filtered("points")._retail_record_odoo_change(
-                {card: 0.0 for card in cards}
-            )
+        cards.filtered("points")._retail_record_odoo_change(
+            {card: 0.0 for card in cards}
+        )
         return cards
 
     def write(self, vals):
-        if "points" not in vals or self.env.context.get("retail_loyalty_ledger"):
+        if "points" not in vals or _LEDGER_WRITING.get():
             return super().write(vals)
         before = {card: card.points for card in self}
         result = super().write(vals)
@@ -69,8 +74,11 @@ class LoyaltyCard(models.Model):
             delta = float_round(card.points - before[card], const.POINTS_DIGITS)
             if not delta:
                 continue
+            # The backend as superuser: whoever may change a card's points
+            # (a salesperson, a cashier) gets the entry without seeing the
+            # connector's settings.
             Ledger._post(
-                card.retail_backend_id,
+                card.retail_backend_id.sudo(),
                 card,
                 "adjustment",
                 delta,
@@ -82,6 +90,15 @@ class LoyaltyCard(models.Model):
             )
 
     # === BUSINESS METHODS === #
+    def _retail_write_ledger_points(self, points):
+        """Set the card's points to ``points``, the balance a ledger entry
+        just written gives it, without recording the change a second time."""
+        token = _LEDGER_WRITING.set(True)
+        try:
+            return self.with_context(loyalty_no_mail=True).write({"points": points})
+        finally:
+            _LEDGER_WRITING.reset(token)
+
     def _retail_lock_points(self):
         """Lock the card's row until the transaction ends and return its
         points as stored.
@@ -126,9 +143,9 @@ class LoyaltyCard(models.Model):
                 f"a card of program {program.id} for partner {partner.id} was "
                 "created by another transaction"
             )
-        return self.with_context(
-            retail_loyalty_ledger=True, loyalty_no_mail=True
-        ).create({"program_id": program.id, "partner_id": partner.id, "points": 0.0})
+        return self.with_context(loyalty_no_mail=True).create(
+            {"program_id": program.id, "partner_id": partner.id, "points": 0.0}
+        )
 
     def _retail_check_ledger(self):
         """The cards whose points differ from their ledger's sum; empty when

@@ -220,8 +220,8 @@ class RetailLoyaltyLedger(models.Model):
             ), False
         entry = self.browse(row[0])
         if apply_to_card and points:
-            card.with_context(retail_loyalty_ledger=True, loyalty_no_mail=True).write(
-                {"points": float_round(balance + points, const.POINTS_DIGITS)}
+            card._retail_write_ledger_points(
+                float_round(balance + points, const.POINTS_DIGITS)
             )
         if history and points:
             self.env["loyalty.history"].sudo().create(entry._prepare_history_vals())

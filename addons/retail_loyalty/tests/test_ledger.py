@@ -1,6 +1,8 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
 from odoo.exceptions import UserError
+from odoo.tests import HttpCase, tagged
 
 from .common import LoyaltyCommon
 
@@ -64,3 +66,57 @@ class TestLedger(LoyaltyCommon):
     def test_one_card_per_customer_and_program(self):
         """Test that the customer's card is found again, not created twice."""
         self.assertEqual(self._card(), self._card())
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerOverRpc(LoyaltyCommon, HttpCase):
+    """What a person who may edit loyalty cards can do over the web client's
+    RPC, where they choose the context."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.loyalty_backend.loyalty_push_mode = "off"
+        card_writers = cls.env["res.groups"].create({"name": "Card writers"})
+        # As Odoo's sale_loyalty and pos_loyalty give their users: the
+        # loyalty models readable, cards writable.
+        cls.env["ir.model.access"].create(
+            [
+                {
+                    "name": "card writers",
+                    "model_id": model.id,
+                    "group_id": card_writers.id,
+                    "perm_read": True,
+                    "perm_write": model.model == "loyalty.card",
+                }
+                for model in cls.env["ir.model"].search(
+                    [("model", "=like", "loyalty.%")]
+                )
+            ]
+        )
+        cls.card_writer = cls._create_retail_user("card_writer", "base.group_user")
+        cls.card_writer.write(
+            {"password": "card_writer", "groups_id": [Command.link(card_writers.id)]}
+        )
+
+    def test_context_key_does_not_skip_the_ledger(self):
+        """Test that a card writer passing the ledger's old context key over
+        JSON-RPC still gets their change recorded as a ledger entry."""
+        self._post(30, "t-1")
+        card = self._card()
+        self.authenticate("card_writer", "card_writer")
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/loyalty.card/write",
+            {
+                "model": "loyalty.card",
+                "method": "write",
+                "args": [card.ids, {"points": 500}],
+                "kwargs": {"context": {"retail_loyalty_ledger": True}},
+            },
+        )
+        self.env.invalidate_all()
+        self.assertEqual(card.points, 500)
+        adjustment = self._entries([("origin", "=", "odoo")])
+        self.assertEqual(adjustment.points, 470)
+        self.assertEqual(adjustment.create_uid, self.card_writer)
+        self.assertLedgerMatchesCards()
