@@ -4,6 +4,7 @@
 /work/shared/reference/platform-specs.md section 9, cut to what the suite
 uses): what Odoo sends, and what an engine tells."""
 
+import math
 from dataclasses import dataclass
 
 
@@ -35,8 +36,12 @@ class EngineChange:
 
 
 def number(value, what):
-    """A float from a JSON number or decimal string; ValueError naming it."""
+    """A float from a JSON number or decimal string; ValueError naming it,
+    also for NaN and infinities, which ``float`` and JSON parsers accept."""
     try:
-        return float(value)
+        result = float(value)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{what} '{value}' is not a number") from error
+    if not math.isfinite(result):
+        raise ValueError(f"{what} '{value}' is not a finite number")
+    return result

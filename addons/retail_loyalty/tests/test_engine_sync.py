@@ -98,3 +98,21 @@ class TestEngineChanges(LoyaltyCommon):
         """Test that a change without points fails with its reason."""
         event = self._receive(self.loyalty_backend, TOPIC, {"id": "x"}, "bad")
         self.assertEqual(event.failure_code, "invalid_engine_event")
+
+    def test_non_finite_points_fail_as_malformed(self):
+        """Test that NaN and infinite points or balances (JSON parsers read
+        them) fail the change at once and leave the card as it was."""
+        self._post(30, "t-1")
+        wrong = [
+            {"points": "NaN"},
+            {"points": float("inf")},
+            {"balance_after": float("nan")},
+        ]
+        for number, values in enumerate(wrong):
+            with self.subTest(**values):
+                event = self._adjust(f"LT-bad-{number}", **{"points": "5", **values})
+                self.assertEqual(event.state, "failed")
+                self.assertEqual(event.failure_code, "invalid_engine_event")
+                self.assertFalse(event.next_attempt_at, "no retry is planned")
+        self.assertEqual(self._card().points, 30)
+        self.assertLedgerMatchesCards()

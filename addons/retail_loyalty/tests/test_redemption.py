@@ -64,6 +64,19 @@ class TestRedemption(LoyaltyCommon):
         event = self._redeem(5, customer="C-NOBODY")
         self.assertEqual(event.failure_code, "unknown_customer")
 
+    def test_non_finite_points_are_refused_as_invalid(self):
+        """Test that a redemption of NaN or infinite points fails at once as
+        invalid and spends nothing."""
+        self._post(100, "t-1")
+        for number, points in enumerate([float("nan"), "Infinity"]):
+            with self.subTest(points=points):
+                event = self._redeem(points, key=f"R-bad-{number}")
+                self.assertEqual(event.state, "failed")
+                self.assertEqual(event.failure_code, "invalid_redemption")
+                self.assertFalse(event.next_attempt_at, "no retry is planned")
+        self.assertEqual(self._card().points, 100)
+        self.assertLedgerMatchesCards()
+
     def test_direct_redemption_refuses_non_positive_points(self):
         """Test that only a positive number of points can be redeemed."""
         with self.assertRaises(RetailBusinessError):

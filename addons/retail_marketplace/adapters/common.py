@@ -17,14 +17,24 @@ MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ArithmeticError)
 def money(value):
     """``Decimal`` of a platform amount (a decimal string, or a JSON number,
     which ``str`` turns back into the digits the platform sent); 0 when
-    absent."""
+    absent. ValueError for NaN and infinities, which JSON parsers and
+    ``Decimal`` accept but no amount is."""
     if value is None or value == "":
         return ZERO
-    return Decimal(str(value))
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        raise ValueError(f"amount '{value}' is not a finite number")
+    return amount
 
 
 def quantity(value):
-    return Decimal(str(value))
+    """``Decimal`` of a platform quantity; ValueError for NaN, infinities and
+    negative quantities (the kind of document, order or refund, gives the
+    direction)."""
+    count = Decimal(str(value))
+    if not count.is_finite() or count < 0:
+        raise ValueError(f"quantity '{value}' is negative or not a finite number")
+    return count
 
 
 def unit_price(gross, qty, quantum):

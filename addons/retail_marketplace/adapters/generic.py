@@ -9,8 +9,6 @@ An order is ``{"id", "number", "created_at", "updated_at", "currency",
 "payments", "fees", "refunds", "total"}``; amounts are decimal strings.
 """
 
-from decimal import Decimal
-
 from odoo.addons.retail_connector_base.adapters.common import parse_datetime
 
 from .channel_model import (
@@ -25,7 +23,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import MALFORMED
+from .common import MALFORMED, money, quantity
 
 MAX_BATCH = 250
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
@@ -39,10 +37,6 @@ def event_kind(topic):
     if topic in REFUND_TOPICS:
         return "refund"
     return None
-
-
-def _money(value):
-    return Decimal(str(value or "0"))
 
 
 def _codes(code):
@@ -64,23 +58,23 @@ def parse_order(payload):
             ChannelOrderLine(
                 external_line_id=str(line.get("id") or index),
                 sku=line["sku"],
-                quantity=_money(line["quantity"]),
-                unit_price=_money(line["unit_price"]),
+                quantity=quantity(line["quantity"]),
+                unit_price=money(line["unit_price"]),
                 title=line.get("title", ""),
                 barcode=line.get("barcode", ""),
-                discount_amount=_money(line.get("discount")),
+                discount_amount=money(line.get("discount")),
                 tax_codes=_codes(line.get("tax_code")),
             )
             for index, line in enumerate(payload["lines"], start=1)
         ]
-        shipping = _money(payload.get("shipping"))
+        shipping = money(payload.get("shipping"))
         status = payload.get("status", "pending")
         return ChannelOrder(
             external_id=str(payload["id"]),
             number=str(payload.get("number") or payload["id"]),
             currency=payload["currency"],
             tax_included=bool(payload.get("tax_included")),
-            total=_money(payload["total"]),
+            total=money(payload["total"]),
             updated_at=parse_datetime(payload.get("updated_at")),
             ordered_at=parse_datetime(payload.get("created_at")),
             state="cancelled" if status == "cancelled" else "open",
@@ -104,7 +98,7 @@ def parse_order(payload):
             discounts=[
                 ChannelDiscount(
                     title=discount.get("title", "Discount"),
-                    amount=_money(discount["amount"]),
+                    amount=money(discount["amount"]),
                     code=discount.get("code", ""),
                     tax_codes=_codes(discount.get("tax_code")),
                 )
@@ -113,14 +107,14 @@ def parse_order(payload):
             payments=[
                 ChannelPayment(
                     method=payment["method"],
-                    amount=_money(payment["amount"]),
+                    amount=money(payment["amount"]),
                     kind=payment.get("kind", "payment"),
                     reference=payment.get("reference", ""),
                 )
                 for payment in payload.get("payments", [])
             ],
             fees=[
-                ChannelFee(title=fee["title"], amount=_money(fee["amount"]))
+                ChannelFee(title=fee["title"], amount=money(fee["amount"]))
                 for fee in payload.get("fees", [])
             ],
             note=payload.get("note", ""),
@@ -135,19 +129,19 @@ def parse_refund(payload):
             external_id=str(payload["id"]),
             order_external_id=str(payload["order_id"]),
             currency=payload.get("currency", ""),
-            amount=_money(payload["amount"]),
+            amount=money(payload["amount"]),
             created_at=parse_datetime(payload.get("created_at")),
             reason=payload.get("reason", ""),
             lines=[
                 ChannelRefundLine(
                     external_line_id=str(line["line_id"]),
-                    quantity=_money(line["quantity"]),
-                    amount=_money(line.get("amount")),
+                    quantity=quantity(line["quantity"]),
+                    amount=money(line.get("amount")),
                     restock=bool(line.get("restock")),
                 )
                 for line in payload.get("lines", [])
             ],
-            shipping_amount=_money(payload.get("shipping")),
+            shipping_amount=money(payload.get("shipping")),
         )
     except MALFORMED as error:
         raise ValueError(f"malformed refund: {error!r}") from error

@@ -348,7 +348,8 @@ def parse_refund(payload):
             lines=[
                 ChannelRefundLine(
                     external_line_id=_refunded_item(item),
-                    quantity=abs(quantity(item["quantity"])),
+                    # WooCommerce reads refunded quantities back negative.
+                    quantity=quantity(abs(money(item["quantity"]))),
                     amount=_refunded(item),
                 )
                 for item in payload.get("line_items") or []

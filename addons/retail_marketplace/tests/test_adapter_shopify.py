@@ -18,7 +18,12 @@ from ..adapters.channel_model import (
     Shipment,
     StockItem,
 )
-from .fixtures import RecordingClient, assert_malformed_orders, load
+from .fixtures import (
+    RecordingClient,
+    assert_malformed_orders,
+    assert_refused_numbers,
+    load,
+)
 
 API = "admin/api/2025-01"
 GRAPHQL = ("POST", f"{API}/graphql.json")
@@ -211,6 +216,13 @@ class TestShopifyAdapter(TransactionCase):
             "shopify_order.json",
             "malformed Shopify order",
             wrong_shapes,
+        )
+
+    def test_non_finite_numbers_and_negative_quantities_are_malformed(self):
+        """Test that NaN, infinities and a negative quantity are refused as
+        malformed, never read into an order."""
+        assert_refused_numbers(
+            self, shopify.parse_order, "shopify_order.json", "price", "total_price"
         )
 
     # === REFUNDS === #

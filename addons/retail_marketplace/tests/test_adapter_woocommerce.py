@@ -13,7 +13,12 @@ from ..adapters.channel_model import (
     Shipment,
     StockItem,
 )
-from .fixtures import RecordingClient, assert_malformed_orders, load
+from .fixtures import (
+    RecordingClient,
+    assert_malformed_orders,
+    assert_refused_numbers,
+    load,
+)
 
 API = "wp-json/wc/v3"
 TRACKINGS = "wp-json/wc-shipment-tracking/v3/orders/727/shipment-trackings"
@@ -158,6 +163,13 @@ class TestWooCommerceAdapter(TransactionCase):
             "woocommerce_order.json",
             "malformed WooCommerce order",
             wrong_shapes,
+        )
+
+    def test_non_finite_numbers_and_negative_quantities_are_malformed(self):
+        """Test that NaN, infinities and a negative quantity are refused as
+        malformed, never read into an order."""
+        assert_refused_numbers(
+            self, woocommerce.parse_order, "woocommerce_order.json", "subtotal", "total"
         )
 
     # === REFUNDS === #

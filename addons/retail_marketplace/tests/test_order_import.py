@@ -280,6 +280,31 @@ class TestOrderImport(MarketplaceCommon):
         self.assertEqual(event.state, "failed")
         self.assertEqual(event.failure_code, "malformed_order")
 
+    def test_non_finite_amounts_and_negative_quantities_are_malformed(self):
+        """Test that NaN, infinities (JSON parsers read them, as numbers or
+        strings) and a negative quantity fail the order at once as malformed,
+        with no retry and no sale order."""
+        lines = self._order_payload()["lines"]
+        wrong = {
+            "negative quantity": {
+                "lines": [dict(lines[0], quantity=-2)],
+                "total": "-24.00",
+            },
+            "NaN quantity": {"lines": [dict(lines[0], quantity=float("nan"))]},
+            "infinite quantity": {"lines": [dict(lines[0], quantity="Infinity")]},
+            "NaN price": {"lines": [dict(lines[0], unit_price="NaN")]},
+            "infinite total": {"total": float("-inf")},
+            "NaN shipping": {"shipping": "nan"},
+        }
+        for number, (case, values) in enumerate(wrong.items()):
+            with self.subTest(case):
+                order_id = f"bad-{number}"
+                event = self._deliver(self._order_payload(order_id=order_id, **values))
+                self.assertEqual(event.state, "failed")
+                self.assertEqual(event.failure_code, "malformed_order")
+                self.assertFalse(event.next_attempt_at, "no retry is planned")
+                self.assertFalse(self._sale(order_id))
+
     def test_blocked_summary_speaks_of_orders_and_value(self):
         self._deliver(self._order_payload(total="71.00"))
         self.backend.invalidate_recordset()
