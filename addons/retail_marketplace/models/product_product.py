@@ -47,11 +47,14 @@ class ProductProduct(models.Model):
 
     def _retail_retry_unknown_sku_events(self):
         """Orders that stopped on an unknown SKU go again once a product
-        carries that SKU, without anyone pressing Retry."""
+        carries that SKU, without anyone pressing Retry. In sudo, as the
+        editor need not be a connector user, but in the editor's companies
+        only: editing a product never touches another company's inbox."""
         codes = {code for code in self.mapped("default_code") + self.mapped("barcode")}
         codes.discard(False)
         if not codes:
             return
+        companies = self.env.user.company_ids | self.env.companies
         events = (
             self.env["retail.event"]
             .sudo()
@@ -60,9 +63,10 @@ class ProductProduct(models.Model):
                     ("state", "=", "failed"),
                     ("kind", "=", "marketplace"),
                     ("failure_code", "=", "unknown_sku"),
+                    ("company_id", "in", companies.ids),
                 ]
             )
         )
         for event in events:
             if any(f"'{code}'" in (event.last_error or "") for code in codes):
-                event.action_retry()
+                event._retry()

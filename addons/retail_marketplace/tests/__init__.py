@@ -6,3 +6,4 @@ from . import test_order_import
 from . import test_refunds
 from . import test_publishing
 from . import test_backend
+from . import test_sku_retry_companies
