@@ -1,3 +1,4 @@
 from . import controllers
+from . import log_masking
 from . import models
 from . import wizards

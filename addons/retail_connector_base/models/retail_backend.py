@@ -9,7 +9,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from .. import crypto, http_client, jobs
 from ..adapters import simulator
 from ..exceptions import RetailBusinessError
-from .retail_event import EVENTS_PER_JOB
+from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP
 
 # Credentials kept encrypted at rest: the field the manager types into, and
 # the column that stores the ciphertext (readable by nobody but sudo code).
@@ -23,7 +23,6 @@ SECRET_FIELDS = (
 SECRET_MASK = "••••••••"
 
 OWNER_SELECTION = [("odoo", "Odoo"), ("channel", "Channel")]
-MANAGER_GROUP = "retail_connector_base.retail_connector_group_manager"
 
 
 def _secret_field(**kwargs):
@@ -152,6 +151,14 @@ class RetailBackend(models.Model):
 
     # === CREDENTIALS (encrypted at rest) === #
     api_key = _secret_field(string="API key")
+    payload_retention_days = fields.Integer(
+        string="Keep processed payloads (days)",
+        default=90,
+        help="The payloads of events processed or cancelled longer ago than "
+        "this are emptied every night: they hold customers' names, addresses "
+        "and emails. Failed and waiting events keep theirs until resolved. "
+        "0 keeps them for ever.",
+    )
     api_secret = _secret_field(string="API secret")
     access_token = _secret_field(string="Access token")
     webhook_secret = _secret_field(

@@ -10,11 +10,31 @@ import psycopg2.errors
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..exceptions import RetailBusinessError, RetailTransientError
 
 _logger = logging.getLogger(__name__)
+
+USER_GROUP = "retail_connector_base.retail_connector_group_user"
+MANAGER_GROUP = "retail_connector_base.retail_connector_group_manager"
+
+# How processing went: the only fields of an event that change once it is
+# stored, and only through the inbox's own methods (see ``_write_outcome``).
+OUTCOME_FIELDS = frozenset(
+    {
+        "state",
+        "attempts",
+        "conflicts",
+        "next_attempt_at",
+        "processed_at",
+        "failure_kind",
+        "failure_code",
+        "last_error",
+        "res_model",
+        "res_id",
+    }
+)
 
 # Events one job processes before it hands over to a fresh job: large enough
 # that per-job overhead does not dominate, small enough to fit a worker's limits.
@@ -87,7 +107,14 @@ class RetailEvent(models.Model):
         help="The external object the event is about (an order id, a SKU): "
         "failures of the same kind on the same object share one activity.",
     )
-    payload = fields.Text(readonly=True)
+    # Names, addresses and emails of customers: for managers only.
+    payload = fields.Text(readonly=True, groups=MANAGER_GROUP)
+    payload_purged_at = fields.Datetime(
+        "Payload removed",
+        readonly=True,
+        help="When the payload was emptied under the backend's retention "
+        "policy, the event having been processed or cancelled.",
+    )
     received_at = fields.Datetime(
         required=True, readonly=True, default=fields.Datetime.now, index=True
     )
@@ -97,7 +124,12 @@ class RetailEvent(models.Model):
         "event older than what Odoo already has never rolls a record back.",
     )
     state = fields.Selection(
-        [("pending", "Waiting"), ("done", "Done"), ("failed", "Failed")],
+        [
+            ("pending", "Waiting"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
         default="pending",
         required=True,
         index=True,
@@ -147,6 +179,44 @@ class RetailEvent(models.Model):
                 )
             else:
                 event.lag_seconds = 0.0
+
+    # === CRUD METHODS === #
+    def write(self, vals):
+        """Chatter, followers and activities only: the inbox is append-only.
+
+        The job books events as the superuser, so an event rewritten through
+        the ORM (its payload, topic or state) would book what the platform
+        never signed; no caller may, with sudo or not, whatever the context.
+        How processing went is recorded by ``_write_outcome``, which RPC
+        cannot reach."""
+        refused = set(vals) - self._get_writable_fields()
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "Channel events keep what was received and how it was "
+                    "processed; they cannot be edited (%(fields)s). Use Retry, "
+                    "Dry run or Cancel.",
+                    fields=", ".join(sorted(refused)),
+                )
+            )
+        return super().write(vals)
+
+    @api.model
+    def _get_writable_fields(self):
+        mixins = self.env["mail.thread"]._fields.keys() | set(
+            self.env["mail.activity.mixin"]._fields
+        )
+        return mixins - set(models.MAGIC_COLUMNS)
+
+    def _write_outcome(self, vals):
+        """Record how processing went: the only way an event's own fields
+        change. Private, so no RPC call reaches it, and limited to the
+        outcome, so what was received stays as it was received."""
+        unexpected = set(vals) - OUTCOME_FIELDS
+        if unexpected:
+            raise ValueError(f"Not outcome fields of an event: {sorted(unexpected)}")
+        # Past this class's write(), on purpose: see its docstring.
+        return super().write(vals)
 
     # === INTAKE === #
     @api.model
@@ -334,7 +404,7 @@ class RetailEvent(models.Model):
         return processed
 
     def _succeed(self, record):
-        self.write(
+        self._write_outcome(
             {
                 "state": "done",
                 "processed_at": fields.Datetime.now(),
@@ -353,13 +423,13 @@ class RetailEvent(models.Model):
         attempts = self.attempts + 1
         backend = self.backend_id
         if attempts >= backend.max_attempts:
-            self.attempts = attempts
+            self._write_outcome({"attempts": attempts})
             self._fail("transient", code, error, exhausted=True)
             return
         delay = backend.retry_delay * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
         delay = max(delay, getattr(error, "retry_after", None) or 0)
         next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
-        self.write(
+        self._write_outcome(
             {
                 "attempts": attempts,
                 "next_attempt_at": next_attempt_at,
@@ -373,13 +443,13 @@ class RetailEvent(models.Model):
     def _retry_after_conflict(self, error):
         conflicts = self.conflicts + 1
         if conflicts > MAX_CONFLICTS:
-            self.conflicts = 0
+            self._write_outcome({"conflicts": 0})
             self._retry_later(error, code="conflict")
             return
         # Spread the contenders apart, more so the more often they collide.
         delay = random.uniform(0.2, 1.0) * min(conflicts, 10)
         next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
-        self.write(
+        self._write_outcome(
             {
                 "conflicts": conflicts,
                 "next_attempt_at": next_attempt_at,
@@ -397,7 +467,7 @@ class RetailEvent(models.Model):
                 attempts=self.attempts,
                 error=message,
             )
-        self.write(
+        self._write_outcome(
             {
                 "state": "failed",
                 "failure_kind": kind,
@@ -448,7 +518,7 @@ class RetailEvent(models.Model):
             user_id=(self.backend_id.user_id or self.env.user).id,
         )
 
-    def _close_activities_when_resolved(self):
+    def _close_activities_when_resolved(self, feedback=None):
         """Mark the exception activity done once no event it stands for is
         still failed."""
         activity_type = self.env.ref(
@@ -477,22 +547,39 @@ class RetailEvent(models.Model):
                 ("activity_type_id", "=", activity_type.id),
             ]
         )
-        activities.action_feedback(feedback=self.env._("Processed successfully."))
+        activities.action_feedback(
+            feedback=feedback or self.env._("Processed successfully.")
+        )
 
     # === ACTIONS === #
+    def _check_action_group(self, group):
+        """Buttons are public methods, callable over RPC by anyone who can
+        read the event: each action checks its group itself."""
+        if not self.env.user.has_group(group):
+            raise AccessError(
+                self.env._(
+                    "Only a %(group)s may do this on channel events.",
+                    group=self.env.ref(group).name,
+                )
+            )
+
     def action_dry_run(self):
         """Run the event's handler against the current mappings and data, in a
         savepoint that is always rolled back, and show what it would do."""
         self.ensure_one()
+        self._check_action_group(USER_GROUP)
         log = []
         outcome = {}
+        # With the job's rights, as the job will run it: the handler reads the
+        # payload, which only managers may read.
+        as_job = self.sudo().with_company(self.company_id)
         with contextlib.suppress(_RollbackDryRun), self.env.cr.savepoint():
             # The base returns None; channel modules override it.
-            handler = self._get_event_handler()  # pylint: disable=assignment-from-none
+            handler = as_job._get_event_handler()  # pylint: disable=assignment-from-none
             try:
                 if not handler:
                     raise UserError(self.env._("Nothing handles this topic."))
-                event = self.with_context(retail_dry_run_log=log)
+                event = as_job.with_context(retail_dry_run_log=log)
                 event._on_processed(handler(event))
             except Exception as error:  # noqa: BLE001
                 outcome["error"] = str(error)
@@ -544,12 +631,67 @@ class RetailEvent(models.Model):
 
     def action_retry(self):
         """Process failed events again, once their cause is fixed."""
+        self._check_action_group(USER_GROUP)
+        self._retry()
+        return True
+
+    def _retry(self):
+        """Put failed events back in the queue, exactly as they were received
+        and signed; server code calls it directly (a product given a missing
+        SKU, say)."""
         to_retry = self.filtered(lambda event: event.state == "failed")
         for event in to_retry:
             event.message_post(
                 body=self.env._("Retry requested by %(user)s.", user=self.env.user.name)
             )
-        to_retry.write({"state": "pending", "attempts": 0, "next_attempt_at": False})
+        to_retry._write_outcome(
+            {"state": "pending", "attempts": 0, "next_attempt_at": False}
+        )
         for backend in to_retry.backend_id:
             backend._enqueue_event_processing()
+        return to_retry
+
+    def action_cancel(self):
+        """Give up on failed events that will never be processed (a test order,
+        an order handled by hand): nothing is booked, the activity closes and
+        the payload falls under the backend's retention policy."""
+        self._check_action_group(MANAGER_GROUP)
+        to_cancel = self.filtered(lambda event: event.state == "failed")
+        for event in to_cancel:
+            event.message_post(
+                body=self.env._("Cancelled by %(user)s.", user=self.env.user.name)
+            )
+        to_cancel._write_outcome({"state": "cancelled", "next_attempt_at": False})
+        for event in to_cancel:
+            event._close_activities_when_resolved(
+                feedback=self.env._("Cancelled: it will not be processed.")
+            )
         return True
+
+    # === RETENTION === #
+    @api.model
+    def _cron_purge_payloads(self):
+        """Scheduled action: empty the payloads (customers' names, addresses,
+        emails) of events processed or cancelled longer ago than their
+        backend keeps them. Failed and waiting events keep theirs until they
+        are resolved. In SQL: no ORM write may change what was received."""
+        self.flush_model(["payload", "state", "processed_at", "received_at"])
+        self.env.cr.execute(
+            """
+            UPDATE retail_event event
+               SET payload = NULL,
+                   payload_purged_at = now() at time zone 'UTC'
+              FROM retail_backend backend
+             WHERE event.backend_id = backend.id
+               AND backend.payload_retention_days > 0
+               AND event.payload IS NOT NULL
+               AND event.state IN ('done', 'cancelled')
+               AND COALESCE(event.processed_at, event.received_at)
+                   < (now() at time zone 'UTC')
+                     - backend.payload_retention_days * interval '1 day'
+            """
+        )
+        purged = self.env.cr.rowcount
+        self.invalidate_model(["payload", "payload_purged_at"])
+        _logger.info("Emptied the payloads of %s processed retail events", purged)
+        return purged

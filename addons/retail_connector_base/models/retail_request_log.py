@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .retail_event import MANAGER_GROUP
+
 
 class RetailRequestLog(models.Model):
     """One outbound call to a channel: what was asked, what came back, how long
@@ -23,8 +25,9 @@ class RetailRequestLog(models.Model):
     status = fields.Integer(help="HTTP status; 0 when no answer came back.")
     duration_ms = fields.Integer("Duration (ms)")
     error = fields.Char()
-    request_body = fields.Text()
-    response_body = fields.Text()
+    # Masked, yet what is left of an order or a customer is for managers only.
+    request_body = fields.Text(groups=MANAGER_GROUP)
+    response_body = fields.Text(groups=MANAGER_GROUP)
 
     @api.autovacuum
     def _gc_old_logs(self):

@@ -3,6 +3,7 @@ from . import test_binding
 from . import test_event_processing
 from . import test_flows_and_mappings
 from . import test_http_client
+from . import test_inbox_security
 from . import test_install
 from . import test_neutralize
 from . import test_webhook_controller

@@ -44,6 +44,16 @@ class RetailCommon(BaseCommon):
             backend or cls.backend, topic, key, kw.pop("payload", "{}"), **kw
         )
 
+    def _set_received_at(self, events, when):
+        """Pretend ``events`` arrived at ``when``: in SQL, as no ORM write may
+        change what was received."""
+        events.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE retail_event SET received_at = %s WHERE id = ANY(%s)",
+            (when, events.ids),
+        )
+        events.invalidate_recordset()
+
     @classmethod
     def _create_retail_user(cls, login, group_xmlid, company=None):
         company = company or cls.env.company

@@ -32,7 +32,9 @@ class TestEventProcessing(RetailCommon):
         )
 
     def _make_due(self, event):
-        event.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+        event._write_outcome(
+            {"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)}
+        )
 
     def _open_activities(self, events):
         return self.env["mail.activity"].search(
@@ -218,7 +220,9 @@ class TestEventProcessing(RetailCommon):
     def test_events_wait_until_due(self):
         """Test that an event scheduled for later is left alone until then."""
         event = self._receive_event()
-        event.next_attempt_at = fields.Datetime.now() + timedelta(hours=1)
+        event._write_outcome(
+            {"next_attempt_at": fields.Datetime.now() + timedelta(hours=1)}
+        )
         with self._with_handler(lambda event: None):
             self.backend._process_events()
         self.assertEqual(event.state, "pending")
@@ -227,9 +231,12 @@ class TestEventProcessing(RetailCommon):
         """Test that the job scheduled for an event's retry finds it due, even
         within the same second (retry times carry microseconds)."""
         event = self._receive_event()
-        event.next_attempt_at = datetime.now(timezone.utc).replace(
-            tzinfo=None
-        ) - timedelta(milliseconds=1)
+        event._write_outcome(
+            {
+                "next_attempt_at": datetime.now(timezone.utc).replace(tzinfo=None)
+                - timedelta(milliseconds=1)
+            }
+        )
         with self._with_handler(lambda event: None):
             self.backend._process_events()
         self.assertEqual(event.state, "done")
@@ -247,9 +254,10 @@ class TestDashboard(RetailCommon):
         """Test that the dashboard shows waiting, failed, lag and blocked work."""
         self._receive_event(key="a")
         failed = self._receive_event(key="b")
-        failed.write({"state": "failed", "failure_code": "unknown_sku"})
-        self.env["retail.event"].search([("dedupe_key", "=", "a")]).received_at = (
-            fields.Datetime.now() - timedelta(minutes=42)
+        failed._write_outcome({"state": "failed", "failure_code": "unknown_sku"})
+        self._set_received_at(
+            self.env["retail.event"].search([("dedupe_key", "=", "a")]),
+            fields.Datetime.now() - timedelta(minutes=42),
         )
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.event_pending_count, 1)
@@ -273,7 +281,7 @@ class TestDryRun(RetailCommon):
         leaves the database and the event as they were."""
         customer = self.env["res.partner"].create({"name": "Existing customer"})
         event = self._receive_event()
-        event.write({"state": "failed", "failure_code": "unknown_sku"})
+        event._write_outcome({"state": "failed", "failure_code": "unknown_sku"})
 
         def handler(event):
             partner = event.env["res.partner"].create({"name": "Dry Run Buyer"})
@@ -293,7 +301,7 @@ class TestDryRun(RetailCommon):
     def test_dry_run_reports_a_failure_still_there(self):
         """Test that a dry run says why processing would still fail."""
         event = self._receive_event()
-        event.state = "failed"
+        event._write_outcome({"state": "failed"})
 
         def handler(event):
             raise RetailBusinessError("Unknown SKU ABC-1", code="unknown_sku")
@@ -325,6 +333,6 @@ class TestInboxWakeUp(RetailHttpCommon):
         with trap_jobs() as trap:
             self.env["retail.backend"]._cron_process_waiting_events()
             trap.assert_jobs_count(0)
-            event.received_at = fields.Datetime.now() - timedelta(minutes=2)
+            self._set_received_at(event, fields.Datetime.now() - timedelta(minutes=2))
             self.env["retail.backend"]._cron_process_waiting_events()
             trap.assert_jobs_count(1, only=self.backend._process_events)
