@@ -5,7 +5,9 @@
 The key never lives in the database: it comes from the environment variable
 ``RETAIL_ENCRYPTION_KEY`` or, failing that, ``retail_encryption_key`` in the
 Odoo configuration file. Several comma-separated keys may be given to rotate:
-the first encrypts, all of them decrypt (``cryptography``'s MultiFernet).
+the first encrypts, all of them decrypt (``cryptography``'s MultiFernet), and
+*Re-encrypt credentials* on the backends encrypts every stored credential
+again with the first, after which the others can be removed.
 """
 
 import os
@@ -60,10 +62,23 @@ def decrypt(env, token):
     try:
         return _fernet(env).decrypt(token.encode()).decode()
     except InvalidToken as error:
-        # Never include the token or the key in the message.
-        raise UserError(
-            env._(
-                "A stored credential cannot be decrypted with the configured key: "
-                "was the encryption key changed without keeping the old one?"
-            )
-        ) from error
+        raise _undecryptable(env) from error
+
+
+def rotate(env, token):
+    """``token`` encrypted again with the first configured key, so that the
+    keys after it are no longer needed to read it."""
+    try:
+        return _fernet(env).rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise _undecryptable(env) from error
+
+
+def _undecryptable(env):
+    # Never include the token or the key in the message.
+    return UserError(
+        env._(
+            "A stored credential cannot be decrypted with the configured key: "
+            "was the encryption key changed without keeping the old one?"
+        )
+    )

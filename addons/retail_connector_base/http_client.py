@@ -3,15 +3,21 @@
 """Outbound HTTP to a channel: timeouts, a rate limit shared by every Odoo
 worker, a circuit breaker, bounded retries on 429/5xx, and a masked log.
 
+Credentials only leave over TLS (plain HTTP only to this machine), are never
+sent on to where a platform redirects, and a call's answer is bounded in
+size and in total time, whatever the backend's stored URL says.
+
 State that must be shared between workers (the token bucket, the breaker) is
 kept in ``retail_backend_throttle`` and changed by single SQL statements on a
 cursor of its own that commits at once, so it never waits for, nor is undone
 with, the job's transaction.
 """
 
+import ipaddress
 import json
 import logging
 import re
+import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,6 +33,10 @@ _logger = logging.getLogger(__name__)
 MAX_INLINE_WAIT = 10
 INLINE_RETRIES = 2
 LOGGED_BODY_CHARS = 10000
+# Credentials, and customers' personal data: names, addresses, phone numbers,
+# postal codes, emails, birth dates. Product names are masked with customers'
+# ones: a log that says too little beats one that leaks. "city" only as a word
+# of its own (city, shipping_city, billingCity), not inside "capacity".
 SENSITIVE_KEY = re.compile(
     r"pass|secret|token|key|auth|signature|card|cvv|iban|email|phone|mobile|fax"
     r"|name|address|street|(?:^|_)city|(?-i:City)|locality|zip|postal|postcode"
@@ -34,11 +44,16 @@ SENSITIVE_KEY = re.compile(
     re.IGNORECASE,
 )
 MASK = "***"
+# Larger answers are refused unread: no platform call of the suite needs more,
+# and it bounds the memory a misbehaving platform can make a worker take.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+READ_CHUNK_BYTES = 64 * 1024
+# How much of a refusal's body an error message (shown to users) quotes.
+ERROR_EXCERPT_CHARS = 200
+# Long runs of token characters holding a digit: API keys, access tokens.
+TOKEN_LIKE = re.compile(r"[\w\-+/=.]{20,}")
+LOOPBACK_NAMES = ("localhost",)
 
-# Credentials, and customers' personal data: names, addresses, phone numbers,
-# postal codes, emails, birth dates. Product names are masked with customers'
-# ones: a log that says too little beats one that leaks. "city" only as a word
-# of its own (city, shipping_city, billingCity), not inside "capacity".
 _sessions = {}
 
 
@@ -67,6 +82,58 @@ def mask_text(text):
         return json.dumps(mask(json.loads(text)))[:LOGGED_BODY_CHARS]
     except (TypeError, ValueError):
         return f"<{len(text or '')} characters, not JSON: not kept>"
+
+
+def _mask_token_like(match):
+    word = match.group()
+    return MASK if any(char.isdigit() for char in word) else word
+
+
+def mask_secrets(text, secrets):
+    """``text`` with each of ``secrets`` and anything shaped like a token
+    masked."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return TOKEN_LIKE.sub(_mask_token_like, text)
+
+
+def excerpt(text, secrets=()):
+    """The short, masked quote of a platform's refusal that an error message
+    may show."""
+    return mask_secrets(mask_text(text), secrets)[:ERROR_EXCERPT_CHARS]
+
+
+def _sent_secrets(headers):
+    """The credentials a request carries: each header value and its last word
+    (the token after ``Bearer``)."""
+    values = [str(value) for value in headers.values()]
+    return values + [value.split()[-1] for value in values if value.split()]
+
+
+def is_allowed_url(url):
+    """Whether credentials may be sent to ``url``: over https, or in plain
+    http to this machine only (the simulator, tests, the demo), so that a
+    token never crosses a network unencrypted."""
+    try:
+        parts = urlsplit(url or "")
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and _is_loopback(host)
+
+
+def _is_loopback(host):
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def mask_url(url):
@@ -218,11 +285,24 @@ def request(
 
     :raise RetailTransientError: the channel is unavailable or limiting us;
         try again later (``retry_after`` says when, if known)
-    :raise RetailBusinessError: the channel refused the request (4xx)
+    :raise RetailBusinessError: the channel refused the request (4xx), answered
+        with a redirect or too much, or the URL is not one credentials may be
+        sent to
     """
     throttle = Throttle(backend)
-    base_url = backend.api_url.rstrip("/") + "/" + path.lstrip("/")
+    base_url = (backend.api_url or "").rstrip("/") + "/" + path.lstrip("/")
     url = requests.Request(method, base_url, params=params).prepare().url
+    # Checked here too, not only by the backend's constraint: a URL written
+    # by SQL or stored before the constraint existed must not get a token.
+    if not is_allowed_url(url):
+        raise RetailBusinessError(
+            f"{method} {mask_url(url)} was not sent: credentials go only over "
+            "https://, or plain http:// to this machine (localhost, 127.0.0.1, "
+            "::1). Correct the backend's API base URL.",
+            code="unsafe_url",
+        )
+    headers = dict(backend._get_request_headers(), **(headers or {}))
+    secrets = _sent_secrets(headers)
     for attempt in range(INLINE_RETRIES + 1):
         throttle.check_circuit()
         wait = throttle.take_token()
@@ -233,7 +313,13 @@ def request(
             )
         time.sleep(wait)
         response, error, duration = _send(backend, method, url, json_body, headers)
-        _log(backend, method, url, json_body, response, error, duration)
+        _log(backend, method, url, json_body, response, error, duration, secrets)
+        if isinstance(error, ResponseTooLarge):
+            raise RetailBusinessError(
+                f"{method} {mask_url(url)} answered more than "
+                f"{MAX_RESPONSE_BYTES} bytes: the answer was refused unread.",
+                code="response_too_large",
+            )
         if error is not None:
             throttle.record(success=False)
             retry_after = None
@@ -247,10 +333,21 @@ def request(
             message = f"{method} {mask_url(url)} answered {response.status_code}"
         else:
             throttle.record(success=True)
+            if 300 <= response.status_code < 400:
+                # Following would hand the credentials to wherever the
+                # platform (or whoever answers in its name) points.
+                raise RetailBusinessError(
+                    f"{method} {mask_url(url)} was redirected "
+                    f"({response.status_code}) to "
+                    f"{mask_url(response.headers.get('Location', ''))}; nothing "
+                    "was sent there. Set the API base URL to the platform's "
+                    "actual address if that is it.",
+                    code=f"http_{response.status_code}",
+                )
             if response.status_code >= 400:
                 raise RetailBusinessError(
                     f"{method} {mask_url(url)} was refused with "
-                    f"{response.status_code}: {mask_text(response.text)[:300]}",
+                    f"{response.status_code}: {excerpt(response.text, secrets)}",
                     code=f"http_{response.status_code}",
                 )
             body = response.json() if response.content else None
@@ -261,22 +358,81 @@ def request(
         time.sleep(delay)
 
 
-def _send(backend, method, url, json_body, headers):
-    started = time.monotonic()
-    try:
-        response = _session(backend.id).request(
-            method,
-            url,
-            json=json_body,
-            headers=dict(backend._get_request_headers(), **(headers or {})),
-            timeout=backend.request_timeout,
+class ResponseTooLarge(Exception):
+    """The answer is longer than ``MAX_RESPONSE_BYTES``."""
+
+
+class _Download(threading.Thread):
+    """One request and its whole answer, in a thread of its own so that the
+    caller can give up at a deadline: ``requests``' timeout bounds each
+    socket read, not how long a platform dripping bytes holds a worker."""
+
+    def __init__(self, session, timeout, **request):
+        super().__init__(name="retail-http-client", daemon=True)
+        self.session = session
+        self.request = dict(
+            request, timeout=timeout, stream=True, allow_redirects=False
         )
-        return response, None, time.monotonic() - started
-    except (requests.ConnectionError, requests.Timeout) as error:
-        return None, error, time.monotonic() - started
+        self.cancelled = threading.Event()
+        self.response = self.error = self.unexpected = None
+
+    def run(self):
+        try:
+            with self.session.request(**self.request) as response:
+                body = self._read(response)
+            # The body is read once, bounded; the response then serves it as
+            # if requests had read it (text, json()).
+            response._content = body
+            self.response = response
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            ResponseTooLarge,
+        ) as error:
+            self.error = error
+        except Exception as error:  # noqa: BLE001 - raised in the caller
+            self.unexpected = error
+
+    def _read(self, response):
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge()
+        body = bytearray()
+        for chunk in response.iter_content(READ_CHUNK_BYTES):
+            if self.cancelled.is_set():
+                raise requests.Timeout("abandoned by the caller")
+            body += chunk
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge()
+        return bytes(body)
 
 
-def _log(backend, method, url, json_body, response, error, duration):
+def _send(backend, method, url, json_body, headers):
+    """Send one request and read its answer within the backend's timeout, from
+    connecting to the last byte: ``(response, error, duration)``."""
+    started = time.monotonic()
+    download = _Download(
+        _session(backend.id),
+        backend.request_timeout,
+        method=method,
+        url=url,
+        json=json_body,
+        headers=headers,
+    )
+    download.start()
+    download.join(backend.request_timeout)
+    duration = time.monotonic() - started
+    if download.is_alive():
+        download.cancelled.set()
+        error = requests.Timeout(f"no whole answer in {backend.request_timeout} s")
+        return None, error, duration
+    if download.unexpected is not None:
+        raise download.unexpected
+    return download.response, download.error, duration
+
+
+def _log(backend, method, url, json_body, response, error, duration, secrets):
     values = {
         "backend_id": backend.id,
         "method": method,
@@ -290,7 +446,9 @@ def _log(backend, method, url, json_body, response, error, duration):
             json.dumps(mask(json_body)) if json_body is not None else False
         )
         values["response_body"] = (
-            mask_text(response.text) if response is not None else False
+            mask_secrets(mask_text(response.text), secrets)
+            if response is not None
+            else False
         )
     with backend.env.registry.cursor() as cr:
         backend.env(cr=cr, su=True)["retail.request.log"].create(values)

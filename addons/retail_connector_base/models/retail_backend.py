@@ -5,10 +5,11 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import crypto, http_client, jobs
 from ..adapters import simulator
-from ..exceptions import RetailBusinessError
+from ..exceptions import RetailBusinessError, RetailTransientError
 from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP
 
 # Credentials kept encrypted at rest: the field the manager types into, and
@@ -111,7 +112,9 @@ class RetailBackend(models.Model):
         "under a running integration.",
     )
     request_timeout = fields.Integer(
-        default=30, help="Seconds to wait for the platform before giving up."
+        default=30,
+        help="Seconds a call to the platform may take, from connecting to the "
+        "last byte of its answer, before it is given up.",
     )
 
     rate_limit = fields.Float(
@@ -148,9 +151,6 @@ class RetailBackend(models.Model):
         "secrets and personal data masked.",
     )
     log_retention_days = fields.Integer(string="Keep request logs (days)", default=14)
-
-    # === CREDENTIALS (encrypted at rest) === #
-    api_key = _secret_field(string="API key")
     payload_retention_days = fields.Integer(
         string="Keep processed payloads (days)",
         default=90,
@@ -159,6 +159,9 @@ class RetailBackend(models.Model):
         "and emails. Failed and waiting events keep theirs until resolved. "
         "0 keeps them for ever.",
     )
+
+    # === CREDENTIALS (encrypted at rest) === #
+    api_key = _secret_field(string="API key")
     api_secret = _secret_field(string="API secret")
     access_token = _secret_field(string="Access token")
     webhook_secret = _secret_field(
@@ -399,6 +402,21 @@ class RetailBackend(models.Model):
         for backend in self:
             backend.webhook_url = f"{base_url}/retail/webhook/{backend.webhook_token}"
 
+    # === CONSTRAINT METHODS === #
+    @api.constrains("api_url")
+    def _check_api_url(self):
+        for backend in self:
+            if backend.api_url and not http_client.is_allowed_url(backend.api_url):
+                raise ValidationError(
+                    self.env._(
+                        "The API base URL %(url)s cannot be used: credentials are "
+                        "sent only over https://, or over plain http:// to this "
+                        "machine (localhost, 127.0.0.1, ::1) for tests and the "
+                        "simulator.",
+                        url=http_client.mask_url(backend.api_url),
+                    )
+                )
+
     # === ACTIONS === #
     def action_regenerate_webhook_token(self):
         """Give the backend a new webhook URL, for example after it leaked; the
@@ -410,13 +428,56 @@ class RetailBackend(models.Model):
     def action_test_connection(self):
         """Call the platform once with the configured URL and credentials."""
         self.ensure_one()
-        self._test_connection()
+        try:
+            self._test_connection()
+        except RetailTransientError as error:
+            # A person pressed the button: an answer in words, not a traceback.
+            raise UserError(
+                self.env._(
+                    "%(name)s did not answer: %(error)s", name=self.name, error=error
+                )
+            ) from error
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
                 "message": self.env._("%(name)s answered.", name=self.name),
+            },
+        }
+
+    @api.model
+    def action_reencrypt_credentials(self):
+        """Encrypt every stored credential again with the first configured
+        key, so that the keys after it can be removed from the configuration.
+        Every backend, archived and of every company: one left behind would
+        become unreadable once the old key is gone. All or nothing: a
+        credential no configured key decrypts stops it."""
+        if not self.env.is_superuser() and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only connector managers may re-encrypt credentials.")
+            )
+        backends = self.sudo().with_context(active_test=False).search([])
+        count = 0
+        for backend in backends:
+            for name in SECRET_FIELDS:
+                token = backend[f"{name}_encrypted"]
+                if token:
+                    backend[f"{name}_encrypted"] = crypto.rotate(self.env, token)
+                    count += 1
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s credentials of %(backends)s backends are now "
+                    "encrypted with the first configured key; the other keys "
+                    "can be removed from %(option)s.",
+                    count=count,
+                    backends=len(backends),
+                    option=crypto.KEY_CONFIG_OPTION,
+                ),
             },
         }
 

@@ -13,6 +13,7 @@ class ScriptedServer:
     def __init__(self):
         self.responses = []
         self.received = []
+        self.closing = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,18 +28,33 @@ class ScriptedServer:
                         "received_at": time.monotonic(),
                     }
                 )
-                status, headers, body = (
+                status, headers, body, *drip = (
                     server.responses.pop(0) if server.responses else (200, {}, {})
                 )
-                payload = json.dumps(body).encode()
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+                headers = dict(
+                    {
+                        "Content-Type": "application/json",
+                        "Content-Length": str(len(payload)),
+                    },
+                    **headers,
+                )
                 self.send_response(status)
-                for name, value in dict(
-                    {"Content-Type": "application/json"}, **headers
-                ).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
+                for name, value in headers.items():
+                    # None leaves the header out: a body that runs until the
+                    # connection closes.
+                    if value is not None:
+                        self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if not drip:
+                    self.wfile.write(payload)
+                    return
+                for byte in payload:
+                    # Not time.sleep, which the client's tests patch away.
+                    if server.closing.wait(drip[0]):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
             do_GET = do_POST = do_PUT = _answer
 
@@ -54,9 +70,12 @@ class ScriptedServer:
         return self
 
     def __exit__(self, *exc):
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
     def script(self, *responses):
-        """Queue responses: (status, headers, body) tuples, answered in order."""
+        """Queue responses, answered in order: (status, headers, body) tuples,
+        the body JSON or raw bytes, or (status, headers, body, seconds) to
+        send the body a byte every ``seconds``."""
         self.responses.extend(responses)

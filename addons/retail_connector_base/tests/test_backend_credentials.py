@@ -96,3 +96,43 @@ class TestBackendCredentials(RetailCommon):
                 Fernet(new_key.encode()).decrypt(raw.encode()).decode(),
                 "tok_after_rotation",
             )
+
+    def test_reencrypting_lets_the_old_key_go(self):
+        """Test that after a new key is put first, re-encrypting rewrites every
+        stored credential, archived backends' too, so that with the new key
+        alone all of them still decrypt; and that only managers may run it."""
+        old_key = crypto._configured_keys()[0]
+        new_key = Fernet.generate_key().decode()
+        self.backend.api_key = "sk_before_rotation"
+        archived = self._prepare_backend(
+            access_token="tok_archived", webhook_secret_previous="whsec_prev"
+        )
+        archived.active = False
+        expected = {
+            (self.backend, "api_key"): "sk_before_rotation",
+            (self.backend, "webhook_secret"): self.webhook_secret,
+            (archived, "access_token"): "tok_archived",
+            (archived, "webhook_secret_previous"): "whsec_prev",
+        }
+        action = self.env.ref(
+            "retail_connector_base.retail_backend_action_reencrypt_credentials"
+        ).with_context(active_model="retail.backend", active_ids=self.backend.ids)
+        with patch.dict("os.environ", {crypto.KEY_ENV_VARIABLE: new_key}):
+            with self.assertRaises(UserError, msg="the new key alone reads nothing"):
+                self.backend._get_secret("api_key")
+        with patch.dict(
+            "os.environ", {crypto.KEY_ENV_VARIABLE: f"{new_key},{old_key}"}
+        ):
+            for user in (self.retail_user, self.internal_user):
+                with self.assertRaises(AccessError):
+                    action.with_user(user).run()
+                with self.assertRaises(AccessError):
+                    self.env["retail.backend"].with_user(
+                        user
+                    ).action_reencrypt_credentials()
+            result = action.with_user(self.retail_manager).run()
+        self.assertEqual(result["params"]["type"], "success")
+        self.env.invalidate_all()
+        with patch.dict("os.environ", {crypto.KEY_ENV_VARIABLE: new_key}):
+            for (backend, name), plaintext in expected.items():
+                self.assertEqual(backend._get_secret(name), plaintext, name)

@@ -1,6 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
 from unittest.mock import patch
+
+from odoo.exceptions import UserError, ValidationError
 
 from .. import http_client
 from ..exceptions import RetailBusinessError, RetailTransientError
@@ -137,3 +140,114 @@ class TestHttpClient(RetailHttpCommon):
         action = self.backend.action_test_connection()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(self.server.received[0]["path"], "/api/v1/ping")
+
+    # === OUTBOUND SAFETY === #
+    def _expect_business(self, path="api/v1/ping", headers=None):
+        try:
+            http_client.request(self.backend, "GET", path, headers=headers)
+        except RetailBusinessError as error:
+            return error
+        self.fail("the call did not fail as refused")
+
+    def test_redirect_is_not_followed_with_credentials(self):
+        """Test that a redirect, even to another port of the same host, is an
+        error and the credentials (a Shopify-style header included, which
+        requests would forward) never reach where it points."""
+        with ScriptedServer() as elsewhere:
+            for status in (301, 302, 307, 308):
+                self.server.script(
+                    (status, {"Location": f"{elsewhere.url}/api/v1/ping"}, {})
+                )
+                error = self._expect_business(
+                    headers={"X-Shopify-Access-Token": "shpat_redirected_1"}
+                )
+                self.assertEqual(error.code, f"http_{status}")
+                self.assertIn("redirected", str(error))
+                self.assertIn("nothing was sent there", str(error))
+            self.assertEqual(elsewhere.received, [])
+        sent = self.server.received[0]["headers"]
+        self.assertEqual(sent["X-Shopify-Access-Token"], "shpat_redirected_1")
+
+    def test_plain_http_only_to_this_machine(self):
+        """Test that the API URL must be https, or plain http to a loopback
+        host: refused by the backend's constraint and, for a URL that got in
+        by SQL, by the client before anything is sent."""
+        for url in (
+            "https://shop.example.com/api",
+            "http://127.0.0.1:8099",
+            "http://127.8.9.10",
+            "http://localhost:8069/x",
+            "http://[::1]:8080",
+        ):
+            self.backend.api_url = url
+        for url in (
+            "http://shop.example.com/api",
+            "http://127.0.0.1.example.com",
+            "http://localhost.example.com",
+            "http://127.0.0.1@shop.example.com",
+            "ftp://127.0.0.1",
+            "shop.example.com",
+            "https://",
+        ):
+            with self.assertRaises(ValidationError, msg=url):
+                self.backend.api_url = url
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE retail_backend SET api_url = %s WHERE id = %s",
+            ("http://shop.example.invalid", self.backend.id),
+        )
+        self.backend.invalidate_recordset(["api_url"])
+        error = self._expect_business()
+        self.assertEqual(error.code, "unsafe_url")
+        self.assertFalse(self._logs(), "nothing was sent")
+
+    def test_oversized_answer_is_refused(self):
+        """Test that an answer over the size limit is refused, whether its
+        length is announced or it runs until the connection closes."""
+        big = {"items": list(range(1000))}
+        self.server.script((200, {}, big), (200, {"Content-Length": None}, big))
+        # create: so that this fails, not errors, on a client without a limit
+        with patch.object(http_client, "MAX_RESPONSE_BYTES", 1000, create=True):
+            for _announced in (True, False):
+                error = self._expect_business()
+                self.assertEqual(error.code, "response_too_large")
+        self.assertEqual(len(self.server.received), 2)
+
+    def test_slow_drip_is_stopped_by_the_total_deadline(self):
+        """Test that an answer dripped a byte at a time, each byte well within
+        the socket timeout, is given up once the whole call exceeds the
+        backend's timeout."""
+        self.backend.write({"request_timeout": 1, "breaker_threshold": 10})
+        drip = (200, {}, {"ok": "slowly, one byte at a time"}, 0.1)
+        self.server.script(drip, drip, drip)
+        started = time.monotonic()
+        error = self._expect_transient()
+        elapsed = time.monotonic() - started
+        self.assertIn("Timeout", str(error))
+        # Three attempts of one second each, where reading would take 3.5 s.
+        self.assertLess(elapsed, 3 * 1 + 1.5)
+
+    def test_refusal_quotes_a_short_masked_excerpt(self):
+        """Test that a refused call's error quotes only a short excerpt of the
+        answer, without the credential it was sent nor anything token-like."""
+        self.backend.log_bodies = True
+        message = (
+            "[API] Invalid API key or access token: tok_secret_value, "
+            "shpat_0123456789abcdef0123 "
+        )
+        self.server.script((401, {}, {"errors": message + "x" * 5000}))
+        error = self._expect_business()
+        self.assertEqual(error.code, "http_401")
+        text = str(error)
+        self.assertIn("Invalid API key", text)
+        for secret in ("tok_secret_value", "shpat_0123456789abcdef0123", "x" * 300):
+            self.assertNotIn(secret, text)
+        self.assertLess(len(text), 400)
+        self.assertNotIn("tok_secret_value", self._logs().response_body)
+
+    def test_test_connection_reports_no_answer_in_words(self):
+        """Test that Test connection on a platform that keeps failing says so
+        as a user error, not a traceback."""
+        self.server.script((503, {}, {}), (503, {}, {}), (503, {}, {}))
+        with self.assertRaisesRegex(UserError, "did not answer: circuit open"):
+            self.backend.action_test_connection()

@@ -72,7 +72,7 @@ class LoyaltyCommon(RetailCommon):
         )
         cls.loyalty_backend = cls._prepare_backend(
             kind="loyalty",
-            api_url="http://engine.invalid",
+            api_url="https://engine.invalid",
             access_token="sim-token",
             webhook_secret=cls.webhook_secret,
             loyalty_program_id=cls.program.id,
