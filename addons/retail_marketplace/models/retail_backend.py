@@ -3,7 +3,7 @@
 import base64
 import json
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 
@@ -318,16 +318,19 @@ class RetailBackend(models.Model):
             lambda binding: actual.get(binding._get_stock_ref()) != expected[binding]
         )
         if drift:
-            rows = "".join(
-                f"<li>{escape(binding.odoo_id.display_name)}: channel "
-                f"{actual.get(binding._get_stock_ref(), '-')}, Odoo "
-                f"{expected[binding]}</li>"
+            # What the channel answered is data, escaped like the rest.
+            rows = Markup().join(
+                Markup("<li>%s: channel %s, Odoo %s</li>")
+                % (
+                    binding.odoo_id.display_name,
+                    actual.get(binding._get_stock_ref(), "-"),
+                    expected[binding],
+                )
                 for binding in drift
             )
             self.message_post(
-                body=Markup(
-                    self.env._("Stock drift found and corrected:") + f"<ul>{rows}</ul>"
-                )
+                body=Markup("%s<ul>%s</ul>")
+                % (self.env._("Stock drift found and corrected:"), rows)
             )
             drift.write({"published_at": False})
             Binding._publish_stock(self, drift)

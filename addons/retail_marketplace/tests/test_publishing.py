@@ -112,6 +112,34 @@ class TestPublishing(MarketplaceCommon, HttpCase):
         self.assertIn("Canvas bag", self.backend.message_ids[0].body)
         self.assertIn("channel 7, Odoo 48", self.backend.message_ids[0].body)
 
+    def test_reconciliation_report_escapes_the_channels_answer(self):
+        """Test that a quantity the channel answers with markup in it lands in
+        the chatter as text, never as HTML."""
+        script = "<script>alert('stock')</script>"
+        self.backend.write(
+            {"platform": "woocommerce", "api_key": "ck_1", "api_secret": "cs_1"}
+        )
+        self.binding_a.stock_ref = "11"
+        self.binding_b.stock_ref = "12"
+        with ScriptedServer() as server:
+            self._serve(server)
+            server.script(
+                (
+                    200,
+                    {},
+                    [
+                        {"id": 11, "stock_quantity": script},
+                        {"id": 12, "stock_quantity": 48},
+                    ],
+                ),
+                (200, {}, {"update": [{"id": 11}]}),
+            )
+            self.backend.action_reconcile_stock()
+        body = self.backend.message_ids[0].body
+        self.assertNotIn("<script>", body)
+        self.assertIn("channel &lt;script&gt;alert(", body)
+        self.assertIn("Linen shirt", body)
+
     def test_catalog_export_sends_changes_once_and_respects_ownership(self):
         self.backend.pricelist_id = self.env["product.pricelist"].create(
             {
