@@ -91,13 +91,10 @@ def order_spec(rng, skus, currency, **fields):
 
 
 def signed_headers(body, event_id, topic="orders/create", secret=SECRET, stamp=None):
-    timestamp = str(int(time.time()) if stamp is None else stamp)
+    timestamp = int(time.time()) if stamp is None else stamp
     return {
         "Content-Type": "application/json",
-        protocol.TOPIC_HEADER: topic,
-        protocol.EVENT_ID_HEADER: event_id,
-        protocol.TIMESTAMP_HEADER: timestamp,
-        protocol.SIGNATURE_HEADER: "v1=" + protocol.sign(secret, timestamp, body),
+        **protocol.signed_headers(secret, timestamp, topic, event_id, body),
     }
 
 

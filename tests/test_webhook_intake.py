@@ -14,13 +14,11 @@ SECRET = "whsec_e2e_intake"
 
 
 def _signed(body, event_id):
-    timestamp = str(int(time.time()))
     return {
         "Content-Type": "application/json",
-        simulator.TOPIC_HEADER: "orders/create",
-        simulator.EVENT_ID_HEADER: event_id,
-        simulator.TIMESTAMP_HEADER: timestamp,
-        simulator.SIGNATURE_HEADER: "v1=" + simulator.sign(SECRET, timestamp, body),
+        **simulator.signed_headers(
+            SECRET, int(time.time()), "orders/create", event_id, body
+        ),
     }
 
 

@@ -8,8 +8,6 @@ platform would deliver it again. The server runs on a copy of the bench
 database, dropped afterwards; its job runner is off, so intake is measured
 alone."""
 
-import hashlib
-import hmac
 import json
 import statistics
 import tempfile
@@ -25,6 +23,8 @@ from database_copy import database_copy
 
 import odoo
 from odoo.modules.registry import Registry
+
+from odoo.addons.retail_connector_base.adapters import simulator as protocol
 
 SECRET = "bench-webhook-secret"
 STEADY = 4  # concurrent senders
@@ -46,16 +46,11 @@ def _backend(db_name):
 
 
 def _signed(body):
-    stamp = str(int(time.time()))
-    signature = hmac.new(
-        SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256
-    ).hexdigest()
     return {
         "Content-Type": "application/json",
-        "X-Retail-Topic": "orders/create",
-        "X-Retail-Event-Id": str(uuid.uuid4()),
-        "X-Retail-Timestamp": stamp,
-        "X-Retail-Signature": f"v1={signature}",
+        **protocol.signed_headers(
+            SECRET, int(time.time()), "orders/create", str(uuid.uuid4()), body
+        ),
     }
 
 

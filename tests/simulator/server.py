@@ -40,9 +40,10 @@ def _now_iso():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def sign(secret, timestamp, body):
-    """The generic protocol's signature: HMAC-SHA256 of '<timestamp>.<body>'."""
-    message = f"{timestamp}.".encode() + body
+def sign(secret, timestamp, topic, event_id, body):
+    """The generic protocol's signature: HMAC-SHA256 of the timestamp, the
+    topic, the event id and the body, joined by line feeds."""
+    message = f"{timestamp}\n{topic}\n{event_id}\n".encode() + body
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -222,8 +223,14 @@ class Simulator:
                 "X-Retail-Topic": topic,
                 "X-Retail-Event-Id": event_id,
                 "X-Retail-Timestamp": stamp,
-                "X-Retail-Signature": "v1="
-                + sign(secret or self.config["webhook_secret"], stamp, body),
+                "X-Retail-Signature": "v2="
+                + sign(
+                    secret or self.config["webhook_secret"],
+                    stamp,
+                    topic,
+                    event_id,
+                    body,
+                ),
             }
 
         return self._post_with_retries(topic, event_id, body, signed_headers)

@@ -3,9 +3,21 @@
 """What every platform adapter does the same way; the platform files keep
 only what differs (headers, what is signed, how, and the dedupe key)."""
 
+import hashlib
 import hmac
 import json
 from datetime import datetime, timezone
+
+# No platform nests its payloads a tenth as deep; deeper ones are refused
+# before anything (parsing, storing, processing) recurses through them.
+MAX_JSON_DEPTH = 64
+
+
+def equal_signatures(received, expected):
+    """Whether two signature strings are equal, in constant time. Headers
+    may hold any character (a caller's choice), which ``compare_digest``
+    refuses on ``str``: both sides are compared as UTF-8 bytes."""
+    return hmac.compare_digest(received.encode(), expected.encode())
 
 
 def check_signature(secrets, received, expected_for):
@@ -15,11 +27,15 @@ def check_signature(secrets, received, expected_for):
         return "no webhook secret is configured on the backend"
     if not received:
         return "signature header missing"
-    if not any(
-        hmac.compare_digest(received, expected_for(secret)) for secret in secrets
-    ):
+    if not any(equal_signatures(received, expected_for(secret)) for secret in secrets):
         return "signature does not match"
     return None
+
+
+def body_digest(body):
+    """Hex SHA-256 of a raw body: the part of a dedupe key that a replay under
+    other (unsigned) headers cannot change."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def load_json_object(body):
@@ -28,9 +44,29 @@ def load_json_object(body):
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"the body is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise ValueError("the body's JSON is nested too deeply") from error
     if not isinstance(payload, dict):
         raise ValueError("the body must be a JSON object")
+    if _depth_exceeds(payload, MAX_JSON_DEPTH):
+        raise ValueError(
+            f"the body's JSON is nested deeper than {MAX_JSON_DEPTH} levels"
+        )
     return payload
+
+
+def _depth_exceeds(value, limit):
+    # Iterative, so that measuring the depth cannot itself recurse too deep.
+    stack = [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            stack.extend((item, depth + 1) for item in value)
+    return False
 
 
 def required_header(headers, name):

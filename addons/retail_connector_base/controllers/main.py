@@ -2,14 +2,29 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 import logging
-from urllib.parse import urlencode
 
 import psycopg2
+from werkzeug.exceptions import abort
 
 from odoo import http
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+
+
+def _read_at_most(stream, size):
+    """Up to ``size`` bytes of ``stream``: a chunked body announces no length,
+    and a raw stream's read may return less than asked before its end."""
+    parts, read = [], 0
+    while read < size:
+        part = stream.read(min(READ_CHUNK, size - read))
+        if not part:
+            break
+        parts.append(part)
+        read += len(part)
+    return b"".join(parts)
 
 
 class RetailWebhookController(http.Controller):
@@ -28,34 +43,19 @@ class RetailWebhookController(http.Controller):
         save_session=False,
     )
     def retail_webhook(self, token, **kwargs):
+        backend, body = self._read_delivery(token)
         httprequest = request.httprequest
-        backend = (
-            request.env["retail.backend"]
-            .sudo()
-            .search([("webhook_token", "=", token)], limit=1)
-        )
-        if not backend:
-            # Same answer for unknown and archived backends: reveal nothing.
-            return self._reply(404, error="not_found")
-        limit = backend.webhook_max_bytes
-        if (httprequest.content_length or 0) > limit:
-            return self._reply(413, error="payload_too_large", limit=limit)
-        body = httprequest.get_data(cache=True)
-        if not body and httprequest.form:
-            # Odoo has already parsed a form-encoded body (WooCommerce's ping):
-            # rebuild it; platforms that sign their raw body send JSON.
-            body = urlencode(list(httprequest.form.items(multi=True))).encode()
-        if len(body) > limit:
-            return self._reply(413, error="payload_too_large", limit=limit)
         if backend._webhook_is_ping(httprequest.headers, body):
             return self._reply(200, status="ping")
         try:
             reason = backend._webhook_verify(httprequest.headers, body)
             if reason:
+                # The reason is for the administrator; the caller, maybe
+                # probing, learns nothing from the answer.
                 _logger.warning(
                     "Webhook refused for backend %s: %s", backend.id, reason
                 )
-                return self._reply(401, error="unauthorized", detail=reason)
+                return self._reply(401, error="unauthorized")
             try:
                 answer = backend._webhook_receive(httprequest.headers, body)
             except ValueError as error:
@@ -72,6 +72,46 @@ class RetailWebhookController(http.Controller):
             return self._reply(500, error="internal_error")
         _logger.info("Webhook for backend %s: %s", backend.id, answer)
         return self._reply(200, **answer)
+
+    @classmethod
+    def _read_delivery(cls, token):
+        """The backend ``token`` names and the delivery's raw body, of which
+        never more than the backend's limit is read. ``ir.http._pre_dispatch``
+        calls it before Odoo's dispatcher parses a form body into the
+        request's parameters, so an unknown URL or an oversized body is
+        refused before anything reads it; the controller calls it again
+        (and a request replayed after a serialization failure too), and gets
+        the body read the first time.
+
+        :raise werkzeug.exceptions.HTTPException: carrying the 404 or 413
+        """
+        backend = (
+            request.env["retail.backend"]
+            .sudo()
+            .search([("webhook_token", "=", token)], limit=1)
+        )
+        if not backend:
+            # Same answer for unknown and archived backends: reveal nothing.
+            abort(cls._reply(404, error="not_found"))
+        # Odoo's request wrapper hides werkzeug's input stream; the bus module
+        # reaches past it in the same way (odoo/addons/bus/websocket.py).
+        raw = request.httprequest._HTTPRequest__wrapped
+        body = getattr(raw, "_cached_data", None)
+        if body is None:
+            limit = backend.webhook_max_bytes
+            if (raw.content_length or 0) <= limit:
+                body = _read_at_most(raw.stream, limit + 1)
+            if body is None or len(body) > limit:
+                _logger.warning(
+                    "Webhook refused for backend %s: body over its %s bytes",
+                    backend.id,
+                    limit,
+                )
+                abort(cls._reply(413, error="payload_too_large"))
+            # werkzeug's own cache of get_data(), which its form parser reads
+            # too: whatever parses the body later parses these bytes.
+            raw._cached_data = body
+        return backend, body
 
     @staticmethod
     def _reply(http_status, **body):

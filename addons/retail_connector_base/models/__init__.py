@@ -1,4 +1,5 @@
 from . import base
+from . import ir_http
 from . import retail_backend
 from . import retail_backend_flow
 from . import retail_backend_throttle

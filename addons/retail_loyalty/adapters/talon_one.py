@@ -30,7 +30,10 @@ loyalty notification (``AddedDeductedPointsNotification``:
 through a relay that signs it with the backend's webhook secret in the
 suite's generic scheme (``X-Retail-Signature``, see
 ``retail_connector_base/adapters/simulator.py``), so that nobody who learns
-the URL can change a balance.
+the URL can change a balance. The relay sends the notification's ``x-uuid``
+as the generic event id, which the scheme signs: that id, never the
+unsigned ``x-uuid`` header, deduplicates notifications, so a captured
+notification replayed under a fresh ``x-uuid`` credits nothing twice.
 """
 
 from urllib.parse import quote

@@ -1,6 +1,5 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import hashlib
 import logging
 import random
 from datetime import timedelta
@@ -12,7 +11,10 @@ from odoo.tools import float_compare, float_round
 
 from odoo.addons.retail_connector_base import http_client, jobs
 from odoo.addons.retail_connector_base.adapters import simulator as generic
-from odoo.addons.retail_connector_base.adapters.common import load_json_object
+from odoo.addons.retail_connector_base.adapters.common import (
+    body_digest,
+    load_json_object,
+)
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
@@ -727,11 +729,11 @@ class RetailBackend(models.Model):
     def _webhook_parse(self, headers, body):
         # EXTENDS retail_connector_base
         if self.platform == "talon_one":
+            # The relay passes Talon.One's x-uuid on as the event id, which it
+            # signs; x-uuid itself is not signed, so a replay could change it.
             return {
                 "topic": const.ADJUSTMENT_TOPIC,
-                "dedupe_key": headers.get("x-uuid")
-                or headers.get(generic.EVENT_ID_HEADER)
-                or hashlib.sha256(body).hexdigest(),
+                "dedupe_key": headers.get(generic.EVENT_ID_HEADER) or body_digest(body),
                 "payload": load_json_object(body),
             }
         return super()._webhook_parse(headers, body)

@@ -106,12 +106,9 @@ class TestTalonOne(LoyaltyCommon):
         self.assertEqual(changes[1].idempotency_key, "redeem:3:R1")
         self.assertFalse(talon_one.parse_changes(self.notification, "8", "n-1"))
 
-    def _signed(self, body, secret="relay-secret", timestamp=None):
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        return {
-            generic.TIMESTAMP_HEADER: stamp,
-            generic.SIGNATURE_HEADER: "v1=" + generic.sign(secret, stamp, body),
-        }
+    def _signed(self, body, secret="relay-secret", timestamp=None, uuid="n-1"):
+        stamp = int(time.time()) if timestamp is None else timestamp
+        return generic.signed_headers(secret, stamp, "loyalty/adjustment", uuid, body)
 
     def test_notification_signature(self):
         """Test the relay's signature: valid, missing, wrong and outdated."""
@@ -121,6 +118,33 @@ class TestTalonOne(LoyaltyCommon):
         self.assertTrue(self.talon._webhook_verify(self._signed(body, "nope"), body))
         outdated = self._signed(body, timestamp=int(time.time()) - 3600)
         self.assertTrue(self.talon._webhook_verify(outdated, body))
+
+    def test_notification_replayed_under_a_fresh_uuid_credits_once(self):
+        """Test that a relayed notification replayed within the tolerance
+        with a fresh x-uuid (unsigned) is a duplicate, and one under a fresh
+        event id no longer verifies: the points are credited once."""
+        self.env["retail.partner.binding"].create(
+            {
+                "backend_id": self.talon.id,
+                "odoo_id": self.ann.id,
+                "external_id": "M-ANN",
+            }
+        )
+        body = json.dumps(self.notification).encode()
+        signed = self._signed(body)
+        self.assertIsNone(self.talon._webhook_verify(signed, body))
+        first = self.talon._webhook_receive(dict(signed, **{"x-uuid": "n-1"}), body)
+        replay = self.talon._webhook_receive(dict(signed, **{"x-uuid": "n-2"}), body)
+        self.assertEqual(
+            (first, replay), ({"status": "accepted"}, {"status": "duplicate"})
+        )
+        fresh_id = dict(signed, **{generic.EVENT_ID_HEADER: "n-2"})
+        self.assertTrue(self.talon._webhook_verify(fresh_id, body))
+        self.talon._process_events()
+        card = self.env["loyalty.card"]._retail_card_for(
+            self.talon.loyalty_program_id, self.ann
+        )
+        self.assertEqual(card.points, 15)
 
     def test_notification_through_the_inbox(self):
         """Test that a notification's engine-side change lands on the card."""
@@ -132,7 +156,7 @@ class TestTalonOne(LoyaltyCommon):
             }
         )
         body = json.dumps(self.notification).encode()
-        self.talon._webhook_receive({"x-uuid": "n-1"}, body)
+        self.talon._webhook_receive(self._signed(body), body)
         self.talon._process_events()
         card = self.env["loyalty.card"]._retail_card_for(
             self.talon.loyalty_program_id, self.ann
