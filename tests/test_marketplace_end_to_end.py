@@ -29,6 +29,8 @@ def shopify(committed_env):
         Simulator(
             platform="shopify",
             webhook_secret=SECRET,
+            # The shop the backend's API base URL (the simulator's) names.
+            shop_domain="127.0.0.1",
             currency=currency,
             rate_per_second=100,
             burst=100,

@@ -6,8 +6,16 @@ Webhooks. https://shopify.dev/docs/apps/build/webhooks/verify and
 https://shopify.dev/docs/apps/build/webhooks/ignore-duplicates: the body is
 signed with ``base64(HMAC-SHA256(app client secret, raw body))`` in
 ``X-Shopify-Hmac-Sha256``, with no timestamp in the MAC. Deliveries are
-at-least-once and retried with the original payload; the duplicate detector is
-``X-Shopify-Event-Id``, and ``X-Shopify-Webhook-Id`` is kept beside it.
+at-least-once and retried with the original payload. Only the body is signed:
+the event id, topic, shop domain and trigger time are headers anyone who
+captured a delivery can change. So the dedupe key is the body's resource id
+and hash (the same body books once, whatever the headers say; two topics
+sending the same order body, orders/create then orders/paid, say the same
+thing), ``X-Shopify-Webhook-Id`` is kept as the delivery id, a delivery
+naming another shop than the backend's (``X-Shopify-Shop-Domain``: the app's
+secret is shared by every shop that installed it) is refused, and so is one
+whose ``X-Shopify-Triggered-At`` is missing or outside the backend's replay
+tolerance.
 
 Marketplace. The REST Admin API at ``admin/api/<version>/`` for orders,
 refunds, fulfilments, inventory levels and products, and the GraphQL
@@ -30,9 +38,12 @@ import base64
 import hashlib
 import hmac
 import math
+import time
+from datetime import datetime
 from decimal import Decimal
 
 from odoo.addons.retail_connector_base.adapters.common import (
+    body_digest,
     check_signature,
     load_json_object,
     parse_datetime,
@@ -60,6 +71,7 @@ TOPIC_HEADER = "X-Shopify-Topic"
 SHOP_HEADER = "X-Shopify-Shop-Domain"
 EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
+TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 
 
 def sign(secret, body):
@@ -67,25 +79,44 @@ def sign(secret, body):
     return base64.b64encode(digest).decode()
 
 
-def verify_signature(secrets, headers, body):
-    """None when ``body`` is signed by one of ``secrets``, else the reason."""
-    return check_signature(
+def verify_signature(
+    secrets, headers, body, shop_domain=None, tolerance=None, now=None
+):
+    """None when ``body`` is signed by one of ``secrets`` for the shop
+    ``shop_domain`` (``<shop>.myshopify.com``) and was triggered within
+    ``tolerance`` seconds of ``now``, else the reason. The shop and the time
+    are only checked when given."""
+    reason = check_signature(
         secrets, headers.get(SIGNATURE_HEADER), lambda secret: sign(secret, body)
     )
+    if reason or shop_domain is None:
+        return reason
+    if (headers.get(SHOP_HEADER) or "").strip().lower() != shop_domain.lower():
+        return "the delivery is for another shop than the backend's"
+    if tolerance is None:
+        return None
+    try:
+        triggered = datetime.fromisoformat(
+            (headers.get(TRIGGERED_AT_HEADER) or "").replace("Z", "+00:00")
+        )
+    except ValueError:
+        return "triggered-at header missing"
+    if triggered.tzinfo is None:
+        return "triggered-at header has no time zone"
+    now = time.time() if now is None else now
+    if abs(now - triggered.timestamp()) > tolerance:
+        return "triggered-at outside the tolerance window (replay refused)"
+    return None
 
 
 def parse_event(headers, body):
     """Inbox values of a verified delivery; ValueError when it is malformed."""
     topic = required_header(headers, TOPIC_HEADER)
     payload = load_json_object(body)
-    webhook_id = headers.get(WEBHOOK_ID_HEADER)
-    event_id = headers.get(EVENT_ID_HEADER) or required_header(
-        headers, WEBHOOK_ID_HEADER
-    )
     return {
         "topic": topic,
-        "dedupe_key": f"{headers.get(SHOP_HEADER, '')}:{topic}:{event_id}",
-        "delivery_id": webhook_id,
+        "dedupe_key": f"{payload.get('id', '')}:{body_digest(body)}",
+        "delivery_id": headers.get(WEBHOOK_ID_HEADER),
         "subject_key": str(payload["id"]) if payload.get("id") else None,
         "payload": payload,
         "external_updated_at": parse_datetime(payload.get("updated_at")),

@@ -5,9 +5,10 @@
 Webhooks (class-wc-webhook.php). The signature is ``base64(HMAC-SHA256(secret,
 raw body))`` in ``X-WC-Webhook-Signature``, where WooCommerce first
 HTML-entity-decodes the secret (``wp_specialchars_decode``). There is no event
-id and a failed delivery is never retried, so the dedupe key is built from the
-webhook, the resource and its modification date plus a hash of the body, and
-WooCommerce backends also run a reconciliation poll. A new webhook is first
+id and a failed delivery is never retried, so the dedupe key is built from
+the signed body only, the resource, its modification date and a hash of the
+body (the ``X-WC-Webhook-*`` headers are not signed: a replay could change
+them), and WooCommerce backends also run a reconciliation poll. A new webhook is first
 pinged with an unsigned form body ``webhook_id=<id>`` that must get exactly
 HTTP 200.
 
@@ -43,6 +44,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from odoo.addons.retail_connector_base.adapters.common import (
+    body_digest,
     check_signature,
     load_json_object,
     parse_datetime,
@@ -98,14 +100,7 @@ def parse_event(headers, body):
     if "id" not in payload:
         raise ValueError("the body has no resource id")
     modified = payload.get("date_modified_gmt")
-    dedupe = ":".join(
-        [
-            headers.get(WEBHOOK_ID_HEADER, ""),
-            str(payload["id"]),
-            modified or "",
-            hashlib.sha256(body).hexdigest()[:16],
-        ]
-    )
+    dedupe = ":".join([str(payload["id"]), modified or "", body_digest(body)])
     return {
         "topic": topic,
         "dedupe_key": dedupe,

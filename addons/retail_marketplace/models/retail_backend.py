@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import json
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -224,12 +225,27 @@ class RetailBackend(models.Model):
     def _webhook_verify(self, headers, body):
         # EXTENDS retail_connector_base
         if self.platform == "shopify":
-            return shopify.verify_signature(self._get_webhook_secrets(), headers, body)
+            shop_domain = self._shopify_shop_domain()
+            if not shop_domain:
+                return "no shop address (API base URL) to check the shop against"
+            return shopify.verify_signature(
+                self._get_webhook_secrets(),
+                headers,
+                body,
+                shop_domain=shop_domain,
+                tolerance=self.webhook_tolerance,
+            )
         if self.platform == "woocommerce":
             return woocommerce.verify_signature(
                 self._get_webhook_secrets(), headers, body
             )
         return super()._webhook_verify(headers, body)
+
+    def _shopify_shop_domain(self):
+        """The shop's ``<shop>.myshopify.com``: the host of the API base URL,
+        where the shop's Admin API is served. Note: self.ensure_one"""
+        self.ensure_one()
+        return urlsplit(self.api_url or "").hostname or ""
 
     def _webhook_parse(self, headers, body):
         # EXTENDS retail_connector_base
