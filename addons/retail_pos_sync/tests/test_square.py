@@ -10,6 +10,7 @@ from pathlib import Path
 
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.retail_connector_base.tests.scripted_server import ScriptedServer
 
@@ -570,3 +571,33 @@ class TestSquareBooking(PosCommon, HttpCase):
         self.assertEqual(accepted.status_code, 200)
         self.assertEqual(accepted.json(), {"status": "accepted"})
         self.assertEqual(self._events().subject_key, SALE_ID)
+
+    def test_webhook_replayed_under_new_headers_is_a_duplicate(self):
+        """Test that a signed Square event replayed with new retry headers (not
+        signed) is a duplicate, its event id being in the signed body, and
+        that a non-ASCII signature gets the generic 401."""
+        body = json.dumps(completed_event(load("square_order_sale"))).encode()
+        path = f"/retail/webhook/{self.square.webhook_token}"
+        signed = {
+            "X-Square-HmacSha256-Signature": square.sign(
+                "square-signature-key", self.square.sudo().webhook_url, body
+            )
+        }
+        first = self.url_open(path, data=body, headers=signed)
+        replay = self.url_open(
+            path,
+            data=body,
+            headers=dict(
+                signed, **{"Square-Retry-Number": "3", "Square-Retry-Reason": "x"}
+            ),
+        )
+        with mute_logger("odoo.addons.retail_connector_base.controllers.main"):
+            non_ascii = self.url_open(
+                path, data=body, headers={"X-Square-HmacSha256-Signature": "é" * 44}
+            )
+        self.assertEqual(first.json(), {"status": "accepted"})
+        self.assertEqual(replay.json(), {"status": "duplicate"})
+        self.assertEqual(
+            (non_ascii.status_code, non_ascii.json()), (401, {"error": "unauthorized"})
+        )
+        self.assertEqual(len(self._events()), 1)
