@@ -1,18 +1,28 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import base64
 import hashlib
-import io
+import json
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..parsers import LABELS, PARSERS
-from ..parsers.common import SettlementParseError
+from ..parsers.common import SettlementParseError, text_stream
+
+_logger = logging.getLogger(__name__)
 
 CHUNK = 2000  # lines created per ORM call
+BACKGROUND_BYTES = 2_000_000  # default; larger files import in a background job
+# A background import whose job is in none of these states was interrupted
+# (failed, cancelled, found dead, or gone): it may be imported again.
+RUNNING_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM"}
 # How far a bank deposit's date may be from the payout's deposit date: banks
 # book a payout a day or two after the provider sends it, weekends included.
 DEPOSIT_DAYS_BEFORE = 2
@@ -70,6 +80,9 @@ class RetailSettlement(models.Model):
     bank_reference = fields.Char(readonly=True)
     payout_status = fields.Char(readonly=True)
     file_name = fields.Char(readonly=True)
+    file_encoding = fields.Char(
+        readonly=True, help="The text encoding the file was read in."
+    )
     file_sha256 = fields.Char(readonly=True, index=True)
     attachment_id = fields.Many2one("ir.attachment", readonly=True)
     parser_options = fields.Json(readonly=True)
@@ -90,6 +103,10 @@ class RetailSettlement(models.Model):
     )
     import_error = fields.Char(readonly=True)
     import_progress = fields.Integer("Lines read", compute="_compute_import_progress")
+    import_job_uuid = fields.Char(
+        readonly=True, copy=False, help="The background job importing the file."
+    )
+    can_import_again = fields.Boolean(compute="_compute_can_import_again")
     line_ids = fields.One2many("retail.settlement.line", "settlement_id")
     discrepancy_line_ids = fields.One2many(
         "retail.settlement.line",
@@ -145,6 +162,33 @@ class RetailSettlement(models.Model):
         for settlement in self:
             settlement.import_progress = progress.get(settlement.id, 0)
 
+    @api.depends("state", "attachment_id", "import_job_uuid")
+    def _compute_can_import_again(self):
+        # Users do not read queue jobs: only whether one is still at work.
+        running = set(
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "uuid",
+                        "in",
+                        [uuid for uuid in self.mapped("import_job_uuid") if uuid],
+                    ),
+                    ("state", "in", RUNNING_JOB_STATES),
+                ]
+            )
+            .mapped("uuid")
+        )
+        for settlement in self:
+            settlement.can_import_again = bool(settlement.attachment_id) and (
+                settlement.state == "error"
+                or (
+                    settlement.state == "importing"
+                    and settlement.import_job_uuid not in running
+                )
+            )
+
     def _report_progress(self, lines_read):
         with self.env.registry.cursor() as cr:
             cr.execute(
@@ -163,36 +207,92 @@ class RetailSettlement(models.Model):
     # === IMPORT === #
     def _import_file(self):
         """Read the attached file into lines, all or nothing: a refused file
-        leaves no line behind. Progress is reported on a side connection, so
-        the form shows it while the import's own transaction runs."""
+        leaves no line behind, and the settlement *Import failed* with the
+        reason. Progress is reported on a side connection, so the form shows
+        it while the import's own transaction runs.
+
+        :return: whether the file was imported
+        """
         self.ensure_one()
+        parser = self._guarded(self._open_file)
+        return bool(parser) and bool(self._guarded(self._read_lines, parser))
+
+    def _guarded(self, step, *args):
+        """``step(*args)``'s result, or None when it failed: its work undone
+        and the settlement *Import failed* with the reason in words, whatever
+        went wrong (a traceback helps nobody, and a background import left
+        *Importing* would block the file for good). A serialization failure
+        or deadlock still propagates: the request or job is retried."""
+        try:
+            with self.env.cr.savepoint():
+                return step(*args)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception as error:
+            self._import_failed(error)
+            return None
+
+    def _import_failed(self, error):
+        if isinstance(error, SettlementParseError | UserError):
+            reason = str(error)
+        else:
+            _logger.exception("Settlement %s: unexpected import failure", self.id)
+            reason = self.env._(
+                "the import stopped on an unexpected error (%(type)s: %(error)s); "
+                "the server log has the details",
+                type=type(error).__name__,
+                error=str(error)[:200],
+            )
+        self.write({"state": "error", "import_error": reason})
+        # Logged, not posted: posting fails for a user without an e-mail
+        # address, and the failure must be recorded whoever ran the import.
+        self._message_log(
+            body=escape(self.env._("Import refused: %(error)s", error=reason))
+        )
+
+    def _open_file(self):
+        """The file's parser, once its text encoding is known: UTF-8 (with
+        or without BOM), else the format's legacy encoding, said in the
+        chatter since a wrong guess shows as odd characters."""
+        if not self.attachment_id:
+            raise UserError(self.env._("The settlement's file was deleted."))
+        parser_class = PARSERS[self.source].Parser
+        options = self.parser_options or {}
+        stream, encoding = text_stream(
+            self.attachment_id.raw, parser_class.legacy_encoding(options)
+        )
+        label = ENCODING_LABELS.get(encoding, encoding)
+        self.file_encoding = label
+        if encoding not in ENCODING_LABELS:
+            self._message_log(
+                body=escape(
+                    self.env._(
+                        "The file is not UTF-8 text: read as %(encoding)s.",
+                        encoding=label,
+                    )
+                )
+            )
+        return parser_class(stream, options)
+
+    def _read_lines(self, parser):
         self.line_ids.unlink()
-        raw = base64.b64decode(self.attachment_id.datas)
-        stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
-        parser = PARSERS[self.source].Parser(stream, self.parser_options or {})
         Line = self.env["retail.settlement.line"]
         batch, count, total = [], 0, 0
-        try:
-            for parsed in parser.lines():
-                count += 1
-                batch.append(self._line_values(parsed, count))
-                if parsed.line_type != "payout":
-                    total += parsed.amount_net
-                if len(batch) == CHUNK:
-                    Line.create(batch)
-                    batch = []
-                    self.env.flush_all()
-                    # Created lines need not stay in memory for 100k-line files.
-                    self.env.invalidate_all()
-                    self._report_progress(count)
-            Line.create(batch)
-            self._report_progress(count)
-            self._check_header(parser.settlement, total)
-        except (SettlementParseError, UserError) as error:
-            self.line_ids.unlink()
-            self.write({"state": "error", "import_error": str(error)})
-            self.message_post(body=self.env._("Import refused: %(error)s", error=error))
-            return False
+        for parsed in parser.lines():
+            count += 1
+            batch.append(self._line_values(parsed, count))
+            if parsed.line_type != "payout":
+                total += parsed.amount_net
+            if len(batch) == CHUNK:
+                Line.create(batch)
+                batch = []
+                self.env.flush_all()
+                # Created lines need not stay in memory for 100k-line files.
+                self.env.invalidate_all()
+                self._report_progress(count)
+        Line.create(batch)
+        self._report_progress(count)
+        self._check_header(parser.settlement, total)
         header = parser.settlement
         self.write(
             {
@@ -312,6 +412,26 @@ class RetailSettlement(models.Model):
         return settlement
 
     @api.model
+    def _parser_options(self, backend, source):
+        """What the parser of ``source`` reads ``backend``'s files with: the
+        generic CSV mapping saved on the backend, checked."""
+        if source != "generic_csv":
+            return {}
+        try:
+            options = json.loads(backend.settlement_csv_mapping or "{}")
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "The backend's generic CSV mapping is not valid JSON: %(error)s",
+                    error=error,
+                )
+            ) from error
+        problems = PARSERS["generic_csv"].validate_options(options)
+        if problems:
+            raise UserError("\n".join(problems))
+        return options
+
+    @api.model
     def _fetched_name(self, source, payout_id):
         return f"{source}-{payout_id}.json"
 
@@ -324,15 +444,61 @@ class RetailSettlement(models.Model):
         settlement = self._create_with_file(
             backend, source, raw, self._fetched_name(source, payout_id)
         )
-        if settlement._import_file():
-            settlement.action_match()
-        else:
-            settlement._raise_import_activity()
+        settlement._import_and_match()
         return settlement
+
+    def _import_and_match(self):
+        """Import the file and match it. A failure leaves the settlement
+        *Import failed* with an exception activity for the backend's
+        responsible; a success closes the one an earlier failure left.
+
+        :return: whether the file was imported and matched
+        """
+        self.ensure_one()
+        if self._import_file() and self._guarded(self.action_match):
+            # As superuser: marking it done posts a message, which Odoo
+            # refuses to a user without an e-mail address.
+            self.sudo().activity_feedback(
+                ["retail_connector_base.mail_activity_type_sync_exception"]
+            )
+            return True
+        self._raise_import_activity()
+        return False
+
+    def _imports_in_background(self):
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("retail_settlement.background_bytes", BACKGROUND_BYTES)
+        )
+        return self.attachment_id.file_size > threshold
+
+    def _enqueue_import(self):
+        """Import and match in a background job, followed on the form."""
+        self.ensure_one()
+        # Before the job: with queue_job__no_delay it runs here and now.
+        self.write(
+            {"state": "importing", "import_error": False, "import_job_uuid": False}
+        )
+        job = self.with_delay(
+            description=self.env._(
+                "Import settlement file %(name)s", name=self.file_name
+            )
+        )._import_and_match_job()
+        self.import_job_uuid = job.uuid
 
     def _raise_import_activity(self):
         self.ensure_one()
-        self.activity_schedule(
+        activity_type = self.env.ref(
+            "retail_connector_base.mail_activity_type_sync_exception"
+        )
+        if self.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == activity_type
+        ):
+            return
+        # As superuser: notifying the responsible posts a message, which Odoo
+        # refuses to a user without an e-mail address.
+        self.sudo().activity_schedule(
             "retail_connector_base.mail_activity_type_sync_exception",
             summary=self.env._(
                 "%(backend)s: payout %(name)s could not be imported",
@@ -344,21 +510,44 @@ class RetailSettlement(models.Model):
         )
 
     def action_import_again(self):
-        """Import a failed settlement's file again (once its cause is fixed:
-        a currency activated, a mapping corrected), and match it."""
-        for settlement in self.filtered(lambda record: record.state == "error"):
-            if settlement._import_file():
-                settlement.action_match()
-                settlement.activity_feedback(
-                    ["retail_connector_base.mail_activity_type_sync_exception"]
+        """Import the file of a failed or interrupted import again (once the
+        cause is fixed: a currency activated, a mapping corrected; or the
+        worker that died), and match it: at once, or in a new background job
+        for a large file."""
+        for settlement in self:
+            if not settlement.can_import_again:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is %(state)s: only a failed import, or a "
+                        "background import that is no longer running, is "
+                        "imported again.",
+                        name=settlement.display_name,
+                        state=dict(self._fields["state"].selection)[settlement.state],
+                    )
                 )
+            # The mapping may have been corrected since: read with today's.
+            settlement.parser_options = self._parser_options(
+                settlement.backend_id, settlement.source
+            )
+            if settlement._imports_in_background():
+                settlement._enqueue_import()
+            else:
+                settlement._import_and_match()
         return True
 
     def _import_and_match_job(self):
-        """Background job for large files: import, then match."""
+        """Background job for large files: import, then match. A job the
+        settlement no longer waits for (it was imported again meanwhile)
+        does nothing."""
         self.ensure_one()
-        if self._import_file():
-            self.action_match()
+        job_uuid = self.env.context.get("job_uuid")
+        if self.state != "importing" or (
+            job_uuid and self.import_job_uuid and job_uuid != self.import_job_uuid
+        ):
+            return f"nothing to do: {self.display_name} is {self.state}"
+        # Whatever fails, the job ends and the settlement Import failed: a
+        # failed job would leave it Importing.
+        self._guarded(self._import_and_match)
 
     # === MATCHING === #
     def action_match(self):

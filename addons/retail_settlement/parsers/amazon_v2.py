@@ -107,6 +107,9 @@ def _account_line_type(amount_type, description):
 class Parser(BaseParser):
     SOURCE = SOURCE
     DUPLICATE_KEYS = "suffix"
+    # Amazon writes the flat files of its Latin-script marketplaces in
+    # ISO-8859-1, not UTF-8; read as its superset Windows-1252 (the euro sign).
+    LEGACY_ENCODING = "cp1252"
 
     def __init__(self, stream, options=None):
         super().__init__(stream, options)

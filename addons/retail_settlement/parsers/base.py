@@ -17,6 +17,14 @@ class BaseParser:
     # Provider ids repeated in one file mean a broken file; pivot keys
     # (Amazon) and composite keys (Adyen) may legitimately repeat.
     DUPLICATE_KEYS = "error"
+    # What a file that is not UTF-8 is read as, where the provider documents
+    # another encoding; None: UTF-8 only.
+    LEGACY_ENCODING = None
+
+    @classmethod
+    def legacy_encoding(cls, options):
+        """The encoding to read a file that is not UTF-8 in, None for none."""
+        return cls.LEGACY_ENCODING
 
     def __init__(self, stream, options=None):
         self.stream = stream

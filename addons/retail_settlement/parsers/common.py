@@ -12,10 +12,13 @@ negative. Dates are naive UTC datetimes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
+import io
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -61,6 +64,14 @@ CURRENCIES = frozenset(
     SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW
     UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split()
 )
+
+
+# Amounts from 10**15 on are refused: no payout is that large, and beyond
+# it a float (the amount fields) no longer holds cents exactly.
+AMOUNT_DIGITS = 15
+# Bytes decoded at a time when checking a file's encoding (cut at a newline,
+# which no ASCII-compatible encoding uses inside a character).
+DECODE_CHUNK = 1 << 20
 
 
 class SettlementParseError(ValueError):
@@ -140,7 +151,22 @@ def minor_units(value, currency, line_no, what):
         raise SettlementParseError(
             line_no, f"{what} '{value}' is not a whole number of minor units"
         )
-    return Decimal(text).scaleb(-exponent(currency))
+    return _bounded(Decimal(text).scaleb(-exponent(currency)), value, line_no, what)
+
+
+def _bounded(number, value, line_no, what):
+    """``number``, refused when no amount field can hold it."""
+    if number and number.adjusted() >= AMOUNT_DIGITS:
+        raise SettlementParseError(
+            line_no, f"{what} '{excerpt(value)}' is too large for an amount"
+        )
+    return number
+
+
+def excerpt(value):
+    """``value`` as an error quotes it: a broken file's cell can be huge."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -175,7 +201,7 @@ def parse_decimal(value, line_no, what, decimal_separator=None):
         number = None
     if number is None or not number.is_finite():
         raise SettlementParseError(line_no, f"{what} '{value}' is not a number")
-    return number
+    return _bounded(number, value, line_no, what)
 
 
 def amount(value, line_no, what, decimal_separator=None):
@@ -194,7 +220,7 @@ def decimal_value(value, line_no, what):
         number = None
     if number is None or not number.is_finite():
         raise SettlementParseError(line_no, f"{what} '{value}' is not a number")
-    return number
+    return _bounded(number, value, line_no, what)
 
 
 # === DATES === #
@@ -277,7 +303,13 @@ def from_timestamp(value, line_no, what):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise SettlementParseError(line_no, f"{what} '{value}' is not a Unix time")
-    return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
+    try:
+        moment = datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise SettlementParseError(
+            line_no, f"{what} {excerpt(value)} is not a Unix time of a date"
+        ) from None
+    return moment.replace(tzinfo=None)
 
 
 # === LINES === #
@@ -374,6 +406,64 @@ class Settlement:
 
 def sign_by_type(amount_value, negative_type, positive_type):
     return negative_type if amount_value < 0 else positive_type
+
+
+# === TEXT === #
+def text_stream(raw, legacy_encoding=None):
+    """``(text stream, encoding)`` of a file's bytes: UTF-8, with or without
+    a byte order mark, else ``legacy_encoding`` (the provider's documented
+    one) when given; the encoding is ``utf-8``, ``utf-8-sig`` or the legacy
+    one. Checked whole before anything is parsed, so a refusal names the
+    line of the first byte that is not text, not a decoding error mid-import.
+    """
+    bad = _undecodable(raw, "utf-8")
+    if bad is None:
+        encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
+    elif legacy_encoding and not raw.startswith(codecs.BOM_UTF8):
+        encoding = legacy_encoding
+        legacy_bad = _undecodable(raw, encoding)
+        if legacy_bad is not None:
+            raise SettlementParseError(
+                bad[0],
+                f"the file is neither UTF-8 nor {encoding} text (byte "
+                f"0x{bad[1]:02X} is not UTF-8, byte 0x{legacy_bad[1]:02X} on "
+                f"line {legacy_bad[0]} is not {encoding})",
+            )
+    else:
+        raise SettlementParseError(
+            bad[0],
+            f"the file is not UTF-8 text (byte 0x{bad[1]:02X}): export or save "
+            "it as UTF-8",
+        )
+    return io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, newline=""), encoding
+
+
+def _undecodable(raw, encoding):
+    """``(line, byte)`` of the first byte of ``raw`` that ``encoding`` cannot
+    decode, None when all of it decodes."""
+    start, line = 0, 1
+    while start < len(raw):
+        end = raw.find(b"\n", start + DECODE_CHUNK)
+        end = len(raw) if end < 0 else end + 1
+        chunk = raw[start:end]
+        try:
+            chunk.decode(encoding)
+        except UnicodeDecodeError as error:
+            return line + chunk.count(b"\n", 0, error.start), chunk[error.start]
+        line += chunk.count(b"\n")
+        start = end
+    return None
+
+
+def is_ascii_compatible(encoding):
+    """Whether ``encoding`` writes ASCII as ASCII (what the CSV formats and
+    the chunked check of ``text_stream`` need): cp1252, latin-1, Shift_JIS
+    yes, UTF-16 no."""
+    sample = "Payout,+Net;1.00\r\n"
+    try:
+        return sample.encode(encoding) == sample.encode("ascii")
+    except (LookupError, UnicodeError):
+        return False
 
 
 # === CSV === #
@@ -482,6 +572,17 @@ def load_json_document(text, list_key):
         raise SettlementParseError(
             error.lineno, f"not valid JSON ({error.msg}): truncated?"
         ) from error
+    except RecursionError:
+        raise SettlementParseError(
+            _deepest_line(text), "the JSON is nested too deeply to be read"
+        ) from None
+    except ValueError:
+        # Python refuses integers longer than sys.get_int_max_str_digits().
+        limit = sys.get_int_max_str_digits()
+        raise SettlementParseError(
+            _long_integer_line(text, limit),
+            f"a number has more than {limit} digits",
+        ) from None
     if not isinstance(document, dict):
         raise SettlementParseError(1, "the file is not a JSON object")
     items = document.get(list_key)
@@ -492,9 +593,40 @@ def load_json_document(text, list_key):
     return document, list(zip(_item_lines(text, list_key), items, strict=False))
 
 
+# Strings (skipped whole: they may hold brackets and digits), brackets and
+# numbers.
+_JSON_TOKENS = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?'
+)
+
+
+def _deepest_line(text):
+    """Line where a JSON text's nesting is deepest (first reached)."""
+    depth = deepest = where = 0
+    for match in _JSON_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    return line_of(text, where)
+
+
+def _long_integer_line(text, limit):
+    """Line of a JSON text's first integer of more than ``limit`` digits."""
+    for match in _JSON_TOKENS.finditer(text):
+        digits = match.group().lstrip("-")
+        if len(digits) > limit and digits.isdigit():
+            return line_of(text, match.start())
+    return None
+
+
 def _item_lines(text, list_key):
     """Start lines of the items of the top-level ``list_key`` array (the
-    document is known valid)."""
+    document is known valid), counted on from item to item: counting each
+    from the start of the text made a large document quadratic."""
     decoder = json.JSONDecoder()
     index = _skip_space(text, 0) + 1  # past "{"
     while True:
@@ -509,6 +641,7 @@ def _item_lines(text, list_key):
             break
         _value, index = decoder.raw_decode(text, index)
     lines = []
+    line, counted = 1, 0
     index += 1
     while True:
         index = _skip_space(text, index)
@@ -516,7 +649,9 @@ def _item_lines(text, list_key):
             return lines
         if text[index] == ",":
             index = _skip_space(text, index + 1)
-        lines.append(line_of(text, index))
+        line += text.count("\n", counted, index)
+        counted = index
+        lines.append(line)
         _value, index = decoder.raw_decode(text, index)
 
 

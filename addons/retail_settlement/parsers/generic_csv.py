@@ -13,11 +13,15 @@ The options (settlements.md §9.3, after OCA's sheet mapping)::
                  "transaction_ref": ..., "date": ..., "description": ...},
      "type_map": {"Sale": "order", "Refund": "refund"},
      "default_type": "order",                      # rows without a type column
-     "fee_sign": "negative" | "positive"}          # positive: fees shown as costs
+     "fee_sign": "negative" | "positive",          # positive: fees shown as costs
+     "encoding": "cp1252"}                         # optional: files not in UTF-8
 
 At least one of ``amount_gross``/``amount_net`` is mapped; a missing one is
 computed. A type the map does not know is ``other`` (kept, flagged by
 matching). The file's ``total_column``, when mapped, is the declared total.
+A file is read as UTF-8 (with or without byte order mark), else in the
+mapping's ``encoding`` when it has one (an export from a spreadsheet on
+Windows is often ``cp1252``).
 """
 
 from datetime import datetime
@@ -32,6 +36,7 @@ from .common import (
     SettlementParseError,
     amount,
     currency_code,
+    is_ascii_compatible,
     parse_decimal,
 )
 
@@ -123,6 +128,7 @@ def validate_options(options):
             problems.append(f"{error}.")
     if not options.get("settlement_id") and not options.get("settlement_id_column"):
         problems.append("Give 'settlement_id' or 'settlement_id_column'.")
+    problems.extend(_encoding_problems(options.get("encoding")))
     if options.get("fee_sign", "negative") not in ("negative", "positive"):
         problems.append("'fee_sign' must be 'negative' or 'positive'.")
     columns = options.get("columns")
@@ -155,9 +161,25 @@ def validate_options(options):
     return problems
 
 
+def _encoding_problems(encoding):
+    if encoding is None or (
+        isinstance(encoding, str) and is_ascii_compatible(encoding)
+    ):
+        return []
+    return [
+        "'encoding' must name an encoding that writes ASCII as ASCII, e.g. "
+        "'cp1252' or 'latin-1'."
+    ]
+
+
 class Parser(BaseParser):
     SOURCE = SOURCE
     DUPLICATE_KEYS = "suffix"
+
+    @classmethod
+    def legacy_encoding(cls, options):
+        encoding = (options or {}).get("encoding")
+        return encoding if isinstance(encoding, str) and encoding else None
 
     def __init__(self, stream, options=None):
         super().__init__(stream, options)

@@ -33,6 +33,7 @@ from .common import (
     CsvRows,
     ParsedLine,
     SettlementParseError,
+    excerpt,
     minor_units,
     parse_datetime,
     parse_datetime_local,
@@ -196,12 +197,13 @@ class Parser(BaseParser):
 
     def _count(self, fields, line_no, expected, what):
         text = self._field(fields, 1)
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise SettlementParseError(line_no, f"{what} '{text}' is not a number")
-        if int(text) != expected:
+        # Compared as text: int() refuses a few thousand digits.
+        if (text.lstrip("0") or "0") != str(expected):
             raise SettlementParseError(
                 line_no,
-                f"{what} says {text} transactions, the file has {expected}: "
+                f"{what} says {excerpt(text)} transactions, the file has {expected}: "
                 "records are missing",
             )
 

@@ -9,6 +9,7 @@ from . import test_parser_generic_csv
 from . import test_parser_streaming
 from . import test_settlement_bank
 from . import test_settlement_matching
+from . import test_settlement_import_failures
 from . import test_settlement_tour
 from . import test_settlement_fetch
 from . import test_settlement_fetch_shopify

@@ -2,14 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import hashlib
-import json
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..parsers import LABELS, PARSERS
 
-BACKGROUND_BYTES = 2_000_000  # default; larger files import in a background job
 SNIFF_BYTES = 4096
 
 
@@ -60,6 +58,16 @@ class RetailSettlementImport(models.TransientModel):
             ],
             limit=1,
         )
+        if earlier.state == "importing":
+            raise UserError(
+                self.env._(
+                    "This file is being imported since %(date)s as %(name)s. "
+                    "If that import was interrupted, open it and press Import "
+                    "again.",
+                    date=earlier.create_date,
+                    name=earlier.display_name,
+                )
+            )
         if earlier:
             raise UserError(
                 self.env._(
@@ -71,19 +79,14 @@ class RetailSettlementImport(models.TransientModel):
                 )
             )
         settlement = Settlement._create_with_file(
-            self.backend_id, self.source, raw, self.file_name, self._parser_options()
+            self.backend_id,
+            self.source,
+            raw,
+            self.file_name,
+            Settlement._parser_options(self.backend_id, self.source),
         )
-        threshold = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("retail_settlement.background_bytes", BACKGROUND_BYTES)
-        )
-        if len(raw) > threshold:
-            settlement.with_delay(
-                description=self.env._(
-                    "Import settlement file %(name)s", name=self.file_name
-                )
-            )._import_and_match_job()
+        if settlement._imports_in_background():
+            settlement._enqueue_import()
         elif settlement._import_file():
             settlement.action_match()
         else:
@@ -94,20 +97,3 @@ class RetailSettlementImport(models.TransientModel):
             "res_id": settlement.id,
             "view_mode": "form",
         }
-
-    def _parser_options(self):
-        if self.source != "generic_csv":
-            return {}
-        try:
-            options = json.loads(self.backend_id.settlement_csv_mapping or "{}")
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "The backend's generic CSV mapping is not valid JSON: %(error)s",
-                    error=error,
-                )
-            ) from error
-        problems = PARSERS["generic_csv"].validate_options(options)
-        if problems:
-            raise UserError("\n".join(problems))
-        return options
