@@ -172,6 +172,9 @@ def channel_orders(committed_env):
                 "settlement_csv_mapping": json.dumps(MAPPING),
             }
         )
+        background_bytes = env["ir.config_parameter"].get_param(
+            "retail_settlement.background_bytes"
+        )
         env["ir.config_parameter"].set_param(
             "retail_settlement.background_bytes", "1000"
         )
@@ -192,6 +195,10 @@ def channel_orders(committed_env):
         )
         env.cr.commit()
         yield orders, provider.id, marketplace.id, finance.login, currency
+        # The module tests that run after import small files at once.
+        env["ir.config_parameter"].set_param(
+            "retail_settlement.background_bytes", background_bytes
+        )
 
 
 def _payout_csv(orders, currency):
