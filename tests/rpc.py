@@ -10,6 +10,7 @@ import pytest
 import odoo
 
 ACCESS_ERROR = 4  # Odoo's XML-RPC fault code for an AccessError
+PASSWORD = "Inbox-suite-pass-7"
 
 
 class Rpc:
@@ -36,3 +37,18 @@ class Rpc:
             self(model, method, *args, **kwargs)
         assert caught.value.faultCode == ACCESS_ERROR, caught.value.faultString
         return caught.value.faultString
+
+
+def create_user(env, login, group):
+    """A user of ``group`` in the current company, who logs in with PASSWORD."""
+    env["res.users"].with_context(no_reset_password=True).create(
+        {
+            "name": login,
+            "login": login,
+            "email": f"{login}@example.com",
+            "password": PASSWORD,
+            "company_id": env.company.id,
+            "company_ids": [(6, 0, env.company.ids)],
+            "groups_id": [(6, 0, [env.ref(group).id])],
+        }
+    )

@@ -10,7 +10,7 @@ import random
 
 import pytest
 import requests
-from rpc import Rpc
+from rpc import PASSWORD, Rpc, create_user
 from simulator import Simulator
 from store import (
     ACCESS_TOKEN,
@@ -25,22 +25,6 @@ from store import (
 )
 from waiting import wait_for
 
-PASSWORD = "Inbox-suite-pass-7"
-
-
-def _create_user(env, login, group):
-    env["res.users"].with_context(no_reset_password=True).create(
-        {
-            "name": login,
-            "login": login,
-            "email": f"{login}@example.com",
-            "password": PASSWORD,
-            "company_id": env.company.id,
-            "company_ids": [(6, 0, env.company.ids)],
-            "groups_id": [(6, 0, [env.ref(group).id])],
-        }
-    )
-
 
 @pytest.fixture
 def inbox(committed_env):
@@ -54,7 +38,7 @@ def inbox(committed_env):
             logins = {}
             for role in ("user", "manager"):
                 logins[role] = f"inbox-{role}-{backend.id}"
-                _create_user(
+                create_user(
                     env,
                     logins[role],
                     f"retail_connector_base.retail_connector_group_{role}",

@@ -11,9 +11,8 @@ too; this checks the manager's path end to end."""
 import xmlrpc.client
 
 import pytest
-from rpc import Rpc
+from rpc import PASSWORD, Rpc, create_user
 from store import ACCESS_TOKEN, create_store
-from test_security_inbox import PASSWORD, _create_user
 
 from odoo.addons.retail_connector_base.tests.scripted_server import ScriptedServer
 
@@ -43,7 +42,7 @@ def test_test_connection_never_follows_a_redirect_with_credentials(
             )
             backend_id = backend.id
             login = f"outbound-manager-{backend_id}"
-            _create_user(
+            create_user(
                 env, login, "retail_connector_base.retail_connector_group_manager"
             )
         manager = Rpc(odoo_server, login, PASSWORD)
