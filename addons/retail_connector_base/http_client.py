@@ -105,9 +105,12 @@ def excerpt(text, secrets=()):
 
 
 def _sent_secrets(headers):
-    """The credentials a request carries: each header value and its last word
-    (the token after ``Bearer``)."""
-    values = [str(value) for value in headers.values()]
+    """The credentials a request carries: the value of each header named like
+    a credential, and its last word (the token after ``Bearer``). Other
+    headers (``Accept``, an API version) are no secret and stay readable."""
+    values = [
+        str(value) for name, value in headers.items() if SENSITIVE_KEY.search(name)
+    ]
     return values + [value.split()[-1] for value in values if value.split()]
 
 
@@ -137,7 +140,11 @@ def _is_loopback(host):
 
 
 def mask_url(url):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # A URL too broken to split is shown as such, not as a traceback.
+        return "<invalid URL>"
     query = "&".join(
         f"{pair.split('=', 1)[0]}={MASK}"
         if SENSITIVE_KEY.search(pair.split("=", 1)[0])

@@ -86,7 +86,7 @@ class RetailEvent(models.Model):
     _rec_name = "topic"
 
     backend_id = fields.Many2one(
-        "retail.backend", required=True, ondelete="cascade", index=True
+        "retail.backend", required=True, ondelete="cascade", index=True, readonly=True
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     kind = fields.Selection(related="backend_id.kind", store=True)
@@ -567,11 +567,12 @@ class RetailEvent(models.Model):
         """Run the event's handler against the current mappings and data, in a
         savepoint that is always rolled back, and show what it would do."""
         self.ensure_one()
-        self._check_action_group(USER_GROUP)
+        # Managers only: what processing would create (customers, addresses,
+        # the handler's error) is read from the payload, which only they see.
+        self._check_action_group(MANAGER_GROUP)
         log = []
         outcome = {}
-        # With the job's rights, as the job will run it: the handler reads the
-        # payload, which only managers may read.
+        # With the job's rights, as the job will run it.
         as_job = self.sudo().with_company(self.company_id)
         with contextlib.suppress(_RollbackDryRun), self.env.cr.savepoint():
             # The base returns None; channel modules override it.
@@ -661,7 +662,14 @@ class RetailEvent(models.Model):
             event.message_post(
                 body=self.env._("Cancelled by %(user)s.", user=self.env.user.name)
             )
-        to_cancel._write_outcome({"state": "cancelled", "next_attempt_at": False})
+        # The retention period counts from the cancellation, not the reception.
+        to_cancel._write_outcome(
+            {
+                "state": "cancelled",
+                "next_attempt_at": False,
+                "processed_at": fields.Datetime.now(),
+            }
+        )
         for event in to_cancel:
             event._close_activities_when_resolved(
                 feedback=self.env._("Cancelled: it will not be processed.")

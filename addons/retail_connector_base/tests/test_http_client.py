@@ -188,6 +188,7 @@ class TestHttpClient(RetailHttpCommon):
             "ftp://127.0.0.1",
             "shop.example.com",
             "https://",
+            "http://[::1/x",  # too broken to split: a message, not a traceback
         ):
             with self.assertRaises(ValidationError, msg=url):
                 self.backend.api_url = url

@@ -131,9 +131,10 @@ class TestInboxIsAppendOnly(RetailCommon):
                 getattr(event, action)()
         self.assertEqual(self.event.state, "failed")
 
-    def test_dry_run_by_a_user_reads_the_payload(self):
-        """Test that a connector user's dry run gives the handler the payload,
-        which the user may not read."""
+    def test_dry_run_is_for_managers_and_reads_the_payload(self):
+        """Test that a connector user may not dry-run an event (what it would
+        book is read from the payload, which users may not see), and that a
+        manager's dry run gives the handler the payload."""
 
         def handler(event):
             raise RetailBusinessError(f"would book {json.loads(event.payload)['id']}")
@@ -141,7 +142,9 @@ class TestInboxIsAppendOnly(RetailCommon):
         with patch.object(
             type(self.env["retail.event"]), "_get_event_handler", lambda e: handler
         ):
-            action = self.event.with_user(self.retail_user).action_dry_run()
+            with self.assertRaises(AccessError):
+                self.event.with_user(self.retail_user).action_dry_run()
+            action = self.event.with_user(self.retail_manager).action_dry_run()
         result = self.env[action["res_model"]].browse(action["res_id"])
         self.assertEqual(result.error, "would book 5001")
 
@@ -200,9 +203,13 @@ class TestPersonalData(RetailCommon):
             {"state": "done", "processed_at": fields.Datetime.now()}
         )
         events["cancelled_old"]._write_outcome({"state": "cancelled"})
+        events["cancelled_recently"] = self._receive_event(key="c2", payload=SIGNED)
         events["failed_old"]._write_outcome({"state": "failed"})
         for event in events.values():
             self._set_received_at(event, long_ago)
+        # Cancelled today, received long ago: its retention starts today.
+        events["cancelled_recently"]._write_outcome({"state": "failed"})
+        events["cancelled_recently"].with_user(self.retail_manager).action_cancel()
         cron = self.env.ref("retail_connector_base.ir_cron_retail_purge_event_payloads")
         cron.method_direct_trigger()
         emptied = {name for name, event in events.items() if not event.sudo().payload}
