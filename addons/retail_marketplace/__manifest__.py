@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "depends": ["retail_connector_base", "sale_stock", "stock_delivery"],
     "data": [
+        "data/product_product_data.xml",
         "views/retail_backend_views.xml",
         "views/sale_order_views.xml",
         "views/retail_product_binding_views.xml",

@@ -66,6 +66,24 @@ class RetailBackend(models.Model):
         "product.product",
         help="Service product of order-level discount lines.",
     )
+    order_rounding_tolerance = fields.Float(
+        "Rounding tolerance",
+        digits="Account",
+        default=0.01,
+        help="How far, in the order's currency, Odoo's total of an imported "
+        "order may differ from the channel's because the two round taxes "
+        "differently. Within it a rounding line on the rounding account brings "
+        "Odoo's total to the channel's and the order's chatter reports the "
+        "difference; beyond it the order fails. 0 accepts no difference.",
+    )
+    order_rounding_account_id = fields.Many2one(
+        "account.account",
+        "Rounding account",
+        check_company=True,
+        help="Books the rounding line of orders whose total differs from the "
+        "channel's within the tolerance. Without it such orders fail, asking "
+        "for it.",
+    )
     payment_journal_id = fields.Many2one(
         "account.journal",
         check_company=True,

@@ -296,23 +296,86 @@ class SaleOrder(models.Model):
         return product
 
     def _retail_check_total(self, order):
-        """The Odoo total must be the channel's, to the cent: a difference
-        means a tax or discount is not mapped the way the channel applies it.
+        """The Odoo total must be the channel's: a difference beyond the
+        backend's rounding tolerance means a tax or discount is not mapped the
+        way the channel applies it. Within it the two only round taxes
+        differently (per line or per total), and a rounding line makes up the
+        difference. Note: self.ensure_one"""
+        self.ensure_one()
+        currency = self.currency_id
+        difference = currency.round(float(order.total) - self.amount_total)
+        if currency.is_zero(difference):
+            return
+        backend = self.retail_backend_id
+        if (
+            currency.compare_amounts(abs(difference), backend.order_rounding_tolerance)
+            <= 0
+        ):
+            self._retail_add_rounding_line(order, difference)
+            return
+        raise RetailBusinessError(
+            self.env._(
+                "Order %(number)s totals %(channel)s %(currency)s on the "
+                "channel but %(odoo)s %(currency)s in Odoo, more apart than the "
+                "rounding tolerance of %(backend)s. Check the tax mappings and "
+                "whether the channel's prices include tax.",
+                number=order.number,
+                channel=f"{order.total:.2f}",
+                odoo=f"{self.amount_total:.2f}",
+                currency=currency.name,
+                backend=backend.name,
+            ),
+            code="total_mismatch",
+        )
+
+    def _retail_add_rounding_line(self, order, difference):
+        """Bring Odoo's total to the channel's with an untaxed line booked on
+        the backend's rounding account (see sale.order.line
+        _prepare_invoice_line), and say so on the order.
         Note: self.ensure_one"""
         self.ensure_one()
-        if self.currency_id.compare_amounts(self.amount_total, float(order.total)):
+        backend = self.retail_backend_id
+        if not backend.order_rounding_account_id:
             raise RetailBusinessError(
                 self.env._(
                     "Order %(number)s totals %(channel)s %(currency)s on the "
-                    "channel but %(odoo)s %(currency)s in Odoo. Check the tax "
-                    "mappings and whether the channel's prices include tax.",
+                    "channel but %(odoo)s %(currency)s in Odoo, within the "
+                    "rounding tolerance. Set the rounding account on %(backend)s "
+                    "to book the difference, then retry the event.",
                     number=order.number,
                     channel=f"{order.total:.2f}",
                     odoo=f"{self.amount_total:.2f}",
                     currency=self.currency_id.name,
+                    backend=backend.name,
                 ),
-                code="total_mismatch",
+                code="no_rounding_account",
             )
+        odoo_total = self.amount_total
+        product = self.env.ref("retail_marketplace.product_channel_rounding")
+        self.order_line = [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "name": product.name,
+                    "product_uom_qty": 1,
+                    "price_unit": difference,
+                    "tax_id": [Command.clear()],
+                    "sequence": max(self.order_line.mapped("sequence"), default=10) + 1,
+                }
+            )
+        ]
+        self.message_post(
+            body=self.env._(
+                "Rounding: the channel totals %(channel)s %(currency)s, Odoo "
+                "%(odoo)s %(currency)s; a rounding line of %(difference)s "
+                "%(currency)s on %(account)s makes up the difference.",
+                channel=f"{order.total:.2f}",
+                odoo=f"{odoo_total:.2f}",
+                difference=f"{difference:+.2f}",
+                currency=self.currency_id.name,
+                account=backend.order_rounding_account_id.display_name,
+            )
+        )
 
     # === WORKFLOW === #
     def _retail_run_workflow(self, order):

@@ -7,3 +7,4 @@ from . import test_refunds
 from . import test_publishing
 from . import test_backend
 from . import test_sku_retry_companies
+from . import test_order_rounding
