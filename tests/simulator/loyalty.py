@@ -6,7 +6,7 @@ key again answers the first answer and counts nothing), and webhooks for the
 changes made on the engine's side (``adjust``). ``loyalty`` speaks the
 generic protocol (README.md, "Loyalty engine"); ``talon_one`` is shaped like
 Talon.One's Management and Integration APIs
-(/work/shared/reference/platform-specs.md section 8)."""
+(https://docs.talon.one/management-api, https://docs.talon.one/integration-api)."""
 
 import re
 import threading

@@ -4,8 +4,9 @@
 orders and fulfilments, products and variants, inventory levels, Shopify
 Payments payouts and balance transactions), the GraphQL
 ``inventorySetQuantities`` mutation, and webhooks signed as Shopify signs
-them. Shapes follow /work/shared/reference/platform-specs.md section 1 and,
-for Shopify Payments, settlements.md section 2."""
+them. Shapes follow the Admin API reference
+(https://shopify.dev/docs/api/admin-rest, https://shopify.dev/docs/api/admin-graphql)
+and, for webhooks, https://shopify.dev/docs/apps/build/webhooks."""
 
 import base64
 import copy

@@ -4,7 +4,8 @@
 BatchRetrieveOrders, BatchRetrieveCatalogObjects) and ``order.updated``
 webhooks signed as Square signs them. Shapes follow Square's API reference
 (developer.squareup.com/reference/square: Order, OrderLineItem, OrderReturn,
-Tender, Refund, Money) and /work/shared/reference/platform-specs.md section 5.
+Tender, Refund, Money), and its webhook
+signature guide (developer.squareup.com/docs/webhooks/step3validate).
 Sale and return orders are built from a compact spec (README.md)."""
 
 import base64

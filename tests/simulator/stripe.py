@@ -3,8 +3,8 @@
 """Stripe mode: what a settlement fetch reads of Stripe, the payouts list and
 the balance transactions of an automatic payout. Shapes follow Stripe's API
 reference (Payout, Balance Transaction, list objects and their cursor
-pagination) as summarised in /work/shared/reference/settlements.md section 3
-and platform-specs.md section 3: amounts are integers in minor units,
+pagination, https://docs.stripe.com/api/payouts and
+https://docs.stripe.com/api/balance_transactions): amounts are integers in minor units,
 currencies lower case, times Unix seconds. Payouts are built from a compact
 spec (README.md)."""
 

@@ -4,7 +4,7 @@
 products and their batch endpoint), the Shipment Tracking extension, and
 webhooks delivered as class-wc-webhook.php delivers them: signed, never
 retried, disabled after the seventh failure in a row. Shapes follow
-/work/shared/reference/platform-specs.md section 2."""
+the WooCommerce REST API documentation (https://woocommerce.github.io/woocommerce-rest-api-docs/)."""
 
 import base64
 import copy

@@ -1,8 +1,7 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The loyalty engine adapters' neutral shapes (the canonical LoyaltyEvent of
-/work/shared/reference/platform-specs.md section 9, cut to what the suite
-uses): what Odoo sends, and what an engine tells."""
+"""The loyalty engine adapters' neutral shapes (one loyalty event, whatever the
+engine, cut to what the suite uses): what Odoo sends, and what an engine tells."""
 
 import math
 from dataclasses import dataclass

@@ -1,7 +1,8 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Talon.One, a loyalty engine, for a profile-based loyalty program
-(/work/shared/reference/platform-specs.md section 8).
+(https://docs.talon.one/management-api and
+https://docs.talon.one/integration-api).
 
 Calls, each ``send(method, path, json_body=None, params=None, headers=None)``
 through the backend's rate-limited client:
