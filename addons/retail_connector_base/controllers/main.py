@@ -12,6 +12,7 @@ from odoo.http import request
 _logger = logging.getLogger(__name__)
 
 READ_CHUNK = 64 * 1024
+BACKEND_KEY = "retail.webhook_backend_id"
 
 
 def _read_at_most(stream, size):
@@ -85,14 +86,17 @@ class RetailWebhookController(http.Controller):
 
         :raise werkzeug.exceptions.HTTPException: carrying the 404 or 413
         """
-        backend = (
-            request.env["retail.backend"]
-            .sudo()
-            .search([("webhook_token", "=", token)], limit=1)
-        )
-        if not backend:
-            # Same answer for unknown and archived backends: reveal nothing.
-            abort(cls._reply(404, error="not_found"))
+        backends = request.env["retail.backend"].sudo()
+        environ = request.httprequest.environ
+        if BACKEND_KEY in environ:
+            # Found once per request: the second call (and a replay) reuses it.
+            backend = backends.browse(environ[BACKEND_KEY])
+        else:
+            backend = backends.search([("webhook_token", "=", token)], limit=1)
+            if not backend:
+                # Same answer for unknown and archived backends: reveal nothing.
+                abort(cls._reply(404, error="not_found"))
+            environ[BACKEND_KEY] = backend.id
         # Odoo's request wrapper hides werkzeug's input stream; the bus module
         # reaches past it in the same way (odoo/addons/bus/websocket.py).
         raw = request.httprequest._HTTPRequest__wrapped
