@@ -1,4 +1,5 @@
 from . import controllers
 from . import log_masking
+from . import adapters
 from . import models
 from . import wizards

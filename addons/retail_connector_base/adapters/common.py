@@ -8,6 +8,8 @@ import hmac
 import json
 from datetime import datetime, timezone
 
+from ..registry import Adapter
+
 # No platform nests its payloads a tenth as deep; deeper ones are refused
 # before anything (parsing, storing, processing) recurses through them.
 MAX_JSON_DEPTH = 64
@@ -88,3 +90,55 @@ def parse_datetime(value):
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed
+
+
+class ConnectionAdapter(Adapter):
+    """How calls to a platform authenticate and how a manager's *Test
+    connection* reaches it. Platforms override what differs."""
+
+    def request_headers(self):
+        """Headers every call carries (authentication)."""
+        token = self.backend._get_secret("access_token")
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def test(self):
+        """One harmless call; raises when the platform does not answer."""
+        raise NotImplementedError
+
+
+class WebhookAdapter(Adapter):
+    """How a platform's webhook deliveries are checked and read."""
+
+    def is_ping(self, headers, body):
+        """Whether the delivery is the platform's check that the URL answers
+        (unsigned, not an event): it gets a 200 and is not stored."""
+        return False
+
+    def verify(self, headers, body):
+        """None when the delivery is signed by one of the backend's secrets,
+        else a short reason (no secret in it)."""
+        raise NotImplementedError
+
+    def parse(self, headers, body):
+        """The inbox values of a verified delivery: ``topic``,
+        ``dedupe_key``, ``payload`` (parsed JSON), optionally
+        ``subject_key``, ``external_updated_at`` and ``delivery_id``; or
+        ``ignored`` with the reason for a delivery that books nothing.
+
+        :raise ValueError: when the body is not valid for its topic
+        """
+        raise NotImplementedError
+
+    def receive(self, headers, body):
+        """Store a verified delivery and say what became of it, for the
+        answer's body. A platform whose deliveries carry several messages
+        overrides it to store each.
+
+        :raise ValueError: when the body is not valid for its topic
+        """
+        values = self.parse(headers, body)
+        if values.get("ignored"):
+            # Answered 200 so that the platform does not send it again.
+            return {"status": "ignored", "reason": values["ignored"]}
+        event = self.backend._webhook_store(values)
+        return {"status": "accepted" if event else "duplicate"}

@@ -17,7 +17,10 @@ import hashlib
 import hmac
 import time
 
+from ..registry import register
 from .common import (
+    ConnectionAdapter,
+    WebhookAdapter,
     body_digest,
     check_signature,
     load_json_object,
@@ -89,12 +92,21 @@ def parse_event(headers, body):
     }
 
 
-def order_to_event(order):
-    """Inbox values of an order pulled from the API. Its dedupe key is the
-    order's version, so pulling the same version twice stores it once."""
-    return {
-        "topic": "orders/updated",
-        "dedupe_key": f"order-{order['id']}-{order['updated_at']}",
-        "subject_key": str(order["id"]),
-        "external_updated_at": parse_datetime(order["updated_at"]),
-    }
+@register("simulator", "connection")
+class SimulatorConnection(ConnectionAdapter):
+    def test(self):
+        return self.request("GET", "api/v1/ping")
+
+
+@register("simulator", "webhook")
+class SimulatorWebhook(WebhookAdapter):
+    def verify(self, headers, body):
+        return verify_signature(
+            self.backend._get_webhook_secrets(),
+            headers,
+            body,
+            self.backend.webhook_tolerance,
+        )
+
+    def parse(self, headers, body):
+        return parse_event(headers, body)

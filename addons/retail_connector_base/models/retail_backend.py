@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .. import crypto, http_client, jobs
-from ..adapters import simulator
+from .. import crypto, http_client, jobs, registry
+from ..adapters.common import ConnectionAdapter
 from ..exceptions import RetailBusinessError, RetailTransientError
 from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP
 
@@ -482,10 +482,35 @@ class RetailBackend(models.Model):
         }
 
     # === BUSINESS METHODS === #
-    def _request(self, method, path, json_body=None, params=None):
-        """Call the platform's API; see ``http_client.request`` for the errors."""
+    def _request(self, method, path, json_body=None, params=None, **options):
+        """Call the platform's API; see ``http_client.request`` for the
+        errors and the ``options`` (``headers``, ``links``)."""
         self.ensure_one()
-        return http_client.request(self, method, path, json_body, params)
+        return http_client.request(self, method, path, json_body, params, **options)
+
+    def _adapter(self, capability):
+        """The backend's platform adapter for ``capability`` (see
+        ``registry``).
+
+        :raise RetailBusinessError: when no installed module implements it
+        """
+        self.ensure_one()
+        adapter_class = registry.adapter_class(self.env, self.platform, capability)
+        if not adapter_class:
+            raise RetailBusinessError(
+                self.env._(
+                    "%(platform)s backends cannot do %(capability)s: no installed "
+                    "module implements it for them.",
+                    platform=self.platform,
+                    capability=capability,
+                ),
+                code="no_adapter",
+            )
+        return adapter_class(self)
+
+    def _has_adapter(self, capability):
+        self.ensure_one()
+        return bool(registry.adapter_class(self.env, self.platform, capability))
 
     def _get_secret(self, name):
         """Plaintext of one credential, for the adapters. Never log or display it.
@@ -553,19 +578,18 @@ class RetailBackend(models.Model):
         self.ensure_one()
         return f"root.retail.{self.kind}.backend_{self.id}"
 
-    # === PLATFORM HOOKS (override per platform) === #
+    # === PLATFORM DISPATCH (the adapters hold the platform code) === #
     def _get_request_headers(self):
         """Headers every call to the platform carries (authentication)."""
         self.ensure_one()
-        token = self._get_secret("access_token")
-        return {"Authorization": f"Bearer {token}"} if token else {}
+        if not self._has_adapter("connection"):
+            return ConnectionAdapter(self).request_headers()
+        return self._adapter("connection").request_headers()
 
     def _run_flow(self, flow):
         """Run one batch of ``flow`` (a ``retail.backend.flow``) and return the
-        new checkpoint. Channel modules override it for their flows."""
+        new checkpoint. Channel modules extend it for their flows."""
         self.ensure_one()
-        if self.platform == "simulator" and flow.flow == "orders_in":
-            return self._simulator_poll_orders(flow)
         raise RetailBusinessError(
             self.env._(
                 "The %(flow)s flow has no batch run for %(platform)s backends.",
@@ -575,86 +599,40 @@ class RetailBackend(models.Model):
             code="no_flow_runner",
         )
 
-    def _simulator_poll_orders(self, flow):
-        """Pull orders changed since the checkpoint into the inbox. A version of
-        an order pulled twice is stored once (its dedupe key is the version);
-        one that also came by webhook is applied once because the order
-        binding's external update time turns the second copy into a no-op."""
-        answer = self._request(
-            "GET",
-            "api/v1/orders",
-            params={"updated_since": flow.checkpoint or "", "limit": flow.batch_size},
-        )
-        checkpoint = flow.checkpoint
-        for order in answer.get("orders", []):
-            event = simulator.order_to_event(order)
-            self.env["retail.event"]._receive(
-                self,
-                event["topic"],
-                event["dedupe_key"],
-                json.dumps(order),
-                external_updated_at=event["external_updated_at"],
-                subject=event["subject_key"],
-            )
-            checkpoint = max(checkpoint or "", order["updated_at"])
-        return checkpoint
-
     def _test_connection(self):
         """Make one harmless call; raise when it does not answer."""
         self.ensure_one()
-        if self.platform == "simulator":
-            self._request("GET", "api/v1/ping")
+        return self._adapter("connection").test()
 
     def _webhook_is_ping(self, headers, body):
-        """Whether the delivery is the platform's check that the URL answers
-        (unsigned, not an event): it gets a 200 and is not stored."""
         self.ensure_one()
-        return False
-
-    def _webhook_verify(self, headers, body):
-        """Check a delivery's signature against the backend's secrets.
-
-        :param headers: the request headers (case-insensitive mapping)
-        :param bytes body: the raw request body, exactly as received
-        :return: None when valid, else a short reason (no secret in it)
-        :rtype: str | None
-        """
-        self.ensure_one()
-        if self.platform != "simulator":
-            return "no signature check is implemented for this platform"
-        return simulator.verify_signature(
-            self._get_webhook_secrets(), headers, body, self.webhook_tolerance
+        return self._has_adapter("webhook") and self._adapter("webhook").is_ping(
+            headers, body
         )
 
-    def _webhook_parse(self, headers, body):
-        """Turn a verified delivery into the inbox's values.
+    def _webhook_verify(self, headers, body):
+        """None when the delivery is signed by one of the backend's secrets,
+        else a short reason (see ``WebhookAdapter.verify``)."""
+        self.ensure_one()
+        if not self._has_adapter("webhook"):
+            return "no signature check is implemented for this platform"
+        return self._adapter("webhook").verify(headers, body)
 
-        :return: dict with ``topic``, ``dedupe_key``, ``payload`` (parsed JSON)
-            and optionally ``external_updated_at``
+    def _webhook_receive(self, headers, body):
+        """Store a verified delivery; what became of it, for the answer.
+
         :raise ValueError: when the body is not valid for its topic
         """
         self.ensure_one()
-        if self.platform != "simulator":
+        if not self._has_adapter("webhook"):
             raise ValueError("no webhook parser for this platform")
-        return simulator.parse_event(headers, body)
+        return self._adapter("webhook").receive(headers, body)
 
-    def _webhook_receive(self, headers, body):
-        """Store a verified delivery and say what became of it, for the
-        answer's body. Channels whose deliveries carry several messages (a
-        POS batch) override it to report per message.
-
-        :raise ValueError: when the body is not valid for its topic
-        """
-        event = self._webhook_store(headers, body)
-        return {"status": "accepted" if event else "duplicate"}
-
-    def _webhook_store(self, headers, body):
-        """Store a verified delivery in the inbox, once.
+    def _webhook_store(self, values):
+        """Store a delivery's inbox values (``WebhookAdapter.parse``), once.
 
         :return: the new event, or an empty recordset for a duplicate
-        :raise ValueError: when the body is not valid for its topic
         """
-        values = self._webhook_parse(headers, body)
         return self.env["retail.event"]._receive(
             self,
             values["topic"],

@@ -1,0 +1,3 @@
+from . import common
+from . import simulator
+from . import talon_one

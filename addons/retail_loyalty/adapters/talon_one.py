@@ -39,6 +39,16 @@ notification replayed under a fresh ``x-uuid`` credits nothing twice.
 
 from urllib.parse import quote
 
+from odoo.addons.retail_connector_base.adapters import simulator as generic
+from odoo.addons.retail_connector_base.adapters.common import (
+    ConnectionAdapter,
+    WebhookAdapter,
+    body_digest,
+    load_json_object,
+)
+from odoo.addons.retail_connector_base.registry import register
+
+from .. import const
 from .common import EngineChange, number
 
 # Talon.One's points never expire unless the program says so; the suite
@@ -153,3 +163,41 @@ def parse_changes(payload, program_id, dedupe_key):
             )
         )
     return changes
+
+
+@register("talon_one", "connection")
+class TalonOneConnection(ConnectionAdapter):
+    def request_headers(self):
+        # Talon.One's two APIs take two keys, given per call.
+        return {}
+
+    def test(self):
+        return balance(
+            self.backend._loyalty_send,
+            self.backend.loyalty_engine_program,
+            "odoo-connection-test",
+            self.backend._get_secret("api_key"),
+        )
+
+
+@register("talon_one", "webhook")
+class TalonOneWebhook(WebhookAdapter):
+    """Talon.One's notifications arrive signed in the generic scheme by the
+    relay (see the module docstring)."""
+
+    def verify(self, headers, body):
+        return generic.verify_signature(
+            self.backend._get_webhook_secrets(),
+            headers,
+            body,
+            self.backend.webhook_tolerance,
+        )
+
+    def parse(self, headers, body):
+        # The relay passes Talon.One's x-uuid on as the event id, which it
+        # signs; x-uuid itself is not signed, so a replay could change it.
+        return {
+            "topic": const.ADJUSTMENT_TOPIC,
+            "dedupe_key": headers.get(generic.EVENT_ID_HEADER) or body_digest(body),
+            "payload": load_json_object(body),
+        }

@@ -10,9 +10,7 @@ from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.tools import float_compare, float_round
 
 from odoo.addons.retail_connector_base import http_client, jobs
-from odoo.addons.retail_connector_base.adapters import simulator as generic
 from odoo.addons.retail_connector_base.adapters.common import (
-    body_digest,
     load_json_object,
 )
 from odoo.addons.retail_connector_base.exceptions import (
@@ -697,43 +695,3 @@ class RetailBackend(models.Model):
         if self.loyalty_reconcile_mode == "correct":
             drifts._correct()
         return f"{len(cards)} cards compared, {len(drifts)} drifts"
-
-    # === PLATFORM HOOKS === #
-    def _get_request_headers(self):
-        # EXTENDS retail_connector_base: Talon.One's two APIs take two keys,
-        # given per call.
-        if self.platform == "talon_one":
-            return {}
-        return super()._get_request_headers()
-
-    def _test_connection(self):
-        # EXTENDS retail_connector_base
-        if self.platform == "talon_one":
-            return talon_one.balance(
-                self._loyalty_send,
-                self.loyalty_engine_program,
-                "odoo-connection-test",
-                self._get_secret("api_key"),
-            )
-        return super()._test_connection()
-
-    def _webhook_verify(self, headers, body):
-        # EXTENDS retail_connector_base: Talon.One's notifications arrive
-        # signed in the generic scheme by the relay (adapters/talon_one.py).
-        if self.platform == "talon_one":
-            return generic.verify_signature(
-                self._get_webhook_secrets(), headers, body, self.webhook_tolerance
-            )
-        return super()._webhook_verify(headers, body)
-
-    def _webhook_parse(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "talon_one":
-            # The relay passes Talon.One's x-uuid on as the event id, which it
-            # signs; x-uuid itself is not signed, so a replay could change it.
-            return {
-                "topic": const.ADJUSTMENT_TOPIC,
-                "dedupe_key": headers.get(generic.EVENT_ID_HEADER) or body_digest(body),
-                "payload": load_json_object(body),
-            }
-        return super()._webhook_parse(headers, body)

@@ -41,8 +41,11 @@ import math
 import time
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from odoo.addons.retail_connector_base.adapters.common import (
+    ConnectionAdapter,
+    WebhookAdapter,
     body_digest,
     check_signature,
     load_json_object,
@@ -53,6 +56,7 @@ from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
+from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
     ChannelAddress,
@@ -657,3 +661,34 @@ def stock_ref_for(client, external_id):
     the stock API addresses its inventory item."""
     answer = client.request("GET", _path(client, f"variants/{external_id}.json"))
     return str(answer["variant"]["inventory_item_id"])
+
+
+@register("shopify", "connection")
+class ShopifyConnection(ConnectionAdapter):
+    def request_headers(self):
+        # Shopify authenticates with its own header, not a bearer token.
+        token = self.backend._get_secret("access_token")
+        return {"X-Shopify-Access-Token": token} if token else {}
+
+    def test(self):
+        return self.request("GET", f"admin/api/{self.backend.api_version}/shop.json")
+
+
+@register("shopify", "webhook")
+class ShopifyWebhook(WebhookAdapter):
+    def verify(self, headers, body):
+        # The shop's <shop>.myshopify.com is the host of the API base URL,
+        # where its Admin API is served.
+        shop_domain = urlsplit(self.backend.api_url or "").hostname or ""
+        if not shop_domain:
+            return "no shop address (API base URL) to check the shop against"
+        return verify_signature(
+            self.backend._get_webhook_secrets(),
+            headers,
+            body,
+            shop_domain=shop_domain,
+            tolerance=self.backend.webhook_tolerance,
+        )
+
+    def parse(self, headers, body):
+        return parse_event(headers, body)

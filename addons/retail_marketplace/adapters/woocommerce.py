@@ -44,12 +44,15 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from odoo.addons.retail_connector_base.adapters.common import (
+    ConnectionAdapter,
+    WebhookAdapter,
     body_digest,
     check_signature,
     load_json_object,
     parse_datetime,
     required_header,
 )
+from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
     ChannelAddress,
@@ -570,3 +573,30 @@ def push_product(client, refs, data):
 def stock_ref_for(client, external_id):
     """The stock API addresses products by the id orders name them with."""
     return external_id
+
+
+@register("woocommerce", "connection")
+class WooCommerceConnection(ConnectionAdapter):
+    def request_headers(self):
+        # REST API keys over HTTPS: consumer key and secret as basic auth.
+        key = self.backend._get_secret("api_key")
+        secret = self.backend._get_secret("api_secret")
+        if not (key and secret):
+            return {}
+        credentials = base64.b64encode(f"{key}:{secret}".encode()).decode()
+        return {"Authorization": f"Basic {credentials}"}
+
+    def test(self):
+        return self.request("GET", "wp-json/wc/v3/system_status")
+
+
+@register("woocommerce", "webhook")
+class WooCommerceWebhook(WebhookAdapter):
+    def is_ping(self, headers, body):
+        return is_ping(headers, body)
+
+    def verify(self, headers, body):
+        return verify_signature(self.backend._get_webhook_secrets(), headers, body)
+
+    def parse(self, headers, body):
+        return parse_event(headers, body)

@@ -1,8 +1,6 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import base64
 import json
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -224,68 +222,6 @@ class RetailBackend(models.Model):
             lambda b: b.platform in POLL_ALWAYS
         )._ensure_reconciliation_polls()
         return backends
-
-    # === PLATFORM HOOKS === #
-    def _test_connection(self):
-        # EXTENDS retail_connector_base
-        if self.platform == "shopify":
-            return self._request("GET", f"admin/api/{self.api_version}/shop.json")
-        if self.platform == "woocommerce":
-            return self._request("GET", "wp-json/wc/v3/system_status")
-        return super()._test_connection()
-
-    def _webhook_is_ping(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "woocommerce":
-            return woocommerce.is_ping(headers, body)
-        return super()._webhook_is_ping(headers, body)
-
-    def _webhook_verify(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "shopify":
-            shop_domain = self._shopify_shop_domain()
-            if not shop_domain:
-                return "no shop address (API base URL) to check the shop against"
-            return shopify.verify_signature(
-                self._get_webhook_secrets(),
-                headers,
-                body,
-                shop_domain=shop_domain,
-                tolerance=self.webhook_tolerance,
-            )
-        if self.platform == "woocommerce":
-            return woocommerce.verify_signature(
-                self._get_webhook_secrets(), headers, body
-            )
-        return super()._webhook_verify(headers, body)
-
-    def _shopify_shop_domain(self):
-        """The shop's ``<shop>.myshopify.com``: the host of the API base URL,
-        where the shop's Admin API is served. Note: self.ensure_one"""
-        self.ensure_one()
-        return urlsplit(self.api_url or "").hostname or ""
-
-    def _webhook_parse(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "shopify":
-            return shopify.parse_event(headers, body)
-        if self.platform == "woocommerce":
-            return woocommerce.parse_event(headers, body)
-        return super()._webhook_parse(headers, body)
-
-    def _get_request_headers(self):
-        # EXTENDS retail_connector_base: Shopify authenticates with its own header.
-        if self.platform == "shopify":
-            token = self._get_secret("access_token")
-            return {"X-Shopify-Access-Token": token} if token else {}
-        if self.platform == "woocommerce":
-            # REST API keys over HTTPS: consumer key and secret as basic auth.
-            key, secret = self._get_secret("api_key"), self._get_secret("api_secret")
-            if key and secret:
-                credentials = base64.b64encode(f"{key}:{secret}".encode()).decode()
-                return {"Authorization": f"Basic {credentials}"}
-            return {}
-        return super()._get_request_headers()
 
     def _retail_payment_journal(self, method):
         """The journal of a channel payment method: its mapping, else the

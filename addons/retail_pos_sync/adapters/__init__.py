@@ -1,1 +1,2 @@
 from . import pos_batch
+from . import square

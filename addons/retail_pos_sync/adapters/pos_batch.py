@@ -26,6 +26,7 @@ from odoo.addons.retail_connector_base.adapters.common import (
     load_json_object,
     parse_datetime,
 )
+from odoo.addons.retail_connector_base.registry import Adapter, register
 
 TOPIC = "pos/transaction"
 TYPES = ("sale", "return")
@@ -163,3 +164,24 @@ def parse_transaction(payload):
             for payment in payload.get("payments") or []
         ],
     )
+
+
+@register("simulator", "pos_batch")
+class SimulatorPosBatch(Adapter):
+    """The simulator's store POS sends offline batches: each transaction of
+    a delivery is stored (and later booked or refused) on its own."""
+
+    def receive(self, headers, body):
+        transactions = split_batch(body)
+        Event = self.env["retail.event"]
+        new = Event.browse()
+        for dedupe_key, subject, payload in transactions:
+            new |= Event._receive(
+                self.backend, TOPIC, dedupe_key, payload, subject=subject
+            )
+        return {
+            "status": "accepted" if new else "duplicate",
+            "transactions": len(transactions),
+            "new": len(new),
+            "duplicates": len(transactions) - len(new),
+        }

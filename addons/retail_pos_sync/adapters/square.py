@@ -64,10 +64,13 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo.addons.retail_connector_base.adapters.common import (
+    ConnectionAdapter,
+    WebhookAdapter,
     check_signature,
     load_json_object,
     parse_datetime,
 )
+from odoo.addons.retail_connector_base.registry import register
 
 from .pos_batch import PosLine, PosPayment, PosTransaction
 
@@ -459,3 +462,33 @@ def _order_to_transaction(order, catalog_skus, timezone, types):
 
 def tender_types_of(order):
     return tender_types([order])
+
+
+@register("square", "connection")
+class SquareConnection(ConnectionAdapter):
+    def request_headers(self):
+        # Square wants its API version pinned on every call.
+        headers = super().request_headers()
+        headers["Square-Version"] = self.backend.api_version or API_VERSION
+        return headers
+
+    def test(self):
+        return self.request("GET", "v2/locations")
+
+
+@register("square", "webhook")
+class SquareWebhook(WebhookAdapter):
+    def verify(self, headers, body):
+        # Square signs the notification URL of the webhook subscription,
+        # which must be this backend's webhook URL character for character:
+        # read as stored, never rebuilt from the request, which a proxy may
+        # have rewritten.
+        return verify_signature(
+            self.backend._get_webhook_secrets(),
+            self.backend.sudo().webhook_url,
+            headers,
+            body,
+        )
+
+    def parse(self, headers, body):
+        return parse_event(body)

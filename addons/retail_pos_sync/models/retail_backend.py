@@ -10,7 +10,7 @@ from odoo.addons.retail_connector_base.exceptions import (
     RetailTransientError,
 )
 
-from ..adapters import pos_batch, square
+from ..adapters import square
 
 # Square's production and sandbox API hosts (test mode: the sandbox).
 SQUARE_API_URLS = {
@@ -51,25 +51,11 @@ class RetailBackend(models.Model):
         return bool(reason) and reason.strip().lower() in reasons
 
     def _webhook_receive(self, headers, body):
-        # EXTENDS retail_connector_base: a POS batch holds many transactions,
-        # each stored (and later booked or refused) on its own.
-        if self.platform == "square":
-            return self._square_webhook_receive(headers, body)
-        if self.kind != "pos":
-            return super()._webhook_receive(headers, body)
-        transactions = pos_batch.split_batch(body)
-        Event = self.env["retail.event"]
-        new = Event.browse()
-        for dedupe_key, subject, payload in transactions:
-            new |= Event._receive(
-                self, pos_batch.TOPIC, dedupe_key, payload, subject=subject
-            )
-        return {
-            "status": "accepted" if new else "duplicate",
-            "transactions": len(transactions),
-            "new": len(new),
-            "duplicates": len(transactions) - len(new),
-        }
+        # EXTENDS retail_connector_base: a store POS whose platform sends
+        # offline batches stores each transaction of a delivery on its own.
+        if self.kind == "pos" and self._has_adapter("pos_batch"):
+            return self._adapter("pos_batch").receive(headers, body)
+        return super()._webhook_receive(headers, body)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -78,63 +64,6 @@ class RetailBackend(models.Model):
                 vals.setdefault("api_url", SQUARE_API_URLS[bool(vals.get("test_mode"))])
                 vals.setdefault("api_version", square.API_VERSION)
         return super().create(vals_list)
-
-    # === SQUARE: PLATFORM HOOKS === #
-    def _get_request_headers(self):
-        # EXTENDS retail_connector_base: Square wants its API version pinned.
-        headers = super()._get_request_headers()
-        if self.platform == "square":
-            headers["Square-Version"] = self.api_version or square.API_VERSION
-        return headers
-
-    def _test_connection(self):
-        # EXTENDS retail_connector_base
-        if self.platform == "square":
-            return self._request("GET", "v2/locations")
-        return super()._test_connection()
-
-    def _square_notification_url(self):
-        """The URL Square signs: the notification URL of the webhook
-        subscription, which must be this backend's webhook URL character for
-        character (scheme, host, path). Read as stored, never rebuilt from
-        the request, which a proxy may have rewritten."""
-        self.ensure_one()
-        return self.sudo().webhook_url
-
-    def _webhook_verify(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "square":
-            return square.verify_signature(
-                self._get_webhook_secrets(),
-                self._square_notification_url(),
-                headers,
-                body,
-            )
-        return super()._webhook_verify(headers, body)
-
-    def _webhook_parse(self, headers, body):
-        # EXTENDS retail_connector_base
-        if self.platform == "square":
-            return square.parse_event(body)
-        return super()._webhook_parse(headers, body)
-
-    def _square_webhook_receive(self, headers, body):
-        """Store a verified Square event once, by its event id. Events that
-        cannot book anything (an order not completed, another event type)
-        are answered 200, so that Square does not retry them, and not
-        stored."""
-        values = self._webhook_parse(headers, body)
-        if values.get("ignored"):
-            return {"status": "ignored", "reason": values["ignored"]}
-        event = self.env["retail.event"]._receive(
-            self,
-            values["topic"],
-            values["dedupe_key"],
-            json.dumps(values["payload"]),
-            external_updated_at=values.get("external_updated_at"),
-            subject=values.get("subject_key"),
-        )
-        return {"status": "accepted" if event else "duplicate"}
 
     # === SQUARE: FLOWS === #
     def _run_flow(self, flow):

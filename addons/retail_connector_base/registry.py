@@ -1,0 +1,87 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Where each platform's code is found: one adapter class per platform and
+capability, registered by the module that implements it.
+
+A capability is one thing a backend does with its platform, named by the
+module that uses it: ``connection`` and ``webhook`` (this module),
+``marketplace``, ``pos``, ``loyalty``, ``payouts``. Models never test
+``backend.platform``: they ask the backend for the adapter of a capability
+(``backend._adapter("webhook")``) and call it, much as Odoo's payment
+providers are found by their ``code`` and OCA ``connector`` finds a
+component by its usage.
+
+Adding a platform: a module adds the code to ``retail.backend.platform``
+(``selection_add``) and registers, per capability it supports::
+
+    @registry.register("myshop", "webhook")
+    class MyShopWebhook(registry.Adapter):
+        def verify(self, headers, body): ...
+
+Registration happens when Python imports the module; an adapter is served
+only in databases where its Odoo module is installed, so a server with
+several databases never reaches code a database does not have.
+"""
+
+_ADAPTERS = {}
+
+
+class Adapter:
+    """What every adapter starts from: the backend it serves."""
+
+    platform = None
+    capability = None
+
+    def __init__(self, backend):
+        backend.ensure_one()
+        self.backend = backend
+        self.env = backend.env
+
+    def request(self, method, path, json_body=None, params=None, **options):
+        """A call to the platform through the connector's client (rate
+        limit, circuit breaker, request log, https only)."""
+        return self.backend._request(method, path, json_body, params, **options)
+
+
+def register(platform, capability):
+    """Class decorator: ``cls`` is the ``capability`` of ``platform``."""
+
+    def decorator(cls):
+        key = (platform, capability)
+        module = (
+            cls.__module__.split(".")[2]
+            if cls.__module__.startswith("odoo.addons.")
+            else None
+        )
+        known = _ADAPTERS.get(key)
+        if known and known[1].__qualname__ != cls.__qualname__:
+            raise ValueError(
+                f"{cls.__qualname__} and {known[1].__qualname__} both claim the "
+                f"{capability} of {platform}"
+            )
+        cls.platform, cls.capability = platform, capability
+        _ADAPTERS[key] = (module, cls)
+        return cls
+
+    return decorator
+
+
+def adapter_class(env, platform, capability):
+    """The class registered for ``capability`` of ``platform`` by a module
+    installed in ``env``'s database, or None."""
+    entry = _ADAPTERS.get((platform, capability))
+    if not entry:
+        return None
+    module, cls = entry
+    if module and module not in env.registry._init_modules:
+        return None
+    return cls
+
+
+def platforms(env, capability):
+    """Platform codes that have ``capability`` in ``env``'s database."""
+    return sorted(
+        platform
+        for (platform, name) in _ADAPTERS
+        if name == capability and adapter_class(env, platform, name)
+    )
