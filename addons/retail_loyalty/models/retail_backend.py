@@ -9,7 +9,7 @@ import requests
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.tools import float_compare, float_round
 
-from odoo.addons.retail_connector_base import http_client, jobs
+from odoo.addons.retail_connector_base import jobs
 from odoo.addons.retail_connector_base.adapters.common import (
     load_json_object,
 )
@@ -19,7 +19,6 @@ from odoo.addons.retail_connector_base.exceptions import (
 )
 
 from .. import channel_sales, const
-from ..adapters import simulator, talon_one
 from ..adapters.common import PointsPush
 
 _logger = logging.getLogger(__name__)
@@ -395,11 +394,7 @@ class RetailBackend(models.Model):
         self.ensure_one()
         payload = load_json_object(event.payload)
         try:
-            if self.platform == "talon_one":
-                return talon_one.parse_changes(
-                    payload, self.loyalty_engine_program, event.dedupe_key
-                )
-            return simulator.parse_changes(payload)
+            return self._adapter("loyalty").parse_changes(payload, event.dedupe_key)
         except ValueError as error:
             raise RetailBusinessError(
                 self.env._("Invalid engine event: %(reason)s", reason=error),
@@ -437,41 +432,6 @@ class RetailBackend(models.Model):
         return cards[-1:] if cards else None
 
     # === ENGINE: OUTBOUND === #
-    def _loyalty_send(self, method, path, json_body=None, params=None, headers=None):
-        """One call to the engine through the shared rate limit and breaker."""
-        return http_client.request(self, method, path, json_body, params, headers)
-
-    def _loyalty_push_one(self, push, retrying=False):
-        """Send one entry to the engine; the engine's reference for it."""
-        self.ensure_one()
-        if self.platform == "talon_one":
-            program = self.loyalty_engine_program
-            if retrying and talon_one.find_transaction(
-                self._loyalty_send,
-                program,
-                push.member_id,
-                push.idempotency_key,
-                self._get_secret("api_key"),
-            ):
-                return push.idempotency_key
-            return talon_one.push(
-                self._loyalty_send, program, push, self._get_secret("access_token")
-            )
-        return simulator.push(self._loyalty_send, push)
-
-    def _loyalty_engine_balances(self, member_ids):
-        """The engine's balance of each member of ``member_ids`` it knows."""
-        self.ensure_one()
-        if self.platform == "talon_one":
-            key = self._get_secret("api_key")
-            return {
-                member: talon_one.balance(
-                    self._loyalty_send, self.loyalty_engine_program, member, key
-                )
-                for member in member_ids
-            }
-        return simulator.balances(self._loyalty_send, set(member_ids))
-
     def _loyalty_enqueue_push(self, eta=None):
         """Enqueue the job that sends the waiting entries, when points go to
         the engine in real time; a burst of entries gives one job."""
@@ -517,6 +477,7 @@ class RetailBackend(models.Model):
         """
         self.ensure_one()
         entries = self._loyalty_lock_waiting()
+        engine = self._adapter("loyalty") if entries else None
         failed = entries.browse()
         sent = 0
         for entry in entries:
@@ -528,9 +489,7 @@ class RetailBackend(models.Model):
                 reason=entry.reason or entry.source_ref or "",
             )
             try:
-                reference = self._loyalty_push_one(
-                    push, retrying=bool(entry.engine_error)
-                )
+                reference = engine.push(push, retrying=bool(entry.engine_error))
             except RetailBusinessError as error:
                 entry.write({"engine_state": "failed", "engine_error": str(error)})
                 failed |= entry
@@ -677,7 +636,7 @@ class RetailBackend(models.Model):
                 [("backend_id", "=", self.id), ("odoo_id", "in", cards.partner_id.ids)]
             )
         }
-        engine = self._loyalty_engine_balances(list(members.values()))
+        engine = self._adapter("loyalty").balances(list(members.values()))
         drifts = Drift.browse()
         for card in cards:
             ledger = Ledger._balance(card)

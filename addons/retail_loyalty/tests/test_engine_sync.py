@@ -5,7 +5,7 @@ from unittest.mock import patch
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.exceptions import RetailTransientError
 
-from .common import BACKEND_CLASS, LoyaltyCommon
+from .common import ENGINE_SEND, LoyaltyCommon
 
 TOPIC = "loyalty/adjustment"
 
@@ -50,7 +50,7 @@ class TestPush(LoyaltyCommon):
         self._post(30, "t-1")
         error = RetailTransientError("503", retry_after=40)
         with (
-            patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=error),
+            patch(ENGINE_SEND, side_effect=error),
             trap_jobs() as trap,
         ):
             self.loyalty_backend._loyalty_push()
