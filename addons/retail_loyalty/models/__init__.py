@@ -4,4 +4,8 @@ from . import retail_loyalty_duplicate
 from . import loyalty_card
 from . import res_partner
 from . import retail_backend
+from . import retail_loyalty_accrual
+from . import retail_loyalty_push
+from . import retail_loyalty_engine_change
+from . import retail_loyalty_reconciliation
 from . import retail_event

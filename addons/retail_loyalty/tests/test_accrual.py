@@ -31,7 +31,7 @@ class TestAccrualRules(LoyaltyCommon):
                 for product, qty in lines
             ],
         )
-        self.loyalty_backend._loyalty_apply_sale(sale)
+        self.env["retail.loyalty.accrual"]._apply_sale(self.loyalty_backend, sale)
         return sale
 
     def test_money_rule_earns_per_currency_unit(self):
@@ -104,7 +104,7 @@ class TestAccrualRules(LoyaltyCommon):
             }
         )
         sale.action_confirm()
-        self.env["retail.backend"]._loyalty_on_channel_records(sale)
+        self.env["retail.loyalty.accrual"]._on_channel_records(sale)
         self.assertEqual(self._card().points, sale.amount_total)
         self.assertEqual(self._entries().origin, "odoo")
         self.assertLedgerMatchesCards()

@@ -116,9 +116,9 @@ class TestChannelRefunds(LoyaltyCommon):
             }
         )
         credit_note.action_post()
-        Backend = self.env["retail.backend"]
-        Backend._loyalty_on_channel_records(credit_note)
-        Backend._loyalty_on_channel_records(credit_note)
+        Accrual = self.env["retail.loyalty.accrual"]
+        Accrual._on_channel_records(credit_note)
+        Accrual._on_channel_records(credit_note)
         self.assertEqual(self._card().points, 60)
         reversal = self._entries([("kind", "=", "reversal")])
         self.assertEqual(reversal.points, -40)
