@@ -3,25 +3,36 @@
 from odoo import api, models
 from odoo.tools import float_compare, float_round
 
-from .. import channel_sales, const
+from .. import const
+
+SALE_MIXIN = "retail.loyalty.sale.mixin"
 
 
 class RetailLoyaltyAccrual(models.AbstractModel):
-    """The program's rules applied to what channels book: confirmed orders
-    and POS sales earn, returns and credit notes take back their share, a
-    cancelled order takes back what is left. Each is written to the ledger
-    under a transaction id of its own, so that a replayed message earns or
-    takes back nothing twice."""
+    """The program's rules applied to what channels book, as the bridge
+    modules read it (``retail.loyalty.sale.mixin``): sales earn, returns and
+    credit notes take back their share. Each is written to the ledger under
+    a transaction id of its own, so that a replayed message earns or takes
+    back nothing twice."""
 
     _name = "retail.loyalty.accrual"
     _description = "Retail Loyalty Accrual"
+
+    @api.model
+    def _read(self, records):
+        """The ``ChannelSale`` of each of ``records`` that earns or takes
+        back points; none when no bridge module reads their model."""
+        if not records or not isinstance(records, self.pool[SALE_MIXIN]):
+            return []
+        sales = (record._retail_loyalty_sale() for record in records)
+        return [sale for sale in sales if sale and sale.partner]
 
     @api.model
     def _on_channel_records(self, records):
         """Earn or take back the points of what a channel's inbox handler
         booked, for every loyalty backend of its company."""
         Backend = self.env["retail.backend"]
-        for sale in channel_sales.read(records):
+        for sale in self._read(records):
             company = sale.record.company_id
             for backend in Backend._loyalty_backends_for_company(company):
                 self._apply_sale(backend, sale)
@@ -29,13 +40,11 @@ class RetailLoyaltyAccrual(models.AbstractModel):
     @api.model
     def _apply_sale(self, backend, sale):
         """Apply one ``channel_sales.ChannelSale`` to ``backend``'s program."""
-        if sale.cancelled:
-            self._cancel(backend, sale)
-        elif sale.is_return:
+        if sale.is_return:
             self._reverse(backend, sale)
         else:
             self._accrue(backend, sale)
-            for late in channel_sales.read(channel_sales.returns_of(sale)):
+            for late in self._read(sale.late_returns):
                 self._reverse(backend, late)
 
     @api.model
@@ -136,7 +145,7 @@ class RetailLoyaltyAccrual(models.AbstractModel):
                 self._post(backend, card, -points, transaction_id, sale, **values)
             return
         earned = Ledger._entry(
-            program, f"{channel_sales.reference(sale.original)}:earn"
+            program, f"{sale.original._retail_loyalty_reference()}:earn"
         )
         if not earned:
             self._reverse_odoo_points(backend, sale, transaction_id, values)
@@ -158,12 +167,12 @@ class RetailLoyaltyAccrual(models.AbstractModel):
 
     @api.model
     def _reverse_odoo_points(self, backend, sale, transaction_id, values):
-        """A credit note of an order whose points Odoo's ``sale_loyalty``
-        gave at confirmation (it takes them back on cancellation only):
-        take back the credit note's share of the order's total from each
-        card it credited."""
+        """A return of a sale whose points Odoo's own loyalty flows gave (a
+        credit note of an order ``sale_loyalty`` credited at confirmation,
+        which it takes back on cancellation only): take back the return's
+        share of the sale's total from each card it credited."""
         order = sale.original
-        given = channel_sales.odoo_points(order, backend.loyalty_program_id)
+        given = order._retail_loyalty_odoo_points(backend.loyalty_program_id)
         if not given or not order.amount_total:
             return
         share = min(1.0, sale.amount / order.amount_total)
@@ -176,42 +185,19 @@ class RetailLoyaltyAccrual(models.AbstractModel):
                 sale,
                 reason=self.env._(
                     "Refund of %(order)s (points given by Odoo at confirmation)",
-                    order=order.name,
+                    order=order.display_name,
                 ),
                 **values,
             )
-
-    @api.model
-    def _cancel(self, backend, sale):
-        earned = self.env["retail.loyalty.ledger"]._entry(
-            backend.loyalty_program_id, f"{sale.reference}:earn"
-        )
-        if not earned:
-            return
-        self._post(
-            backend,
-            earned.card_id,
-            -max(earned._remaining(), 0.0),
-            f"{sale.reference}:cancel",
-            sale,
-            reversed_entry_id=earned.id,
-            reason=self.env._("Order cancelled"),
-        )
 
     @api.model
     def _catch_up_returns(self, backend, since):
         """Take back the points of returns booked, since ``since``, by a job
         running at the same moment as the one booking their sale: neither
         saw the other. Each return is taken back once whatever finds it."""
-        if "pos.order" not in self.env:
-            return
-        returns = self.env["pos.order"].search(
-            [
-                ("company_id", "=", backend.company_id.id),
-                ("amount_total", "<", 0),
-                ("partner_id", "!=", False),
-                ("create_date", ">=", since),
-            ]
-        )
-        for sale in channel_sales.read(returns):
-            self._reverse(backend, sale)
+        for model in self.pool[SALE_MIXIN]._inherit_children:
+            returns = self.env[model]._retail_loyalty_returns_since(
+                backend.company_id, since
+            )
+            for sale in self._read(returns):
+                self._reverse(backend, sale)

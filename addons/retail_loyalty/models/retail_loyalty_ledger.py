@@ -279,17 +279,6 @@ class RetailLoyaltyLedger(models.Model):
         )
         return float_round(self.env.cr.fetchone()[0], const.POINTS_DIGITS)
 
-    def _remaining(self):
-        """Points of an accrual not taken back yet by its reversals.
-
-        Note: self.ensure_one
-        """
-        self.ensure_one()
-        reversed_points = sum(
-            self.search([("reversed_entry_id", "=", self.id)]).mapped("points")
-        )
-        return float_round(self.points + reversed_points, const.POINTS_DIGITS)
-
     # === REDEMPTION === #
     @api.model
     def _redeem(self, backend, partner, points, transaction_id, **values):

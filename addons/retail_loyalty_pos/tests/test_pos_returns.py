@@ -1,24 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
-
-from odoo.addons.retail_pos_sync.tests.common import PosCommon
-
-from .common import LoyaltyCommon
+from .common import PosLoyaltyCommon
 
 
-class TestPosReturns(LoyaltyCommon, PosCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["retail.partner.binding"].create(
-            {
-                "backend_id": cls.pos_backend.id,
-                "odoo_id": cls.ann.id,
-                "external_id": "CARD-ANN",
-            }
-        )
-
+class TestPosReturns(PosLoyaltyCommon):
     def _return(self, sequence, original, lines, amount):
         return self._transaction(
             sequence,
@@ -74,52 +59,4 @@ class TestPosReturns(LoyaltyCommon, PosCommon):
         ]
         self._push([self._return(4, sale, mug, "12.00")], batch_id="b4")
         self.assertEqual(self._card().points, 0)
-        self.assertLedgerMatchesCards()
-
-
-class TestChannelRefunds(LoyaltyCommon):
-    def test_refund_takes_back_points_odoo_gave_at_confirmation(self):
-        """Test that a channel refund of an order whose points Odoo's
-        sale_loyalty gave at confirmation takes back its share of them."""
-        if "coupon_point_ids" not in self.env["sale.order"]._fields:
-            self.skipTest("Odoo's sale_loyalty is not installed")
-        product = self.env["product.product"].create(
-            {"name": "Refunded lamp", "list_price": 100, "taxes_id": [Command.clear()]}
-        )
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.ann.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": product.id, "price_unit": 100, "tax_id": False}
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        self.assertEqual(self._card().points, 100)
-        credit_note = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.ann.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "quantity": 1,
-                            "price_unit": 40,
-                            "tax_ids": [Command.clear()],
-                            "sale_line_ids": [Command.link(order.order_line.id)],
-                        }
-                    )
-                ],
-            }
-        )
-        credit_note.action_post()
-        Accrual = self.env["retail.loyalty.accrual"]
-        Accrual._on_channel_records(credit_note)
-        Accrual._on_channel_records(credit_note)
-        self.assertEqual(self._card().points, 60)
-        reversal = self._entries([("kind", "=", "reversal")])
-        self.assertEqual(reversal.points, -40)
         self.assertLedgerMatchesCards()
