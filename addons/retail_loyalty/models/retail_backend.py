@@ -156,19 +156,23 @@ class RetailBackend(models.Model):
             )
         return binding.external_id
 
-    def _loyalty_partner(self, backend, customer_ref):
-        """The customer ``backend`` calls ``customer_ref``.
+    def _loyalty_partner(self, customer_ref):
+        """The customer this backend (a channel, or the engine) calls
+        ``customer_ref``.
+
+        Note: self.ensure_one
 
         :raise RetailBusinessError: when no partner binding says so
         """
-        partner = self.env["retail.partner.binding"]._to_internal(backend, customer_ref)
+        self.ensure_one()
+        partner = self.env["retail.partner.binding"]._to_internal(self, customer_ref)
         if not partner:
             raise RetailBusinessError(
                 self.env._(
                     "%(backend)s names customer '%(ref)s', whom no contact is "
                     "bound to on that backend. Bind the contact (Channel "
                     "identities on the contact) and retry.",
-                    backend=backend.name,
+                    backend=self.name,
                     ref=customer_ref,
                 ),
                 code="unknown_customer",

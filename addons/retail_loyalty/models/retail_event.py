@@ -65,7 +65,7 @@ class RetailEvent(models.Model):
                 code="no_loyalty_backend",
             )
         backend = backends[0]
-        partner = backend._loyalty_partner(channel, customer_ref)
+        partner = channel._loyalty_partner(customer_ref)
         return self.env["retail.loyalty.ledger"]._redeem(
             backend,
             partner,

@@ -45,7 +45,7 @@ class RetailLoyaltyEngineChange(models.AbstractModel):
                 program, change.idempotency_key
             ):
                 continue
-            partner = backend._loyalty_partner(backend, change.member_id)
+            partner = backend._loyalty_partner(change.member_id)
             card = Card._retail_card_for(program, partner)
             Ledger._post(
                 backend,

@@ -60,3 +60,21 @@ class TestPosReturns(PosLoyaltyCommon):
         self._push([self._return(4, sale, mug, "12.00")], batch_id="b4")
         self.assertEqual(self._card().points, 0)
         self.assertLedgerMatchesCards()
+
+    def test_reconciliation_takes_back_a_return_a_concurrent_job_missed(self):
+        """Test that the nightly reconciliation takes back the points of a
+        return that was booked without them (as by a job that ran while the
+        sale was being booked), once."""
+        sale = self._transaction(1, loyalty_ref="CARD-ANN")
+        self._push([sale])
+        program = self.loyalty_backend.loyalty_program_id
+        self.loyalty_backend.loyalty_program_id = False
+        self._push([self._return(2, sale, self._shirt(), "24.00")], batch_id="b2")
+        self.loyalty_backend.loyalty_program_id = program
+        self.assertEqual(self._card().points, 60)
+        with self._engine():
+            self.loyalty_backend._loyalty_reconcile()
+            self.loyalty_backend._loyalty_reconcile()
+        self.assertEqual(self._entries([("kind", "=", "reversal")]).points, -24)
+        self.assertEqual(self._card().points, 36)
+        self.assertLedgerMatchesCards()
