@@ -3,7 +3,7 @@
 {
     "name": "Retail Loyalty",
     "summary": "Loyalty points kept in step with a loyalty engine",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",

@@ -29,7 +29,13 @@ ENGINE_STATES = [
 # The only ledger fields that change after an entry is written: they follow
 # its delivery to the engine, never the points.
 ENGINE_FIELDS = frozenset(
-    {"engine_state", "engine_reference", "engine_error", "engine_sent_at"}
+    {
+        "engine_state",
+        "engine_reference",
+        "engine_error",
+        "engine_sent_at",
+        "engine_attempts",
+    }
 )
 
 # Points are kept to the hundredth, as Talon.One's float points allow.

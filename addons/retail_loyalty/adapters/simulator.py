@@ -23,7 +23,9 @@ post ``loyalty/redemption`` ``{"id", "customer_ref", "points", "order_ref",
 
 from urllib.parse import quote
 
-from .common import EngineChange, number
+from odoo.addons.retail_connector_base.registry import register
+
+from .common import EngineChange, LoyaltyAdapter, number
 
 PAGE_SIZE = 500
 
@@ -76,3 +78,16 @@ def parse_changes(payload):
             balance_after=None if balance is None else number(balance, "balance"),
         )
     ]
+
+
+@register("simulator", "loyalty")
+class SimulatorLoyalty(LoyaltyAdapter):
+    def push(self, entry, retrying=False):
+        # Idempotency keys make a retried push harmless: nothing to look up.
+        return push(self.send, entry)
+
+    def balances(self, member_ids):
+        return balances(self.send, set(member_ids))
+
+    def parse_changes(self, payload, dedupe_key):
+        return parse_changes(payload)

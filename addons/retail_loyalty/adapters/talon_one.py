@@ -49,7 +49,7 @@ from odoo.addons.retail_connector_base.adapters.common import (
 from odoo.addons.retail_connector_base.registry import register
 
 from .. import const
-from .common import EngineChange, number
+from .common import EngineChange, LoyaltyAdapter, number
 
 # Talon.One's points never expire unless the program says so; the suite
 # mirrors Odoo's cards, which have no expiry per transaction.
@@ -165,6 +165,37 @@ def parse_changes(payload, program_id, dedupe_key):
     return changes
 
 
+@register("talon_one", "loyalty")
+class TalonOneLoyalty(LoyaltyAdapter):
+    """Points through the Management API, balances and transactions through
+    the Integration API, each with its own key."""
+
+    def push(self, entry, retrying=False):
+        program = self.backend.loyalty_engine_program
+        # add_points and deduct_points have no documented idempotency: a push
+        # that may have arrived is looked up before being sent again.
+        if retrying and find_transaction(
+            self.send,
+            program,
+            entry.member_id,
+            entry.idempotency_key,
+            self.backend._get_secret("api_key"),
+        ):
+            return entry.idempotency_key
+        return push(self.send, program, entry, self.backend._get_secret("access_token"))
+
+    def balances(self, member_ids):
+        # Talon.One has no listing of balances: one call per member.
+        key = self.backend._get_secret("api_key")
+        program = self.backend.loyalty_engine_program
+        return {
+            member: balance(self.send, program, member, key) for member in member_ids
+        }
+
+    def parse_changes(self, payload, dedupe_key):
+        return parse_changes(payload, self.backend.loyalty_engine_program, dedupe_key)
+
+
 @register("talon_one", "connection")
 class TalonOneConnection(ConnectionAdapter):
     def request_headers(self):
@@ -172,12 +203,7 @@ class TalonOneConnection(ConnectionAdapter):
         return {}
 
     def test(self):
-        return balance(
-            self.backend._loyalty_send,
-            self.backend.loyalty_engine_program,
-            "odoo-connection-test",
-            self.backend._get_secret("api_key"),
-        )
+        return TalonOneLoyalty(self.backend).balances(["odoo-connection-test"])
 
 
 @register("talon_one", "webhook")

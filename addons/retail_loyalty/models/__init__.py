@@ -3,5 +3,10 @@ from . import retail_loyalty_drift
 from . import retail_loyalty_duplicate
 from . import loyalty_card
 from . import res_partner
+from . import retail_loyalty_sale_mixin
 from . import retail_backend
+from . import retail_loyalty_accrual
+from . import retail_loyalty_push
+from . import retail_loyalty_engine_change
+from . import retail_loyalty_reconciliation
 from . import retail_event

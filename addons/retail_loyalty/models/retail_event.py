@@ -22,7 +22,7 @@ class RetailEvent(models.Model):
         if self.topic == const.REDEMPTION_TOPIC:
             return self._retail_loyalty_redeem
         if self.kind == "loyalty" and self.topic == const.ADJUSTMENT_TOPIC:
-            return self.backend_id._loyalty_apply_engine_changes
+            return self.env["retail.loyalty.engine.change"]._apply_event
         return super()._get_event_handler()
 
     def _on_processed(self, record):
@@ -31,7 +31,7 @@ class RetailEvent(models.Model):
         # or undone together and a replayed message earns nothing twice.
         result = super()._on_processed(record)
         if record and self.kind in CHANNEL_KINDS:
-            self.env["retail.backend"]._loyalty_on_channel_records(record)
+            self.env["retail.loyalty.accrual"]._on_channel_records(record)
         return result
 
     @api.model
@@ -65,7 +65,7 @@ class RetailEvent(models.Model):
                 code="no_loyalty_backend",
             )
         backend = backends[0]
-        partner = backend._loyalty_partner(channel, customer_ref)
+        partner = channel._loyalty_partner(customer_ref)
         return self.env["retail.loyalty.ledger"]._redeem(
             backend,
             partner,

@@ -105,7 +105,7 @@ class RetailLoyaltyDrift(models.Model):
                 )
                 resolution = self.env._("Card aligned on the engine")
             else:
-                backend._loyalty_push_one(
+                backend._adapter("loyalty").push(
                     PointsPush(
                         idempotency_key=key,
                         member_id=drift.member_id,

@@ -95,6 +95,11 @@ class RetailLoyaltyLedger(models.Model):
     engine_reference = fields.Char(readonly=True)
     engine_error = fields.Char(readonly=True)
     engine_sent_at = fields.Datetime(readonly=True)
+    engine_attempts = fields.Integer(
+        readonly=True,
+        help="Attempts that found the engine unavailable; once the backend's "
+        "maximum is reached the entry is kept as failed.",
+    )
 
     _sql_constraints = [
         (
@@ -226,7 +231,7 @@ class RetailLoyaltyLedger(models.Model):
         if history and points:
             self.env["loyalty.history"].sudo().create(entry._prepare_history_vals())
         if engine_state == "pending":
-            backend._loyalty_enqueue_push()
+            self.env["retail.loyalty.push"]._enqueue(backend)
         _logger.info(
             "Loyalty ledger %s: %s %s points on card %s",
             transaction_id,
@@ -256,6 +261,14 @@ class RetailLoyaltyLedger(models.Model):
 
     # === LOOKUPS === #
     @api.model
+    def _entry(self, program, transaction_id):
+        """The entry of ``transaction_id`` in ``program``, if written."""
+        return self.search(
+            [("program_id", "=", program.id), ("transaction_id", "=", transaction_id)],
+            limit=1,
+        )
+
+    @api.model
     def _balance(self, card):
         """The ledger's sum for ``card``."""
         self.flush_model(["card_id", "points"])
@@ -265,17 +278,6 @@ class RetailLoyaltyLedger(models.Model):
             (card.id,),
         )
         return float_round(self.env.cr.fetchone()[0], const.POINTS_DIGITS)
-
-    def _remaining(self):
-        """Points of an accrual not taken back yet by its reversals.
-
-        Note: self.ensure_one
-        """
-        self.ensure_one()
-        reversed_points = sum(
-            self.search([("reversed_entry_id", "=", self.id)]).mapped("points")
-        )
-        return float_round(self.points + reversed_points, const.POINTS_DIGITS)
 
     # === REDEMPTION === #
     @api.model
@@ -297,9 +299,7 @@ class RetailLoyaltyLedger(models.Model):
                 code="invalid_redemption",
             )
         program = backend.loyalty_program_id
-        done = self.search(
-            [("program_id", "=", program.id), ("transaction_id", "=", transaction_id)]
-        )
+        done = self._entry(program, transaction_id)
         if done:
             return done
         card = self.env["loyalty.card"]._retail_card_for(program, partner)

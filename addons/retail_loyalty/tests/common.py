@@ -10,11 +10,12 @@ from odoo import Command
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.tests.common import RetailCommon
 
-BACKEND_CLASS = "odoo.addons.retail_loyalty.models.retail_backend.RetailBackend"
+# Every call an engine adapter makes goes through this method.
+ENGINE_SEND = "odoo.addons.retail_loyalty.adapters.common.LoyaltyAdapter.send"
 
 
 class FakeEngine:
-    """The generic loyalty protocol's engine, answering ``_loyalty_send`` in
+    """The generic loyalty protocol's engine, answering the adapter's ``send`` in
     process (unit tests make no network call): balances per member, and
     idempotency keys honoured."""
 
@@ -125,11 +126,9 @@ class LoyaltyCommon(RetailCommon):
 
     @contextmanager
     def _engine(self):
-        """Route the backend's calls to a ``FakeEngine``."""
+        """Route the engine adapter's calls to a ``FakeEngine``."""
         engine = FakeEngine()
-        with patch(
-            f"{BACKEND_CLASS}._loyalty_send", side_effect=engine, autospec=False
-        ):
+        with patch(ENGINE_SEND, side_effect=engine, autospec=False):
             yield engine
 
     def _receive(self, backend, topic, payload, key):

@@ -3,14 +3,13 @@
 from odoo import Command
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.retail_pos_sync.tests.common import PosCommon
 
 from ..channel_sales import ChannelLine, ChannelSale
 from .common import LoyaltyCommon
 
 
 class TestAccrualRules(LoyaltyCommon):
-    """Program rules, on a channel sale as ``channel_sales`` reads it."""
+    """Program rules, on a channel sale as a bridge module reads it."""
 
     @classmethod
     def setUpClass(cls):
@@ -19,11 +18,12 @@ class TestAccrualRules(LoyaltyCommon):
         cls.shirt = Product.create({"name": "Shirt", "list_price": 20.0})
         cls.bag = Product.create({"name": "Bag", "list_price": 5.0})
 
-    def _sale(self, lines, reference="sale-1"):
+    def _sale(self, lines, reference="sale-1", **values):
         sale = ChannelSale(
             record=self.ann,
             partner=self.ann,
             reference=reference,
+            **values,
             lines=[
                 ChannelLine(
                     product, qty, qty * product.list_price, qty * product.list_price
@@ -31,7 +31,7 @@ class TestAccrualRules(LoyaltyCommon):
                 for product, qty in lines
             ],
         )
-        self.loyalty_backend._loyalty_apply_sale(sale)
+        self.env["retail.loyalty.accrual"]._apply_sale(self.loyalty_backend, sale)
         return sale
 
     def test_money_rule_earns_per_currency_unit(self):
@@ -94,50 +94,21 @@ class TestAccrualRules(LoyaltyCommon):
             trap.assert_jobs_count(0, only=self.loyalty_backend._loyalty_push)
         self.assertEqual(self._entries().engine_state, "pending")
 
-    def test_sale_orders_are_left_to_odoos_loyalty(self):
-        """Test that a confirmed sale order earns through Odoo's own
-        sale_loyalty, once, and that the ledger records it."""
-        sale = self.env["sale.order"].create(
-            {
-                "partner_id": self.ann.id,
-                "order_line": [Command.create({"product_id": self.shirt.id})],
-            }
+    def test_return_naming_no_sale_takes_back_what_its_goods_earn(self):
+        """Test that a return whose sale is unknown takes back the points
+        its goods would earn, once."""
+        self._sale([(self.shirt, 3)], "s1")
+        self._sale([(self.shirt, 1)], "r1", is_return=True)
+        self._sale([(self.shirt, 1)], "r1", is_return=True)
+        reversal = self._entries([("kind", "=", "reversal")])
+        self.assertEqual(
+            (reversal.points, reversal.transaction_id), (-20, "r1:reverse")
         )
-        sale.action_confirm()
-        self.env["retail.backend"]._loyalty_on_channel_records(sale)
-        self.assertEqual(self._card().points, sale.amount_total)
-        self.assertEqual(self._entries().origin, "odoo")
+        self.assertEqual(self._card().points, 40)
         self.assertLedgerMatchesCards()
 
-
-class TestPosAccrual(LoyaltyCommon, PosCommon):
-    """Store sales through ``retail_pos_sync``'s inbox (installed with the
-    suite): the customer is the one the till's loyalty id names."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["retail.partner.binding"].create(
-            {
-                "backend_id": cls.pos_backend.id,
-                "odoo_id": cls.ann.id,
-                "external_id": "CARD-ANN",
-            }
-        )
-
-    def test_store_sale_earns_once_per_transaction(self):
-        """Test that a till's sale earns its points on the customer's card,
-        and that the same batch replayed earns nothing more."""
-        sale = self._transaction(1, loyalty_ref="CARD-ANN")
-        self._push([sale])
-        self._push([sale], batch_id="b1-again")
-        self.assertEqual(self._card().points, 60)
-        entry = self._entries()
-        self.assertEqual(entry.source_backend_id, self.pos_backend)
-        self.assertEqual(entry.source_model, "pos.order")
-        self.assertLedgerMatchesCards()
-
-    def test_anonymous_sale_earns_nothing(self):
-        """Test that a sale without a known customer earns nothing."""
-        self._push([self._transaction(1)])
+    def test_records_no_bridge_reads_earn_nothing(self):
+        """Test that what a channel books in a model no bridge module reads
+        for the loyalty flows earns nothing."""
+        self.env["retail.loyalty.accrual"]._on_channel_records(self.ann)
         self.assertFalse(self._entries())

@@ -2,10 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from unittest.mock import patch
 
+from odoo import fields
+
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.exceptions import RetailTransientError
 
-from .common import BACKEND_CLASS, LoyaltyCommon
+from .common import ENGINE_SEND, LoyaltyCommon
 
 TOPIC = "loyalty/adjustment"
 
@@ -44,19 +46,91 @@ class TestPush(LoyaltyCommon):
         self.assertIn("insufficient_points", entry.engine_error)
         self.assertTrue(self.loyalty_backend.activity_ids)
 
+    def _failure_activities(self):
+        return self.env["retail.exception.activity"]._open(
+            self.loyalty_backend, "loyalty_push"
+        )
+
+    def test_refusals_of_one_cause_give_one_activity_until_sent(self):
+        """Test that two refused pushes keep one activity in sight, its note
+        naming both entries, and that it is done once they are sent."""
+        with self._engine() as engine:
+            engine.refuse = "member is blocked"
+            self._post(30, "t-1")
+            self.loyalty_backend._loyalty_push()
+            self._post(10, "t-2")
+            self.loyalty_backend._loyalty_push()
+            activity = self._failure_activities()
+            self.assertEqual(len(activity), 1)
+            self.assertIn("t-1", activity.note)
+            self.assertIn("t-2", activity.note)
+            engine.refuse = None
+            self.loyalty_backend.action_loyalty_resend_failed()
+            self.loyalty_backend._loyalty_push()
+        self.assertEqual(set(self._entries().mapped("engine_state")), {"sent"})
+        self.assertFalse(self._failure_activities())
+        self.assertFalse(self.loyalty_backend.activity_ids)
+
     def test_unavailable_engine_reschedules_the_push(self):
         """Test that an engine that does not answer leaves entries waiting
-        and the push due again later."""
+        and the backend's one push job due again, later at each attempt and
+        never before the engine's Retry-After."""
+        backend = self.loyalty_backend
+        backend.write({"retry_delay": 60, "max_attempts": 5})
         self._post(30, "t-1")
+        self._post(5, "t-2")
         error = RetailTransientError("503", retry_after=40)
-        with (
-            patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=error),
-            trap_jobs() as trap,
-        ):
+        etas = []
+        with patch(ENGINE_SEND, side_effect=error):
+            for _attempt in range(3):
+                with trap_jobs() as trap:
+                    backend._loyalty_push()
+                    trap.assert_jobs_count(1, only=backend._loyalty_push)
+                    trap.assert_enqueued_job(
+                        backend._loyalty_push,
+                        properties={
+                            "identity_key": f"retail_loyalty_push_{backend.id}"
+                        },
+                    )
+                    etas.append(trap.enqueued_jobs[0].eta)
+        now = fields.Datetime.now()
+        waits = [(eta - now).total_seconds() for eta in etas]
+        self.assertGreaterEqual(waits[0], 40)
+        self.assertLess(waits[0], 60 * 1.2 + 5)
+        self.assertGreater(waits[2], waits[0])
+        first, second = self._entries().sorted("id")
+        self.assertEqual((first.engine_state, first.engine_attempts), ("pending", 3))
+        self.assertEqual(second.engine_attempts, 0, "not tried behind the first")
+        self.assertFalse(self._failure_activities())
+
+    def test_exhausted_attempts_keep_the_entry_failed_with_one_activity(self):
+        """Test that an entry whose attempts are used up is kept as failed,
+        the entries behind it go on, and one activity tells."""
+        self.loyalty_backend.max_attempts = 2
+        self._post(30, "t-1")
+        self._post(5, "t-2")
+        first, second = self._entries().sorted("id")
+        first.engine_attempts = 1
+        error = RetailTransientError("503")
+        with patch(ENGINE_SEND, side_effect=error), trap_jobs():
+            self.loyalty_backend._loyalty_push()
+        self.assertEqual((first.engine_state, first.engine_attempts), ("failed", 2))
+        self.assertIn("2 attempts", first.engine_error)
+        self.assertEqual((second.engine_state, second.engine_attempts), ("pending", 1))
+        self.assertEqual(len(self._failure_activities()), 1)
+
+    def test_new_points_during_an_outage_add_no_job(self):
+        """Test that points earned while the push waits for the engine join
+        the backend's waiting job instead of enqueuing one each."""
+        error = RetailTransientError("503")
+        with patch(ENGINE_SEND, side_effect=error), trap_jobs() as trap:
+            self._post(30, "t-1")
+            self.loyalty_backend._loyalty_push()
+            self._post(5, "t-2")
+            self._post(7, "t-3")
             self.loyalty_backend._loyalty_push()
             trap.assert_jobs_count(1, only=self.loyalty_backend._loyalty_push)
-            self.assertTrue(trap.enqueued_jobs[0].eta)
-        self.assertEqual(self._entries().engine_state, "pending")
+        self.assertEqual(self._entries().mapped("engine_attempts"), [0, 0, 2])
 
 
 class TestEngineChanges(LoyaltyCommon):

@@ -9,7 +9,7 @@ from odoo.addons.retail_connector_base.adapters import simulator as generic
 
 from ..adapters import talon_one
 from ..adapters.common import PointsPush
-from .common import BACKEND_CLASS, LoyaltyCommon
+from .common import ENGINE_SEND, LoyaltyCommon
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -47,11 +47,11 @@ class TestTalonOne(LoyaltyCommon):
         """Test that an accrual is an add_points and a redemption a
         deduct_points, with the management key and the idempotency key."""
         calls, send = self._calls([])
-        with patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=send):
-            self.talon._loyalty_push_one(
+        with patch(ENGINE_SEND, side_effect=send):
+            self.talon._adapter("loyalty").push(
                 PointsPush("pos.order:u1:earn", "42", "accrual", 12.5)
             )
-            self.talon._loyalty_push_one(
+            self.talon._adapter("loyalty").push(
                 PointsPush("redeem:3:R1", "42", "redemption", -5)
             )
         (m1, p1, b1, _q1, h1), (m2, p2, b2, _q2, h2) = calls
@@ -81,8 +81,8 @@ class TestTalonOne(LoyaltyCommon):
                 }
             ]
         )
-        with patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=send):
-            self.talon._loyalty_push_one(
+        with patch(ENGINE_SEND, side_effect=send):
+            self.talon._adapter("loyalty").push(
                 PointsPush("pos.order:u1:earn", "42", "accrual", 12.5), retrying=True
             )
         self.assertEqual(len(calls), 1)
@@ -94,8 +94,10 @@ class TestTalonOne(LoyaltyCommon):
         _calls, send = self._calls(
             [{"balance": {"activePoints": 80.5, "pendingPoints": 10, "spentPoints": 3}}]
         )
-        with patch(f"{BACKEND_CLASS}._loyalty_send", side_effect=send):
-            self.assertEqual(self.talon._loyalty_engine_balances(["42"]), {"42": 80.5})
+        with patch(ENGINE_SEND, side_effect=send):
+            self.assertEqual(
+                self.talon._adapter("loyalty").balances(["42"]), {"42": 80.5}
+            )
 
     def test_notification_is_parsed(self):
         """Test that an Added/deducted points notification gives its changes;

@@ -1,24 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
-
-from odoo.addons.retail_pos_sync.tests.common import PosCommon
-
-from .common import LoyaltyCommon
+from .common import PosLoyaltyCommon
 
 
-class TestPosReturns(LoyaltyCommon, PosCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["retail.partner.binding"].create(
-            {
-                "backend_id": cls.pos_backend.id,
-                "odoo_id": cls.ann.id,
-                "external_id": "CARD-ANN",
-            }
-        )
-
+class TestPosReturns(PosLoyaltyCommon):
     def _return(self, sequence, original, lines, amount):
         return self._transaction(
             sequence,
@@ -76,50 +61,20 @@ class TestPosReturns(LoyaltyCommon, PosCommon):
         self.assertEqual(self._card().points, 0)
         self.assertLedgerMatchesCards()
 
-
-class TestChannelRefunds(LoyaltyCommon):
-    def test_refund_takes_back_points_odoo_gave_at_confirmation(self):
-        """Test that a channel refund of an order whose points Odoo's
-        sale_loyalty gave at confirmation takes back its share of them."""
-        if "coupon_point_ids" not in self.env["sale.order"]._fields:
-            self.skipTest("Odoo's sale_loyalty is not installed")
-        product = self.env["product.product"].create(
-            {"name": "Refunded lamp", "list_price": 100, "taxes_id": [Command.clear()]}
-        )
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.ann.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": product.id, "price_unit": 100, "tax_id": False}
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        self.assertEqual(self._card().points, 100)
-        credit_note = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.ann.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "quantity": 1,
-                            "price_unit": 40,
-                            "tax_ids": [Command.clear()],
-                            "sale_line_ids": [Command.link(order.order_line.id)],
-                        }
-                    )
-                ],
-            }
-        )
-        credit_note.action_post()
-        Backend = self.env["retail.backend"]
-        Backend._loyalty_on_channel_records(credit_note)
-        Backend._loyalty_on_channel_records(credit_note)
+    def test_reconciliation_takes_back_a_return_a_concurrent_job_missed(self):
+        """Test that the nightly reconciliation takes back the points of a
+        return that was booked without them (as by a job that ran while the
+        sale was being booked), once."""
+        sale = self._transaction(1, loyalty_ref="CARD-ANN")
+        self._push([sale])
+        program = self.loyalty_backend.loyalty_program_id
+        self.loyalty_backend.loyalty_program_id = False
+        self._push([self._return(2, sale, self._shirt(), "24.00")], batch_id="b2")
+        self.loyalty_backend.loyalty_program_id = program
         self.assertEqual(self._card().points, 60)
-        reversal = self._entries([("kind", "=", "reversal")])
-        self.assertEqual(reversal.points, -40)
+        with self._engine():
+            self.loyalty_backend._loyalty_reconcile()
+            self.loyalty_backend._loyalty_reconcile()
+        self.assertEqual(self._entries([("kind", "=", "reversal")]).points, -24)
+        self.assertEqual(self._card().points, 36)
         self.assertLedgerMatchesCards()

@@ -1,0 +1,2 @@
+from . import test_pos_accrual
+from . import test_pos_returns
