@@ -16,6 +16,9 @@ ODOO_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/retail-suite"
 # One channel per backend kind, so a slow or failing kind never starves another.
 export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.marketplace:1,root.retail.pos:1,root.retail.loyalty:1,root.retail.payment:1"
 RETAIL_MODULES="retail_connector_base,retail_marketplace,retail_pos_sync,retail_loyalty,retail_settlement"
+# Auto-install bridges between two of them: a fresh install brings them in, an
+# update of an older database does not, so updates install them by name.
+RETAIL_BRIDGES="retail_loyalty_pos,retail_loyalty_marketplace"
 
 export PGHOST="${PGHOST:-127.0.0.1}"
 export PGPORT="${PGPORT:-5432}"
@@ -337,7 +340,7 @@ ensure_database() {
             die "Odoo could not install the retail modules in database $db." "read the log above; drop the database with 'dropdb $db' to start over."
     elif [ "$(cat "$state_file" 2>/dev/null)" != "$addons_hash" ]; then
         info "addons changed since the last run: updating the retail modules"
-        odoo_bin "${args[@]}" -u "$RETAIL_MODULES" --log-level=warn ||
+        odoo_bin "${args[@]}" -u "$RETAIL_MODULES" -i "$RETAIL_BRIDGES" --log-level=warn ||
             die "Odoo could not update the retail modules in database $db." "read the log above."
     else
         info "up to date"
