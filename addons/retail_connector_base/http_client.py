@@ -24,6 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
+from . import retry
 from .exceptions import RetailBusinessError, RetailTransientError
 
 _logger = logging.getLogger(__name__)
@@ -277,11 +278,6 @@ class Throttle:
         )
 
 
-def _retry_after(response):
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.replace(".", "", 1).isdigit() else None
-
-
 def request(
     backend, method, path, json_body=None, params=None, headers=None, links=False
 ):
@@ -336,7 +332,7 @@ def request(
             # count towards opening the circuit.
             if response.status_code >= 500:
                 throttle.record(success=False)
-            retry_after = _retry_after(response)
+            retry_after = retry.parse_retry_after(response.headers.get("Retry-After"))
             message = f"{method} {mask_url(url)} answered {response.status_code}"
         else:
             throttle.record(success=True)

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from .. import crypto, http_client, jobs, registry
 from ..adapters.common import ConnectionAdapter
 from ..exceptions import RetailBusinessError, RetailTransientError
-from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP
+from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP, inbox_now
 
 # Credentials kept encrypted at rest: the field the manager types into, and
 # the column that stores the ciphertext (readable by nobody but sudo code).
@@ -336,6 +336,13 @@ class RetailBackend(models.Model):
                 ["processed_at:max"],
             )
         )
+        last_flow_success = dict(
+            self.env["retail.backend.flow"]._read_group(
+                [("backend_id", "in", self.ids)],
+                ["backend_id"],
+                ["last_success_at:max"],
+            )
+        )
         now = fields.Datetime.now()
         for backend in self:
             backend.event_pending_count = counts.get((backend.id, "pending"), 0)
@@ -344,11 +351,12 @@ class RetailBackend(models.Model):
             backend.oldest_pending_minutes = (
                 int((now - received).total_seconds() // 60) if received else 0
             )
-            flow_successes = [
-                date for date in backend.flow_ids.mapped("last_success_at") if date
-            ]
             backend.last_success_at = max(
-                [date for date in [last_done.get(backend)] + flow_successes if date],
+                [
+                    date
+                    for date in (last_done.get(backend), last_flow_success.get(backend))
+                    if date
+                ],
                 default=False,
             )
             backend.blocked_summary = backend._get_blocked_summary()
@@ -645,11 +653,18 @@ class RetailBackend(models.Model):
 
     # === JOBS === #
     def _enqueue_event_processing(self, eta=None):
-        """Enqueue the job that drains this backend's inbox.
+        """Make sure a job will process this backend's due events: the
+        inbox's one wake-up, called for every event stored or put back in
+        the queue (readme/DESCRIPTION.md, "How an event gets processed").
 
-        Immediate jobs share an identity key, so a burst of deliveries gives one
-        waiting job, not one per delivery. Jobs run as the superuser in the
-        backend's company: the platform, not a person, is acting.
+        Immediate jobs share an identity key, so a burst of deliveries gives
+        one waiting job, not one per delivery; ``jobs.delay_drain`` enqueues
+        again after the commit when that waiting job was reused, so a job
+        that had in fact already started, on a snapshot without this
+        transaction's events, gets a successor that sees them. A retry gets
+        a job of its own at its due time (``eta``). Jobs run as the
+        superuser in the backend's company: the platform, not a person, is
+        acting.
         """
         self.ensure_one()
         as_platform = self.with_user(SUPERUSER_ID).with_company(self.company_id)
@@ -670,33 +685,28 @@ class RetailBackend(models.Model):
     def _process_events(self):
         """Job: process the backend's due events, a batch at a time."""
         self.ensure_one()
-        Event = self.env["retail.event"]
-        events = Event._lock_due_events(self, EVENTS_PER_JOB)
+        events = self.env["retail.event"]._due_events(
+            self, limit=EVENTS_PER_JOB, lock=True
+        )
         processed = events._process()
-        if (
-            len(events) == EVENTS_PER_JOB
-            or processed != events
-            or Event._has_unseen_due_events(self, events)
-        ):
+        if len(events) == EVENTS_PER_JOB or processed != events:
+            # Work this job leaves behind, which no delivery will enqueue a
+            # job for: handed to a fresh job.
             self._enqueue_event_processing()
         return f"{len(processed)} events processed"
 
     @api.model
     def _cron_process_waiting_events(self):
-        """Scheduled action: a safety net that enqueues the inbox job of every
-        backend whose due events wait with no job to process them (a job
-        lost with a crashed runner, say)."""
-        self.env["retail.event"].flush_model(
-            ["state", "next_attempt_at", "received_at"]
-        )
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT backend_id FROM retail_event
-             WHERE state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-               AND received_at <= %s
-            """,
-            (fields.Datetime.now(), fields.Datetime.now() - timedelta(minutes=1)),
-        )
-        for backend in self.browse([row[0] for row in self.env.cr.fetchall()]):
-            backend._enqueue_event_processing()
+        """Scheduled action: a safety net only, never the way events get
+        processed. It enqueues the inbox job of every backend whose due
+        events have waited over a minute, which happens only when a job was
+        lost: the runner or the server died between a commit and the
+        enqueue after it, or a job's worker was killed for good."""
+        Event = self.env["retail.event"]
+        received_before = inbox_now() - timedelta(minutes=1)
+        # Every backend the database holds, whatever the company or its
+        # state: what waits there is lost work all the same.
+        backends = self.sudo().with_context(active_test=False).search([])
+        for backend in backends:
+            if Event._due_events(backend, limit=1, received_before=received_before):
+                backend._enqueue_event_processing()

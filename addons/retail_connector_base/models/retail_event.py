@@ -7,12 +7,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import psycopg2.errors
-import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
-from ..exceptions import RetailBusinessError, RetailTransientError
+from .. import retry
+from ..exceptions import RetailBusinessError
 
 _logger = logging.getLogger(__name__)
 
@@ -47,12 +48,6 @@ EVENTS_JOB_BUDGET = 45
 # Tables a handler touches as a side effect, not worth showing in a dry run.
 DRY_RUN_HIDDEN_PREFIXES = ("mail.", "ir.", "bus.", "queue.job", "retail.event")
 
-TRANSIENT_ERRORS = (
-    RetailTransientError,
-    requests.ConnectionError,
-    requests.Timeout,
-)
-
 # A write that lost a race with a concurrent job (two batches of one store
 # booking into the same session, say) is not the event's fault: it is retried
 # in a fresh transaction without spending one of the backend's attempts.
@@ -64,6 +59,17 @@ CONFLICT_ERRORS = (
 # Beyond this many lost races in a row, conflicts count as attempts, so an
 # event that can never win still ends as failed with an activity.
 MAX_CONFLICTS = 30
+
+
+def inbox_now():
+    """The inbox's one clock: the application's wall clock, in UTC, to the
+    microsecond. Events are received, set due for a retry and found due by
+    it, and a retry's job gets the same instant as its eta, which the
+    queue_job runner compares with its own wall clock. Not PostgreSQL's
+    now(), the start of a possibly long transaction; not a clock cut to the
+    second, which would find a retry not due yet when its job runs and
+    leave it waiting for the safety net."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class _RollbackDryRun(Exception):
@@ -248,7 +254,7 @@ class RetailEvent(models.Model):
             )
             VALUES (%(backend)s, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
                     %(subject)s, %(delivery)s, %(payload)s, %(updated)s,
-                    now() at time zone 'UTC', 'pending', 0, %(uid)s,
+                    %(received)s, 'pending', 0, %(uid)s,
                     now() at time zone 'UTC', %(uid)s,
                     now() at time zone 'UTC')
             ON CONFLICT (backend_id, dedupe_key) DO NOTHING
@@ -264,6 +270,7 @@ class RetailEvent(models.Model):
                 "delivery": delivery_id,
                 "payload": payload,
                 "updated": external_updated_at,
+                "received": inbox_now(),
                 "uid": self.env.uid,
             },
             # A copy losing the race to a concurrent one fails to serialize
@@ -307,51 +314,39 @@ class RetailEvent(models.Model):
         """
         self.ensure_one()
 
-    def _lock_due_events(self, backend, limit):
-        """Pending events of ``backend`` that are due, locked for this job;
-        events another job is already working on are skipped, not waited for."""
-        self.flush_model(["backend_id", "state", "next_attempt_at"])
+    @api.model
+    def _due_events(self, backends, limit=None, lock=False, received_before=None):
+        """Pending events of ``backends`` that are due, oldest first: the
+        inbox's one definition of work waiting for a job, read by the job
+        and by the safety net alike, against the inbox's one clock
+        (``inbox_now``).
+
+        :param limit: at most this many events
+        :param lock: lock them for this transaction's job; events another
+            job is already working on are skipped, not waited for
+        :param received_before: only events received before then
+        """
+        self.flush_model(["backend_id", "state", "next_attempt_at", "received_at"])
         self.env.cr.execute(
-            """
-            SELECT id FROM retail_event
-             WHERE backend_id = %s AND state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-             ORDER BY received_at, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            # The wall clock, as when next_attempt_at was set: PostgreSQL's
-            # now() is the start of this (possibly long) transaction. With
-            # its microseconds: the retry job is due at next_attempt_at to
-            # the microsecond, and a clock cut to the second would find the
-            # event not due yet and leave it waiting for ever.
-            (backend.id, datetime.now(timezone.utc).replace(tzinfo=None), limit),
+            SQL(
+                """
+                SELECT id FROM retail_event
+                 WHERE backend_id = ANY(%s) AND state = 'pending'
+                   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+                   %s
+                 ORDER BY received_at, id
+                 %s %s
+                """,
+                list(backends.ids),
+                inbox_now(),
+                SQL("AND received_at < %s", received_before)
+                if received_before
+                else SQL(),
+                SQL("LIMIT %s", limit) if limit else SQL(),
+                SQL("FOR UPDATE SKIP LOCKED") if lock else SQL(),
+            )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _has_unseen_due_events(self, backend, seen):
-        """Whether due events of ``backend`` other than ``seen`` are waiting,
-        as committed now. A job's snapshot can predate a delivery whose own
-        enqueue was skipped because this very job was still waiting to start
-        (same identity key): without a second look the delivery would wait
-        for the next one."""
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                """
-                SELECT 1 FROM retail_event
-                 WHERE backend_id = %s AND state = 'pending'
-                   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-                   AND id != ALL(%s)
-                 LIMIT 1
-                """,
-                (
-                    backend.id,
-                    datetime.now(timezone.utc).replace(tzinfo=None),
-                    list(seen.ids),
-                ),
-            )
-            return bool(cr.fetchone())
 
     def _process(self):
         """Process each event in its own savepoint: what one handler wrote is
@@ -390,7 +385,7 @@ class RetailEvent(models.Model):
                 break
             except UserError as error:
                 event._fail("business", getattr(error, "code", "business"), error)
-            except TRANSIENT_ERRORS as error:
+            except retry.TRANSIENT_ERRORS as error:
                 event._retry_later(error)
             except Exception as error:  # noqa: BLE001
                 # An unexpected error may be a bug or a passing glitch: retry it
@@ -407,7 +402,7 @@ class RetailEvent(models.Model):
         self._write_outcome(
             {
                 "state": "done",
-                "processed_at": fields.Datetime.now(),
+                "processed_at": inbox_now(),
                 "attempts": self.attempts + 1,
                 "next_attempt_at": False,
                 "failure_kind": False,
@@ -420,15 +415,18 @@ class RetailEvent(models.Model):
         self._close_activities_when_resolved()
 
     def _retry_later(self, error, code="transient"):
+        """Schedule the next attempt under the suite's retry policy, or fail
+        the event once the backend's attempts are spent."""
         attempts = self.attempts + 1
         backend = self.backend_id
-        if attempts >= backend.max_attempts:
+        if retry.exhausted(attempts, backend.max_attempts):
             self._write_outcome({"attempts": attempts})
             self._fail("transient", code, error, exhausted=True)
             return
-        delay = backend.retry_delay * 2 ** (attempts - 1) * random.uniform(0.8, 1.2)
-        delay = max(delay, getattr(error, "retry_after", None) or 0)
-        next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
+        wait = retry.delay(
+            attempts, backend.retry_delay, getattr(error, "retry_after", None)
+        )
+        next_attempt_at = inbox_now() + timedelta(seconds=wait)
         self._write_outcome(
             {
                 "attempts": attempts,
@@ -446,9 +444,11 @@ class RetailEvent(models.Model):
             self._write_outcome({"conflicts": 0})
             self._retry_later(error, code="conflict")
             return
-        # Spread the contenders apart, more so the more often they collide.
+        # Not the retry policy: a lost race is no failure, and is retried
+        # within seconds. Spread the contenders apart, more so the more
+        # often they collide.
         delay = random.uniform(0.2, 1.0) * min(conflicts, 10)
-        next_attempt_at = fields.Datetime.now() + timedelta(seconds=delay)
+        next_attempt_at = inbox_now() + timedelta(seconds=delay)
         self._write_outcome(
             {
                 "conflicts": conflicts,
@@ -493,62 +493,32 @@ class RetailEvent(models.Model):
         ) | self.filtered(lambda event: event.state == "failed")
 
     def _raise_activity(self, message):
-        activity_type = self.env.ref(
-            "retail_connector_base.mail_activity_type_sync_exception"
-        )
-        open_activity = self.env["mail.activity"].search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", self._sibling_failures().ids),
-                ("activity_type_id", "=", activity_type.id),
-            ],
-            limit=1,
-        )
-        if open_activity:
-            open_activity.note = message
-            return
-        self.activity_schedule(
-            "retail_connector_base.mail_activity_type_sync_exception",
-            summary=self.env._(
+        """One activity for the failed events about the same object that
+        failed for the same reason, scheduled on this one if none is open."""
+        self.env["retail.exception.activity"]._raise(
+            self.backend_id,
+            self | self._sibling_failures(),
+            self.failure_code,
+            self.env._(
                 "%(backend)s: %(topic)s could not be processed",
                 backend=self.backend_id.name,
                 topic=self.topic,
             ),
-            note=message,
-            user_id=(self.backend_id.user_id or self.env.user).id,
+            message,
         )
 
     def _close_activities_when_resolved(self, feedback=None):
-        """Mark the exception activity done once no event it stands for is
-        still failed."""
-        activity_type = self.env.ref(
-            "retail_connector_base.mail_activity_type_sync_exception"
-        )
-        subject = self.subject_key or self.dedupe_key
-        still_failed = self.search_count(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("subject_key", "=", subject),
-                ("state", "=", "failed"),
-            ]
-        )
-        if still_failed:
+        """Mark the exception activities of the events about this one's
+        object done once none of them is still failed."""
+        about_subject = [
+            ("backend_id", "=", self.backend_id.id),
+            ("subject_key", "=", self.subject_key or self.dedupe_key),
+        ]
+        if self.search_count(about_subject + [("state", "=", "failed")]):
             return
-        related = (
-            self.search(
-                [("backend_id", "=", self.backend_id.id), ("subject_key", "=", subject)]
-            )
-            | self
-        )
-        activities = self.env["mail.activity"].search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", related.ids),
-                ("activity_type_id", "=", activity_type.id),
-            ]
-        )
-        activities.action_feedback(
-            feedback=feedback or self.env._("Processed successfully.")
+        self.env["retail.exception.activity"]._resolve(
+            self.search(about_subject) | self,
+            feedback=feedback or self.env._("Processed successfully."),
         )
 
     # === ACTIONS === #
@@ -667,7 +637,7 @@ class RetailEvent(models.Model):
             {
                 "state": "cancelled",
                 "next_attempt_at": False,
-                "processed_at": fields.Datetime.now(),
+                "processed_at": inbox_now(),
             }
         )
         for event in to_cancel:

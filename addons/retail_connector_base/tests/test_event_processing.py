@@ -9,10 +9,10 @@ from odoo import fields
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from .. import retry
 from ..exceptions import RetailBusinessError, RetailTransientError
-from ..models import retail_event
+from ..models import retail_backend, retail_event
 from .common import RetailCommon
-from .http_common import RetailHttpCommon
 
 
 class TestEventProcessing(RetailCommon):
@@ -83,6 +83,17 @@ class TestEventProcessing(RetailCommon):
             self.backend._process_events()
         wait = (event.next_attempt_at - fields.Datetime.now()).total_seconds()
         self.assertGreater(wait, 590)
+
+    def test_retries_follow_the_suite_retry_policy(self):
+        """Test that an event's retry waits what the suite's retry policy
+        says: never longer than its longest delay, even when the platform
+        asks for more."""
+        event = self._receive_event()
+        error = RetailTransientError("HTTP 429", retry_after=7 * 3600)
+        with self._with_handler(self._raise(error)):
+            self.backend._process_events()
+        wait = (event.next_attempt_at - retail_event.inbox_now()).total_seconds()
+        self.assertTrue(retry.MAX_DELAY - 10 < wait <= retry.MAX_DELAY, wait)
 
     def test_transient_errors_end_failed_with_an_activity(self):
         """Test that the last failed attempt leaves it failed, with an activity."""
@@ -311,20 +322,89 @@ class TestDryRun(RetailCommon):
         self.assertIn("Unknown SKU ABC-1", result.error)
 
 
-class TestInboxWakeUp(RetailHttpCommon):
-    """HttpCase: the second look uses its own cursor, which the registry's
-    test mode keeps inside the test's transaction."""
+class TestInboxWakeUp(RetailCommon):
+    """The inbox's one wake-up (readme/DESCRIPTION.md): every stored event
+    has a job that will see it, the job hands over what it leaves, and the
+    scheduled action is only a safety net. The enqueue made again after the
+    commit is tested in test_webhook_controller, the whole of it against a
+    real server in tests/test_inbox_wakeup.py."""
 
-    def test_job_looks_again_for_deliveries_it_could_not_see(self):
-        """Test that a delivery stored while the inbox job was already under
-        way (its own enqueue skipped as a duplicate) is found by the job's
-        second look, which enqueues the job again."""
+    def _inbox_jobs(self):
+        return self.env["queue.job"].search(
+            [("identity_key", "=", f"retail_process_events_{self.backend.id}")]
+        )
+
+    def _set_job_state(self, job, state):
+        """What the runner does, in another transaction."""
+        self.env.cr.execute(
+            "UPDATE queue_job SET state = %s WHERE id = %s", (state, job.id)
+        )
+        job.invalidate_recordset(["state"])
+
+    def test_a_burst_shares_the_waiting_job(self):
+        """Test that deliveries stored while the inbox job waits share it,
+        and that one stored once it has started gets a job of its own."""
+        self._receive_event(key="first")
+        waiting = self._inbox_jobs()
+        self.assertEqual(len(waiting), 1)
+        self._receive_event(key="second")
+        self.assertEqual(self._inbox_jobs(), waiting)
+        self._set_job_state(waiting, "started")
+        self._receive_event(key="third")
+        successor = self._inbox_jobs() - waiting
+        self.assertEqual(len(successor), 1)
+        self.assertEqual(successor.state, "pending")
+
+    def test_a_job_hands_over_only_what_it_leaves(self):
+        """Test that a job whose batch is full enqueues its successor, and
+        that a job that drained the inbox enqueues none."""
+        for key in ("a", "b", "c"):
+            self._receive_event(key=key)
+        with (
+            patch.object(retail_backend, "EVENTS_PER_JOB", 2),
+            patch.object(
+                type(self.env["retail.event"]),
+                "_get_event_handler",
+                lambda event: lambda event: None,
+            ),
+            trap_jobs() as trap,
+        ):
+            self.backend._process_events()
+            trap.assert_jobs_count(1, only=self.backend._process_events)
+            self.backend._process_events()
+            trap.assert_jobs_count(1, only=self.backend._process_events)
+        events = self.env["retail.event"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(set(events.mapped("state")), {"done"})
+
+    def test_due_events_is_the_one_query(self):
+        """Test that the due-events query takes pending events that are due,
+        oldest first, of the backends asked, within its limit, and only those
+        received before a time when asked."""
         Event = self.env["retail.event"]
-        seen = self._receive_event(key="seen")
-        self.assertFalse(Event._has_unseen_due_events(self.backend, seen))
-        late = self._receive_event(key="late")
-        self.assertTrue(Event._has_unseen_due_events(self.backend, seen))
-        self.assertFalse(Event._has_unseen_due_events(self.backend, seen | late))
+        other = self._prepare_backend(name="Other backend")
+        old = self._receive_event(key="old")
+        self._set_received_at(old, fields.Datetime.now() - timedelta(minutes=5))
+        fresh = self._receive_event(key="fresh")
+        later = self._receive_event(key="later")
+        later._write_outcome(
+            {"next_attempt_at": retail_event.inbox_now() + timedelta(minutes=1)}
+        )
+        done = self._receive_event(key="done")
+        done._write_outcome({"state": "done"})
+        elsewhere = self._receive_event(backend=other, key="elsewhere")
+        self.assertEqual(list(Event._due_events(self.backend)), [old, fresh])
+        self.assertEqual(Event._due_events(self.backend, limit=1), old)
+        self.assertEqual(
+            Event._due_events(
+                self.backend,
+                received_before=fields.Datetime.now() - timedelta(minutes=1),
+            ),
+            old,
+        )
+        self.assertEqual(
+            Event._due_events(self.backend | other, lock=True),
+            old | fresh | elsewhere,
+        )
 
     def test_safety_net_enqueues_for_events_left_waiting(self):
         """Test that the scheduled safety net enqueues the inbox job of a

@@ -1,6 +1,8 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
@@ -90,6 +92,17 @@ class TestHttpClient(RetailHttpCommon):
         """Test that a 429 with a long Retry-After is not slept through."""
         self.server.script((429, {"Retry-After": "120"}, {}))
         self.assertEqual(self._expect_transient().retry_after, 120)
+        self.assertEqual(len(self.server.received), 1)
+
+    def test_retry_after_as_an_http_date_is_honoured(self):
+        """Test that a Retry-After given as an HTTP date (RFC 9110) is turned
+        into the seconds until then, handed to the job."""
+        when = format_datetime(
+            datetime.now(timezone.utc) + timedelta(minutes=10), usegmt=True
+        )
+        self.server.script((503, {"Retry-After": when}, {}))
+        retry_after = self._expect_transient().retry_after
+        self.assertTrue(580 <= retry_after <= 600, retry_after)
         self.assertEqual(len(self.server.received), 1)
 
     def test_breaker_opens_then_recovers(self):
