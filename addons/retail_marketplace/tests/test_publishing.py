@@ -1,7 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 import json
 from datetime import datetime
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo import Command
@@ -380,3 +382,31 @@ class TestFulfilment(MarketplaceCommon, HttpCase):
             refused, "shipment_refused"
         )
         self.assertIn("422", str(activity.note))
+
+    def test_upgrade_hands_waiting_delivery_jobs_to_the_backend_job(self):
+        """Test that the upgrade to one job per backend cancels the
+        per-delivery jobs still waiting and has their deliveries wait for
+        the backend's job."""
+        self._deliver(self._order_payload())
+        with trap_jobs():
+            picking = self._validate("5001")
+        # As before the upgrade: a job of its own, nothing on the delivery.
+        picking.retail_report_backend_id = False
+        old_job = picking.with_delay()._retail_export_shipment().db_record()
+        path = Path(__file__).parents[1] / "migrations/18.0.1.2.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("post_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(old_job.state, "cancelled")
+        self.assertEqual(picking.retail_report_backend_id, self.backend)
+        self.assertTrue(
+            self.env["queue.job"].search(
+                [
+                    ("identity_key", "=", f"retail_export_shipments_{self.backend.id}"),
+                    ("state", "=", "pending"),
+                ]
+            )
+        )
