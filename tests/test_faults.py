@@ -245,9 +245,9 @@ def test_channel_outage_opens_circuit_and_exports_catch_up(
     odoo_server, store, committed_env
 ):
     """Test that while the channel answers 500s and timeouts, the circuit
-    opens and shipment exports wait (none fails, the channel is not
-    hammered); and that after recovery every shipment reaches the channel
-    exactly once without the channel ever throttling us."""
+    opens and shipment exports wait in one job (none fails, the channel is
+    not hammered); and that after recovery every shipment reaches the
+    channel exactly once without the channel ever throttling us."""
     sim, backend_id, skus, currency = store
     rate = 5
     sim.configure(rate_per_second=rate, burst=rate)
@@ -263,6 +263,8 @@ def test_channel_outage_opens_circuit_and_exports_catch_up(
                 "breaker_threshold": 3,
                 "breaker_cooldown": 4,
                 "request_timeout": 2,
+                # Retries 1, 2, 4... s apart: ten attempts outlast the outage.
+                "max_attempts": 10,
                 "flow_ids": [(0, 0, {"flow": "stock_out", "mode": "realtime"})],
             }
         )
@@ -313,13 +315,24 @@ def test_channel_outage_opens_circuit_and_exports_catch_up(
         jobs = env["queue.job"].search(
             [
                 ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
-                ("method_name", "=", "_retail_export_shipment"),
+                ("method_name", "=", "_retail_export_shipments"),
             ]
         )
-        assert len(jobs) == SHIPMENTS
-        assert not jobs.filtered(lambda job: job.state in ("failed", "done")), [
-            (job.state, job.exc_info and job.exc_info[-300:]) for job in jobs
+        assert not jobs.filtered(lambda job: job.state == "failed"), [
+            job.exc_info and job.exc_info[-300:] for job in jobs
         ]
+        # One job waits for the channel with every delivery, not one each.
+        waiting = jobs.filtered(lambda job: job.state not in ("done", "cancelled"))
+        assert len(waiting) == 1, [(job.state, job.result) for job in jobs]
+        pickings = (
+            env["sale.order"]
+            .search([("retail_backend_id", "=", backend_id)])
+            .picking_ids
+        )
+        assert len(pickings.filtered("retail_report_backend_id")) == SHIPMENTS
+        assert not env["retail.exception.activity"]._open(
+            env["retail.backend"].browse(backend_id), "shipment_export"
+        ), "the retries are not spent yet"
     assert sim.stats()["fulfillments"] == []
     # Open: only a trial call per pause gets through, not one per job.
     assert calls_during_outage <= OUTAGE_SECONDS / 4 * 3 + 3, calls_during_outage

@@ -3,13 +3,14 @@
 {
     "name": "Retail Marketplace",
     "summary": "Marketplace and web store orders in; stock, prices and fulfilment out",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
     "depends": ["retail_connector_base", "sale_stock", "stock_delivery"],
     "data": [
         "data/product_product_data.xml",
+        "data/queue_job_data.xml",
         "views/retail_backend_views.xml",
         "views/sale_order_views.xml",
         "views/retail_product_binding_views.xml",

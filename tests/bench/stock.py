@@ -135,9 +135,7 @@ def _full_sync(env, backend):
         StockItem(stock_ref=binding.stock_ref, sku=binding.stock_ref, quantity=quantity)
         for binding, quantity in quantities.items()
     ]
-    backend._get_marketplace_adapter().push_stock(
-        backend._get_channel_client(), items, backend.location_ref
-    )
+    backend._adapter("marketplace").push_stock(items, backend.location_ref)
     return len(items)
 
 

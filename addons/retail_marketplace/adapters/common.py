@@ -1,9 +1,12 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Small helpers the platform adapters share: money strings to ``Decimal``,
-unit prices that keep every cent, and request chunks."""
+"""What the platform adapters share: the ``MarketplaceAdapter`` base, and
+small helpers (money strings to ``Decimal``, unit prices that keep every
+cent, request chunks)."""
 
 from decimal import ROUND_CEILING, Decimal
+
+from odoo.addons.retail_connector_base.registry import Adapter
 
 from .channel_model import ZERO
 
@@ -56,3 +59,22 @@ def chunks(items, size):
 def unique(values):
     """``values`` without repeats, in their first order."""
     return list(dict.fromkeys(values))
+
+
+class MarketplaceAdapter(Adapter):
+    """A platform's ``marketplace`` capability: the methods listed in
+    ``adapters/__init__``, and the platform's facts as class attributes, so
+    that the models never test the platform."""
+
+    # The API version spoken when the backend pins none.
+    default_api_version = None
+    # Values a new backend of the platform starts with, unless given.
+    backend_defaults = {}
+    # Whether webhooks may be lost for good: the backends then always poll
+    # orders too.
+    poll_always = False
+
+    @property
+    def api_version(self):
+        """The backend's pinned API version, else the adapter's."""
+        return self.backend.api_version or self.default_api_version

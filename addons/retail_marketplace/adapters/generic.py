@@ -10,6 +10,7 @@ An order is ``{"id", "number", "created_at", "updated_at", "currency",
 """
 
 from odoo.addons.retail_connector_base.adapters.common import parse_datetime
+from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
     ChannelAddress,
@@ -23,7 +24,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import MALFORMED, money, quantity
+from .common import MALFORMED, MarketplaceAdapter, money, quantity
 
 MAX_BATCH = 250
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
@@ -147,79 +148,84 @@ def parse_refund(payload):
         raise ValueError(f"malformed refund: {error!r}") from error
 
 
-def fetch_refunds(client, payload):
-    return [
-        parse_refund(dict(refund, order_id=payload["id"]))
-        for refund in payload.get("refunds", [])
-    ]
-
-
 def order_version(payload):
     return payload["updated_at"]
 
 
-def poll_orders(client, since, limit):
-    answer = client.request(
-        "GET", "api/v1/orders", params={"updated_since": since or "", "limit": limit}
-    )
-    orders = answer.get("orders", [])
-    checkpoint = max([since or ""] + [order["updated_at"] for order in orders])
-    return orders, checkpoint or None
+@register("simulator", "marketplace")
+class SimulatorMarketplace(MarketplaceAdapter):
+    # Pure payload reading: module functions, which the tests call too.
+    event_kind = staticmethod(event_kind)
+    parse_order = staticmethod(parse_order)
+    parse_refund = staticmethod(parse_refund)
+    order_version = staticmethod(order_version)
 
+    def fetch_refunds(self, payload):
+        return [
+            parse_refund(dict(refund, order_id=payload["id"]))
+            for refund in payload.get("refunds", [])
+        ]
 
-def push_stock(client, items, location_ref):
-    for start in range(0, len(items), MAX_BATCH):
-        chunk = items[start : start + MAX_BATCH]
-        client.request(
+    def poll_orders(self, since, limit):
+        answer = self.request(
+            "GET",
+            "api/v1/orders",
+            params={"updated_since": since or "", "limit": limit},
+        )
+        orders = answer.get("orders", [])
+        checkpoint = max([since or ""] + [order["updated_at"] for order in orders])
+        return orders, checkpoint or None
+
+    def push_stock(self, items, location_ref):
+        for start in range(0, len(items), MAX_BATCH):
+            chunk = items[start : start + MAX_BATCH]
+            self.request(
+                "POST",
+                "api/v1/stock/batch",
+                json_body={
+                    "items": [
+                        {"sku": item.stock_ref, "quantity": item.quantity}
+                        for item in chunk
+                    ]
+                },
+            )
+        return {}
+
+    def fetch_stock(self, items, location_ref):
+        answer = self.request("GET", "api/v1/stock")
+        wanted = {item.stock_ref for item in items}
+        return {
+            row["sku"]: int(row["quantity"])
+            for row in answer.get("stock", [])
+            if row["sku"] in wanted
+        }
+
+    def push_shipment(self, shipment):
+        answer = self.request(
             "POST",
-            "api/v1/stock/batch",
+            f"api/v1/orders/{shipment.order_external_id}/fulfillments",
             json_body={
-                "items": [
-                    {"sku": item.stock_ref, "quantity": item.quantity} for item in chunk
-                ]
+                "lines": [
+                    {"line_id": line_id, "quantity": quantity}
+                    for line_id, quantity in shipment.lines
+                ],
+                "carrier": shipment.carrier,
+                "tracking_numbers": shipment.tracking_numbers,
+                "tracking_url": shipment.tracking_url,
             },
         )
-    return {}
+        return str(answer["id"])
 
+    def push_product(self, refs, data):
+        body = {
+            key: str(value) if key == "price" else value
+            for key, value in vars(data).items()
+            if value is not None
+        }
+        sku = refs.get("external_id") or data.sku
+        self.request("PUT", f"api/v1/products/{sku}", json_body=body)
+        return {"external_id": sku, "parent_ref": None, "stock_ref": sku}
 
-def fetch_stock(client, items, location_ref):
-    answer = client.request("GET", "api/v1/stock")
-    wanted = {item.stock_ref for item in items}
-    return {
-        row["sku"]: int(row["quantity"])
-        for row in answer.get("stock", [])
-        if row["sku"] in wanted
-    }
-
-
-def push_shipment(client, shipment):
-    answer = client.request(
-        "POST",
-        f"api/v1/orders/{shipment.order_external_id}/fulfillments",
-        json_body={
-            "lines": [
-                {"line_id": line_id, "quantity": quantity}
-                for line_id, quantity in shipment.lines
-            ],
-            "carrier": shipment.carrier,
-            "tracking_numbers": shipment.tracking_numbers,
-            "tracking_url": shipment.tracking_url,
-        },
-    )
-    return str(answer["id"])
-
-
-def push_product(client, refs, data):
-    body = {
-        key: str(value) if key == "price" else value
-        for key, value in vars(data).items()
-        if value is not None
-    }
-    sku = refs.get("external_id") or data.sku
-    client.request("PUT", f"api/v1/products/{sku}", json_body=body)
-    return {"external_id": sku, "parent_ref": None, "stock_ref": sku}
-
-
-def stock_ref_for(client, external_id):
-    """The stock API addresses products by the id orders name them with."""
-    return external_id
+    def stock_ref_for(self, external_id):
+        """The stock API addresses products by the id orders name them with."""
+        return external_id

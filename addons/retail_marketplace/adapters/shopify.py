@@ -68,7 +68,7 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import MALFORMED, chunks, money, quantity, unique
+from .common import MALFORMED, MarketplaceAdapter, chunks, money, quantity, unique
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -76,6 +76,9 @@ SHOP_HEADER = "X-Shopify-Shop-Domain"
 EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
+# The Admin API version this adapter was written for; a backend pins its own
+# in ``api_version``.
+API_VERSION = "2025-01"
 
 
 def sign(secret, body):
@@ -168,10 +171,6 @@ mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {
   }
 }
 """
-
-
-def _path(client, resource):
-    return f"admin/api/{client.api_version}/{resource}"
 
 
 def event_kind(topic):
@@ -389,33 +388,8 @@ def parse_refund(payload):
         raise ValueError(f"malformed Shopify refund: {error!r}") from error
 
 
-def fetch_refunds(client, payload):
-    """An Order embeds its refunds in full: nothing to fetch."""
-    return [parse_refund(refund) for refund in payload.get("refunds") or []]
-
-
 def order_version(payload):
     return payload["updated_at"]
-
-
-def poll_orders(client, since, limit):
-    """The orders updated at or after ``since`` (``updated_at_min`` is
-    inclusive), oldest first: https://shopify.dev/docs/api/admin-rest/2025-01/resources/order#get-orders.
-    The checkpoint is the latest ``updated_at`` seen, as Shopify wrote it."""
-    params = {
-        "status": "any",
-        "order": "updated_at asc",
-        "limit": min(limit, MAX_ORDERS_PAGE),
-    }
-    if since:
-        params["updated_at_min"] = since
-    orders = client.request("GET", _path(client, "orders.json"), params=params)[
-        "orders"
-    ]
-    if not orders:
-        return orders, since
-    latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
-    return orders, latest["updated_at"]
 
 
 def _graphql_errors(answer):
@@ -473,63 +447,6 @@ def _check_location(location_ref):
         )
 
 
-def push_stock(client, items, location_ref):
-    """Set the ``available`` quantities with ``inventorySetQuantities``, 250
-    per call: https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantities.
-    Odoo is the source of truth, so no compare-and-set."""
-    _check_location(location_ref)
-    modern = client.api_version >= CHANGE_FROM_QUANTITY_VERSION
-    refused = {}
-    for chunk in chunks(items, MAX_STOCK_BATCH):
-        quantities = [
-            dict(
-                inventoryItemId=f"gid://shopify/InventoryItem/{item.stock_ref}",
-                locationId=f"gid://shopify/Location/{location_ref}",
-                quantity=item.quantity,
-                **({"changeFromQuantity": None} if modern else {}),
-            )
-            for item in chunk
-        ]
-        variables = {
-            "input": dict(
-                name="available",
-                reason="correction",
-                quantities=quantities,
-                **({} if modern else {"ignoreCompareQuantity": True}),
-            )
-        }
-        answer = client.request(
-            "POST",
-            _path(client, "graphql.json"),
-            json_body={"query": INVENTORY_SET_QUANTITIES, "variables": variables},
-        )
-        _graphql_errors(answer)
-        refused.update(
-            _refused_in_chunk(chunk, answer["data"]["inventorySetQuantities"])
-        )
-    return refused
-
-
-def fetch_stock(client, items, location_ref):
-    """``available`` per inventory item at the location, 50 items per call:
-    https://shopify.dev/docs/api/admin-rest/2025-01/resources/inventorylevel#get-inventory-levels"""
-    _check_location(location_ref)
-    quantities = {}
-    for chunk in chunks(items, MAX_INVENTORY_LEVEL_IDS):
-        answer = client.request(
-            "GET",
-            _path(client, "inventory_levels.json"),
-            params={
-                "inventory_item_ids": ",".join(item.stock_ref for item in chunk),
-                "location_ids": location_ref,
-            },
-        )
-        for level in answer["inventory_levels"]:
-            if str(level["location_id"]) == str(location_ref):
-                quantities[str(level["inventory_item_id"])] = level["available"] or 0
-    return quantities
-
-
 def _fulfillment_order_lines(orders, shipment):
     """``{fulfillment order id: [{id, quantity}]}`` placing each shipped line
     on the open fulfillment order lines of its line item, up to what they
@@ -564,42 +481,6 @@ def _fulfillment_order_lines(orders, shipment):
     return placed
 
 
-def push_shipment(client, shipment):
-    """A fulfilment of the shipped lines, from the order's fulfillment orders:
-    https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillmentorder#get-orders-order-id-fulfillment-orders
-    and https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment#post-fulfillments"""
-    orders = client.request(
-        "GET",
-        _path(client, f"orders/{shipment.order_external_id}/fulfillment_orders.json"),
-    )["fulfillment_orders"]
-    placed = _fulfillment_order_lines(orders, shipment)
-    fulfillment = {
-        "line_items_by_fulfillment_order": [
-            {"fulfillment_order_id": order_id, "fulfillment_order_line_items": lines}
-            for order_id, lines in placed.items()
-        ],
-        "notify_customer": shipment.notify_customer,
-    }
-    tracking = {}
-    if shipment.tracking_numbers:
-        tracking["number"] = shipment.tracking_numbers[0]
-    if len(shipment.tracking_numbers) > 1:
-        tracking["numbers"] = shipment.tracking_numbers
-    if shipment.carrier:
-        # Shopify builds the tracking link for the carriers it knows by name.
-        tracking["company"] = shipment.carrier
-    if shipment.tracking_url:
-        tracking["url"] = shipment.tracking_url
-    if tracking:
-        fulfillment["tracking_info"] = tracking
-    answer = client.request(
-        "POST",
-        _path(client, "fulfillments.json"),
-        json_body={"fulfillment": fulfillment},
-    )
-    return str(answer["fulfillment"]["id"])
-
-
 def _without_none(values):
     return {key: value for key, value in values.items() if value is not None}
 
@@ -614,53 +495,184 @@ def _variant_values(data):
     )
 
 
-def push_product(client, refs, data):
-    """Create a one-variant product, or update the product and its variant:
-    https://shopify.dev/docs/api/admin-rest/2025-01/resources/product and
-    https://shopify.dev/docs/api/admin-rest/2025-01/resources/product-variant.
-    Fields Odoo does not own (None) are never sent; a new product takes the
-    SKU as title when Odoo does not own titles, as Shopify requires one."""
-    product = _without_none({"title": data.title, "body_html": data.description})
-    if not refs.get("external_id"):
-        product.setdefault("title", data.sku)
-        # Tracked by Shopify, so the stock Odoo publishes is what it sells.
-        variant = dict(_variant_values(data), inventory_management="shopify")
-        answer = client.request(
-            "POST",
-            _path(client, "products.json"),
-            json_body={"product": dict(product, variants=[variant])},
-        )["product"]
-        created = answer["variants"][0]
-        return {
-            "external_id": str(created["id"]),
-            "parent_ref": str(answer["id"]),
-            "stock_ref": str(created["inventory_item_id"]),
+@register("shopify", "marketplace")
+class ShopifyMarketplace(MarketplaceAdapter):
+    default_api_version = API_VERSION
+    # Shopify's REST leaky bucket on a standard plan: 40 calls, leaking 2 a
+    # second.
+    backend_defaults = {"api_version": API_VERSION, "rate_limit": 2.0, "rate_burst": 40}
+
+    # Pure payload reading: module functions, which the tests call too.
+    event_kind = staticmethod(event_kind)
+    parse_order = staticmethod(parse_order)
+    parse_refund = staticmethod(parse_refund)
+    order_version = staticmethod(order_version)
+
+    def _path(self, resource):
+        return f"admin/api/{self.api_version}/{resource}"
+
+    def fetch_refunds(self, payload):
+        """An Order embeds its refunds in full: nothing to fetch."""
+        return [parse_refund(refund) for refund in payload.get("refunds") or []]
+
+    def poll_orders(self, since, limit):
+        """The orders updated at or after ``since`` (``updated_at_min`` is
+        inclusive), oldest first: https://shopify.dev/docs/api/admin-rest/2025-01/resources/order#get-orders.
+        The checkpoint is the latest ``updated_at`` seen, as Shopify wrote it."""
+        params = {
+            "status": "any",
+            "order": "updated_at asc",
+            "limit": min(limit, MAX_ORDERS_PAGE),
         }
-    variant_id = refs["external_id"]
-    variant = client.request(
-        "PUT",
-        _path(client, f"variants/{variant_id}.json"),
-        json_body={"variant": dict(_variant_values(data), id=int(variant_id))},
-    )["variant"]
-    parent_ref = refs.get("parent_ref") or str(variant["product_id"])
-    if product:
-        client.request(
-            "PUT",
-            _path(client, f"products/{parent_ref}.json"),
-            json_body={"product": dict(product, id=int(parent_ref))},
+        if since:
+            params["updated_at_min"] = since
+        orders = self.request("GET", self._path("orders.json"), params=params)["orders"]
+        if not orders:
+            return orders, since
+        latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
+        return orders, latest["updated_at"]
+
+    def push_stock(self, items, location_ref):
+        """Set the ``available`` quantities with ``inventorySetQuantities``, 250
+        per call: https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantities.
+        Odoo is the source of truth, so no compare-and-set."""
+        _check_location(location_ref)
+        modern = self.api_version >= CHANGE_FROM_QUANTITY_VERSION
+        refused = {}
+        for chunk in chunks(items, MAX_STOCK_BATCH):
+            quantities = [
+                dict(
+                    inventoryItemId=f"gid://shopify/InventoryItem/{item.stock_ref}",
+                    locationId=f"gid://shopify/Location/{location_ref}",
+                    quantity=item.quantity,
+                    **({"changeFromQuantity": None} if modern else {}),
+                )
+                for item in chunk
+            ]
+            variables = {
+                "input": dict(
+                    name="available",
+                    reason="correction",
+                    quantities=quantities,
+                    **({} if modern else {"ignoreCompareQuantity": True}),
+                )
+            }
+            answer = self.request(
+                "POST",
+                self._path("graphql.json"),
+                json_body={"query": INVENTORY_SET_QUANTITIES, "variables": variables},
+            )
+            _graphql_errors(answer)
+            refused.update(
+                _refused_in_chunk(chunk, answer["data"]["inventorySetQuantities"])
+            )
+        return refused
+
+    def fetch_stock(self, items, location_ref):
+        """``available`` per inventory item at the location, 50 items per call:
+        https://shopify.dev/docs/api/admin-rest/2025-01/resources/inventorylevel#get-inventory-levels"""
+        _check_location(location_ref)
+        quantities = {}
+        for chunk in chunks(items, MAX_INVENTORY_LEVEL_IDS):
+            answer = self.request(
+                "GET",
+                self._path("inventory_levels.json"),
+                params={
+                    "inventory_item_ids": ",".join(item.stock_ref for item in chunk),
+                    "location_ids": location_ref,
+                },
+            )
+            for level in answer["inventory_levels"]:
+                if str(level["location_id"]) == str(location_ref):
+                    quantities[str(level["inventory_item_id"])] = (
+                        level["available"] or 0
+                    )
+        return quantities
+
+    def push_shipment(self, shipment):
+        """A fulfilment of the shipped lines, from the order's fulfillment orders:
+        https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillmentorder#get-orders-order-id-fulfillment-orders
+        and https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment#post-fulfillments"""
+        orders = self.request(
+            "GET",
+            self._path(f"orders/{shipment.order_external_id}/fulfillment_orders.json"),
+        )["fulfillment_orders"]
+        placed = _fulfillment_order_lines(orders, shipment)
+        fulfillment = {
+            "line_items_by_fulfillment_order": [
+                {
+                    "fulfillment_order_id": order_id,
+                    "fulfillment_order_line_items": lines,
+                }
+                for order_id, lines in placed.items()
+            ],
+            "notify_customer": shipment.notify_customer,
+        }
+        tracking = {}
+        if shipment.tracking_numbers:
+            tracking["number"] = shipment.tracking_numbers[0]
+        if len(shipment.tracking_numbers) > 1:
+            tracking["numbers"] = shipment.tracking_numbers
+        if shipment.carrier:
+            # Shopify builds the tracking link for the carriers it knows by name.
+            tracking["company"] = shipment.carrier
+        if shipment.tracking_url:
+            tracking["url"] = shipment.tracking_url
+        if tracking:
+            fulfillment["tracking_info"] = tracking
+        answer = self.request(
+            "POST",
+            self._path("fulfillments.json"),
+            json_body={"fulfillment": fulfillment},
         )
-    return {
-        "external_id": variant_id,
-        "parent_ref": parent_ref,
-        "stock_ref": str(variant["inventory_item_id"]),
-    }
+        return str(answer["fulfillment"]["id"])
 
+    def push_product(self, refs, data):
+        """Create a one-variant product, or update the product and its variant:
+        https://shopify.dev/docs/api/admin-rest/2025-01/resources/product and
+        https://shopify.dev/docs/api/admin-rest/2025-01/resources/product-variant.
+        Fields Odoo does not own (None) are never sent; a new product takes the
+        SKU as title when Odoo does not own titles, as Shopify requires one."""
+        product = _without_none({"title": data.title, "body_html": data.description})
+        if not refs.get("external_id"):
+            product.setdefault("title", data.sku)
+            # Tracked by Shopify, so the stock Odoo publishes is what it sells.
+            variant = dict(_variant_values(data), inventory_management="shopify")
+            answer = self.request(
+                "POST",
+                self._path("products.json"),
+                json_body={"product": dict(product, variants=[variant])},
+            )["product"]
+            created = answer["variants"][0]
+            return {
+                "external_id": str(created["id"]),
+                "parent_ref": str(answer["id"]),
+                "stock_ref": str(created["inventory_item_id"]),
+            }
+        variant_id = refs["external_id"]
+        variant = self.request(
+            "PUT",
+            self._path(f"variants/{variant_id}.json"),
+            json_body={"variant": dict(_variant_values(data), id=int(variant_id))},
+        )["variant"]
+        parent_ref = refs.get("parent_ref") or str(variant["product_id"])
+        if product:
+            self.request(
+                "PUT",
+                self._path(f"products/{parent_ref}.json"),
+                json_body={"product": dict(product, id=int(parent_ref))},
+            )
+        return {
+            "external_id": variant_id,
+            "parent_ref": parent_ref,
+            "stock_ref": str(variant["inventory_item_id"]),
+        }
 
-def stock_ref_for(client, external_id):
-    """The inventory item of a variant: order lines name the variant, while
-    the stock API addresses its inventory item."""
-    answer = client.request("GET", _path(client, f"variants/{external_id}.json"))
-    return str(answer["variant"]["inventory_item_id"])
+    def stock_ref_for(self, external_id):
+        """The inventory item of a variant: order lines name the variant, while
+        the stock API addresses its inventory item."""
+        answer = self.request("GET", self._path(f"variants/{external_id}.json"))
+        return str(answer["variant"]["inventory_item_id"])
 
 
 @register("shopify", "connection")
@@ -671,7 +683,8 @@ class ShopifyConnection(ConnectionAdapter):
         return {"X-Shopify-Access-Token": token} if token else {}
 
     def test(self):
-        return self.request("GET", f"admin/api/{self.backend.api_version}/shop.json")
+        marketplace = ShopifyMarketplace(self.backend)
+        return self.request("GET", marketplace._path("shop.json"))
 
 
 @register("shopify", "webhook")

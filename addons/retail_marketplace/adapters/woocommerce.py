@@ -65,7 +65,15 @@ from .channel_model import (
     ChannelRefundLine,
     ChannelShippingLine,
 )
-from .common import MALFORMED, chunks, money, quantity, unique, unit_price
+from .common import (
+    MALFORMED,
+    MarketplaceAdapter,
+    chunks,
+    money,
+    quantity,
+    unique,
+    unit_price,
+)
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -361,47 +369,8 @@ def parse_refund(payload):
         raise ValueError(f"malformed WooCommerce refund: {error!r}") from error
 
 
-def fetch_refunds(client, payload):
-    """The order's refunds, read only when the order lists some:
-    https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-refunds"""
-    if not payload.get("refunds"):
-        return []
-    refunds = client.request(
-        "GET", f"{API}/orders/{payload['id']}/refunds", params={"per_page": MAX_PAGE}
-    )
-    return [
-        parse_refund(
-            dict(refund, order_id=payload["id"], currency=payload.get("currency"))
-        )
-        for refund in refunds
-    ]
-
-
 def order_version(payload):
     return payload["date_modified_gmt"]
-
-
-def poll_orders(client, since, limit):
-    """The orders modified at or after ``since``, oldest first:
-    https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders.
-    Checkpoints are ``date_modified_gmt`` values (UTC, no zone designator),
-    compared as GMT dates (``dates_are_gmt``)."""
-    params = {
-        "orderby": "modified",
-        "order": "asc",
-        "per_page": min(limit, MAX_PAGE),
-        "dates_are_gmt": "true",
-    }
-    if since:
-        # modified_after is exclusive: a second earlier makes it inclusive;
-        # the orders seen again are dropped by their unchanged version.
-        params["modified_after"] = (
-            parse_datetime(since) - timedelta(seconds=1)
-        ).isoformat()
-    orders = client.request("GET", f"{API}/orders", params=params)
-    if not orders:
-        return orders, since
-    return orders, max(order["date_modified_gmt"] for order in orders)
 
 
 def _by_parent(refs):
@@ -420,64 +389,6 @@ def _collection(parent):
 
 def _full_ref(parent, own):
     return f"{parent}/{own}" if parent else str(own)
-
-
-def push_stock(client, items, location_ref):
-    """Absolute quantities by batch update, 100 per call:
-    https://woocommerce.github.io/woocommerce-rest-api-docs/#batch-update-products
-    (and ``#batch-update-product-variations``). Each item of the answer is
-    checked: a refused one comes back as ``{"id", "error": {"code",
-    "message"}}``. WooCommerce keeps one stock per product, so
-    ``location_ref`` is not used."""
-    quantities = {item.stock_ref: item.quantity for item in items}
-    refused = {
-        ref: "not a WooCommerce product id"
-        for ref in quantities
-        if not _split_ref(ref)[1].isdigit()
-    }
-    sendable = [ref for ref in quantities if ref not in refused]
-    for parent, owns in _by_parent(sendable).items():
-        for chunk in chunks(owns, MAX_BATCH):
-            update = [
-                {
-                    "id": int(own),
-                    "manage_stock": True,
-                    "stock_quantity": quantities[_full_ref(parent, own)],
-                }
-                for own in chunk
-            ]
-            answer = client.request(
-                "POST", f"{_collection(parent)}/batch", json_body={"update": update}
-            )
-            results = {str(row.get("id")): row for row in answer.get("update") or []}
-            for own in chunk:
-                row = results.get(own)
-                if row is None:
-                    refused[_full_ref(parent, own)] = "missing from the batch answer"
-                elif row.get("error"):
-                    error = row["error"]
-                    refused[_full_ref(parent, own)] = error.get("message") or error.get(
-                        "code", ""
-                    )
-    return refused
-
-
-def fetch_stock(client, items, location_ref):
-    """``stock_quantity`` of each product (0 when unmanaged), 100 per call:
-    https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-products"""
-    quantities = {}
-    for parent, owns in _by_parent(item.stock_ref for item in items).items():
-        for chunk in chunks(owns, MAX_PAGE):
-            rows = client.request(
-                "GET",
-                _collection(parent),
-                params={"include": ",".join(chunk), "per_page": MAX_PAGE},
-            )
-            for row in rows:
-                quantities[_full_ref(parent, row["id"])] = (
-                    row.get("stock_quantity") or 0
-                )
-    return quantities
 
 
 def _tracking_values(shipment, number, shipped_on):
@@ -503,76 +414,184 @@ def _ships_everything(order, shipment):
     )
 
 
-def push_shipment(client, shipment):
-    """Tracking numbers to the Shipment Tracking extension
-    (https://woocommerce.com/document/shipment-tracking/shipment-tracking-rest-api-create-tracking-item/),
-    then the order ``completed`` when this shipment holds all of it (see the
-    module docstring). Returns the tracking ids, or the order id when there
-    are none."""
-    order_id = shipment.order_external_id
-    order = client.request("GET", f"{API}/orders/{order_id}")
-    shipped_on = datetime.now(timezone.utc).date().isoformat()
-    tracking_ids = [
-        str(
-            client.request(
-                "POST",
-                f"{TRACKING_API}/orders/{order_id}/shipment-trackings",
-                json_body=_tracking_values(shipment, number, shipped_on),
-            )["tracking_id"]
-        )
-        for number in shipment.tracking_numbers
-    ]
-    # After the tracking, so the completed-order email carries it.
-    if order.get("status") not in CLOSED_STATUSES and _ships_everything(
-        order, shipment
-    ):
-        client.request(
-            "PUT", f"{API}/orders/{order_id}", json_body={"status": "completed"}
-        )
-    return ",".join(tracking_ids) or str(order_id)
+@register("woocommerce", "marketplace")
+class WooCommerceMarketplace(MarketplaceAdapter):
+    # A failed webhook is never sent again: the orders are polled as well.
+    poll_always = True
 
+    # Pure payload reading: module functions, which the tests call too.
+    event_kind = staticmethod(event_kind)
+    parse_order = staticmethod(parse_order)
+    parse_refund = staticmethod(parse_refund)
+    order_version = staticmethod(order_version)
 
-def push_product(client, refs, data):
-    """Create a simple product, or update a product or variation:
-    https://woocommerce.github.io/woocommerce-rest-api-docs/#products. The
-    barcode goes to ``global_unique_id`` (WooCommerce 9.2+). Fields Odoo does
-    not own (None) are never sent; a new product takes the SKU as name when
-    Odoo does not own names."""
-    values = {
-        key: value
-        for key, value in {
-            "name": data.title,
-            "description": data.description,
-            "sku": data.sku,
-            "regular_price": str(data.price) if data.price is not None else None,
-            "global_unique_id": data.barcode,
-        }.items()
-        if value is not None
-    }
-    external_id = refs.get("external_id")
-    if not external_id:
-        values.setdefault("name", data.sku)
-        answer = client.request("POST", f"{API}/products", json_body=values)
-        return {
-            "external_id": str(answer["id"]),
-            "parent_ref": None,
-            "stock_ref": str(answer["id"]),
+    def fetch_refunds(self, payload):
+        """The order's refunds, read only when the order lists some:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-refunds"""
+        if not payload.get("refunds"):
+            return []
+        refunds = self.request(
+            "GET",
+            f"{API}/orders/{payload['id']}/refunds",
+            params={"per_page": MAX_PAGE},
+        )
+        return [
+            parse_refund(
+                dict(refund, order_id=payload["id"], currency=payload.get("currency"))
+            )
+            for refund in refunds
+        ]
+
+    def poll_orders(self, since, limit):
+        """The orders modified at or after ``since``, oldest first:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-orders.
+        Checkpoints are ``date_modified_gmt`` values (UTC, no zone designator),
+        compared as GMT dates (``dates_are_gmt``)."""
+        params = {
+            "orderby": "modified",
+            "order": "asc",
+            "per_page": min(limit, MAX_PAGE),
+            "dates_are_gmt": "true",
         }
-    parent, own = _split_ref(external_id)
-    if parent:
-        # A variation is named after its attributes.
-        values.pop("name", None)
-    client.request("PUT", f"{_collection(parent)}/{own}", json_body=values)
-    return {
-        "external_id": external_id,
-        "parent_ref": parent or None,
-        "stock_ref": external_id,
-    }
+        if since:
+            # modified_after is exclusive: a second earlier makes it inclusive;
+            # the orders seen again are dropped by their unchanged version.
+            params["modified_after"] = (
+                parse_datetime(since) - timedelta(seconds=1)
+            ).isoformat()
+        orders = self.request("GET", f"{API}/orders", params=params)
+        if not orders:
+            return orders, since
+        return orders, max(order["date_modified_gmt"] for order in orders)
 
+    def push_stock(self, items, location_ref):
+        """Absolute quantities by batch update, 100 per call:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#batch-update-products
+        (and ``#batch-update-product-variations``). Each item of the answer is
+        checked: a refused one comes back as ``{"id", "error": {"code",
+        "message"}}``. WooCommerce keeps one stock per product, so
+        ``location_ref`` is not used."""
+        quantities = {item.stock_ref: item.quantity for item in items}
+        refused = {
+            ref: "not a WooCommerce product id"
+            for ref in quantities
+            if not _split_ref(ref)[1].isdigit()
+        }
+        sendable = [ref for ref in quantities if ref not in refused]
+        for parent, owns in _by_parent(sendable).items():
+            for chunk in chunks(owns, MAX_BATCH):
+                update = [
+                    {
+                        "id": int(own),
+                        "manage_stock": True,
+                        "stock_quantity": quantities[_full_ref(parent, own)],
+                    }
+                    for own in chunk
+                ]
+                answer = self.request(
+                    "POST", f"{_collection(parent)}/batch", json_body={"update": update}
+                )
+                results = {
+                    str(row.get("id")): row for row in answer.get("update") or []
+                }
+                for own in chunk:
+                    row = results.get(own)
+                    if row is None:
+                        refused[_full_ref(parent, own)] = (
+                            "missing from the batch answer"
+                        )
+                    elif row.get("error"):
+                        error = row["error"]
+                        refused[_full_ref(parent, own)] = error.get(
+                            "message"
+                        ) or error.get("code", "")
+        return refused
 
-def stock_ref_for(client, external_id):
-    """The stock API addresses products by the id orders name them with."""
-    return external_id
+    def fetch_stock(self, items, location_ref):
+        """``stock_quantity`` of each product (0 when unmanaged), 100 per call:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#list-all-products"""
+        quantities = {}
+        for parent, owns in _by_parent(item.stock_ref for item in items).items():
+            for chunk in chunks(owns, MAX_PAGE):
+                rows = self.request(
+                    "GET",
+                    _collection(parent),
+                    params={"include": ",".join(chunk), "per_page": MAX_PAGE},
+                )
+                for row in rows:
+                    quantities[_full_ref(parent, row["id"])] = (
+                        row.get("stock_quantity") or 0
+                    )
+        return quantities
+
+    def push_shipment(self, shipment):
+        """Tracking numbers to the Shipment Tracking extension
+        (https://woocommerce.com/document/shipment-tracking/shipment-tracking-rest-api-create-tracking-item/),
+        then the order ``completed`` when this shipment holds all of it (see the
+        module docstring). Returns the tracking ids, or the order id when there
+        are none."""
+        order_id = shipment.order_external_id
+        order = self.request("GET", f"{API}/orders/{order_id}")
+        shipped_on = datetime.now(timezone.utc).date().isoformat()
+        tracking_ids = [
+            str(
+                self.request(
+                    "POST",
+                    f"{TRACKING_API}/orders/{order_id}/shipment-trackings",
+                    json_body=_tracking_values(shipment, number, shipped_on),
+                )["tracking_id"]
+            )
+            for number in shipment.tracking_numbers
+        ]
+        # After the tracking, so the completed-order email carries it.
+        if order.get("status") not in CLOSED_STATUSES and _ships_everything(
+            order, shipment
+        ):
+            self.request(
+                "PUT", f"{API}/orders/{order_id}", json_body={"status": "completed"}
+            )
+        return ",".join(tracking_ids) or str(order_id)
+
+    def push_product(self, refs, data):
+        """Create a simple product, or update a product or variation:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#products. The
+        barcode goes to ``global_unique_id`` (WooCommerce 9.2+). Fields Odoo does
+        not own (None) are never sent; a new product takes the SKU as name when
+        Odoo does not own names."""
+        values = {
+            key: value
+            for key, value in {
+                "name": data.title,
+                "description": data.description,
+                "sku": data.sku,
+                "regular_price": str(data.price) if data.price is not None else None,
+                "global_unique_id": data.barcode,
+            }.items()
+            if value is not None
+        }
+        external_id = refs.get("external_id")
+        if not external_id:
+            values.setdefault("name", data.sku)
+            answer = self.request("POST", f"{API}/products", json_body=values)
+            return {
+                "external_id": str(answer["id"]),
+                "parent_ref": None,
+                "stock_ref": str(answer["id"]),
+            }
+        parent, own = _split_ref(external_id)
+        if parent:
+            # A variation is named after its attributes.
+            values.pop("name", None)
+        self.request("PUT", f"{_collection(parent)}/{own}", json_body=values)
+        return {
+            "external_id": external_id,
+            "parent_ref": parent or None,
+            "stock_ref": external_id,
+        }
+
+    def stock_ref_for(self, external_id):
+        """The stock API addresses products by the id orders name them with."""
+        return external_id
 
 
 @register("woocommerce", "connection")

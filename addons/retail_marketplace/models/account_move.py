@@ -18,7 +18,7 @@ class AccountMove(models.Model):
         """Event handler: book a channel refund on its order, once."""
         backend = event.backend_id
         try:
-            refund = backend._get_marketplace_adapter().parse_refund(
+            refund = backend._adapter("marketplace").parse_refund(
                 json.loads(event.payload)
             )
         except ValueError as error:

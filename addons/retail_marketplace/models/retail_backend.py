@@ -1,41 +1,18 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.retail_connector_base.exceptions import (
-    RetailBusinessError,
-    RetailTransientError,
-)
+from odoo.addons.retail_connector_base import jobs, registry, retry
 
-from ..adapters import generic, shopify, woocommerce
 from ..adapters.channel_model import StockItem
 
-# The adapter file that speaks each platform's marketplace API.
-MARKETPLACE_ADAPTERS = {
-    "simulator": generic,
-    "shopify": shopify,
-    "woocommerce": woocommerce,
-}
-# Platforms whose webhooks are at most once: their backends always poll too.
-POLL_ALWAYS = ("woocommerce",)
-SHOPIFY_API_VERSION = "2025-01"
-SHOPIFY_RATE = (2.0, 40)
-
-
-class ChannelClient:
-    """What an adapter may use of the backend: its API and pinned version."""
-
-    def __init__(self, backend):
-        self.backend = backend
-        self.api_version = backend.api_version or SHOPIFY_API_VERSION
-
-    def request(self, method, path, json_body=None, params=None):
-        return self.backend._request(method, path, json_body, params)
+SHIPMENT_FAILURE = "shipment_export"
+STOCK_FAILURE = "stock_publish"
 
 
 class RetailBackend(models.Model):
@@ -114,47 +91,32 @@ class RetailBackend(models.Model):
     stock_published_at = fields.Datetime(readonly=True)
 
     # === HELPERS === #
-    def _get_marketplace_adapter(self):
-        """The adapter module of the backend's platform. Note: self.ensure_one"""
-        self.ensure_one()
-        adapter = MARKETPLACE_ADAPTERS.get(self.platform)
-        if not adapter:
-            raise RetailBusinessError(
-                self.env._(
-                    "No marketplace adapter for %(platform)s.", platform=self.platform
-                ),
-                code="no_adapter",
-            )
-        return adapter
-
-    def _get_channel_client(self):
-        self.ensure_one()
-        return ChannelClient(self)
-
     def _get_blocked_summary(self):
         # EXTENDS retail_connector_base: orders and their value, for marketplaces
-        if self.kind != "marketplace" or not self.event_failed_count:
+        if (
+            self.kind != "marketplace"
+            or not self.event_failed_count
+            or not self._has_adapter("marketplace")
+        ):
             return super()._get_blocked_summary()
-        failed = self.event_ids.filtered(
-            lambda event: event.state == "failed"
-            and self._get_marketplace_adapter().event_kind(event.topic) == "order"
+        adapter = self._adapter("marketplace")
+        # One grouped query: the order total is stored on the event when it
+        # fails (retail.event.retail_order_total), never parsed here.
+        groups = self.env["retail.event"]._read_group(
+            [("backend_id", "=", self.id), ("state", "=", "failed")],
+            ["topic", "subject_key"],
+            ["retail_order_total:max"],
         )
-        adapter = self._get_marketplace_adapter()
         totals = {}
-        # Only totals come out of the payloads, which users may not read.
-        for event in failed.sudo():
-            try:
-                order = adapter.parse_order(json.loads(event.payload or "{}"))
-            except ValueError:
-                continue
-            totals[order.external_id] = float(order.total)
-        orders, total = totals, sum(totals.values())
-        if not orders:
+        for topic, subject, total in groups:
+            if adapter.event_kind(topic) == "order":
+                totals[subject] = max(totals.get(subject, 0.0), total or 0.0)
+        if not totals:
             return super()._get_blocked_summary()
         return self.env._(
             "%(count)s orders (%(total).2f) wait for a fix",
-            count=len(orders),
-            total=total,
+            count=len(totals),
+            total=sum(totals.values()),
         )
 
     # === FLOWS === #
@@ -177,9 +139,9 @@ class RetailBackend(models.Model):
         version pulled twice is stored once (its dedupe key is the version),
         and one that also came by webhook is applied once: the import skips
         versions the order binding already reflects."""
-        adapter = self._get_marketplace_adapter()
+        adapter = self._adapter("marketplace")
         payloads, checkpoint = adapter.poll_orders(
-            self._get_channel_client(), flow.checkpoint or None, flow.batch_size
+            flow.checkpoint or None, flow.batch_size
         )
         Event = self.env["retail.event"]
         for payload in payloads:
@@ -196,10 +158,20 @@ class RetailBackend(models.Model):
         return checkpoint
 
     @api.model
+    def _marketplace_class(self, platform):
+        """The marketplace adapter class of ``platform``, or None."""
+        return registry.adapter_class(self.env, platform, "marketplace")
+
     def _ensure_reconciliation_polls(self):
-        """WooCommerce never retries a failed webhook: its backends always
-        poll orders as well."""
-        for backend in self.search([("platform", "in", POLL_ALWAYS)]):
+        """Backends of platforms whose webhooks may be lost for good
+        (``poll_always``: WooCommerce never retries one) poll orders as
+        well."""
+        for backend in self:
+            if not (
+                backend._has_adapter("marketplace")
+                and backend._adapter("marketplace").poll_always
+            ):
+                continue
             if backend._get_flow_mode("orders_in") != "batch":
                 flow = backend.flow_ids.filtered(lambda f: f.flow == "orders_in")
                 if flow:
@@ -211,16 +183,13 @@ class RetailBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        default_platform = self.default_get(["platform"]).get("platform")
         for vals in vals_list:
-            if vals.get("platform") == "shopify":
-                # Shopify's REST leaky bucket on a standard plan: 40 calls,
-                # leaking 2 a second.
-                vals.setdefault("rate_limit", SHOPIFY_RATE[0])
-                vals.setdefault("rate_burst", SHOPIFY_RATE[1])
+            adapter = self._marketplace_class(vals.get("platform") or default_platform)
+            for name, value in (adapter.backend_defaults if adapter else {}).items():
+                vals.setdefault(name, value)
         backends = super().create(vals_list)
-        backends.filtered(
-            lambda b: b.platform in POLL_ALWAYS
-        )._ensure_reconciliation_polls()
+        backends._ensure_reconciliation_polls()
         return backends
 
     def _retail_payment_journal(self, method):
@@ -237,8 +206,8 @@ class RetailBackend(models.Model):
             return self.payment_journal_id
         return self._map("payment_method", method or "")
 
-    # === STOCK AND CATALOG === #
-    def _retail_publish_fast_movers(self):
+    # === JOBS === #
+    def _retail_publish_fast_movers(self, attempt=1):
         """Job: publish the stock of the backend's fast movers that changed."""
         self.ensure_one()
         Binding = self.env["retail.product.binding"]
@@ -247,15 +216,127 @@ class RetailBackend(models.Model):
         )
         try:
             count = Binding._publish_stock(self, bindings)
-        except RetailTransientError as error:
-            # Channel unavailable: publish once it is back (see
-            # stock.picking._retail_export_shipment), instead of failing the
-            # job and leaving the channel's quantities stale.
-            raise RetryableJobError(
-                str(error), seconds=int(error.retry_after or 60), ignore_retry=True
-            ) from error
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_publish_fast_movers",
+                attempt,
+                error,
+                STOCK_FAILURE,
+                self.env._("Stock not published to %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not take the fast movers' stock after "
+                    "%(attempts)s attempts: %(error)s. The next stock change or "
+                    "run of the stock flow publishes it.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
         return f"{count} quantities published"
 
+    def _retail_export_shipments(self, attempt=1):
+        """Job: report the backend's validated deliveries the channel does
+        not know yet. One job per backend reports them all, so that while
+        the channel is down one job waits, not one per delivery."""
+        self.ensure_one()
+        pickings = self.env["stock.picking"].search(
+            [("retail_report_backend_id", "=", self.id)], order="date_done, id"
+        )
+        reported = self.env["stock.picking"]
+        for picking in pickings:
+            try:
+                picking._retail_export_shipment()
+            except retry.TRANSIENT_ERRORS as error:
+                return self._retail_retry_job(
+                    "_retail_export_shipments",
+                    attempt,
+                    error,
+                    SHIPMENT_FAILURE,
+                    self.env._("Shipments not reported to %(name)s", name=self.name),
+                    self.env._(
+                        "The channel did not answer after %(attempts)s attempts: "
+                        "%(error)s. %(count)s deliveries wait (%(names)s); the "
+                        "backend's next shipment report sends them.",
+                        attempts=attempt,
+                        error=error,
+                        count=len(pickings - reported),
+                        names=", ".join((pickings - reported).mapped("name")),
+                    ),
+                    done=len(reported),
+                )
+            reported |= picking
+        self.env["retail.exception.activity"]._resolve(self, SHIPMENT_FAILURE)
+        return f"{len(reported)} shipments reported"
+
+    def _retail_enqueue_shipments(self):
+        """Enqueue the shipment report of each backend, one waiting job per
+        backend however many deliveries are validated."""
+        for backend in self:
+            jobs.delay_drain(
+                backend.with_company(backend.company_id),
+                "_retail_export_shipments",
+                backend._retail_job_identity("_retail_export_shipments"),
+                **backend._retail_job_options("_retail_export_shipments"),
+            )
+
+    def _retail_job_identity(self, method):
+        self.ensure_one()
+        return f"{method.strip('_')}_{self.id}"
+
+    def _retail_job_options(self, method):
+        self.ensure_one()
+        descriptions = {
+            "_retail_publish_fast_movers": self.env._(
+                "Publish fast movers' stock to %(name)s", name=self.name
+            ),
+            "_retail_export_shipments": self.env._(
+                "Report shipments to %(name)s", name=self.name
+            ),
+        }
+        return {
+            "channel": self._get_queue_channel(),
+            "description": descriptions[method],
+        }
+
+    def _retail_retry_job(self, method, attempt, error, kind, summary, note, done=0):
+        """The suite's retry policy (``retry``) for a job that found the
+        channel unavailable: the job ends and the next attempt waits as a new
+        job under the same identity (so further work joins it instead of
+        waiting beside it), a growing delay later. Once the backend's
+        attempts are spent, the job ends for good and one exception activity
+        on the backend says so; the next successful run resolves it."""
+        self.ensure_one()
+        if retry.exhausted(attempt, self.max_attempts):
+            self.env["retail.exception.activity"]._raise(
+                self, self, kind, summary, note
+            )
+            return self.env._(
+                "Gave up after %(attempts)s attempts (%(done)s done): %(error)s",
+                attempts=attempt,
+                done=done,
+                error=error,
+            )
+        seconds = retry.delay(
+            attempt, self.retry_delay, getattr(error, "retry_after", None)
+        )
+        getattr(
+            self.with_delay(
+                # A timedelta: queue_job takes a float eta for a date.
+                eta=timedelta(seconds=seconds),
+                identity_key=self._retail_job_identity(method),
+                **self._retail_job_options(method),
+            ),
+            method,
+        )(attempt=attempt + 1)
+        return self.env._(
+            "Attempt %(attempt)s failed (%(done)s done): %(error)s. Next attempt in "
+            "%(seconds)s s.",
+            attempt=attempt,
+            done=done,
+            error=error,
+            seconds=round(seconds),
+        )
+
+    # === STOCK AND CATALOG === #
     def action_publish_stock(self):
         self.ensure_one()
         count = self.env["retail.product.binding"]._publish_stock(self)
@@ -281,9 +362,7 @@ class RetailBackend(models.Model):
             StockItem(binding._get_stock_ref(), binding.odoo_id.default_code or "", 0)
             for binding in bindings
         ]
-        actual = self._get_marketplace_adapter().fetch_stock(
-            self._get_channel_client(), items, self.location_ref
-        )
+        actual = self._adapter("marketplace").fetch_stock(items, self.location_ref)
         drift = bindings.filtered(
             lambda binding: actual.get(binding._get_stock_ref()) != expected[binding]
         )

@@ -1,15 +1,52 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+import json
+
+from odoo import api, fields, models
 
 
 class RetailEvent(models.Model):
     _inherit = "retail.event"
 
+    retail_order_total = fields.Float(
+        "Blocked order total",
+        compute="_compute_retail_order_total",
+        store=True,
+        readonly=True,
+        digits="Account",
+        help="The channel's total of the order a failed order message holds, "
+        "for the backend's dashboard: read from the message once, when it "
+        "fails, so the dashboard sums it without parsing messages.",
+    )
+
+    @api.depends("state")
+    def _compute_retail_order_total(self):
+        for event in self:
+            event.retail_order_total = event._retail_failed_order_total()
+
+    def _retail_failed_order_total(self):
+        """The order total of a failed marketplace order message, else 0 (a
+        malformed order included: it has no total to speak of)."""
+        self.ensure_one()
+        backend = self.backend_id
+        if (
+            self.state != "failed"
+            or self.kind != "marketplace"
+            or not backend._has_adapter("marketplace")
+        ):
+            return 0.0
+        adapter = backend._adapter("marketplace")
+        if adapter.event_kind(self.topic) != "order":
+            return 0.0
+        try:
+            return float(adapter.parse_order(json.loads(self.payload or "{}")).total)
+        except ValueError:
+            return 0.0
+
     def _get_event_handler(self):
         # EXTENDS retail_connector_base: orders and refunds of marketplaces
         if self.kind == "marketplace":
-            kind = self.backend_id._get_marketplace_adapter().event_kind(self.topic)
+            kind = self.backend_id._adapter("marketplace").event_kind(self.topic)
             if kind == "order":
                 return self.env["sale.order"]._retail_import_order_event
             if kind == "refund":

@@ -9,6 +9,7 @@ from odoo.addons.retail_connector_base import jobs
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
 from ..adapters.channel_model import ProductData, StockItem
+from .retail_backend import STOCK_FAILURE
 
 STOCK_LOCK_NAMESPACE = 727302  # first key of pg_advisory_xact_lock for stock
 FAST_MOVER_DELAY = 2  # seconds: a burst of moves gives one publication
@@ -44,9 +45,8 @@ class RetailProductBinding(models.Model):
         Note: self.ensure_one"""
         self.ensure_one()
         if not self.stock_ref:
-            backend = self.backend_id
-            self.stock_ref = backend._get_marketplace_adapter().stock_ref_for(
-                backend._get_channel_client(), self.external_id
+            self.stock_ref = self.backend_id._adapter("marketplace").stock_ref_for(
+                self.external_id
             )
         return self.stock_ref
 
@@ -79,7 +79,7 @@ class RetailProductBinding(models.Model):
     def _pending_channel_quantities(self, backend):
         """Units of channel orders waiting in the inbox (not yet sale orders),
         by product."""
-        adapter = backend._get_marketplace_adapter()
+        adapter = backend._adapter("marketplace")
         Product = self.env["product.product"]
         events = self.env["retail.event"].search(
             [
@@ -142,9 +142,11 @@ class RetailProductBinding(models.Model):
             )
             for binding, quantity in changed.items()
         ]
-        refused = backend._get_marketplace_adapter().push_stock(
-            backend._get_channel_client(), items, backend.location_ref
+        refused = backend._adapter("marketplace").push_stock(
+            items, backend.location_ref
         )
+        # The channel answered: a publication that had given up is over.
+        self.env["retail.exception.activity"]._resolve(backend, STOCK_FAILURE)
         now = fields.Datetime.now()
         for binding, quantity in changed.items():
             if binding._get_stock_ref() not in refused:
@@ -178,15 +180,13 @@ class RetailProductBinding(models.Model):
         for backend in bindings.backend_id:
             if backend._get_flow_mode("stock_out") == "off":
                 continue
+            method = "_retail_publish_fast_movers"
             jobs.delay_drain(
                 backend,
-                "_retail_publish_fast_movers",
-                f"retail_stock_fast_{backend.id}",
-                channel=backend._get_queue_channel(),
+                method,
+                backend._retail_job_identity(method),
                 eta=FAST_MOVER_DELAY,
-                description=self.env._(
-                    "Publish fast movers' stock to %(name)s", name=backend.name
-                ),
+                **backend._retail_job_options(method),
             )
 
     # === CATALOG === #
@@ -215,8 +215,7 @@ class RetailProductBinding(models.Model):
         last export (the binding keeps a hash of what was sent)."""
         if bindings is None:
             bindings = self.search([("backend_id", "=", backend.id)])
-        client = backend._get_channel_client()
-        adapter = backend._get_marketplace_adapter()
+        adapter = backend._adapter("marketplace")
         sent = 0
         for binding in bindings:
             data = binding._product_data()
@@ -228,7 +227,6 @@ class RetailProductBinding(models.Model):
             if binding.payload_hash == self._hash_payload(payload):
                 continue
             refs = adapter.push_product(
-                client,
                 {
                     "external_id": binding.external_id,
                     "parent_ref": binding.parent_ref,
@@ -257,8 +255,7 @@ class RetailProductBinding(models.Model):
             return existing
         probe = self.new({"backend_id": backend.id, "odoo_id": product.id})
         data = probe._product_data()
-        refs = backend._get_marketplace_adapter().push_product(
-            backend._get_channel_client(),
+        refs = backend._adapter("marketplace").push_product(
             {"external_id": None, "parent_ref": None, "stock_ref": None},
             data,
         )

@@ -44,7 +44,7 @@ class SaleOrder(models.Model):
         binding reflects changes nothing.
         """
         backend = event.backend_id
-        adapter = backend._get_marketplace_adapter()
+        adapter = backend._adapter("marketplace")
         payload = json.loads(event.payload)
         try:
             order = adapter.parse_order(payload)
@@ -62,7 +62,7 @@ class SaleOrder(models.Model):
         else:
             sale = self._retail_create_from_channel(backend, order)
         Binding._bind(backend, order.external_id, sale, order.updated_at)
-        refunds = adapter.fetch_refunds(backend._get_channel_client(), payload)
+        refunds = adapter.fetch_refunds(payload)
         self.env["account.move"]._retail_import_refunds(backend, sale, refunds)
         return sale
 

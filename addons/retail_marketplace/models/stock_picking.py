@@ -1,11 +1,11 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
-
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.retail_connector_base.exceptions import RetailTransientError
+from odoo.exceptions import UserError
 
 from ..adapters.channel_model import Shipment
+
+REFUSED_FAILURE = "shipment_refused"
 
 
 class StockPicking(models.Model):
@@ -17,20 +17,22 @@ class StockPicking(models.Model):
         copy=False,
         help="Set once the shipment is reported to the channel.",
     )
+    retail_report_backend_id = fields.Many2one(
+        "retail.backend",
+        "Shipment to report to",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Set while the validated delivery waits to be reported to this "
+        "channel; the backend's shipment job reports all of them.",
+    )
 
     def _action_done(self):
         result = super()._action_done()
-        for picking in self._retail_to_report():
-            backend = picking.sale_id.retail_backend_id
-            picking.with_delay(
-                channel=backend._get_queue_channel(),
-                identity_key=f"retail_shipment_{picking.id}",
-                description=self.env._(
-                    "Report %(picking)s to %(backend)s",
-                    picking=picking.name,
-                    backend=backend.name,
-                ),
-            )._retail_export_shipment()
+        to_report = self._retail_to_report()
+        for picking in to_report:
+            picking.retail_report_backend_id = picking.sale_id.retail_backend_id
+        to_report.retail_report_backend_id._retail_enqueue_shipments()
         return result
 
     def _retail_to_report(self):
@@ -64,25 +66,37 @@ class StockPicking(models.Model):
         )
 
     def _retail_export_shipment(self):
-        """Job: send the carrier and tracking numbers of a validated delivery
-        to the channel, once."""
+        """Send the carrier and tracking numbers of a validated delivery to
+        the channel, once (``retail.backend._retail_export_shipments``, the
+        job, calls it for each waiting delivery). A delivery the channel
+        refuses stops waiting and gets an exception activity; the channel
+        being unavailable raises, for the job to retry.
+
+        Note: self.ensure_one
+        """
         self.ensure_one()
+        backend = self.retail_report_backend_id or self.sale_id.retail_backend_id
         if self.retail_fulfilment_ref:
-            return "already reported"
-        backend = self.sale_id.retail_backend_id
+            self.retail_report_backend_id = False
+            return self.retail_fulfilment_ref
         try:
-            reference = backend._get_marketplace_adapter().push_shipment(
-                backend._get_channel_client(), self._retail_shipment()
+            with self.env.cr.savepoint():
+                reference = backend._adapter("marketplace").push_shipment(
+                    self._retail_shipment()
+                )
+        except UserError as error:
+            self.retail_report_backend_id = False
+            self.env["retail.exception.activity"]._raise(
+                backend,
+                self,
+                REFUSED_FAILURE,
+                self.env._("Shipment refused by %(name)s", name=backend.name),
+                str(error),
             )
-        except RetailTransientError as error:
-            # The channel is down or slowing us down: wait for it as long as
-            # it takes. Counting these waits would fail the job (and lose the
-            # report) after a few minutes of outage, the circuit breaker
-            # answering each retry at once.
-            raise RetryableJobError(
-                str(error), seconds=int(error.retry_after or 60), ignore_retry=True
-            ) from error
-        self.retail_fulfilment_ref = reference
+            return False
+        self.write(
+            {"retail_fulfilment_ref": reference, "retail_report_backend_id": False}
+        )
         self.message_post(
             body=self.env._(
                 "Shipment reported to %(backend)s (%(reference)s).",

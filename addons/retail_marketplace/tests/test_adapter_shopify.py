@@ -19,10 +19,10 @@ from ..adapters.channel_model import (
     StockItem,
 )
 from .fixtures import (
-    RecordingClient,
     assert_malformed_orders,
     assert_refused_numbers,
     load,
+    recording,
 )
 
 API = "admin/api/2025-01"
@@ -229,9 +229,9 @@ class TestShopifyAdapter(TransactionCase):
     def test_refunds_embedded_in_the_order(self):
         """Test that an order's refunds are read from the order, without a
         call: lines with tax, restocked, and the money returned."""
-        client = RecordingClient()
-        (refund,) = shopify.fetch_refunds(client, load("shopify_order.json"))
-        self.assertEqual(client.calls, [])
+        adapter = recording(shopify.ShopifyMarketplace)
+        (refund,) = adapter.fetch_refunds(load("shopify_order.json"))
+        self.assertEqual(adapter.calls, [])
         self.assertEqual(refund.external_id, "509562969")
         self.assertEqual(refund.order_external_id, "450789469")
         self.assertEqual((refund.amount, refund.currency), (Decimal("209.00"), "USD"))
@@ -266,13 +266,14 @@ class TestShopifyAdapter(TransactionCase):
     def test_poll_orders(self):
         """Test the query (any status, oldest change first, at most 250) and
         that the checkpoint is the latest updated_at seen."""
-        client = RecordingClient(
-            {("GET", f"{API}/orders.json"): load("shopify_orders_page.json")}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {("GET", f"{API}/orders.json"): load("shopify_orders_page.json")},
         )
         since = "2008-01-01T00:00:00-05:00"
-        orders, checkpoint = shopify.poll_orders(client, since, 500)
+        orders, checkpoint = adapter.poll_orders(since, 500)
         self.assertEqual(
-            client.calls[0][3],
+            adapter.calls[0][3],
             {
                 "status": "any",
                 "order": "updated_at asc",
@@ -287,22 +288,25 @@ class TestShopifyAdapter(TransactionCase):
     def test_poll_orders_without_news(self):
         """Test that the first poll has no lower bound and that an empty page
         keeps the checkpoint."""
-        client = RecordingClient({("GET", f"{API}/orders.json"): {"orders": []}})
-        self.assertEqual(shopify.poll_orders(client, None, 50), ([], None))
-        self.assertNotIn("updated_at_min", client.calls[0][3])
-        self.assertEqual(shopify.poll_orders(client, "x", 50), ([], "x"))
+        adapter = recording(
+            shopify.ShopifyMarketplace, {("GET", f"{API}/orders.json"): {"orders": []}}
+        )
+        self.assertEqual(adapter.poll_orders(None, 50), ([], None))
+        self.assertNotIn("updated_at_min", adapter.calls[0][3])
+        self.assertEqual(adapter.poll_orders("x", 50), ([], "x"))
 
     # === STOCK === #
     def test_push_stock_in_chunks_of_250(self):
         """Test that 251 quantities take two mutations, with absolute
         quantities at the location and no compare-and-set."""
-        client = RecordingClient(
-            {GRAPHQL: load("shopify_inventory_set_quantities.json")}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: load("shopify_inventory_set_quantities.json")},
         )
         items = [StockItem(str(1000 + n), f"SKU{n}", n) for n in range(251)]
-        self.assertEqual(shopify.push_stock(client, items, "655441491"), {})
-        self.assertEqual(len(client.calls), 2)
-        first, second = (call[2]["variables"]["input"] for call in client.calls)
+        self.assertEqual(adapter.push_stock(items, "655441491"), {})
+        self.assertEqual(len(adapter.calls), 2)
+        first, second = (call[2]["variables"]["input"] for call in adapter.calls)
         self.assertEqual(
             (len(first["quantities"]), len(second["quantities"])), (250, 1)
         )
@@ -322,16 +326,17 @@ class TestShopifyAdapter(TransactionCase):
     def test_push_stock_from_2026_sets_change_from_quantity(self):
         """Test that versions that know changeFromQuantity get it as null on
         each quantity instead of ignoreCompareQuantity."""
-        client = RecordingClient(
+        adapter = recording(
+            shopify.ShopifyMarketplace,
             {
                 ("POST", "admin/api/2026-04/graphql.json"): load(
                     "shopify_inventory_set_quantities.json"
                 )
             },
-            api_version="2026-04",
+            version="2026-04",
         )
-        shopify.push_stock(client, [StockItem("1", "A", 3)], "9")
-        values = client.calls[0][2]["variables"]["input"]
+        adapter.push_stock([StockItem("1", "A", 3)], "9")
+        values = adapter.calls[0][2]["variables"]["input"]
         self.assertNotIn("ignoreCompareQuantity", values)
         self.assertIsNone(values["quantities"][0]["changeFromQuantity"])
 
@@ -339,12 +344,13 @@ class TestShopifyAdapter(TransactionCase):
         """Test that a user error naming a quantity is that item's, and that
         the other items of the call, which Shopify did not apply either, are
         refused too."""
-        client = RecordingClient(
-            {GRAPHQL: load("shopify_inventory_set_quantities_user_errors.json")}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: load("shopify_inventory_set_quantities_user_errors.json")},
         )
         items = [StockItem(ref, ref, 1) for ref in ("11", "22", "33")]
         self.assertEqual(
-            shopify.push_stock(client, items, "1"),
+            adapter.push_stock(items, "1"),
             {
                 "22": "The specified inventory item could not be found.",
                 "11": "another quantity of the call was refused",
@@ -356,60 +362,66 @@ class TestShopifyAdapter(TransactionCase):
         """Test that a throttled call is transient, retried once the bucket
         refilled ((752 - 666) / 50 s, rounded up), and another error is a
         business error."""
-        client = RecordingClient({GRAPHQL: load("shopify_graphql_throttled.json")})
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: load("shopify_graphql_throttled.json")},
+        )
         with self.assertRaises(RetailTransientError) as caught:
-            shopify.push_stock(client, [StockItem("1", "A", 1)], "1")
+            adapter.push_stock([StockItem("1", "A", 1)], "1")
         self.assertEqual(caught.exception.retry_after, 2)
-        client = RecordingClient(
-            {GRAPHQL: {"errors": [{"message": "Field 'x' doesn't exist"}]}}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: {"errors": [{"message": "Field 'x' doesn't exist"}]}},
         )
         with self.assertRaises(RetailBusinessError):
-            shopify.push_stock(client, [StockItem("1", "A", 1)], "1")
+            adapter.push_stock([StockItem("1", "A", 1)], "1")
 
     def test_stock_needs_the_location(self):
-        client = RecordingClient()
-        for call in (shopify.push_stock, shopify.fetch_stock):
+        adapter = recording(shopify.ShopifyMarketplace)
+        for call in (adapter.push_stock, adapter.fetch_stock):
             with self.assertRaises(RetailBusinessError):
-                call(client, [StockItem("1", "A", 1)], False)
-        self.assertEqual(client.calls, [])
+                call([StockItem("1", "A", 1)], False)
+        self.assertEqual(adapter.calls, [])
 
     def test_fetch_stock(self):
         """Test that only the backend's location counts, and 50 items per
         call."""
-        client = RecordingClient(
+        adapter = recording(
+            shopify.ShopifyMarketplace,
             {
                 ("GET", f"{API}/inventory_levels.json"): load(
                     "shopify_inventory_levels.json"
                 )
-            }
+            },
         )
         items = [StockItem("808950810", "A", 0), StockItem("39072856", "B", 0)]
         self.assertEqual(
-            shopify.fetch_stock(client, items, "655441491"),
+            adapter.fetch_stock(items, "655441491"),
             {"808950810": 1, "39072856": 3},
         )
         self.assertEqual(
-            client.calls[0][3],
+            adapter.calls[0][3],
             {"inventory_item_ids": "808950810,39072856", "location_ids": "655441491"},
         )
-        shopify.fetch_stock(client, items * 26, "655441491")
-        self.assertEqual(len(client.calls), 1 + 2)
+        adapter.fetch_stock(items * 26, "655441491")
+        self.assertEqual(len(adapter.calls), 1 + 2)
 
     # === SHIPMENTS === #
-    def _shipment_client(self):
-        return RecordingClient(
+    def _shipment_adapter(self):
+        return recording(
+            shopify.ShopifyMarketplace,
             {
                 ("GET", f"{API}/orders/450789469/fulfillment_orders.json"): load(
                     "shopify_fulfillment_orders.json"
                 ),
                 ("POST", f"{API}/fulfillments.json"): load("shopify_fulfillment.json"),
-            }
+            },
         )
 
     def test_push_shipment_partial(self):
         """Test a shipment of part of a line: placed on the open fulfillment
         order line, with the tracking, and the fulfilment id returned."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         shipment = Shipment(
             "450789469",
             [("518995019", 1)],
@@ -418,8 +430,8 @@ class TestShopifyAdapter(TransactionCase):
             tracking_url="https://www.ups.com/track",
             notify_customer=False,
         )
-        self.assertEqual(shopify.push_shipment(client, shipment), "1069019868")
-        method, path, body, _params = client.calls[1]
+        self.assertEqual(adapter.push_shipment(shipment), "1069019868")
+        method, path, body, _params = adapter.calls[1]
         self.assertEqual((method, path), ("POST", f"{API}/fulfillments.json"))
         self.assertEqual(
             body["fulfillment"],
@@ -445,25 +457,26 @@ class TestShopifyAdapter(TransactionCase):
     def test_push_shipment_of_a_fulfilled_line(self):
         """Test that a line no open fulfillment order holds (already
         fulfilled) is refused, naming it, before anything is sent."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         shipment = Shipment("450789469", [("518995019", 1), ("466157049", 1)])
         with self.assertRaisesRegex(RetailBusinessError, "466157049"):
-            shopify.push_shipment(client, shipment)
-        self.assertEqual([call[0] for call in client.calls], ["GET"])
+            adapter.push_shipment(shipment)
+        self.assertEqual([call[0] for call in adapter.calls], ["GET"])
 
     def test_push_shipment_beyond_the_open_quantity(self):
         """Test that units held by an on-hold fulfillment order are not
         fulfilled: 3 units shipped where 2 are open is refused."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         with self.assertRaisesRegex(RetailBusinessError, "1 of the 3 units"):
-            shopify.push_shipment(client, Shipment("450789469", [("518995019", 3)]))
+            adapter.push_shipment(Shipment("450789469", [("518995019", 3)]))
 
     # === PRODUCTS === #
     def test_push_new_product(self):
         """Test that a new product is created with one tracked variant and
         that its variant, product and inventory item ids come back."""
-        client = RecordingClient(
-            {("POST", f"{API}/products.json"): load("shopify_product_created.json")}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {("POST", f"{API}/products.json"): load("shopify_product_created.json")},
         )
         data = ProductData(
             sku="123",
@@ -472,8 +485,8 @@ class TestShopifyAdapter(TransactionCase):
             barcode="0123456789012",
             price=Decimal("10.00"),
         )
-        refs = shopify.push_product(
-            client, {"external_id": None, "parent_ref": None, "stock_ref": None}, data
+        refs = adapter.push_product(
+            {"external_id": None, "parent_ref": None, "stock_ref": None}, data
         )
         self.assertEqual(
             refs,
@@ -484,7 +497,7 @@ class TestShopifyAdapter(TransactionCase):
             },
         )
         self.assertEqual(
-            client.calls[0][2],
+            adapter.calls[0][2],
             {
                 "product": {
                     "title": "Burton Custom Freestyle 151",
@@ -504,18 +517,19 @@ class TestShopifyAdapter(TransactionCase):
     def test_push_product_update_sends_only_owned_fields(self):
         """Test that fields left None are not sent: with prices only, the
         variant is updated and the product not touched."""
-        client = RecordingClient(
+        adapter = recording(
+            shopify.ShopifyMarketplace,
             {
                 ("PUT", f"{API}/variants/808950810.json"): load(
                     "shopify_variant_updated.json"
                 ),
                 ("PUT", f"{API}/products/632910392.json"): {"product": {}},
-            }
+            },
         )
         refs = {"external_id": "808950810", "parent_ref": None, "stock_ref": None}
         data = ProductData(sku="IPOD2008PINK", price=Decimal("189.00"))
         self.assertEqual(
-            shopify.push_product(client, refs, data),
+            adapter.push_product(refs, data),
             {
                 "external_id": "808950810",
                 "parent_ref": "632910392",
@@ -523,7 +537,7 @@ class TestShopifyAdapter(TransactionCase):
             },
         )
         self.assertEqual(
-            client.calls,
+            adapter.calls,
             [
                 (
                     "PUT",
@@ -540,9 +554,9 @@ class TestShopifyAdapter(TransactionCase):
             ],
         )
         data.title = "IPod Nano - 8GB"
-        shopify.push_product(client, refs, data)
+        adapter.push_product(refs, data)
         self.assertEqual(
-            client.calls[-1][1:3],
+            adapter.calls[-1][1:3],
             (
                 f"{API}/products/632910392.json",
                 {"product": {"title": "IPod Nano - 8GB", "id": 632910392}},

@@ -14,10 +14,10 @@ from ..adapters.channel_model import (
     StockItem,
 )
 from .fixtures import (
-    RecordingClient,
     assert_malformed_orders,
     assert_refused_numbers,
     load,
+    recording,
 )
 
 API = "wp-json/wc/v3"
@@ -181,11 +181,12 @@ class TestWooCommerceAdapter(TransactionCase):
         self.assertEqual(
             woocommerce.parse_order(payload).payment_state, "partially_refunded"
         )
-        client = RecordingClient(
-            {("GET", f"{API}/orders/723/refunds"): load("woocommerce_refunds.json")}
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("GET", f"{API}/orders/723/refunds"): load("woocommerce_refunds.json")},
         )
-        amount_only, one_line = woocommerce.fetch_refunds(client, payload)
-        self.assertEqual(client.calls[0][3], {"per_page": 100})
+        amount_only, one_line = adapter.fetch_refunds(payload)
+        self.assertEqual(adapter.calls[0][3], {"per_page": 100})
         self.assertEqual(
             (amount_only.external_id, amount_only.amount, amount_only.lines),
             ("726", Decimal("10.00"), []),
@@ -199,11 +200,9 @@ class TestWooCommerceAdapter(TransactionCase):
         )
 
     def test_no_refunds_no_call(self):
-        client = RecordingClient()
-        self.assertEqual(
-            woocommerce.fetch_refunds(client, load("woocommerce_order.json")), []
-        )
-        self.assertEqual(client.calls, [])
+        adapter = recording(woocommerce.WooCommerceMarketplace)
+        self.assertEqual(adapter.fetch_refunds(load("woocommerce_order.json")), [])
+        self.assertEqual(adapter.calls, [])
 
     def test_refund_with_shipping(self):
         """Test a refund read on its own: the order from its links, negative
@@ -221,12 +220,13 @@ class TestWooCommerceAdapter(TransactionCase):
     def test_poll_orders(self):
         """Test the query (modified since one second before the checkpoint,
         in GMT, oldest first, 100 at most) and the new checkpoint."""
-        client = RecordingClient(
-            {("GET", f"{API}/orders"): load("woocommerce_orders_page.json")}
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("GET", f"{API}/orders"): load("woocommerce_orders_page.json")},
         )
-        orders, checkpoint = woocommerce.poll_orders(client, "2017-03-21T00:00:00", 500)
+        orders, checkpoint = adapter.poll_orders("2017-03-21T00:00:00", 500)
         self.assertEqual(
-            client.calls[0][3],
+            adapter.calls[0][3],
             {
                 "orderby": "modified",
                 "order": "asc",
@@ -240,19 +240,24 @@ class TestWooCommerceAdapter(TransactionCase):
         self.assertEqual(woocommerce.order_version(orders[1]), "2017-03-21T19:54:51")
 
     def test_poll_orders_without_news(self):
-        client = RecordingClient({("GET", f"{API}/orders"): []})
-        self.assertEqual(woocommerce.poll_orders(client, None, 10), ([], None))
-        self.assertNotIn("modified_after", client.calls[0][3])
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace, {("GET", f"{API}/orders"): []}
+        )
+        self.assertEqual(adapter.poll_orders(None, 10), ([], None))
+        self.assertNotIn("modified_after", adapter.calls[0][3])
 
     # === STOCK === #
     def test_push_stock_in_batches_of_100(self):
         """Test that 101 quantities take two batch calls managing the stock."""
-        client = RecordingClient({("POST", f"{API}/products/batch"): echo_batch})
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("POST", f"{API}/products/batch"): echo_batch},
+        )
         items = [StockItem(str(n), f"SKU{n}", n) for n in range(1, 102)]
-        self.assertEqual(woocommerce.push_stock(client, items, None), {})
-        self.assertEqual([len(call[2]["update"]) for call in client.calls], [100, 1])
+        self.assertEqual(adapter.push_stock(items, None), {})
+        self.assertEqual([len(call[2]["update"]) for call in adapter.calls], [100, 1])
         self.assertEqual(
-            client.calls[1][2]["update"],
+            adapter.calls[1][2]["update"],
             [{"id": 101, "manage_stock": True, "stock_quantity": 101}],
         )
 
@@ -260,13 +265,14 @@ class TestWooCommerceAdapter(TransactionCase):
         """Test that an item the batch answers with an error is refused, that
         a variation goes to its parent's variations batch, and that a ref that
         is no id is refused without a call."""
-        client = RecordingClient(
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
             {
                 ("POST", f"{API}/products/batch"): load(
                     "woocommerce_products_batch.json"
                 ),
                 ("POST", f"{API}/products/22/variations/batch"): echo_batch,
-            }
+            },
         )
         items = [
             StockItem("799", "A", 5),
@@ -275,11 +281,11 @@ class TestWooCommerceAdapter(TransactionCase):
             StockItem("SKU-9", "D", 1),
         ]
         self.assertEqual(
-            woocommerce.push_stock(client, items, None),
+            adapter.push_stock(items, None),
             {"12345": "Invalid ID.", "SKU-9": "not a WooCommerce product id"},
         )
         self.assertEqual(
-            [(call[1], call[2]["update"]) for call in client.calls][1],
+            [(call[1], call[2]["update"]) for call in adapter.calls][1],
             (
                 f"{API}/products/22/variations/batch",
                 [{"id": 733, "manage_stock": True, "stock_quantity": 4}],
@@ -288,29 +294,29 @@ class TestWooCommerceAdapter(TransactionCase):
 
     def test_fetch_stock(self):
         """Test that an unmanaged stock reads 0."""
-        client = RecordingClient(
-            {("GET", f"{API}/products"): load("woocommerce_products.json")}
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("GET", f"{API}/products"): load("woocommerce_products.json")},
         )
         items = [StockItem("799", "A", 0), StockItem("794", "B", 0)]
-        self.assertEqual(
-            woocommerce.fetch_stock(client, items, None), {"799": 0, "794": 7}
-        )
-        self.assertEqual(client.calls[0][3], {"include": "799,794", "per_page": 100})
+        self.assertEqual(adapter.fetch_stock(items, None), {"799": 0, "794": 7})
+        self.assertEqual(adapter.calls[0][3], {"include": "799,794", "per_page": 100})
 
     # === SHIPMENTS === #
-    def _shipment_client(self):
-        return RecordingClient(
+    def _shipment_adapter(self):
+        return recording(
+            woocommerce.WooCommerceMarketplace,
             {
                 ("GET", f"{API}/orders/727"): load("woocommerce_order.json"),
                 ("POST", TRACKINGS): load("woocommerce_shipment_tracking.json"),
                 ("PUT", f"{API}/orders/727"): {},
-            }
+            },
         )
 
     def test_push_shipment_of_the_whole_order(self):
         """Test that each tracking number is added, then the order, shipped in
         full, is completed."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         shipment = Shipment(
             "727",
             [("315", 2), ("316", 1)],
@@ -319,11 +325,11 @@ class TestWooCommerceAdapter(TransactionCase):
         )
         tracking_id = "7f4978c390ee633c6294ae0f258656f9"
         self.assertEqual(
-            woocommerce.push_shipment(client, shipment), f"{tracking_id},{tracking_id}"
+            adapter.push_shipment(shipment), f"{tracking_id},{tracking_id}"
         )
         today = datetime.now(timezone.utc).date().isoformat()
         self.assertEqual(
-            [call[:3] for call in client.calls[1:]],
+            [call[:3] for call in adapter.calls[1:]],
             [
                 (
                     "POST",
@@ -350,7 +356,7 @@ class TestWooCommerceAdapter(TransactionCase):
     def test_push_partial_shipment(self):
         """Test that a shipment of part of the order leaves it open, and that
         a carrier with a tracking link is sent as a custom provider."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         shipment = Shipment(
             "727",
             [("315", 2)],
@@ -358,10 +364,10 @@ class TestWooCommerceAdapter(TransactionCase):
             tracking_numbers=["AC1"],
             tracking_url="https://acme.example/track/AC1",
         )
-        woocommerce.push_shipment(client, shipment)
-        self.assertEqual([call[0] for call in client.calls], ["GET", "POST"])
+        adapter.push_shipment(shipment)
+        self.assertEqual([call[0] for call in adapter.calls], ["GET", "POST"])
         self.assertEqual(
-            client.calls[1][2],
+            adapter.calls[1][2],
             {
                 "tracking_number": "AC1",
                 "date_shipped": datetime.now(timezone.utc).date().isoformat(),
@@ -373,17 +379,18 @@ class TestWooCommerceAdapter(TransactionCase):
     def test_push_shipment_without_tracking(self):
         """Test that without tracking numbers the order is completed and its
         id is the reference."""
-        client = self._shipment_client()
+        adapter = self._shipment_adapter()
         shipment = Shipment("727", [("315", 2), ("316", 1)])
-        self.assertEqual(woocommerce.push_shipment(client, shipment), "727")
-        self.assertEqual([call[0] for call in client.calls], ["GET", "PUT"])
+        self.assertEqual(adapter.push_shipment(shipment), "727")
+        self.assertEqual([call[0] for call in adapter.calls], ["GET", "PUT"])
 
     # === PRODUCTS === #
     def test_push_new_product(self):
         """Test that a new product is created with the barcode as
         global_unique_id, and that its id is its stock ref."""
-        client = RecordingClient(
-            {("POST", f"{API}/products"): load("woocommerce_product_created.json")}
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("POST", f"{API}/products"): load("woocommerce_product_created.json")},
         )
         data = ProductData(
             sku="WOO-1",
@@ -392,14 +399,14 @@ class TestWooCommerceAdapter(TransactionCase):
             barcode="4006381333931",
             price=Decimal("21.99"),
         )
-        refs = woocommerce.push_product(
-            client, {"external_id": None, "parent_ref": None, "stock_ref": None}, data
+        refs = adapter.push_product(
+            {"external_id": None, "parent_ref": None, "stock_ref": None}, data
         )
         self.assertEqual(
             refs, {"external_id": "794", "parent_ref": None, "stock_ref": "794"}
         )
         self.assertEqual(
-            client.calls[0][2],
+            adapter.calls[0][2],
             {
                 "name": "Premium Quality",
                 "description": "<p>Soft cotton.</p>",
@@ -412,21 +419,24 @@ class TestWooCommerceAdapter(TransactionCase):
     def test_push_product_update_sends_only_owned_fields(self):
         """Test that fields left None are not sent, and that a variation is
         updated under its parent without a name."""
-        client = RecordingClient(
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
             {
                 ("PUT", f"{API}/products/794"): {"id": 794},
                 ("PUT", f"{API}/products/22/variations/733"): {"id": 733},
-            }
+            },
         )
         refs = {"external_id": "794", "parent_ref": None, "stock_ref": "794"}
         data = ProductData(sku="WOO-1", price=Decimal("24.54"))
-        self.assertEqual(woocommerce.push_product(client, refs, data), refs)
-        self.assertEqual(client.calls[0][2], {"sku": "WOO-1", "regular_price": "24.54"})
+        self.assertEqual(adapter.push_product(refs, data), refs)
+        self.assertEqual(
+            adapter.calls[0][2], {"sku": "WOO-1", "regular_price": "24.54"}
+        )
         refs = {"external_id": "22/733", "parent_ref": "22", "stock_ref": "22/733"}
         data.title = "Ship Your Idea"
-        self.assertEqual(woocommerce.push_product(client, refs, data), refs)
+        self.assertEqual(adapter.push_product(refs, data), refs)
         self.assertEqual(
-            client.calls[1][1:3],
+            adapter.calls[1][1:3],
             (
                 f"{API}/products/22/variations/733",
                 {"sku": "WOO-1", "regular_price": "24.54"},

@@ -20,6 +20,24 @@ class TestMarketplaceBackend(MarketplaceCommon, HttpCase):
     def test_shopify_backends_start_with_shopifys_bucket(self):
         backend = self._prepare_backend(platform="shopify")
         self.assertEqual((backend.rate_limit, backend.rate_burst), (2.0, 40))
+        self.assertEqual(backend.api_version, "2025-01")
+        pinned = self._prepare_backend(
+            platform="shopify", rate_burst=5, api_version="2026-01"
+        )
+        self.assertEqual((pinned.rate_burst, pinned.api_version), (5, "2026-01"))
+        self.assertEqual(pinned._adapter("marketplace").api_version, "2026-01")
+        simulator = self._prepare_backend()
+        self.assertEqual(simulator.rate_burst, 10, "the field's default")
+
+    def test_each_platform_has_its_marketplace_adapter(self):
+        for platform, poll_always in (
+            ("simulator", False),
+            ("shopify", False),
+            ("woocommerce", True),
+        ):
+            adapter = self._prepare_backend(platform=platform)._adapter("marketplace")
+            self.assertEqual(adapter.platform, platform)
+            self.assertEqual(adapter.poll_always, poll_always)
 
     def test_scheduled_stock_flow_publishes(self):
         self.env["retail.product.binding"]._bind(self.backend, "SKU-1", self.product_a)

@@ -306,7 +306,13 @@ class TestOrderImport(MarketplaceCommon):
                 self.assertFalse(self._sale(order_id))
 
     def test_blocked_summary_speaks_of_orders_and_value(self):
-        self._deliver(self._order_payload(total="71.00"))
+        """Test that the failed versions of one order count once, at their
+        total as the channel sent it (stored when the message failed)."""
+        first = self._deliver(self._order_payload(total="71.00"))
+        self._deliver(
+            self._order_payload(total="70.00", updated_at="2026-11-01T11:00:00Z")
+        )
+        self.assertEqual(first.retail_order_total, 71.0)
         self.backend.invalidate_recordset()
         self.assertEqual(
             self.backend.blocked_summary, "1 orders (71.00) wait for a fix"

@@ -1,14 +1,26 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 import json
+from datetime import datetime
+from pathlib import Path
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.exceptions import RetailTransientError
 from odoo.addons.retail_connector_base.tests.scripted_server import ScriptedServer
 
+from ..adapters.generic import SimulatorMarketplace
 from .common import MarketplaceCommon
+
+CHANNEL_DOWN = RetailTransientError("HTTP 503 Service Unavailable")
+
+
+def _open_activities(backend, kind):
+    return backend.env["retail.exception.activity"]._open(backend, kind)
 
 
 @tagged("post_install", "-at_install")
@@ -89,6 +101,32 @@ class TestPublishing(MarketplaceCommon, HttpCase):
                 trap.perform_enqueued_jobs()
         published = [item for call in self._stock_calls(server) for item in call]
         self.assertEqual(published, [{"sku": "SKU-1", "quantity": 46}])
+
+    def test_fast_movers_give_up_with_one_activity_resolved_by_a_later_run(self):
+        """Test that fast movers' stock the channel cannot take is retried
+        (counted), then given up with one activity on the backend, which the
+        next publication the channel takes resolves."""
+        self.product_a.retail_fast_mover = True
+        self.backend.write({"max_attempts": 2, "retry_delay": 10})
+        with trap_jobs() as trap:
+            self._deliver(self._order_payload())
+            with patch.object(
+                SimulatorMarketplace, "push_stock", side_effect=CHANNEL_DOWN
+            ) as push:
+                trap.perform_enqueued_jobs()
+                trap.assert_enqueued_job(
+                    self.backend._retail_publish_fast_movers, kwargs={"attempt": 2}
+                )
+                self.assertFalse(_open_activities(self.backend, "stock_publish"))
+                trap.perform_enqueued_jobs()
+            self.assertEqual(push.call_count, 2)
+            trap.assert_jobs_count(0)
+        self.assertEqual(len(_open_activities(self.backend, "stock_publish")), 1)
+        with ScriptedServer() as server:
+            self._serve(server)
+            self.backend._retail_publish_fast_movers()
+        self.assertTrue(self._stock_calls(server))
+        self.assertFalse(_open_activities(self.backend, "stock_publish"))
 
     def test_reconciliation_reports_and_corrects_drift(self):
         with ScriptedServer() as server:
@@ -209,7 +247,7 @@ class TestFulfilment(MarketplaceCommon, HttpCase):
             picking.with_context(
                 skip_backorder=True, picking_ids_not_to_backorder=[]
             ).button_validate()
-            trap.assert_jobs_count(1, only=picking._retail_export_shipment)
+            trap.assert_jobs_count(1, only=self.backend._retail_export_shipments)
             with ScriptedServer() as server:
                 self.backend.api_url = server.url
                 server.script((201, {}, {"id": "F-1"}))
@@ -241,4 +279,134 @@ class TestFulfilment(MarketplaceCommon, HttpCase):
             move.quantity = move.product_uom_qty
         with trap_jobs() as trap:
             picking.button_validate()
-            trap.assert_jobs_count(0, only=picking._retail_export_shipment)
+            trap.assert_jobs_count(0, only=self.backend._retail_export_shipments)
+
+    def _validate(self, order_id):
+        sale = self._sale(order_id)
+        picking = sale.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.button_validate()
+        return picking
+
+    def _two_shipments(self, trap):
+        """Two orders delivered and their deliveries validated."""
+        self._deliver(self._order_payload())
+        self._deliver(self._order_payload(order_id="5002"))
+        return self._validate("5001") | self._validate("5002")
+
+    def test_deliveries_of_a_backend_share_one_job(self):
+        with trap_jobs() as trap:
+            pickings = self._two_shipments(trap)
+            trap.assert_jobs_count(1, only=self.backend._retail_export_shipments)
+            with ScriptedServer() as server:
+                self.backend.api_url = server.url
+                server.script((201, {}, {"id": "F-1"}), (201, {}, {"id": "F-2"}))
+                trap.perform_enqueued_jobs()
+        self.assertEqual(
+            sorted(call["path"] for call in server.received),
+            ["/api/v1/orders/5001/fulfillments", "/api/v1/orders/5002/fulfillments"],
+        )
+        self.assertEqual(
+            sorted(pickings.mapped("retail_fulfilment_ref")), ["F-1", "F-2"]
+        )
+        self.assertFalse(pickings.retail_report_backend_id)
+
+    def test_unavailable_channel_is_retried_with_a_growing_counted_delay(self):
+        """Test that the job waiting for the channel is one job, tried again
+        after the backend's first delay, then twice as long (±20 %), each
+        attempt counted and stopping at the first unavailable call."""
+        self.backend.write({"max_attempts": 5, "retry_delay": 100})
+        with trap_jobs() as trap:
+            pickings = self._two_shipments(trap)
+            with patch.object(
+                SimulatorMarketplace, "push_shipment", side_effect=CHANNEL_DOWN
+            ) as push:
+                for attempt, first_delay in ((2, 100), (3, 200), (4, 400)):
+                    trap.perform_enqueued_jobs()
+                    self.assertEqual(push.call_count, attempt - 1)
+                    (job,) = trap.enqueued_jobs
+                    self.assertEqual(job.kwargs, {"attempt": attempt})
+                    self.assertEqual(
+                        job.identity_key, f"retail_export_shipments_{self.backend.id}"
+                    )
+                    wait = (job.eta - datetime.now()).total_seconds()
+                    self.assertTrue(
+                        first_delay * 0.8 - 5 <= wait <= first_delay * 1.2, wait
+                    )
+        self.assertEqual(pickings.retail_report_backend_id, self.backend)
+        self.assertFalse(_open_activities(self.backend, "shipment_export"))
+
+    def test_exhausted_retries_raise_one_activity_resolved_by_a_later_run(self):
+        """Test that once the attempts are spent the job ends, the deliveries
+        still wait, and one activity (not one per delivery) says so; the next
+        run that reports them resolves it."""
+        self.backend.write({"max_attempts": 2, "retry_delay": 1})
+        Activity = self.env["retail.exception.activity"]
+        with trap_jobs() as trap:
+            pickings = self._two_shipments(trap)
+            with patch.object(
+                SimulatorMarketplace, "push_shipment", side_effect=CHANNEL_DOWN
+            ):
+                trap.perform_enqueued_jobs()
+                trap.perform_enqueued_jobs()
+            trap.assert_jobs_count(0)
+        (activity,) = _open_activities(self.backend, "shipment_export")
+        self.assertIn(pickings[0].name, str(activity.note))
+        self.assertIn(pickings[1].name, str(activity.note))
+        self.assertFalse(Activity._open(pickings))
+        self.assertEqual(pickings.retail_report_backend_id, self.backend)
+        with ScriptedServer() as server:
+            self.backend.api_url = server.url
+            server.script((201, {}, {"id": "F-1"}), (201, {}, {"id": "F-2"}))
+            self.backend._retail_export_shipments()
+        self.assertEqual(len(server.received), 2)
+        self.assertTrue(all(pickings.mapped("retail_fulfilment_ref")))
+        self.assertFalse(_open_activities(self.backend, "shipment_export"))
+        self.assertFalse(activity.exists(), "marked done")
+
+    def test_refused_delivery_gets_its_activity_and_the_others_go(self):
+        with trap_jobs() as trap:
+            pickings = self._two_shipments(trap)
+            with ScriptedServer() as server:
+                self.backend.api_url = server.url
+                server.script(
+                    (422, {}, {"error": "line L9 unknown"}), (201, {}, {"id": "F-2"})
+                )
+                trap.perform_enqueued_jobs()
+        refused, reported = pickings.sorted("id")
+        self.assertEqual(reported.retail_fulfilment_ref, "F-2")
+        self.assertFalse(refused.retail_fulfilment_ref)
+        self.assertFalse(pickings.retail_report_backend_id, "nothing waits")
+        (activity,) = self.env["retail.exception.activity"]._open(
+            refused, "shipment_refused"
+        )
+        self.assertIn("422", str(activity.note))
+
+    def test_upgrade_hands_waiting_delivery_jobs_to_the_backend_job(self):
+        """Test that the upgrade to one job per backend cancels the
+        per-delivery jobs still waiting and has their deliveries wait for
+        the backend's job."""
+        self._deliver(self._order_payload())
+        with trap_jobs():
+            picking = self._validate("5001")
+        # As before the upgrade: a job of its own, nothing on the delivery.
+        picking.retail_report_backend_id = False
+        old_job = picking.with_delay()._retail_export_shipment().db_record()
+        path = Path(__file__).parents[1] / "migrations/18.0.1.2.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("post_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(old_job.state, "cancelled")
+        self.assertEqual(picking.retail_report_backend_id, self.backend)
+        self.assertTrue(
+            self.env["queue.job"].search(
+                [
+                    ("identity_key", "=", f"retail_export_shipments_{self.backend.id}"),
+                    ("state", "=", "pending"),
+                ]
+            )
+        )
