@@ -103,14 +103,18 @@ class RetailBackend(models.Model):
         # One grouped query: the order total is stored on the event when it
         # fails (retail.event.retail_order_total), never parsed here.
         groups = self.env["retail.event"]._read_group(
-            [("backend_id", "=", self.id), ("state", "=", "failed")],
+            [
+                ("backend_id", "=", self.id),
+                ("state", "=", "failed"),
+                ("retail_blocked_order", "=", True),
+            ],
             ["topic", "subject_key"],
             ["retail_order_total:max"],
         )
         totals = {}
         for topic, subject, total in groups:
             if adapter.event_kind(topic) == "order":
-                totals[subject] = max(totals.get(subject, 0.0), total or 0.0)
+                totals[subject] = max(totals.get(subject, 0.0), total)
         if not totals:
             return super()._get_blocked_summary()
         return self.env._(

@@ -10,7 +10,7 @@ class RetailEvent(models.Model):
 
     retail_order_total = fields.Float(
         "Blocked order total",
-        compute="_compute_retail_order_total",
+        compute="_compute_retail_blocked_order",
         store=True,
         readonly=True,
         digits="Account",
@@ -18,15 +18,25 @@ class RetailEvent(models.Model):
         "for the backend's dashboard: read from the message once, when it "
         "fails, so the dashboard sums it without parsing messages.",
     )
+    retail_blocked_order = fields.Boolean(
+        compute="_compute_retail_blocked_order",
+        store=True,
+        readonly=True,
+        help="A failed message holding a readable order: the dashboard counts "
+        "it among the orders that wait for a fix.",
+    )
 
     @api.depends("state")
-    def _compute_retail_order_total(self):
+    def _compute_retail_blocked_order(self):
         for event in self:
-            event.retail_order_total = event._retail_failed_order_total()
+            total = event._retail_failed_order_total()
+            event.retail_blocked_order = total is not None
+            event.retail_order_total = total or 0.0
 
     def _retail_failed_order_total(self):
-        """The order total of a failed marketplace order message, else 0 (a
-        malformed order included: it has no total to speak of)."""
+        """The order total of a failed marketplace order message, else None:
+        a malformed order has no total to speak of, and the dashboard counts
+        only the orders it can name."""
         self.ensure_one()
         backend = self.backend_id
         if (
@@ -34,14 +44,14 @@ class RetailEvent(models.Model):
             or self.kind != "marketplace"
             or not backend._has_adapter("marketplace")
         ):
-            return 0.0
+            return None
         adapter = backend._adapter("marketplace")
         if adapter.event_kind(self.topic) != "order":
-            return 0.0
+            return None
         try:
             return float(adapter.parse_order(json.loads(self.payload or "{}")).total)
         except ValueError:
-            return 0.0
+            return None
 
     def _get_event_handler(self):
         # EXTENDS retail_connector_base: orders and refunds of marketplaces
