@@ -11,6 +11,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/retail_settlement_security.xml",
+        "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "views/retail_settlement_views.xml",
         "views/retail_settlement_line_views.xml",
