@@ -3,7 +3,7 @@
 {
     "name": "Retail Settlement",
     "summary": "Marketplace and payment-provider payouts matched and reconciled",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
