@@ -16,3 +16,20 @@ def read_payout(parser_module, raw):
         header.declared_total
     )
     return header, lines
+
+
+def simulated(adapter_class, request):
+    """A payouts adapter of ``adapter_class`` whose GETs go through
+    ``request(path, params, links)`` (plain HTTP to the simulator) instead
+    of a backend's connector client: the adapter's own paging, filters and
+    documents, with no database."""
+
+    class Simulated(adapter_class):
+        def __init__(self):
+            # No backend: ``get`` is all that would use one.
+            pass
+
+        def get(self, path, params, links=False):
+            return request(path, params, links)
+
+    return Simulated()

@@ -9,10 +9,13 @@ from decimal import Decimal
 
 import pytest
 import requests
-from payouts import read_payout
+from payouts import read_payout, simulated
 from simulator import Simulator
 
-from odoo.addons.retail_settlement.adapters import shopify_payments
+from odoo.addons.retail_settlement.adapters.shopify_payments import (
+    DEFAULT_VERSION,
+    ShopifyPayouts,
+)
 from odoo.addons.retail_settlement.parsers import shopify_payments as parser
 
 TOKEN = "shpat_simulator"
@@ -29,8 +32,8 @@ def sim():
 def _request(sim, token=TOKEN, session=None):
     """The settlement fetch's ``request`` over plain HTTP."""
     session = session or requests.Session()
-    headers = shopify_payments.headers(token)
-    prefix = shopify_payments.API_PATH.format(version=shopify_payments.API_VERSION)
+    headers = ShopifyPayouts.headers(token)
+    prefix = ShopifyPayouts.path_prefix.format(version=DEFAULT_VERSION)
 
     def request(path, params, links=False):
         response = session.get(
@@ -66,7 +69,7 @@ def test_payout_document_parses_and_adds_up(sim):
     assert summary["charges_gross_amount"] == "125.99"
     assert summary["adjustments_gross_amount"] == "-47.99"
     assert summary["adjustments_fee_amount"] == "15.00"
-    raw = shopify_payments.payout_document(_request(sim), payout, limit=2)
+    raw = simulated(ShopifyPayouts, _request(sim)).payout_document(payout, limit=2)
     header, lines = read_payout(parser, raw)
     assert header.external_id == str(payout["id"])
     assert header.currency == "USD"
@@ -104,13 +107,14 @@ def test_payouts_are_filtered_by_status_and_date_and_paged(sim):
     assert [p["id"] for p in rest["payouts"]] == [made[2]["id"], scheduled["id"]]
     dated = request(PAYOUTS, {"date_min": "2026-03-02", "date_max": "2026-03-03"})
     assert [p["id"] for p in dated["payouts"]] == [made[2]["id"], made[1]["id"]]
-    since = shopify_payments.payout_created(made[1])
-    listed = shopify_payments.list_payouts(request, since, limit=1)
+    adapter = simulated(ShopifyPayouts, request)
+    since = adapter.payout_created(made[1])
+    listed = adapter.list_payouts(since, limit=1)
     assert [p["id"] for p in listed] == [made[1]["id"], made[2]["id"]]
-    assert len(shopify_payments.list_payouts(request, None)) == 3
+    assert len(adapter.list_payouts(None)) == 3
     assert sim.stats()["requests"][f"GET /admin/api/<v>/{PAYOUTS}"] == 7
     sim.platform.set_payout_status(scheduled["id"], "paid")
-    assert len(shopify_payments.list_payouts(request, None)) == 4
+    assert len(adapter.list_payouts(None)) == 4
 
 
 def test_balance_transactions_of_one_payout_by_status(sim):
@@ -133,7 +137,7 @@ def test_errors_have_shopify_shapes(sim):
     payout = sim.platform.create_payout()
     wrong = requests.get(
         f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
-        headers=shopify_payments.headers("shpat_wrong"),
+        headers=ShopifyPayouts.headers("shpat_wrong"),
     )
     assert wrong.status_code == 401
     assert "Invalid API key or access token" in wrong.json()["errors"]
@@ -159,7 +163,7 @@ def test_rate_limit_answers_429_with_retry_after():
         assert _request(sim)(PAYOUTS, {})["payouts"] == []
         throttled = requests.get(
             f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
-            headers=shopify_payments.headers(TOKEN),
+            headers=ShopifyPayouts.headers(TOKEN),
         )
     assert throttled.status_code == 429
     assert throttled.headers["Retry-After"] == "2.0"
@@ -187,6 +191,6 @@ def test_link_header_pages_keep_the_filters_in_the_cursor(sim):
 def test_a_next_link_without_page_info_stops_the_fetch():
     answers = iter([({"payouts": [{"id": 9}]}, {"next": {"url": "https://x/p.json"}})])
     with pytest.raises(ValueError, match="next page without page_info"):
-        shopify_payments.list_payouts(
-            lambda path, params, links: next(answers), None, 1
-        )
+        simulated(
+            ShopifyPayouts, lambda path, params, links: next(answers)
+        ).list_payouts(None, 1)

@@ -9,10 +9,14 @@ from decimal import Decimal
 
 import pytest
 import requests
-from payouts import read_payout
+from payouts import read_payout, simulated
 from simulator import Simulator
 
-from odoo.addons.retail_settlement.adapters import stripe
+from odoo.addons.retail_settlement.adapters.stripe import (
+    DEFAULT_VERSION,
+    StripeConnection,
+    StripePayouts,
+)
 from odoo.addons.retail_settlement.parsers import stripe as stripe_parser
 
 TOKEN = "sk_test_simulator"
@@ -26,9 +30,9 @@ def sim():
 
 def _request(sim, token=TOKEN, session=None):
     session = session or requests.Session()
-    headers = stripe.headers(token)
+    headers = StripeConnection.headers(token, DEFAULT_VERSION)
 
-    def request(path, params):
+    def request(path, params, links=False):
         response = session.get(f"{sim.url}/{path}", params=params, headers=headers)
         response.raise_for_status()
         return response.json()
@@ -51,7 +55,7 @@ def test_payout_document_parses_and_adds_up(sim):
     )
     assert payout["amount"] == 8000 - 262 + 4599 - 163 - 2000 - 200
     assert payout["status"] == "paid" and payout["automatic"] is True
-    raw = stripe.payout_document(_request(sim), payout, limit=2)
+    raw = simulated(StripePayouts, _request(sim)).payout_document(payout, limit=2)
     header, lines = read_payout(stripe_parser, raw)
     assert header.external_id == payout["id"]
     assert header.currency == "USD"
@@ -88,10 +92,11 @@ def test_payouts_are_filtered_by_status_and_creation_and_paged(sim):
     )
     assert [p["id"] for p in rest["data"]] == [made[0]["id"]]
     assert rest["has_more"] is False
-    listed = stripe.list_payouts(request, now + 10, limit=1)
+    adapter = simulated(StripePayouts, request)
+    listed = adapter.list_payouts(now + 10, limit=1)
     assert [p["id"] for p in listed] == [made[1]["id"], made[2]["id"]]
-    assert len(stripe.list_payouts(request, None)) == 3
-    assert sim.stats()["stripe_versions"][-1] == stripe.API_VERSION
+    assert len(adapter.list_payouts(None)) == 3
+    assert sim.stats()["stripe_versions"][-1] == DEFAULT_VERSION
 
 
 def test_balance_transactions_expand_sources_only_when_asked(sim):
@@ -143,7 +148,9 @@ def test_wrong_key_is_401_and_the_connection_stays_usable(sim):
     assert answer["data"] == []
     sim.set_faults(fail_next=1, fail_status=500)
     failed = session.post(
-        f"{sim.url}/v1/payouts", data=b"y" * 300, headers=stripe.headers(TOKEN)
+        f"{sim.url}/v1/payouts",
+        data=b"y" * 300,
+        headers=StripeConnection.headers(TOKEN, DEFAULT_VERSION),
     )
     assert failed.status_code == 500
     assert failed.json()["error"]["type"] == "api_error"

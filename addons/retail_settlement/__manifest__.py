@@ -3,7 +3,7 @@
 {
     "name": "Retail Settlement",
     "summary": "Marketplace and payment-provider payouts matched and reconciled",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
@@ -11,6 +11,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/retail_settlement_security.xml",
+        "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "views/retail_settlement_views.xml",
         "views/retail_settlement_line_views.xml",

@@ -1,11 +1,13 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Stripe (pull): paid automatic payouts and the balance transactions each
-pays out, read with the REST API and imported as the Stripe parser's JSON
-document (``parsers.stripe.document``).
+"""Stripe (platform ``stripe``, a payment provider): its connection, and its
+paid automatic payouts with the balance transactions each pays out, read
+with the REST API and imported as the Stripe parser's JSON document
+(``parsers.stripe.document``).
 
-Built from Stripe's API reference as summarised in the suite's research notes
-(settlements.md section 3, platform-specs.md section 3):
+Built from Stripe's API reference (https://docs.stripe.com/api/payouts/list,
+https://docs.stripe.com/api/balance_transactions/list,
+https://docs.stripe.com/api/pagination, https://docs.stripe.com/api/versioning):
 
 - ``GET /v1/payouts`` with ``status=paid``, ``created[gte]`` (Unix seconds),
   ``limit`` (1 to 100) and ``starting_after`` (the last id of the previous
@@ -16,80 +18,71 @@ Built from Stripe's API reference as summarised in the suite's research notes
 - ``Authorization: Bearer <secret key>``; ``Stripe-Version`` pinned, so that
   a new account default never changes the objects under the parser.
 
-``request(path, params)`` is the caller's: it returns the decoded JSON and
-raises the connector's transient or business errors.
+The secret (or restricted) key stays in the backend's *API secret*: it is
+what Stripe calls it, and it is the only credential a Stripe backend has.
 """
 
+from odoo.addons.retail_connector_base.adapters.common import ConnectionAdapter
+from odoo.addons.retail_connector_base.registry import register
+
 from ..parsers import stripe as parser
+from .payouts import PayoutsAdapter
 
-SOURCE = parser.SOURCE
-LABEL = "Stripe"
-API_URL = "https://api.stripe.com"
-API_VERSION = "2025-01-27.acacia"
-API_PATH = ""  # the version goes in a header
-MAX_LIMIT = 100
-MAX_PAGES = 1000  # a list that never ends is the provider's bug, not ours
+DEFAULT_URL = "https://api.stripe.com"
+DEFAULT_VERSION = "2025-01-27.acacia"
 
 
-def headers(secret, version=None):
-    return {
-        "Authorization": f"Bearer {secret}",
-        "Stripe-Version": version or API_VERSION,
-    }
+@register("stripe", "connection")
+class StripeConnection(ConnectionAdapter):
+    @staticmethod
+    def headers(secret, version):
+        return {"Authorization": f"Bearer {secret}", "Stripe-Version": version}
+
+    def request_headers(self):
+        secret = self.backend._get_secret("api_secret")
+        if not secret:
+            return {}
+        return self.headers(secret, self.backend.api_version or DEFAULT_VERSION)
+
+    def test(self):
+        return self.request("GET", "v1/balance")
 
 
-def _limit(limit):
-    return max(1, min(int(limit or MAX_LIMIT), MAX_LIMIT))
+@register("stripe", "payouts")
+class StripePayouts(PayoutsAdapter):
+    parser = parser
+    label = "Stripe"
+    credential = "api_secret"
+    default_url = DEFAULT_URL
+    default_version = DEFAULT_VERSION
+    payouts_path = "v1/payouts"
+    transactions_path = "v1/balance_transactions"
+    max_limit = 100
 
-
-def _all_pages(request, path, params):
-    """Every object of a list endpoint, following ``starting_after``."""
-    objects, params = [], dict(params)
-    for _page in range(MAX_PAGES):
-        answer = request(path, params) or {}
+    def page(self, path, params):
+        answer = self.get(path, params) or {}
         data = answer.get("data") or []
-        objects += data
         if not answer.get("has_more") or not data:
-            return objects
-        params["starting_after"] = data[-1]["id"]
-    raise ValueError(f"{path} still has more after {MAX_PAGES} pages")
+            return data, None
+        return data, dict(params, starting_after=data[-1]["id"])
 
+    def payouts_params(self, since, limit):
+        params = {"status": "paid", "limit": self.limit(limit)}
+        if since is not None:
+            params["created[gte]"] = int(since)
+        return params
 
-def list_payouts(request, since, limit=MAX_LIMIT):
-    """Paid payouts created at or after ``since`` (Unix seconds; None: all),
-    oldest first."""
-    params = {"status": "paid", "limit": _limit(limit)}
-    if since is not None:
-        params["created[gte]"] = int(since)
-    payouts = _all_pages(request, "v1/payouts", params)
-    return sorted(payouts, key=_created_order)
+    def transactions_params(self, payout_id, limit):
+        return {
+            "payout": payout_id,
+            "limit": self.limit(limit),
+            "expand[]": "data.source",
+        }
 
+    def payout_created(self, payout):
+        return int(payout.get("created") or 0)
 
-def _created_order(payout):
-    return payout.get("created") or 0, payout["id"]
-
-
-def payout_created(payout):
-    """Where the checkpoint moves to once ``payout`` is handled."""
-    return int(payout.get("created") or 0)
-
-
-def fetchable(payout):
-    """Whether the payout can be itemised: Stripe lists the transactions of
-    automatic payouts only (a manual payout is a lump sum the provider cannot
-    split)."""
-    return payout.get("automatic", True) is not False
-
-
-def balance_transactions(request, payout_id, limit=MAX_LIMIT):
-    """Every balance transaction ``payout_id`` pays out, sources expanded."""
-    return _all_pages(
-        request,
-        "v1/balance_transactions",
-        {"payout": payout_id, "limit": _limit(limit), "expand[]": "data.source"},
-    )
-
-
-def payout_document(request, payout, limit=MAX_LIMIT):
-    """The file the Stripe parser reads, for ``payout``."""
-    return parser.document(payout, balance_transactions(request, payout["id"], limit))
+    def fetchable(self, payout):
+        """Stripe lists the transactions of automatic payouts only (a manual
+        payout is a lump sum the provider cannot split)."""
+        return payout.get("automatic", True) is not False

@@ -1,36 +1,28 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-from datetime import datetime, time, timezone
-
 from odoo import Command, api, fields, models
 
-from odoo.addons.retail_connector_base import http_client
-from odoo.addons.retail_connector_base.exceptions import (
-    RetailBusinessError,
-    RetailTransientError,
-)
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
-from ..adapters import ADAPTERS
-
-_logger = logging.getLogger(__name__)
-
-# Payouts are listed again this far back from the checkpoint: a payout
-# created before the last one handled may only now be paid (Stripe pays out
-# in 2 to 14 days; a Shopify payout is dated when issued, paid days later),
-# and payouts already imported are skipped.
-FETCH_LOOKBACK_SECONDS = 14 * 86400
 FETCH_INTERVAL_MINUTES = 60
-AUTH_FAILURES = ("http_401", "http_403")
 
 
 class RetailBackend(models.Model):
     """Where a backend's payouts are booked. Any backend can receive
     settlements: a payment provider's payouts, a marketplace's settlement
-    reports, uploaded or, for API sources, fetched by the *Settlements in*
-    batch flow."""
+    reports, uploaded or, for platforms with a ``payouts`` adapter, fetched
+    by the *Settlements in* batch flow (``retail.settlement.fetch``)."""
 
     _inherit = "retail.backend"
+
+    # Stripe is a platform of its own; Shopify Payments pays out a Shopify
+    # shop's sales, so its payouts are a capability of the shop's backend.
+    # The marketplace module adds "shopify" too: this module installs
+    # without it, and Odoo merges a value two modules add.
+    platform = fields.Selection(
+        selection_add=[("shopify", "Shopify"), ("stripe", "Stripe")],
+        ondelete={"shopify": "set default", "stripe": "set default"},
+    )
 
     settlement_ids = fields.One2many("retail.settlement", "backend_id")
     settlement_journal_id = fields.Many2one(
@@ -99,18 +91,23 @@ class RetailBackend(models.Model):
     )
 
     # === SCHEDULED FETCH === #
-    settlement_api_source = fields.Selection(
-        [(code, adapter.LABEL) for code, adapter in ADAPTERS.items()],
-        "Fetch payouts from",
+    settlement_can_fetch = fields.Boolean(
+        compute="_compute_settlement_can_fetch",
+        help="Whether an installed module fetches the payouts of the backend's "
+        "platform.",
+    )
+    settlement_fetch = fields.Boolean(
+        "Fetch payouts",
         tracking=True,
-        help="The provider API whose paid payouts the scheduled action fetches, "
-        "imports and matches, through the backend's Settlements in flow (set "
-        "up in batch mode, hourly, when a source is chosen). Stripe: the "
-        "secret or restricted key (read access to payouts and balance) goes in "
-        "API secret. Shopify Payments: the shop's Admin API access token (read "
-        "access to Shopify Payments payouts) goes in API secret, and the "
-        "shop's address, https://<shop>.myshopify.com, in API base URL. "
-        "Empty: payouts come by file upload only.",
+        help="The scheduled action fetches the platform's paid payouts, "
+        "imports and matches them, through the backend's Settlements in flow "
+        "(set up in batch mode, hourly, when this is switched on). The "
+        "credentials, address and API version are the Connection tab's: for "
+        "Stripe, the secret or restricted key (read access to payouts and "
+        "balance) in API secret; for Shopify, the shop's Admin API access "
+        "token (read access to Shopify Payments payouts) in Access token and "
+        "its https://<shop>.myshopify.com in API base URL. Off: payouts come "
+        "by file upload only.",
     )
     settlement_fetch_since = fields.Date(
         "Fetch payouts created since",
@@ -118,37 +115,39 @@ class RetailBackend(models.Model):
         "empty: the account's whole payout history.",
     )
 
+    @api.depends("platform")
+    def _compute_settlement_can_fetch(self):
+        for backend in self:
+            backend.settlement_can_fetch = backend._has_adapter("payouts")
+
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            adapter = ADAPTERS.get(vals.get("settlement_api_source"))
-            if adapter and adapter.API_URL and not vals.get("api_url"):
-                vals["api_url"] = adapter.API_URL
         backends = super().create(vals_list)
-        backends._ensure_settlement_flow()
+        backends._settlement_fetch_defaults()
         return backends
 
     def write(self, vals):
         result = super().write(vals)
-        if vals.get("settlement_api_source"):
-            for backend in self.filtered(lambda record: not record.api_url):
-                api_url = ADAPTERS[backend.settlement_api_source].API_URL
-                if api_url:
-                    backend.api_url = api_url
-            self._ensure_settlement_flow()
+        if vals.get("settlement_fetch") or vals.get("platform"):
+            self._settlement_fetch_defaults()
         return result
 
-    @api.onchange("settlement_api_source")
-    def _onchange_settlement_api_source(self):
-        adapter = ADAPTERS.get(self.settlement_api_source)
-        if adapter and adapter.API_URL and not self.api_url:
-            self.api_url = adapter.API_URL
+    @api.onchange("platform", "settlement_fetch")
+    def _onchange_settlement_fetch(self):
+        if self.settlement_fetch and not self.api_url and self.settlement_can_fetch:
+            self.api_url = self._adapter("payouts").default_url
 
-    def _ensure_settlement_flow(self):
-        """A backend with an API source fetches in batches: give it its
-        Settlements in flow when it has none (an existing one is left as
-        the manager set it)."""
-        for backend in self.filtered("settlement_api_source"):
+    def _settlement_fetch_defaults(self):
+        """A backend that fetches its payouts gets its platform's common API
+        address when it has none, and its Settlements in flow in batch mode
+        when it has no such flow (an existing one is left as the manager set
+        it)."""
+        for backend in self.filtered("settlement_fetch"):
+            if not backend._has_adapter("payouts"):
+                continue
+            default_url = backend._adapter("payouts").default_url
+            if default_url and not backend.api_url:
+                backend.api_url = default_url
             if not backend.flow_ids.filtered(lambda f: f.flow == "settlements_in"):
                 backend.flow_ids = [
                     Command.create(
@@ -164,193 +163,22 @@ class RetailBackend(models.Model):
         # EXTENDS retail_connector_base
         if flow.flow != "settlements_in":
             return super()._run_flow(flow)
-        if not self.settlement_api_source:
+        if not self.settlement_fetch:
             raise RetailBusinessError(
                 self.env._(
-                    "%(backend)s has a Settlements in flow but fetches payouts "
-                    "from no API: choose one under Fetch payouts from on its "
-                    "Settlement tab, or switch the flow off.",
+                    "%(backend)s has a Settlements in flow but does not fetch "
+                    "payouts: switch on Fetch payouts on its Settlement tab, or "
+                    "switch the flow off.",
                     backend=self.name,
                 ),
                 code="no_settlement_source",
             )
-        return self._settlement_fetch(flow)
+        return self.env["retail.settlement.fetch"]._fetch(self, flow)
 
-    def _settlement_fetch(self, flow):
-        """Fetch the paid payouts created since the checkpoint (less a
-        look-back) that are not imported yet, oldest first and at most a
-        batch of them, and import and match each like an uploaded file.
-        Return the new checkpoint: the creation time (Unix seconds) of the
-        last payout handled.
-
-        Each payout is read whole before anything of it is stored. When the
-        provider stops answering after some payouts were imported, those are
-        kept and the run ends there; the next run continues from them.
-        """
-        self.ensure_one()
-        adapter = ADAPTERS[self.settlement_api_source]
-        request = self._settlement_requester(adapter)
-        try:
-            payouts = adapter.list_payouts(
-                request, self._settlement_fetch_from(flow), flow.batch_size
-            )
-        except RetailBusinessError as error:
-            raise self._settlement_refusal(adapter, error) from error
-        Settlement = self.env["retail.settlement"]
-        checkpoint = flow.checkpoint
-        imported = Settlement.browse()
-        for payout in payouts:
-            if len(imported) >= max(flow.batch_size, 1):
-                break  # the rest waits for the next run
-            moment = adapter.payout_created(payout)
-            # Shopify's ids are numbers; settlements keep them as text.
-            payout_id = str(payout["id"])
-            if not adapter.fetchable(payout):
-                _logger.info(
-                    "%s: payout %s cannot be itemised or is not paid, not fetched",
-                    self.name,
-                    payout_id,
-                )
-            elif not self._settlement_known(adapter.SOURCE, payout_id):
-                try:
-                    raw = adapter.payout_document(request, payout, flow.batch_size)
-                except RetailTransientError as error:
-                    if not imported:
-                        raise
-                    _logger.warning(
-                        "%s: payouts fetch stopped after %s payouts: %s",
-                        self.name,
-                        len(imported),
-                        error,
-                    )
-                    break
-                except RetailBusinessError as error:
-                    raise self._settlement_refusal(adapter, error) from error
-                imported |= Settlement._import_fetched(
-                    self, adapter.SOURCE, payout_id, raw
-                )
-            checkpoint = str(max(int(checkpoint or 0), moment))
-        return checkpoint
-
-    def _settlement_requester(self, adapter):
-        """``request(path, params, links=False)``: a GET to the provider
-        through the connector's client (rate limit, circuit breaker, request
-        log); ``links`` as the client's."""
-        secret = self._get_secret("api_secret")
-        if not secret:
-            raise RetailBusinessError(
-                self.env._(
-                    "%(backend)s has no API secret: enter the %(provider)s key to "
-                    "fetch payouts with.",
-                    backend=self.name,
-                    provider=adapter.LABEL,
-                ),
-                code="no_credentials",
-            )
-        if not self.api_url:
-            raise RetailBusinessError(
-                self.env._(
-                    "%(backend)s has no API base URL: enter the address of its "
-                    "%(provider)s API on the Connection tab.",
-                    backend=self.name,
-                    provider=adapter.LABEL,
-                ),
-                code="no_api_url",
-            )
-        version = self.api_version or adapter.API_VERSION
-        headers = adapter.headers(secret, version)
-        prefix = adapter.API_PATH.format(version=version)
-
-        def request(path, params, links=False):
-            return http_client.request(
-                self, "GET", prefix + path, params=params, headers=headers, links=links
-            )
-
-        return request
-
-    def _settlement_fetch_from(self, flow):
-        """Unix seconds the payouts are listed from, None for all."""
-        starts = []
-        if flow.checkpoint:
-            try:
-                starts.append(int(flow.checkpoint) - FETCH_LOOKBACK_SECONDS)
-            except ValueError:
-                raise RetailBusinessError(
-                    self.env._(
-                        "The checkpoint of the Settlements in flow of %(backend)s "
-                        "is not a time in Unix seconds: clear it to start over.",
-                        backend=self.name,
-                    ),
-                    code="bad_checkpoint",
-                ) from None
-        if self.settlement_fetch_since:
-            start = datetime.combine(
-                self.settlement_fetch_since, time.min, tzinfo=timezone.utc
-            )
-            starts.append(int(start.timestamp()))
-        return max(starts) if starts else None
-
-    def _settlement_known(self, source, payout_id):
-        """Whether the payout was imported (uploaded or fetched) or already
-        fetched and refused: both are left as they are."""
-        return bool(
-            self.env["retail.settlement"].search_count(
-                [
-                    ("backend_id", "=", self.id),
-                    ("source", "=", source),
-                    "|",
-                    ("external_id", "=", payout_id),
-                    (
-                        "file_name",
-                        "=",
-                        self.env["retail.settlement"]._fetched_name(source, payout_id),
-                    ),
-                ],
-                limit=1,
-            )
-        )
-
-    def _settlement_refusal(self, adapter, error):
-        """The provider's refusal in words a manager acts on."""
-        if getattr(error, "code", None) in AUTH_FAILURES:
-            return RetailBusinessError(
-                self.env._(
-                    "%(provider)s refused the API secret of %(backend)s: check the "
-                    "key and its read access to payouts and balance. %(error)s",
-                    provider=adapter.LABEL,
-                    backend=self.name,
-                    error=error,
-                ),
-                code="settlement_auth",
-            )
-        return error
-
-    def _settlement_fetch_exception(self, error):
-        """Keep a failed fetch in sight: one exception activity on the
-        backend, its note updated while the failure lasts."""
-        self.ensure_one()
-        activity_type = self.env.ref(
-            "retail_connector_base.mail_activity_type_sync_exception"
-        )
-        summary = self.env._(
-            "%(backend)s: payouts could not be fetched", backend=self.name
-        )
-        note = str(error)
-        open_activity = self.env["mail.activity"].search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "=", self.id),
-                ("activity_type_id", "=", activity_type.id),
-                ("summary", "=", summary),
-            ],
-            limit=1,
-        )
-        if open_activity:
-            open_activity.note = note
-            return open_activity
-        return self.activity_schedule(
-            "retail_connector_base.mail_activity_type_sync_exception",
-            summary=summary,
-            note=note,
-            user_id=(self.user_id or self.env.user).id,
-        )
+    def _get_request_headers(self):
+        # EXTENDS retail_connector_base: a platform whose connection adapter
+        # is in a module not installed here (Shopify's, in the marketplace)
+        # authenticates as its payouts adapter says.
+        if self._has_adapter("connection") or not self._has_adapter("payouts"):
+            return super()._get_request_headers()
+        return self._adapter("payouts").connection_headers()

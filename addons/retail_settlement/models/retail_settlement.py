@@ -28,6 +28,7 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM"}
 DEPOSIT_DAYS_BEFORE = 2
 DEPOSIT_DAYS_AFTER = 5
 RECEIVED_TYPES = ("order", "refund")
+IMPORT_FAILURE_KIND = "settlement_import"
 # A PayPal day declares what was withdrawn, not what the day's activity adds
 # up to: what stays on the account is carried to the next day.
 CARRIES_BALANCE = ("paypal_stl",)
@@ -456,11 +457,7 @@ class RetailSettlement(models.Model):
         """
         self.ensure_one()
         if self._import_file() and self._guarded(self.action_match):
-            # As superuser: marking it done posts a message, which Odoo
-            # refuses to a user without an e-mail address.
-            self.sudo().activity_feedback(
-                ["retail_connector_base.mail_activity_type_sync_exception"]
-            )
+            self.env["retail.exception.activity"]._resolve(self, IMPORT_FAILURE_KIND)
             return True
         self._raise_import_activity()
         return False
@@ -489,24 +486,16 @@ class RetailSettlement(models.Model):
 
     def _raise_import_activity(self):
         self.ensure_one()
-        activity_type = self.env.ref(
-            "retail_connector_base.mail_activity_type_sync_exception"
-        )
-        if self.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == activity_type
-        ):
-            return
-        # As superuser: notifying the responsible posts a message, which Odoo
-        # refuses to a user without an e-mail address.
-        self.sudo().activity_schedule(
-            "retail_connector_base.mail_activity_type_sync_exception",
-            summary=self.env._(
+        self.env["retail.exception.activity"]._raise(
+            self.backend_id,
+            self,
+            IMPORT_FAILURE_KIND,
+            self.env._(
                 "%(backend)s: payout %(name)s could not be imported",
                 backend=self.backend_id.name,
                 name=self.file_name or self.display_name,
             ),
-            note=self.import_error,
-            user_id=(self.backend_id.user_id or self.env.user).id,
+            self.import_error,
         )
 
     def action_import_again(self):

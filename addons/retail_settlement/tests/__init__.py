@@ -14,3 +14,4 @@ from . import test_settlement_tour
 from . import test_settlement_fetch
 from . import test_settlement_fetch_shopify
 from . import test_settlement_screens_tour
+from . import test_migration

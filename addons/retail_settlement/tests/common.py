@@ -163,13 +163,15 @@ class SettlementCommon(RetailCommon):
 
 
 class SettlementFetchCommon(SettlementCommon):
-    """The provider fetching its payouts from ``SOURCE`` with ``TOKEN``,
-    against the simulator's ``PLATFORM`` mode over loopback HTTP; ``flow`` is
-    its Settlements in flow. Test classes add HttpCase: the outbound client's
-    throttle commits on its own cursor, which only the registry's test mode
-    keeps inside the test."""
+    """The provider, a ``PLATFORM`` backend, fetching its payouts with
+    ``TOKEN`` in its ``CREDENTIAL`` field, against the simulator's
+    ``PLATFORM`` mode over loopback HTTP; ``flow`` is its Settlements in
+    flow. Test classes add HttpCase: the outbound client's throttle commits
+    on its own cursor, which only the registry's test mode keeps inside the
+    test."""
 
-    SOURCE = PLATFORM = TOKEN = ""
+    PLATFORM = TOKEN = CREDENTIAL = ""
+    CREDENTIAL_LABEL = ""  # as errors name the credential
     PAYOUTS_PATH = ""  # in the URL of a payouts list request
 
     @classmethod
@@ -177,8 +179,9 @@ class SettlementFetchCommon(SettlementCommon):
         super().setUpClass()
         cls.provider.write(
             {
-                "settlement_api_source": cls.SOURCE,
-                "api_secret": cls.TOKEN,
+                "platform": cls.PLATFORM,
+                "settlement_fetch": True,
+                cls.CREDENTIAL: cls.TOKEN,
                 "rate_limit": 1000,
                 "rate_burst": 1000,
                 "breaker_threshold": 100,
@@ -220,7 +223,9 @@ class SettlementFetchCommon(SettlementCommon):
         for _run in range(2):
             result = self.flow._run()
         self.assertTrue(result.startswith("failed:"), result)
-        self.assertIn(f"{provider} refused the API secret", self.flow.last_error)
+        self.assertIn(
+            f"{provider} refused the {self.CREDENTIAL_LABEL}", self.flow.last_error
+        )
         self.assertIn("401", self.flow.last_error)
         self.assertFalse(self.flow.checkpoint)
         self.assertFalse(self._settlements())
@@ -234,4 +239,4 @@ class SettlementFetchCommon(SettlementCommon):
         )
         self.assertIn("payouts could not be fetched", activities.summary)
         self.assertEqual(activities.user_id, self.provider.user_id)
-        self.assertIn("API secret", str(activities.note))
+        self.assertIn(self.CREDENTIAL_LABEL, str(activities.note))

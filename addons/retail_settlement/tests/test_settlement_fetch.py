@@ -5,7 +5,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters import stripe
-from ..models.retail_backend import FETCH_LOOKBACK_SECONDS
+from ..models.retail_settlement_fetch import FETCH_LOOKBACK_SECONDS
 from .common import SettlementFetchCommon
 
 
@@ -14,8 +14,10 @@ class TestSettlementFetch(SettlementFetchCommon, HttpCase):
     """The Settlements in flow of a Stripe backend against the simulator's
     Stripe mode."""
 
-    SOURCE = PLATFORM = "stripe"
+    PLATFORM = "stripe"
     TOKEN = "sk_test_fetch_0123456789"
+    CREDENTIAL = "api_secret"
+    CREDENTIAL_LABEL = "API secret"
     PAYOUTS_PATH = "/v1/payouts"
 
     def _payout(self, *orders, **options):
@@ -28,18 +30,25 @@ class TestSettlementFetch(SettlementFetchCommon, HttpCase):
             **options,
         )
 
-    def test_choosing_a_source_sets_up_the_hourly_batch_flow(self):
+    def test_fetching_payouts_sets_up_the_hourly_batch_flow(self):
         self.assertEqual(
             (self.flow.mode, self.flow.interval_minutes), ("batch", 60), self.flow
         )
         backend = self.env["retail.backend"].create(
-            {"name": "Stripe EU", "kind": "payment", "settlement_api_source": "stripe"}
+            {
+                "name": "Stripe EU",
+                "kind": "payment",
+                "platform": "stripe",
+                "settlement_fetch": True,
+            }
         )
-        self.assertEqual(backend.api_url, stripe.API_URL)
+        self.assertTrue(backend.settlement_can_fetch)
+        self.assertEqual(backend.api_url, stripe.DEFAULT_URL)
         self.assertEqual(backend._get_flow_mode("settlements_in"), "batch")
         uploads_only = self.env["retail.backend"].create(
             {"name": "PayPal", "kind": "payment"}
         )
+        self.assertFalse(uploads_only.settlement_can_fetch)
         self.assertEqual(uploads_only._get_flow_mode("settlements_in"), "off")
 
     def test_paid_payouts_become_matched_settlements(self):
@@ -68,7 +77,9 @@ class TestSettlementFetch(SettlementFetchCommon, HttpCase):
         self.assertTrue(one.file_sha256)
         self.assertEqual(self.flow.checkpoint, str(second["created"]))
         self.assertFalse(self.flow.last_error)
-        self.assertEqual(set(self.sim.stats()["stripe_versions"]), {stripe.API_VERSION})
+        self.assertEqual(
+            set(self.sim.stats()["stripe_versions"]), {stripe.DEFAULT_VERSION}
+        )
         self.assertEqual(self._calls("/v1/balance_transactions"), 2)
 
     def test_second_run_fetches_nothing_new_and_then_only_the_new_payout(self):
@@ -91,9 +102,10 @@ class TestSettlementFetch(SettlementFetchCommon, HttpCase):
 
     def test_uploaded_payout_is_skipped_silently(self):
         payout = self._payout(("ORD-1", "100.00", "3.20"))
-        request = self.provider._settlement_requester(stripe)
         uploaded = self._import(
-            stripe.payout_document(request, payout), name="payout.json", source="stripe"
+            self.provider._adapter("payouts").payout_document(payout),
+            name="payout.json",
+            source="stripe",
         )
         self.assertEqual(uploaded.state, "matched")
         calls = self._calls("/v1/balance_transactions")
@@ -184,6 +196,27 @@ class TestSettlementFetch(SettlementFetchCommon, HttpCase):
         self.provider.api_secret = False
         self.assertTrue(self.flow._run().startswith("failed:"))
         self.assertIn("no API secret", self.flow.last_error)
-        self.provider.settlement_api_source = False
+        self.provider.settlement_fetch = False
         self.flow._run()
-        self.assertIn("Fetch payouts from", self.flow.last_error)
+        self.assertIn("Fetch payouts", self.flow.last_error)
+
+    def test_provider_down_past_the_attempts_leaves_one_activity(self):
+        payout = self._payout(("ORD-1", "100.00", "3.20"))
+        self.sim.configure(failing_payouts={payout["id"]: 503})
+        self.provider.max_attempts = 1
+        for _run in range(2):
+            result = self.flow._run()
+        self.assertTrue(result.startswith("failed after 1 attempts"), result)
+        self.assertIn("503", self.flow.last_error)
+        self.assertFalse(self.flow.checkpoint)
+        self.assertFalse(self._settlements())
+        activity = self.env["retail.exception.activity"]._open(
+            self.provider, "payout_fetch"
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn("payouts could not be fetched", activity.summary)
+        # Back: the payout is fetched and the activity closed.
+        self.sim.configure(failing_payouts={})
+        self.assertEqual(self.flow._run(), f"checkpoint {payout['created']}")
+        self.assertEqual(self._settlements().external_id, payout["id"])
+        self.assertFalse(activity.exists())

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 from odoo.tests import HttpCase, tagged
 
-from ..adapters import shopify_payments
-from ..models.retail_backend import FETCH_LOOKBACK_SECONDS
+from ..adapters.shopify_payments import DEFAULT_VERSION
+from ..models.retail_settlement_fetch import FETCH_LOOKBACK_SECONDS
 from .common import SettlementFetchCommon
 
 PAYOUTS = "/admin/api/<v>/shopify_payments/payouts.json"
@@ -17,9 +17,10 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
     """The Settlements in flow of a Shopify Payments backend against the
     simulator's Shopify mode."""
 
-    SOURCE = "shopify_payments"
     PLATFORM = "shopify"
     TOKEN = "shpat_fetch_0123456789"
+    CREDENTIAL = "access_token"
+    CREDENTIAL_LABEL = "Access token"
     PAYOUTS_PATH = "/shopify_payments/payouts.json"
 
     def _order(self, total):
@@ -31,6 +32,9 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         )
         self._bound_invoice(str(order["id"]), float(total))
         return order
+
+    def _created(self, payout):
+        return self.provider._adapter("payouts").payout_created(payout)
 
     def _payout(self, *charges, **options):
         """A payout of charges ``(order, fee)``, paid unless told otherwise."""
@@ -44,8 +48,9 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
             {
                 "name": "Shopify Payments EU",
                 "kind": "payment",
-                "settlement_api_source": "shopify_payments",
-                "api_secret": self.TOKEN,
+                "platform": "shopify",
+                "settlement_fetch": True,
+                "access_token": self.TOKEN,
             }
         )
         self.assertFalse(backend.api_url)
@@ -91,14 +96,10 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         self.assertEqual(
             settlement.attachment_id.name, f"shopify_payments-{first['id']}.json"
         )
-        self.assertEqual(
-            self.flow.checkpoint, str(shopify_payments.payout_created(second))
-        )
+        self.assertEqual(self.flow.checkpoint, str(self._created(second)))
         self.assertFalse(self.flow.last_error)
         self.assertEqual(self._calls(TRANSACTIONS), 2)
-        self.assertIn(
-            f"/admin/api/{shopify_payments.API_VERSION}/", self._payout_list_urls()[0]
-        )
+        self.assertIn(f"/admin/api/{DEFAULT_VERSION}/", self._payout_list_urls()[0])
 
     def test_refunds_chargebacks_and_adjustments_add_up(self):
         one, two = self._order("100.00"), self._order("50.00")
@@ -126,7 +127,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         first = self._payout((one, "3.20"))
         self.flow._run()
         checkpoint = self.flow.checkpoint
-        self.assertEqual(checkpoint, str(shopify_payments.payout_created(first)))
+        self.assertEqual(checkpoint, str(self._created(first)))
         self.flow._run()
         self.assertEqual(len(self._settlements()), 1)
         self.assertEqual(self._calls(TRANSACTIONS), 1)
@@ -142,9 +143,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
             [str(first["id"]), str(later["id"])],
         )
         self.assertEqual(self._calls(TRANSACTIONS), 2)
-        self.assertEqual(
-            self.flow.checkpoint, str(shopify_payments.payout_created(later))
-        )
+        self.assertEqual(self.flow.checkpoint, str(self._created(later)))
 
     def test_pages_and_a_batch_of_payouts_per_run(self):
         self.flow.batch_size = 2
@@ -170,9 +169,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
             settlements.mapped("external_id"), [str(p["id"]) for p in payouts[:2]]
         )
         self.assertEqual(settlements[0].line_count, 4)
-        self.assertEqual(
-            self.flow.checkpoint, str(shopify_payments.payout_created(payouts[1]))
-        )
+        self.assertEqual(self.flow.checkpoint, str(self._created(payouts[1])))
         self.flow._run()
         settlements = self._settlements()
         self.assertEqual(
@@ -187,9 +184,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         paid = self._payout((two, "1.75"))
         self.flow._run()
         self.assertEqual(self._settlements().mapped("external_id"), [str(paid["id"])])
-        self.assertEqual(
-            self.flow.checkpoint, str(shopify_payments.payout_created(paid))
-        )
+        self.assertEqual(self.flow.checkpoint, str(self._created(paid)))
         self.sim.platform.set_payout_status(scheduled["id"], "paid")
         self.flow._run()
         self.assertEqual(
@@ -200,7 +195,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
 
     def test_refused_token_leaves_a_clear_failure_and_one_activity(self):
         self._payout((self._order("100.00"), "3.20"))
-        self.provider.api_secret = "shpat_revoked"
+        self.provider.access_token = "shpat_revoked"
         self._assert_refused_once("Shopify Payments")
 
     def test_failing_call_leaves_nothing_half_imported(self):
@@ -209,12 +204,23 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         self.sim.configure(failing_payouts={second["id"]: 503})
         self.flow._run()
         self.assertEqual(self._settlements().mapped("external_id"), [str(first["id"])])
-        self.assertEqual(
-            self.flow.checkpoint, str(shopify_payments.payout_created(first))
-        )
+        self.assertEqual(self.flow.checkpoint, str(self._created(first)))
         self.sim.configure(failing_payouts={})
         self.flow._run()
         self.assertEqual(
             self._settlements().mapped("external_id"),
             [str(first["id"]), str(second["id"])],
+        )
+
+    def test_the_shops_api_version_and_token_serve_the_payouts(self):
+        """One Shopify backend: the token, shop address and API version its
+        orders use are the payouts' too."""
+        self._payout((self._order("100.00"), "3.20"))
+        self.provider.api_version = "2025-04"
+        self.flow._run()
+        self.assertEqual(len(self._settlements()), 1)
+        self.assertIn("/admin/api/2025-04/", self._payout_list_urls()[-1])
+        self.assertEqual(
+            self.provider._get_request_headers(),
+            {"X-Shopify-Access-Token": self.TOKEN},
         )
