@@ -353,3 +353,51 @@ class TestRefundBooking(MarketplaceCommon):
         self.assertEqual(
             unmapped._get_reconciled_payments().journal_id, self.bank_journal
         )
+
+    def test_tax_included_order_refunded_on_either_basis(self):
+        """An order priced tax included (shirts at 15.00, shipping 6.00, 20 %
+        included): a refund stated as the order is priced (Shopify) and one
+        stated tax excluded (WooCommerce) give the same credit note."""
+        self._deliver(
+            self._order_payload(
+                tax_included=True,
+                lines=self._lines(
+                    ("SKU-1", 2, "15.00", "VAT20-INC"),
+                    ("SKU-2", 1, "36.00", "VAT20-INC"),
+                ),
+                shipping="6.00",
+                shipping_tax_code="VAT20-INC",
+                total="72.00",
+            )
+        )
+        sale = self._sale()
+        Move = self.env["account.move"]
+        stated = {
+            "S1": (None, Decimal("15.00"), Decimal("6.00")),
+            "S2": (False, Decimal("12.50"), Decimal("5.00")),
+        }
+        for refund_id, (included, subtotal, shipping) in stated.items():
+            credit_note = Move._retail_import_refunds(
+                self.backend,
+                sale,
+                [
+                    ChannelRefund(
+                        external_id=refund_id,
+                        order_external_id="5001",
+                        currency=self.currency,
+                        amount=Decimal("21.00"),
+                        lines=[
+                            ChannelRefundLine(
+                                "L1", Decimal(1), subtotal, Decimal("2.50")
+                            )
+                        ],
+                        shipping_amount=shipping,
+                        shipping_tax=Decimal("1.00"),
+                        tax_included=included,
+                    )
+                ],
+            )
+            self.assertEqual(
+                (credit_note.amount_total, credit_note.amount_tax), (21.0, 3.5)
+            )
+            self.assertEqual(len(credit_note.invoice_line_ids), 2, "no adjustment")
