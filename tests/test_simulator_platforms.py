@@ -467,6 +467,10 @@ def test_shopify_refund_restocks_and_refunds_shipping(shop, receiver):
     (adjustment,) = refund["order_adjustments"]
     assert adjustment["kind"] == "shipping_refund"
     assert (adjustment["amount"], adjustment["tax_amount"]) == ("-4.90", "-0.98")
+    (shipping_line,) = refund["refund_shipping_lines"]
+    assert shipping_line["shipping_line_id"] == order["shipping_lines"][0]["id"]
+    assert shipping_line["subtotal_amount_set"]["shop_money"]["amount"] == "4.90"
+    assert shipping_line["tax_amount_set"]["shop_money"]["amount"] == "0.98"
     (transaction,) = refund["transactions"]
     assert (transaction["kind"], transaction["status"]) == ("refund", "success")
     assert transaction["amount"] == "20.28"

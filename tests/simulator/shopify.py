@@ -652,9 +652,10 @@ class Shopify(Platform):
                 raise LookupError(f"no line item {line['line_item_id']}")
             refund_lines.append(self._refund_line(order, item, line))
             restock = restock or line.get("restock_type") in RESTOCKING
-        adjustments = []
+        adjustments, shipping_lines = [], []
         if shipping:
             adjustments.append(self._shipping_refund(order, refund_id, shipping))
+            shipping_lines.append(self._refund_shipping_line(order, adjustments[-1]))
         amount = sum((Decimal(line["subtotal"]) for line in refund_lines), ZERO) - sum(
             (Decimal(adjustment["amount"]) for adjustment in adjustments), ZERO
         )
@@ -689,6 +690,7 @@ class Shopify(Platform):
                 }
             ],
             "order_adjustments": adjustments,
+            "refund_shipping_lines": shipping_lines,
             "duties": [],
             "refund_duties": [],
         }
@@ -751,6 +753,23 @@ class Shopify(Platform):
         }
         _set_money(adjustment, order["currency"], amount=-amount, tax_amount=-tax)
         return adjustment
+
+    def _refund_shipping_line(self, order, adjustment):
+        """The same shipping refund as API 2024-10 on states it, positive,
+        next to the adjustment (as Shopify's 2025-01 payloads carry both)."""
+        charged = order["shipping_lines"][0]
+        line = {
+            "id": self._next("adjustment"),
+            "shipping_line_id": charged["id"],
+            "shipping_line": copy.deepcopy(charged),
+        }
+        _set_money(
+            line,
+            order["currency"],
+            subtotal_amount=-Decimal(adjustment["amount"]),
+            tax_amount=-Decimal(adjustment["tax_amount"]),
+        )
+        return line
 
     def _refresh_current_totals(self, order):
         refunds = order["refunds"]

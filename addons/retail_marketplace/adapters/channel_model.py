@@ -129,23 +129,44 @@ class ChannelOrder:
 class ChannelRefundLine:
     external_line_id: str
     quantity: Decimal
-    # Refunded amount for these units, tax included.
-    amount: Decimal = ZERO
+    # What the channel refunds for these units (``ChannelRefund.tax_included``
+    # says whether it includes tax) and the tax on it; None when the channel
+    # does not say: the order line's price, or Odoo's tax, then applies.
+    subtotal: Decimal | None = None
+    tax: Decimal | None = None
     restock: bool = False
 
 
 @dataclass
 class ChannelRefund:
+    """A refund of order lines, shipping, or an amount only (goodwill).
+
+    Line subtotals and the shipping amount include tax when ``tax_included``
+    is True, exclude it when False, and are on the basis of the order's
+    prices when None (Shopify states refunds as the order is priced)."""
+
     external_id: str
     order_external_id: str
     currency: str
-    # Money returned to the customer, tax included.
+    # Money returned to the customer, tax included: what the channel's
+    # successful refund transactions paid back.
     amount: Decimal
     created_at: datetime | None = None
     reason: str = ""
     lines: list[ChannelRefundLine] = field(default_factory=list)
-    # Shipping refunded, tax included.
+    # Shipping refunded and its tax (None: Odoo's tax on it).
     shipping_amount: Decimal = ZERO
+    shipping_tax: Decimal | None = None
+    tax_included: bool | None = None
+    # The difference the channel itself records between the money refunded
+    # and the lines and shipping, tax included (positive: more money back).
+    discrepancy: Decimal = ZERO
+    # success: the money went back; pending: its transaction is still under
+    # way, so nothing is booked yet; failed: no money went back, ever.
+    status: str = "success"
+    # The payment method (key of the payment method mapping) the money went
+    # back through; empty when the channel does not say.
+    gateway: str = ""
 
 
 @dataclass

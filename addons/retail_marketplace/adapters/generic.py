@@ -30,6 +30,7 @@ MAX_BATCH = 250
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/cancelled")
 REFUND_TOPICS = ("refunds/create",)
 PAYMENT_STATES = {"paid": "paid", "pending": "pending", "refunded": "refunded"}
+REFUND_STATUSES = {"success": "success", "pending": "pending", "failed": "failed"}
 
 
 def event_kind(topic):
@@ -125,6 +126,9 @@ def parse_order(payload):
 
 
 def parse_refund(payload):
+    """Amounts include tax; a line without ``amount`` is refunded at its
+    order price. ``status`` (``success``, ``pending``, ``failed``) and
+    ``gateway`` are those of the refund's payment."""
     try:
         return ChannelRefund(
             external_id=str(payload["id"]),
@@ -137,12 +141,15 @@ def parse_refund(payload):
                 ChannelRefundLine(
                     external_line_id=str(line["line_id"]),
                     quantity=quantity(line["quantity"]),
-                    amount=money(line.get("amount")),
+                    subtotal=money(line["amount"]) if line.get("amount") else None,
                     restock=bool(line.get("restock")),
                 )
                 for line in payload.get("lines", [])
             ],
             shipping_amount=money(payload.get("shipping")),
+            tax_included=True,
+            status=REFUND_STATUSES[payload.get("status") or "success"],
+            gateway=payload.get("gateway") or "",
         )
     except MALFORMED as error:
         raise ValueError(f"malformed refund: {error!r}") from error

@@ -341,19 +341,72 @@ def _shop_amount(values, key):
     return money(shop_money.get("amount", values.get(key)))
 
 
+def _refund_status(transactions):
+    """``(status, refund transactions that succeeded)``: pending while one
+    is under way; failed when none succeeded and one failed or erred; a
+    refund without any transaction (restock only) moved no money and is
+    booked as it stands."""
+    refunds = [t for t in transactions or [] if t.get("kind") == "refund"]
+    succeeded = [t for t in refunds if t.get("status") == "success"]
+    if any(t.get("status") == "pending" for t in refunds):
+        return "pending", succeeded
+    if refunds and not succeeded:
+        return "failed", succeeded
+    return "success", succeeded
+
+
+def _refunded_shipping(payload):
+    """``(amount, tax)`` of the shipping refunded: ``refund_shipping_lines``
+    (API 2024-10 on), else the ``shipping_refund`` order adjustments that
+    older versions record, negative. Newer versions may send both for the
+    same shipping, so the adjustments are read only without the lines."""
+    lines = payload.get("refund_shipping_lines") or []
+    if lines:
+        return (
+            sum((_shop_amount(line, "subtotal_amount") for line in lines), money(0)),
+            sum((_shop_amount(line, "tax_amount") for line in lines), money(0))
+            if all(line.get("tax_amount_set") for line in lines)
+            else None,
+        )
+    adjustments = _adjustments(payload, "shipping_refund")
+    if not adjustments:
+        return money(0), None
+    return (
+        -sum((money(a["amount"]) for a in adjustments), money(0)),
+        -sum((money(a.get("tax_amount")) for a in adjustments), money(0)),
+    )
+
+
+def _adjustments(payload, kind):
+    return [
+        adjustment
+        for adjustment in payload.get("order_adjustments") or []
+        if adjustment.get("kind") == kind
+    ]
+
+
 def parse_refund(payload):
     """A ``ChannelRefund`` from a REST Refund (``refunds/create`` webhooks, an
     order's ``refunds``): https://shopify.dev/docs/api/admin-rest/2025-01/resources/refund.
-    The amount is what the successful refund transactions returned; shipping
-    refunded is the ``shipping_refund`` order adjustments, which Shopify
-    records as negative amounts."""
+
+    Lines carry Shopify's refunded ``subtotal`` and ``total_tax``, stated as
+    the order's prices are (tax included in a tax-included shop). The amount
+    is what the successful refund transactions returned; a pending one makes
+    the refund wait. Order adjustments make up the difference between the
+    lines and the money: Shopify records them negative when they add to the
+    refund (``shipping_refund``), so a ``refund_discrepancy`` of +4.75 means
+    4.75 less went back than the lines are worth."""
     try:
-        transactions = [
-            transaction
-            for transaction in payload.get("transactions") or []
-            if transaction.get("kind") == "refund"
-            and transaction.get("status") == "success"
-        ]
+        status, transactions = _refund_status(payload.get("transactions"))
+        gateway = next(
+            (
+                t.get("gateway")
+                for t in payload.get("transactions") or []
+                if t.get("kind") == "refund" and t.get("gateway")
+            ),
+            "",
+        )
+        shipping_amount, shipping_tax = _refunded_shipping(payload)
         return ChannelRefund(
             external_id=str(payload["id"]),
             order_external_id=str(payload["order_id"]),
@@ -368,21 +421,23 @@ def parse_refund(payload):
                 ChannelRefundLine(
                     external_line_id=str(line["line_item_id"]),
                     quantity=quantity(line["quantity"]),
-                    amount=_shop_amount(line, "subtotal")
-                    + _shop_amount(line, "total_tax"),
+                    subtotal=_shop_amount(line, "subtotal"),
+                    tax=_shop_amount(line, "total_tax"),
                     restock=line.get("restock_type") in RESTOCK_TYPES,
                 )
                 for line in payload.get("refund_line_items") or []
             ],
-            shipping_amount=sum(
+            shipping_amount=shipping_amount,
+            shipping_tax=shipping_tax,
+            discrepancy=-sum(
                 (
-                    abs(money(adjustment["amount"]))
-                    + abs(money(adjustment.get("tax_amount")))
-                    for adjustment in payload.get("order_adjustments") or []
-                    if adjustment.get("kind") == "shipping_refund"
+                    money(adjustment["amount"]) + money(adjustment.get("tax_amount"))
+                    for adjustment in _adjustments(payload, "refund_discrepancy")
                 ),
                 money(0),
             ),
+            status=status,
+            gateway=gateway,
         )
     except MALFORMED as error:
         raise ValueError(f"malformed Shopify refund: {error!r}") from error

@@ -322,12 +322,6 @@ def _refunded_item(item):
     raise KeyError(f"{REFUNDED_ITEM_KEY} of refund item {item.get('id')}")
 
 
-def _refunded(item):
-    """Money a refund item returns, tax included (WooCommerce writes it
-    negative)."""
-    return abs(money(item.get("total"))) + abs(money(item.get("total_tax")))
-
-
 def _refund_order_id(payload):
     if payload.get("order_id"):
         return str(payload["order_id"])
@@ -338,12 +332,18 @@ def parse_refund(payload):
     """A ``ChannelRefund`` from a v3 order refund:
     https://woocommerce.github.io/woocommerce-rest-api-docs/#order-refund-properties.
 
-    A refund names neither its order nor its currency: ``fetch_refunds`` adds
-    them as ``order_id`` and ``currency``; without them the order comes from
-    the refund's ``_links.up``. Nothing is marked restocked: WooCommerce's
-    ``api_restock`` is write-only, so returned goods are received in Odoo by
-    hand."""
+    A refund names neither its order, its currency nor its gateway:
+    ``fetch_refunds`` adds them as ``order_id``, ``currency`` and
+    ``payment_method``; without them the order comes from the refund's
+    ``_links.up``. Line and shipping ``total`` exclude tax (``total_tax``),
+    whatever the store's price basis, and are read back negative. The money
+    went back through the order's gateway when ``refunded_payment`` is true,
+    else by hand (the backend's default journal). A refund exists once
+    WooCommerce made it: never pending. Nothing is marked restocked:
+    WooCommerce's ``api_restock`` is write-only, so returned goods are
+    received in Odoo by hand."""
     try:
+        shipping = payload.get("shipping_lines") or []
         return ChannelRefund(
             external_id=str(payload["id"]),
             order_external_id=_refund_order_id(payload),
@@ -356,14 +356,21 @@ def parse_refund(payload):
                     external_line_id=_refunded_item(item),
                     # WooCommerce reads refunded quantities back negative.
                     quantity=quantity(abs(money(item["quantity"]))),
-                    amount=_refunded(item),
+                    subtotal=abs(money(item.get("total"))),
+                    tax=abs(money(item.get("total_tax"))),
                 )
                 for item in payload.get("line_items") or []
             ],
             shipping_amount=sum(
-                (_refunded(line) for line in payload.get("shipping_lines") or []),
-                money(0),
+                (abs(money(line.get("total"))) for line in shipping), money(0)
             ),
+            shipping_tax=sum(
+                (abs(money(line.get("total_tax"))) for line in shipping), money(0)
+            ),
+            tax_included=False,
+            gateway=payload.get("payment_method") or ""
+            if payload.get("refunded_payment")
+            else "",
         )
     except MALFORMED as error:
         raise ValueError(f"malformed WooCommerce refund: {error!r}") from error
@@ -437,7 +444,12 @@ class WooCommerceMarketplace(MarketplaceAdapter):
         )
         return [
             parse_refund(
-                dict(refund, order_id=payload["id"], currency=payload.get("currency"))
+                dict(
+                    refund,
+                    order_id=payload["id"],
+                    currency=payload.get("currency"),
+                    payment_method=payload.get("payment_method"),
+                )
             )
             for refund in refunds
         ]

@@ -29,9 +29,11 @@ class AccountMove(models.Model):
     @api.model
     def _retail_import_refunds(self, backend, sale, refunds):
         """Book each refund not booked yet: a credit note for the refunded
-        lines and shipping, and the restocked items back to stock. The refund
-        binding makes a refund seen twice (its own message and the order's
-        next version) count once.
+        lines, shipping and any amount beyond them, and the restocked items
+        back to stock. The refund binding makes a refund seen twice (its own
+        message and the order's next version) count once. A refund whose
+        payment is pending is booked by the first message that shows it
+        succeeded; one that failed never is (the order's chatter says so).
 
         :return: the credit notes of ``refunds``
         """
@@ -43,6 +45,9 @@ class AccountMove(models.Model):
             if existing:
                 credit_notes |= existing
                 continue
+            if refund.status != "success":
+                sale._retail_note_unbooked_refund(refund)
+                continue
             credit_note = self._retail_create_credit_note(backend, sale, refund)
             sale._retail_restock(refund)
             Binding._bind(backend, key, credit_note, refund.created_at)
@@ -51,6 +56,11 @@ class AccountMove(models.Model):
 
     @api.model
     def _retail_create_credit_note(self, backend, sale, refund):
+        """A posted credit note of the channel's refund: its lines at the
+        channel's refunded subtotals with the items' taxes, its shipping with
+        the shipping's taxes, and whatever the money refunded differs from
+        them by (a goodwill amount, a discrepancy) as the backend's refund
+        amount policy says. Its total is the money refunded."""
         lines_by_ref = {
             line.retail_external_line_id: line
             for line in sale.order_line
@@ -71,7 +81,7 @@ class AccountMove(models.Model):
                     code="unknown_refund_line",
                 )
             invoice_lines.append(
-                self._retail_credit_line(sale_line, float(refund_line.quantity))
+                self._retail_refund_item_line(backend, sale_line, refund, refund_line)
             )
         if refund.shipping_amount:
             invoice_lines.extend(self._retail_shipping_credit_lines(sale, refund))
@@ -92,7 +102,7 @@ class AccountMove(models.Model):
                 "invoice_line_ids": [Command.create(vals) for vals in invoice_lines],
             }
         )
-        credit_note._retail_adjust_to(refund)
+        credit_note._retail_adjust_to(backend, sale, refund)
         credit_note.action_post()
         if backend.auto_payment:
             credit_note._retail_register_refund_payment(backend, refund)
@@ -105,58 +115,222 @@ class AccountMove(models.Model):
             "name": sale_line.name,
             "quantity": quantity,
             "price_unit": sale_line.price_unit if price_unit is None else price_unit,
-            "discount": sale_line.discount,
+            "discount": sale_line.discount if price_unit is None else 0,
             "tax_ids": [Command.set(sale_line.tax_id.ids)],
             "sale_line_ids": [Command.link(sale_line.id)],
         }
 
     @api.model
+    def _retail_refund_item_line(self, backend, sale_line, refund, refund_line):
+        """The credit line of refunded units: the channel's refunded subtotal
+        with the item's taxes, else the order line's price. Odoo computes the
+        tax; when the channel states it too, the two may differ by the
+        backend's rounding tolerance at most (the credit note's total is
+        brought to the money refunded anyway)."""
+        quantity = float(refund_line.quantity)
+        if refund_line.subtotal is None or not quantity:
+            return self._retail_credit_line(sale_line, quantity)
+        taxes = sale_line.tax_id
+        total = self._retail_on_tax_basis(
+            taxes, refund, refund_line.subtotal, refund_line.tax
+        )
+        values = self._retail_credit_line(sale_line, quantity, total / quantity)
+        if refund_line.tax is not None:
+            odoo_tax = self._retail_tax_of(taxes, total, sale_line.currency_id)
+            difference = abs(odoo_tax - float(refund_line.tax))
+            if (
+                sale_line.currency_id.compare_amounts(
+                    difference, backend.order_rounding_tolerance
+                )
+                > 0
+            ):
+                raise RetailBusinessError(
+                    self.env._(
+                        "Refund %(refund)s refunds %(tax)s tax on %(item)s, "
+                        "but its taxes in Odoo come to %(odoo)s, more apart "
+                        "than the rounding tolerance of %(backend)s. Check "
+                        "the item's tax mapping.",
+                        refund=refund.external_id,
+                        tax=f"{refund_line.tax:.2f}",
+                        item=sale_line.name,
+                        odoo=f"{odoo_tax:.2f}",
+                        backend=backend.name,
+                    ),
+                    code="refund_tax_mismatch",
+                )
+        return values
+
+    @api.model
+    def _retail_on_tax_basis(self, taxes, refund, amount, tax=None):
+        """``amount`` of ``refund`` restated on the basis of ``taxes`` (tax
+        included when they are price-included): the channel's tax added or
+        taken off when it states it, else Odoo's."""
+        amount = float(amount)
+        included = all(taxes.mapped("price_include"))
+        stated_included = (
+            included if refund.tax_included is None else refund.tax_included
+        )
+        if not taxes or stated_included == included:
+            return amount
+        if stated_included:
+            if tax is not None:
+                return amount - float(tax)
+            return amount / self._retail_gross_factor(taxes)
+        if tax is not None:
+            return amount + float(tax)
+        return amount * self._retail_gross_factor(taxes)
+
+    @api.model
+    def _retail_gross_factor(self, taxes):
+        """What an untaxed 1 is worth with ``taxes``: 1.1 for 10 %."""
+        if not taxes:
+            return 1.0
+        result = taxes.compute_all(1000.0)
+        return result["total_included"] / result["total_excluded"]
+
+    @api.model
+    def _retail_tax_of(self, taxes, price, currency):
+        """Odoo's tax on a line of ``price`` (on the basis of ``taxes``)."""
+        result = taxes.compute_all(price, currency=currency)
+        return result["total_included"] - result["total_excluded"]
+
+    @api.model
     def _retail_shipping_credit_lines(self, sale, refund):
-        """Shipping refunded in full takes back the shipping line; in part, a
-        share of it at the same taxes."""
+        """The shipping refunded, as a line of the order's shipping product
+        with its taxes; in full, the shipping line itself."""
         delivery = sale.order_line.filtered("is_delivery")[:1]
         if not delivery:
             return []
-        share = float(refund.shipping_amount) / delivery.price_total
-        if (
-            sale.currency_id.compare_amounts(
-                delivery.price_total, float(refund.shipping_amount)
-            )
-            == 0
-        ):
+        total = self._retail_on_tax_basis(
+            delivery.tax_id, refund, refund.shipping_amount, refund.shipping_tax
+        )
+        full = delivery.price_unit * (1 - delivery.discount / 100)
+        if sale.currency_id.compare_amounts(total, full) == 0:
             return [self._retail_credit_line(delivery, 1)]
-        return [
-            self._retail_credit_line(
-                delivery, 1, sale.currency_id.round(delivery.price_unit * share)
-            )
-        ]
+        return [self._retail_credit_line(delivery, 1, total)]
 
-    def _retail_adjust_to(self, refund):
-        """Make the credit note equal the money refunded: a channel may refund
-        less (or more) than the items' value; the difference is booked on its
-        own untaxed line rather than bent into the item lines.
+    def _retail_adjust_to(self, backend, sale, refund):
+        """Make the credit note equal the money refunded: a goodwill refund of
+        an amount only, or a channel refunding less (or more) than the items
+        and shipping it names. By default the difference is split across the
+        order's taxes in proportion to their untaxed bases, so the tax given
+        back is the tax the order charged on it; the backend may book it
+        untaxed on an account of its own instead.
         Note: self.ensure_one"""
         self.ensure_one()
         difference = float(refund.amount) - self.amount_total
         if not self.currency_id.compare_amounts(difference, 0):
             return
-        self.write(
-            {
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": self.env._(
-                                "Refund adjustment (channel refunded %(amount)s)",
-                                amount=f"{refund.amount:.2f}",
-                            ),
-                            "quantity": 1,
-                            "price_unit": difference,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ]
-            }
+        name = self.env._(
+            "Refund adjustment (channel refunded %(amount)s)",
+            amount=f"{refund.amount:.2f}",
         )
+        if refund.discrepancy:
+            name = self.env._(
+                "%(name)s, channel discrepancy %(discrepancy)s",
+                name=name,
+                discrepancy=f"{refund.discrepancy:+.2f}",
+            )
+        if backend.refund_amount_policy == "untaxed_account":
+            lines = [self._retail_untaxed_adjustment(backend, name, difference)]
+        else:
+            lines = self._retail_split_by_tax(sale, name, difference)
+        self.write({"invoice_line_ids": [Command.create(vals) for vals in lines]})
+        # Each share rounds its tax on its own: the last cent goes on the
+        # largest share, so the total is the money refunded.
+        rest = float(refund.amount) - self.amount_total
+        adjustments = self.invoice_line_ids.filtered(
+            lambda line: not line.product_id and line.name == name
+        )
+        if self.currency_id.compare_amounts(rest, 0) and adjustments:
+            largest = adjustments.sorted(lambda line: abs(line.price_subtotal))[-1]
+            included = all(largest.tax_ids.mapped("price_include"))
+            largest.price_unit += self.currency_id.round(
+                rest if included else rest / self._retail_gross_factor(largest.tax_ids)
+            )
+
+    def _retail_untaxed_adjustment(self, backend, name, difference):
+        if not backend.refund_adjustment_account_id:
+            raise RetailBusinessError(
+                self.env._(
+                    "%(backend)s books refund amounts beyond the refunded "
+                    "lines untaxed on an account: set the refund adjustment "
+                    "account, then retry the message.",
+                    backend=backend.name,
+                ),
+                code="no_refund_adjustment_account",
+            )
+        return {
+            "name": name,
+            "quantity": 1,
+            "price_unit": difference,
+            "tax_ids": [Command.clear()],
+            "account_id": backend.refund_adjustment_account_id.id,
+        }
+
+    def _retail_split_by_tax(self, sale, name, difference):
+        """Lines worth ``difference`` (tax included) in all, one per set of
+        taxes of the order, each share's untaxed amount proportional to the
+        untaxed base of those taxes on the order: a 4.75 discrepancy on an
+        order taxed 10 % throughout is 4.32 plus 0.43 tax."""
+        rounding = self.env.ref(
+            "retail_marketplace.product_channel_rounding", raise_if_not_found=False
+        )
+        bases = {}
+        for line in sale.order_line.filtered(
+            lambda line: not line.display_type and line.product_id != rounding
+        ):
+            bases[line.tax_id] = bases.get(line.tax_id, 0.0) + line.price_subtotal
+        bases = {taxes: base for taxes, base in bases.items() if base > 0}
+        if not bases:
+            return [
+                {
+                    "name": name,
+                    "quantity": 1,
+                    "price_unit": difference,
+                    "tax_ids": [Command.clear()],
+                }
+            ]
+        total_base = sum(bases.values())
+        # Untaxed amount N of the whole difference: sum of each share
+        # (N x base / total base) with its taxes is the difference.
+        factors = {taxes: self._retail_gross_factor(taxes) for taxes in bases}
+        untaxed = difference / sum(
+            base / total_base * factors[taxes] for taxes, base in bases.items()
+        )
+        lines = []
+        for taxes, base in bases.items():
+            share = untaxed * base / total_base
+            included = taxes and all(taxes.mapped("price_include"))
+            price = self.currency_id.round(
+                share * factors[taxes] if included else share
+            )
+            if not self.currency_id.is_zero(price):
+                lines.append(
+                    {
+                        "name": name,
+                        "quantity": 1,
+                        "price_unit": price,
+                        "tax_ids": [Command.set(taxes.ids)],
+                    }
+                )
+        if not lines:
+            # A cent or two: all of it on the largest base's taxes.
+            taxes = max(bases, key=bases.get)
+            included = taxes and all(taxes.mapped("price_include"))
+            lines.append(
+                {
+                    "name": name,
+                    "quantity": 1,
+                    "price_unit": difference
+                    if included
+                    else self.currency_id.round(
+                        difference / self._retail_gross_factor(taxes)
+                    ),
+                    "tax_ids": [Command.set(taxes.ids)],
+                }
+            )
+        return lines
 
     # === PAYMENTS === #
     def _retail_register_payments(self, backend, order):
@@ -177,7 +351,12 @@ class AccountMove(models.Model):
             )
 
     def _retail_register_refund_payment(self, backend, refund):
-        self._retail_pay(backend._retail_payment_journal(None), float(refund.amount))
+        """Pay the money back from the journal of the gateway that refunded
+        it (its payment method mapping), else the backend's journal."""
+        self._retail_pay(
+            backend._retail_payment_journal(refund.gateway or None),
+            float(refund.amount),
+        )
 
     def _retail_pay(self, journal, amount, reference=""):
         if self.currency_id.compare_amounts(amount, 0) <= 0:

@@ -59,6 +59,27 @@ class RetailBackend(models.Model):
         "channel's within the tolerance. Without it such orders fail, asking "
         "for it.",
     )
+    refund_amount_policy = fields.Selection(
+        [
+            ("split_by_tax", "Split across the order's taxes"),
+            ("untaxed_account", "Untaxed, on the refund adjustment account"),
+        ],
+        "Refunded amounts",
+        default="split_by_tax",
+        required=True,
+        help="How a refund books money beyond the items and shipping it "
+        "names (a goodwill amount, or a channel refunding more or less than "
+        "them): split across the order's taxes in proportion to their "
+        "untaxed bases, giving back the tax the order charged on it; or "
+        "untaxed, on the refund adjustment account.",
+    )
+    refund_adjustment_account_id = fields.Many2one(
+        "account.account",
+        "Refund adjustment account",
+        check_company=True,
+        help="Books refunded amounts untaxed when the backend's refunded "
+        "amounts policy says so.",
+    )
     payment_journal_id = fields.Many2one(
         "account.journal",
         check_company=True,

@@ -478,6 +478,33 @@ class SaleOrder(models.Model):
             )
         return sale
 
+    def _retail_note_unbooked_refund(self, refund):
+        """Say once on the order why a channel refund is not booked: its
+        payment is still pending (it is booked when a later message shows it
+        succeeded), or it failed (no money went back: never booked). The note
+        is bound to the refund and status, so it is written once.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        Binding = self.env["retail.order.binding"]
+        backend = self.retail_backend_id
+        key = f"refund-{refund.status}:{refund.external_id}"
+        if Binding._find(backend, key):
+            return
+        if refund.status == "pending":
+            body = self.env._(
+                "Channel refund %(refund)s waits: its payment is still pending "
+                "on the channel. Its credit note is booked once the channel "
+                "reports it succeeded.",
+                refund=refund.external_id,
+            )
+        else:
+            body = self.env._(
+                "Channel refund %(refund)s failed on the channel: no money went "
+                "back, so no credit note is booked for it.",
+                refund=refund.external_id,
+            )
+        Binding._bind(backend, key, self.message_post(body=body))
+
     def _retail_restock(self, refund):
         """Items the channel restocks come back: shipped ones by a return
         picking for the warehouse to receive, unshipped ones by lowering the

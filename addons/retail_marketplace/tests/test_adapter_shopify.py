@@ -239,11 +239,18 @@ class TestShopifyAdapter(TransactionCase):
         self.assertEqual(
             refund.lines,
             [
-                ChannelRefundLine("703073504", 1, Decimal("199.64"), True),
-                ChannelRefundLine("466157049", 1, Decimal("199.65"), True),
+                ChannelRefundLine(
+                    "703073504", 1, Decimal("195.66"), Decimal("3.98"), True
+                ),
+                ChannelRefundLine(
+                    "466157049", 1, Decimal("195.67"), Decimal("3.98"), True
+                ),
             ],
         )
         self.assertEqual(refund.shipping_amount, 0)
+        self.assertEqual((refund.status, refund.gateway), ("success", "bogus"))
+        # Stated as the order's prices are (None): Shopify says nothing else.
+        self.assertIsNone(refund.tax_included)
 
     def test_refund_partial_without_restock(self):
         """Test a refund of one line put back nowhere (no_restock)."""
@@ -251,16 +258,85 @@ class TestShopifyAdapter(TransactionCase):
         self.assertEqual(refund.amount, Decimal("41.94"))
         self.assertEqual(refund.created_at, datetime(2025, 1, 2, 16, 38, 34))
         self.assertEqual(
-            refund.lines, [ChannelRefundLine("518995019", 1, Decimal("0.00"), False)]
+            refund.lines,
+            [ChannelRefundLine("518995019", 1, Decimal("0.00"), Decimal("0.00"))],
         )
 
     def test_refund_of_shipping(self):
-        """Test that a shipping refund, a negative order adjustment, is read
-        as a positive shipping amount."""
+        """Test that a shipping refund is read from its refund shipping line
+        (API 2024-10 on), not a second time from the order adjustment the
+        same payload carries."""
         refund = shopify.parse_refund(load("shopify_refund_shipping.json"))
         self.assertEqual(refund.lines, [])
         self.assertEqual(refund.shipping_amount, Decimal("5.00"))
+        # No tax stated on the line: Odoo's applies.
+        self.assertIsNone(refund.shipping_tax)
         self.assertEqual(refund.amount, Decimal("5.00"))
+
+    def test_refund_of_shipping_as_an_order_adjustment(self):
+        """Test that older API versions' shipping refunds, negative
+        ``shipping_refund`` adjustments, are read with their tax."""
+        payload = load("shopify_refund_shipping.json")
+        del payload["refund_shipping_lines"]
+        payload["order_adjustments"][0].update(
+            amount="-5.00",
+            tax_amount="-0.50",
+            amount_set=None,
+            tax_amount_set=None,
+        )
+        refund = shopify.parse_refund(payload)
+        self.assertEqual(
+            (refund.shipping_amount, refund.shipping_tax),
+            (Decimal("5.00"), Decimal("0.50")),
+        )
+
+    def test_refund_shipping_line_with_its_tax(self):
+        payload = load("shopify_refund_shipping.json")
+        payload["refund_shipping_lines"][0]["tax_amount_set"] = {
+            "shop_money": {"amount": "0.50", "currency_code": "USD"}
+        }
+        refund = shopify.parse_refund(payload)
+        self.assertEqual(refund.shipping_tax, Decimal("0.50"))
+
+    def test_refund_discrepancy_is_read(self):
+        """Test that a ``refund_discrepancy`` adjustment (positive: less money
+        went back than the lines are worth) is read as a negative
+        discrepancy, and that it changes nothing else."""
+        payload = load("shopify_refund_no_restock.json")
+        payload["order_adjustments"] = [
+            {
+                "id": 1,
+                "kind": "refund_discrepancy",
+                "amount": "4.75",
+                "tax_amount": "0.00",
+            }
+        ]
+        refund = shopify.parse_refund(payload)
+        self.assertEqual(refund.discrepancy, Decimal("-4.75"))
+        self.assertEqual(refund.amount, Decimal("41.94"))
+        self.assertEqual(refund.shipping_amount, 0)
+
+    def test_refund_transaction_pending_failed_or_mixed(self):
+        """Test that a pending refund transaction makes the refund pending
+        (never 0.00 refunded), a failed or erred one failed, and that the
+        money is what succeeded, through its gateway."""
+        payload = load("shopify_refund_no_restock.json")
+        (transaction,) = payload["transactions"]
+        for status, expected in (
+            ("pending", "pending"),
+            ("failure", "failed"),
+            ("error", "failed"),
+            ("success", "success"),
+        ):
+            transaction["status"] = status
+            refund = shopify.parse_refund(payload)
+            self.assertEqual(refund.status, expected, status)
+        self.assertEqual(refund.gateway, "bogus")
+        payload["transactions"].append(
+            dict(transaction, id=2, status="failure", amount="5.00")
+        )
+        refund = shopify.parse_refund(payload)
+        self.assertEqual((refund.status, refund.amount), ("success", Decimal("41.94")))
 
     # === POLLING === #
     def test_poll_orders(self):

@@ -196,8 +196,11 @@ class TestWooCommerceAdapter(TransactionCase):
         )
         self.assertEqual(one_line.created_at, datetime(2017, 3, 21, 19, 55, 37))
         self.assertEqual(
-            one_line.lines, [ChannelRefundLine("311", 1, Decimal("9.00"), False)]
+            one_line.lines,
+            [ChannelRefundLine("311", 1, Decimal("9.00"), Decimal("0.00"))],
         )
+        # Refunded by hand (refunded_payment false): no gateway to name.
+        self.assertEqual((one_line.status, one_line.gateway), ("success", ""))
 
     def test_no_refunds_no_call(self):
         adapter = recording(woocommerce.WooCommerceMarketplace)
@@ -212,9 +215,30 @@ class TestWooCommerceAdapter(TransactionCase):
         self.assertEqual(refund.amount, Decimal("16.45"))
         self.assertEqual(refund.reason, "Damaged in transit")
         self.assertEqual(
-            refund.lines, [ChannelRefundLine("315", 2, Decimal("6.45"), False)]
+            refund.lines,
+            [ChannelRefundLine("315", 2, Decimal("6.00"), Decimal("0.45"))],
         )
-        self.assertEqual(refund.shipping_amount, Decimal("10.00"))
+        self.assertEqual(
+            (refund.shipping_amount, refund.shipping_tax),
+            (Decimal("10.00"), Decimal("0.00")),
+        )
+        # WooCommerce's totals exclude tax, whatever the store's prices do.
+        self.assertIs(refund.tax_included, False)
+
+    def test_refund_through_the_gateway_names_it(self):
+        """Test that a refund the gateway paid back names the order's payment
+        method, which ``fetch_refunds`` passes on."""
+        payload = load("woocommerce_orders_page.json")[1]
+        refunds = load("woocommerce_refunds.json")
+        refunds[0]["refunded_payment"] = True
+        adapter = recording(
+            woocommerce.WooCommerceMarketplace,
+            {("GET", f"{API}/orders/723/refunds"): refunds},
+        )
+        through_gateway, by_hand = adapter.fetch_refunds(payload)
+        self.assertEqual(through_gateway.gateway, payload["payment_method"])
+        self.assertTrue(through_gateway.gateway)
+        self.assertEqual(by_hand.gateway, "")
 
     # === POLLING === #
     def test_poll_orders(self):
