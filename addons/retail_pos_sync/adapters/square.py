@@ -59,6 +59,7 @@ Choices:
 import base64
 import hashlib
 import hmac
+import json
 from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,11 +71,22 @@ from odoo.addons.retail_connector_base.adapters.common import (
     load_json_object,
     parse_datetime,
 )
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
 from odoo.addons.retail_connector_base.registry import register
 
+from .pos import PosAdapter
 from .pos_batch import PosLine, PosPayment, PosTransaction
 
+PLATFORM = "square"
 TOPIC = "square/order"
+# Production and sandbox API hosts (a backend in test mode: the sandbox).
+API_URLS = {
+    False: "https://connect.squareup.com",
+    True: "https://connect.squareupsandbox.com",
+}
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 # The latest version of the official SDK (square/square-python-sdk) when this
 # adapter was written; a backend pins its own in ``api_version``.
@@ -464,7 +476,7 @@ def tender_types_of(order):
     return tender_types([order])
 
 
-@register("square", "connection")
+@register(PLATFORM, "connection")
 class SquareConnection(ConnectionAdapter):
     def request_headers(self):
         # Square wants its API version pinned on every call.
@@ -476,7 +488,7 @@ class SquareConnection(ConnectionAdapter):
         return self.request("GET", "v2/locations")
 
 
-@register("square", "webhook")
+@register(PLATFORM, "webhook")
 class SquareWebhook(WebhookAdapter):
     def verify(self, headers, body):
         # Square signs the notification URL of the webhook subscription,
@@ -492,3 +504,196 @@ class SquareWebhook(WebhookAdapter):
 
     def parse(self, headers, body):
         return parse_event(body)
+
+
+@register(PLATFORM, "pos")
+class SquarePos(PosAdapter):
+    """Completed orders of the backend's stores (codes: Square location ids)
+    pulled by the ``transactions_in`` flow or announced by webhooks, each
+    booked as a store transaction."""
+
+    topics = (TOPIC,)
+
+    @classmethod
+    def backend_defaults(cls, vals):
+        return {
+            "api_url": API_URLS[bool(vals.get("test_mode"))],
+            "api_version": API_VERSION,
+        }
+
+    # === PULL === #
+    def poll(self, flow):
+        """Pull the COMPLETED orders of the backend's stores updated since
+        the checkpoint into the inbox, one event per order version, with the
+        SKUs of their lines and their store's time zone read once for the
+        whole page.
+
+        The checkpoint is the ``updated_at`` of the last order read; Square's
+        range is inclusive, so the orders at that instant are read again and
+        dropped as duplicates by their version's dedupe key.
+        """
+        backend = self.backend
+        locations = backend.pos_store_ids.mapped("code")
+        if not locations:
+            raise RetailBusinessError(
+                self.env._(
+                    "%(backend)s has no stores: add each Square location under "
+                    "Stores, with its location id as code.",
+                    backend=backend.name,
+                ),
+                code="no_store",
+            )
+        since = flow.checkpoint or None
+        orders, bounds = [], []
+        for start in range(0, len(locations), MAX_LOCATIONS):
+            page, more = self._search(
+                locations[start : start + MAX_LOCATIONS], since, flow.batch_size
+            )
+            orders += page
+            if more and page:
+                # Later orders of these locations wait for the next run: do
+                # not move past the last one read.
+                bounds.append(page[-1]["updated_at"])
+        if not orders:
+            return since
+        skus = self._skus(
+            list({i for order in orders for i in catalog_object_ids(order)})
+        )
+        Event = self.env["retail.event"]
+        for order in orders:
+            payload = {
+                "order": order,
+                "catalog_skus": {
+                    object_id: skus[object_id]
+                    for object_id in catalog_object_ids(order)
+                    if object_id in skus
+                },
+                "timezone": self._timezone(order.get("location_id")),
+            }
+            Event._receive(
+                backend,
+                TOPIC,
+                f"order:{order['id']}:{order_version(order)}",
+                json.dumps(payload),
+                external_updated_at=parse_datetime(order.get("updated_at")),
+                subject=order["id"],
+            )
+        candidates = bounds or [order["updated_at"] for order in orders]
+        pick = min if bounds else max
+        return pick(candidates, key=parse_datetime)
+
+    def _search(self, locations, since, limit):
+        """Orders of ``locations`` updated at or after ``since``: one page,
+        or more while every order read is still at ``since`` itself (so that
+        a run always moves the checkpoint on). Whether more remain."""
+        orders, cursor = search_orders(self.request, locations, since, None, limit)
+        floor = parse_datetime(since) if since else None
+        while (
+            cursor
+            and floor
+            and orders
+            and parse_datetime(orders[-1]["updated_at"]) <= floor
+        ):
+            page, cursor = search_orders(self.request, locations, since, cursor, limit)
+            orders += page
+        return orders, bool(cursor)
+
+    def _cache(self):
+        """Catalog SKUs and location time zones read during this transaction
+        (one job): each is asked for once per job, not once per order."""
+        return self.env.cr.cache.setdefault(
+            ("retail_square", self.backend.id), {"skus": {}, "timezones": None}
+        )
+
+    def _skus(self, object_ids):
+        skus = self._cache()["skus"]
+        missing = [object_id for object_id in object_ids if object_id not in skus]
+        if missing:
+            skus.update(retrieve_skus(self.request, missing))
+        return {
+            object_id: skus[object_id] for object_id in object_ids if object_id in skus
+        }
+
+    def _timezone(self, location_id):
+        cache = self._cache()
+        if cache["timezones"] is None:
+            cache["timezones"] = location_timezones(self.request)
+        return cache["timezones"].get(location_id) or None
+
+    # === BOOKING === #
+    def book(self, event):
+        """Book a COMPLETED Square order as a store transaction. The event
+        holds the order itself (polled, with the SKUs and time zone read
+        with it) or a webhook event naming it (read now). The order id is
+        the transaction's uuid, so an order that came both ways is booked
+        once; an order not completed yet books nothing (the poll or a later
+        event brings it when it is)."""
+        backend = self.backend
+        try:
+            payload = json.loads(event.payload)
+        except (TypeError, ValueError) as error:
+            raise RetailBusinessError(
+                self.env._("Invalid Square event: %(reason)s", reason=error),
+                code="invalid_square_order",
+            ) from error
+        if "order" in payload:
+            order = payload["order"]
+            order_id, location_id = order.get("id"), order.get("location_id")
+        else:
+            order_id, location_id = event_order_ref(payload)
+        booked = self.env["retail.pos.transaction"].search(
+            [("backend_id", "=", backend.id), ("uuid", "=", order_id)], limit=1
+        )
+        if booked:
+            return booked.pos_order_id
+        if location_id:
+            # Names an unknown location before anything is read from Square.
+            self.env["retail.pos.store"]._find(backend, location_id)
+        if "order" in payload:
+            transaction = self._transaction(
+                order, payload.get("catalog_skus"), payload.get("timezone")
+            )
+        else:
+            order = self._fetch_order(order_id, location_id)
+            if order.get("state") != "COMPLETED":
+                return None
+            transaction = self._transaction(order)
+        return self.env["pos.order"]._retail_book_transaction(
+            backend, transaction, event
+        )
+
+    def _fetch_order(self, order_id, location_id=None):
+        """The order, read now; transient when Square does not know it (yet)."""
+        order = retrieve_orders(self.request, [order_id], location_id).get(order_id)
+        if not order:
+            raise RetailTransientError(f"Square does not return order {order_id} (yet)")
+        return order
+
+    def _transaction(self, order, catalog_skus=None, timezone=None):
+        """The ``PosTransaction`` of a Square order, reading from Square what
+        the order does not say: the SKUs of its catalog item variations, its
+        location's time zone and, for a return, the tender types of the sale
+        it refunds.
+
+        :raise RetailBusinessError: when the order cannot be booked
+        """
+        skus = dict(catalog_skus or {})
+        missing = [i for i in catalog_object_ids(order) if i not in skus]
+        if missing:
+            skus.update(self._skus(missing))
+        timezone = timezone or self._timezone(order.get("location_id"))
+        types = tender_types_of(order)
+        tender_ids, sources = refunded_tender_ids(order)
+        if sources and any(tender_id not in types for tender_id in tender_ids):
+            types.update(tender_types(retrieve_orders(self.request, sources).values()))
+        try:
+            return order_to_transaction(order, skus, timezone, types)
+        except ValueError as error:
+            raise RetailBusinessError(
+                self.env._(
+                    "Square order %(order)s cannot be booked: %(reason)s",
+                    order=order.get("id"),
+                    reason=error,
+                ),
+                code="invalid_square_order",
+            ) from error

@@ -352,6 +352,26 @@ class TestSquareBooking(PosCommon, HttpCase):
         self.assertEqual((call["method"], call["path"]), ("GET", "/v2/locations"))
         self.assertEqual(call["headers"]["Square-Version"], square.API_VERSION)
 
+    def test_backend_in_test_mode_defaults_to_the_sandbox(self):
+        sandbox = self.env["retail.backend"].create(
+            {
+                "name": "Square sandbox",
+                "kind": "pos",
+                "platform": "square",
+                "test_mode": True,
+            }
+        )
+        self.assertEqual(sandbox.api_url, "https://connect.squareupsandbox.com")
+        given = self.env["retail.backend"].create(
+            {
+                "name": "Square proxy",
+                "kind": "pos",
+                "platform": "square",
+                "api_url": "https://square.example.com",
+            }
+        )
+        self.assertEqual(given.api_url, "https://square.example.com")
+
     def test_poll_books_sale_and_return_through_the_inbox(self):
         sale, refund = load("square_order_sale"), load("square_order_return")
         with ScriptedServer() as server:
