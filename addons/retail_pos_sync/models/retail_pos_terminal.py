@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 
-ACTIVITY_TYPE = "retail_connector_base.mail_activity_type_sync_exception"
+# The failure kind of a till's missing numbers, for the exception activity.
+GAP_KIND = "missing_transactions"
 SHOWN_MISSING = 20  # sequence numbers listed in full before "and N more"
 
 
@@ -85,30 +86,26 @@ class RetailPosTerminal(models.Model):
             terminal._sync_gap_activity(missing)
 
     def _sync_gap_activity(self, missing):
-        activity = self.activity_ids.filtered(
-            lambda activity: activity.activity_type_id == self.env.ref(ACTIVITY_TYPE)
-        )
+        Activities = self.env["retail.exception.activity"]
         if not missing:
-            if activity:
-                activity.action_feedback(
-                    feedback=self.env._("The missing transactions arrived.")
-                )
+            Activities._resolve(
+                self,
+                GAP_KIND,
+                feedback=self.env._("The missing transactions arrived."),
+            )
             return
-        note = self.env._(
-            "Till %(terminal)s has not sent transaction numbers %(numbers)s.",
-            terminal=self.display_name,
-            numbers=self.missing_sequences,
-        )
-        if activity:
-            activity.note = note
-            return
-        self.activity_schedule(
-            ACTIVITY_TYPE,
-            summary=self.env._(
+        Activities._raise(
+            self.backend_id,
+            self,
+            GAP_KIND,
+            self.env._(
                 "%(terminal)s: transactions missing", terminal=self.display_name
             ),
-            note=note,
-            user_id=(self.backend_id.user_id or self.env.user).id,
+            self.env._(
+                "Till %(terminal)s has not sent transaction numbers %(numbers)s.",
+                terminal=self.display_name,
+                numbers=self.missing_sequences,
+            ),
         )
 
 

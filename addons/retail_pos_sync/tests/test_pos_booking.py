@@ -111,8 +111,13 @@ class TestPosBooking(PosCommon):
         self.assertEqual(terminal.missing_sequences, "2-3")
         self.assertEqual(len(terminal.activity_ids), 1)
         self.assertIn("2-3", terminal.activity_ids.note)
+        self.assertEqual(
+            terminal.activity_ids.retail_failure_kind, "missing_transactions"
+        )
         self._push([self._transaction(3)], batch_id="b2")
         self.assertEqual(terminal.missing_sequences, "2")
+        self.assertEqual(len(terminal.activity_ids), 1, "the same activity, updated")
+        self.assertNotIn("2-3", terminal.activity_ids.note)
         self._push([self._transaction(2)], batch_id="b3")
         self.assertEqual(terminal.missing_count, 0)
         self.assertFalse(terminal.activity_ids, "the exception closed itself")
