@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "security/retail_pos_sync_security.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/retail_pos_store_views.xml",
         "views/retail_pos_transaction_views.xml",
         "views/retail_pos_store_day_views.xml",
