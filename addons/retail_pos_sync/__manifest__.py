@@ -3,7 +3,7 @@
 {
     "name": "Retail POS Sync",
     "summary": "Store POS sales, returns and payments arriving in offline batches",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.2.1",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
