@@ -34,6 +34,13 @@ class PosAdapter(Adapter):
         return the new checkpoint."""
         raise NotImplementedError
 
+    def check_day(self, store, business_day):
+        """Before ``store``'s ``business_day`` closes: compare what the
+        platform says the day holds with what arrived, raising (or closing)
+        a missing-transactions activity. Platforms whose tills number their
+        transactions are checked by number as they book: nothing to do."""
+        return None
+
     def book(self, event):
         """Book one stored event of ``topics`` and return its ``pos.order``
         (or None when it books nothing yet).

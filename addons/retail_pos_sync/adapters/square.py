@@ -60,6 +60,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -203,6 +204,46 @@ def search_orders(request, location_ids, updated_after, cursor=None, limit=100):
     return answer.get("orders") or [], answer.get("cursor") or None
 
 
+def completed_order_ids(request, location_id, start_at, end_at):
+    """Ids of the COMPLETED orders of ``location_id`` closed from
+    ``start_at`` to ``end_at`` (RFC 3339, both inclusive), every page read.
+    Entries only (``return_entries``): ids, not whole orders, are needed."""
+    body = {
+        "location_ids": [location_id],
+        "query": {
+            "filter": {
+                "state_filter": {"states": ["COMPLETED"]},
+                "date_time_filter": {
+                    "closed_at": {"start_at": start_at, "end_at": end_at}
+                },
+            },
+            "sort": {"sort_field": "CLOSED_AT", "sort_order": "ASC"},
+        },
+        "limit": MAX_SEARCH_LIMIT,
+        "return_entries": True,
+    }
+    ids = []
+    while True:
+        answer = request("POST", "v2/orders/search", body) or {}
+        ids += [entry["order_id"] for entry in answer.get("order_entries") or []]
+        if not answer.get("cursor"):
+            return ids
+        body["cursor"] = answer["cursor"]
+
+
+def day_bounds(business_day, timezone=None):
+    """``(start, end)`` RFC 3339 instants of ``business_day`` in
+    ``timezone`` (UTC without one), end inclusive: the day an order closed
+    then is the business day ``order_to_transaction`` gives it."""
+    zone = ZoneInfo(timezone) if timezone else dt_timezone.utc
+    start = datetime.combine(business_day, time.min, zone)
+    end = start + timedelta(days=1) - timedelta(milliseconds=1)
+    return (
+        start.astimezone(dt_timezone.utc).isoformat(timespec="milliseconds"),
+        end.astimezone(dt_timezone.utc).isoformat(timespec="milliseconds"),
+    )
+
+
 def retrieve_orders(request, order_ids, location_id=None):
     """``{order id: order}`` of the orders found (unknown ids are left out)."""
     found = {}
@@ -293,6 +334,12 @@ def tender_types(orders):
         for tender in order.get("tenders") or []
         if tender.get("id")
     }
+
+
+def day_kind(business_day):
+    """The failure kind of a store's Square orders missing on a day: one
+    activity per store and day."""
+    return f"missing_transactions:{business_day}"
 
 
 # === CONVERSION === #
@@ -658,9 +705,80 @@ class SquarePos(PosAdapter):
             if order.get("state") != "COMPLETED":
                 return None
             transaction = self._transaction(order)
-        return self.env["pos.order"]._retail_book_transaction(
+        order = self.env["pos.order"]._retail_book_transaction(
             backend, transaction, event
         )
+        store = self.env["retail.pos.store"]._find(backend, transaction.store)
+        if self.env["retail.exception.activity"]._open(
+            store, day_kind(transaction.business_day)
+        ):
+            # An order Square counted for a day and that had not arrived:
+            # count the day again, which closes the activity when it is whole.
+            self.check_day(store, transaction.business_day)
+        return order
+
+    # === DAY COUNT === #
+    def check_day(self, store, business_day):
+        """Square numbers nothing without gaps (a payment's
+        ``receipt_number`` is a short code, not a sequence), so a missing
+        order shows as a count: the COMPLETED
+        orders Square has for the store's location on ``business_day``
+        against those received (booked, or waiting or failed in the inbox,
+        which shows them on its own). The store's activity for that day
+        names the ones that never arrived, and closes when none is left."""
+        start, end = day_bounds(business_day, self._timezone(store.code))
+        square_ids = completed_order_ids(self.request, store.code, start, end)
+        Transaction = self.env["retail.pos.transaction"]
+        booked = set(
+            Transaction.search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("store_id", "=", store.id),
+                    ("business_day", "=", business_day),
+                ]
+            ).mapped("uuid")
+        )
+        waiting = set(
+            self.env["retail.event"]
+            .search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("subject_key", "in", square_ids),
+                ]
+            )
+            .mapped("subject_key")
+        )
+        missing = [i for i in square_ids if i not in booked and i not in waiting]
+        Activities = self.env["retail.exception.activity"]
+        kind = day_kind(business_day)
+        if not missing:
+            Activities._resolve(
+                store, kind, feedback=self.env._("The missing orders arrived.")
+            )
+            return missing
+        Activities._raise(
+            self.backend,
+            store,
+            kind,
+            self.env._(
+                "%(store)s: Square orders missing on %(day)s",
+                store=store.name,
+                day=business_day,
+            ),
+            self.env._(
+                "Square has %(square)s completed orders of location %(location)s "
+                "on %(day)s; %(booked)s are booked, %(waiting)s in the inbox, "
+                "%(count)s never arrived: %(orders)s.",
+                square=len(square_ids),
+                location=store.code,
+                day=business_day,
+                booked=len(booked & set(square_ids)),
+                waiting=len(waiting - booked),
+                count=len(missing),
+                orders=", ".join(missing),
+            ),
+        )
+        return missing
 
     def _fetch_order(self, order_id, location_id=None):
         """The order, read now; transient when Square does not know it (yet)."""

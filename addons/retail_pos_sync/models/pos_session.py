@@ -98,6 +98,17 @@ class PosSession(models.Model):
                 )._retail_close()
 
     def _retail_close(self):
-        """Job: close the sessions (a session closed meanwhile is left as is)."""
+        """Job: close the sessions (a session closed meanwhile is left as is),
+        each store day checked first against the platform's own count where
+        it keeps one (Square): orders it has and Odoo lacks are named."""
         for session in self.filtered(lambda record: record.state != "closed"):
+            backend = session.retail_store_id.backend_id
+            if (
+                backend
+                and not session.retail_correction
+                and backend._has_adapter("pos")
+            ):
+                backend._adapter("pos").check_day(
+                    session.retail_store_id, session.retail_business_day
+                )
             session.action_pos_session_closing_control()

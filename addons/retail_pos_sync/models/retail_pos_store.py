@@ -11,6 +11,8 @@ class RetailPosStore(models.Model):
 
     _name = "retail.pos.store"
     _description = "Retail POS Store"
+    # Square's day counts raise their activities on the store.
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "backend_id, code"
 
     backend_id = fields.Many2one(
