@@ -32,6 +32,12 @@ class RetailPosManifest(models.Model):
     count = fields.Integer(required=True)
     first_sequence = fields.Integer(required=True)
     last_sequence = fields.Integer(required=True)
+    done = fields.Boolean(
+        readonly=True,
+        help="All its transactions have arrived, up to its last number: the "
+        "till's checks leave it out from then on, so that they do not grow "
+        "with every batch ever received.",
+    )
 
     @api.model
     def _prepare(self, backend, entries):
@@ -92,7 +98,7 @@ class RetailPosManifest(models.Model):
                 limit=1,
             )
             if existing:
-                existing.write(values)
+                existing.write({**values, "done": False})
             else:
                 self.create(
                     {

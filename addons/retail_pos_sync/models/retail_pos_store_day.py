@@ -52,10 +52,11 @@ class RetailPosStoreDay(models.Model):
                                 ORDER BY sequence)
             ), announced AS (
                 -- The highest number batch manifests name, per till and
-                -- numbering period.
+                -- numbering period (done ones name none not received).
                 SELECT terminal_id, numbering_period,
                        max(last_sequence) AS last
                   FROM retail_pos_manifest
+                 WHERE done IS NOT TRUE
                  GROUP BY terminal_id, numbering_period
             ), counted AS (
                 -- The numbers missing after each received one (for the

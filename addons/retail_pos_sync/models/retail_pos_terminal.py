@@ -106,7 +106,7 @@ class RetailPosTerminal(models.Model):
                 SELECT numbering_period AS period,
                        max(last_sequence) AS last
                   FROM retail_pos_manifest
-                 WHERE terminal_id = %(terminal)s
+                 WHERE terminal_id = %(terminal)s AND done IS NOT TRUE
                  GROUP BY numbering_period
             ), highest AS (
                 SELECT period, max(sequence) AS last
@@ -129,13 +129,21 @@ class RetailPosTerminal(models.Model):
 
     def _manifest_shortfalls(self):
         """``[(batch, period, first, last, count, arrived)]`` of the
-        manifests of which fewer than ``count`` transactions have arrived."""
+        manifests of which fewer than ``count`` transactions have arrived.
+        The ones whose transactions have all arrived, up to their last
+        number, are marked done and never looked at again."""
         self.ensure_one()
         self.env.cr.execute(
             """
-            SELECT manifest.batch_ref, manifest.numbering_period,
+            SELECT manifest.id, manifest.batch_ref, manifest.numbering_period,
                    manifest.first_sequence, manifest.last_sequence,
-                   manifest.count, count(txn.id)
+                   manifest.count, count(txn.id),
+                   manifest.last_sequence <= coalesce((
+                       SELECT max(sequence) FROM retail_pos_transaction
+                        WHERE terminal_id = manifest.terminal_id
+                          AND numbering_period
+                              IS NOT DISTINCT FROM manifest.numbering_period
+                   ), 0)
               FROM retail_pos_manifest manifest
               LEFT JOIN retail_pos_transaction txn
                 ON txn.terminal_id = manifest.terminal_id
@@ -143,15 +151,18 @@ class RetailPosTerminal(models.Model):
                    manifest.numbering_period
                AND txn.sequence BETWEEN manifest.first_sequence
                                     AND manifest.last_sequence
-             WHERE manifest.terminal_id = %s
+             WHERE manifest.terminal_id = %s AND manifest.done IS NOT TRUE
              GROUP BY manifest.id
-            HAVING count(txn.id) < manifest.count
              ORDER BY manifest.numbering_period NULLS FIRST,
                       manifest.first_sequence, manifest.id
             """,
             (self.id,),
         )
-        return self.env.cr.fetchall()
+        rows = self.env.cr.fetchall()
+        self.env["retail.pos.manifest"].browse(
+            row[0] for row in rows if row[6] >= row[5] and row[7]
+        ).write({"done": True})
+        return [row[1:7] for row in rows if row[6] < row[5]]
 
     def _sync_gap_activity(self, missing, shortfalls=()):
         Activities = self.env["retail.exception.activity"]

@@ -119,6 +119,10 @@ class TestPosNumbering(PosCommon):
         self._push([self._transaction(5)], batch_id="b9")
         self.assertEqual(terminal.missing_count, 0)
         self.assertFalse(terminal.activity_ids, "resolved when they arrive")
+        manifest = self.env["retail.pos.manifest"].search(
+            [("terminal_id", "=", terminal.id)]
+        )
+        self.assertTrue(manifest.done, "no longer checked once all arrived")
 
     def test_manifest_of_a_resetting_store_is_per_day(self):
         self.store.numbering_reset = "business_day"
@@ -151,6 +155,31 @@ class TestPosNumbering(PosCommon):
             ),
             1,
             "a replayed batch updates its manifest",
+        )
+
+    def test_manifest_names_only_stores_of_its_own_backend(self):
+        other = self._prepare_backend(kind="pos", name="Other chain")
+        self.env["retail.pos.store"].create(
+            {
+                "backend_id": other.id,
+                "code": "ELSEWHERE",
+                "name": "Elsewhere",
+                "pos_config_id": self.pos_config.id,
+            }
+        )
+        manifest = [
+            {
+                "store": "ELSEWHERE",
+                "terminal": "T1",
+                "count": 3,
+                "first_sequence": 1,
+                "last_sequence": 3,
+            }
+        ]
+        self._push_with_manifest([self._transaction(1)], manifest, "b1")
+        self.assertFalse(self.env["retail.pos.manifest"].search([]))
+        self.assertFalse(
+            self.env["retail.pos.terminal"].search([("backend_id", "=", other.id)])
         )
 
     def test_malformed_manifest_refuses_the_batch(self):
