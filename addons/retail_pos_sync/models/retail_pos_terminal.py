@@ -15,9 +15,9 @@ class RetailPosTerminal(models.Model):
     Tills number their transactions without gaps (from 1 again in each
     business day or shift when the store's numbering restarts); a hole, or a
     number a batch's manifest names after the last one received, means a
-    transaction that has not arrived (yet). The terminal carries an exception activity
-    naming the missing numbers while there are any, and closes it itself
-    when they arrive.
+    transaction that has not arrived (yet). The terminal carries an
+    exception activity naming the missing numbers while there are any, and
+    closes it itself when they arrive.
     """
 
     _name = "retail.pos.terminal"
