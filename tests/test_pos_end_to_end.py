@@ -1,11 +1,14 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Three business days of two stores' till traffic, replayed into a real
-Odoo server (prefork workers and the queue_job runner) as signed batches:
-out of order, one batch twice, one batch late for a day already closed, and
-one batch held back so its till shows a gap until it arrives. Stock per
-store, and revenue, tax and payments per store and day, must equal what is
-computed here from the generated transactions, with nothing booked twice."""
+Odoo server (prefork workers and the queue_job runner) as signed batches
+with their manifests: out of order, one batch twice, one batch late for a
+day already closed, one batch held back so its till shows a gap until it
+arrives, and a day's last batch held back while the till's end-of-day
+manifest names it. One store's tills restart their numbering every business
+day. Stock per store, and revenue, tax and payments per store and day, must
+equal what is computed here from the generated transactions, with nothing
+booked twice."""
 
 import random
 import time
@@ -18,6 +21,7 @@ from waiting import inbox_state, wait_for
 
 SECRET = "pos-e2e-secret"
 STORES = ("E2E-NORTH", "E2E-SOUTH")
+RESTARTING = STORES[1]  # its tills start again at 1 every business day
 TILLS = ("T1", "T2")
 DAYS = ("2026-11-02", "2026-11-03", "2026-11-04")
 PER_TILL_AND_DAY = 180
@@ -28,13 +32,16 @@ CENT = Decimal("0.01")
 
 
 def _generate(rng):
-    """The chain's transactions, till by till, numbered without gaps."""
+    """The chain's transactions, till by till, numbered without gaps (from 1
+    every day in the store that restarts)."""
     transactions = []
     for store in STORES:
         for till in TILLS:
             sequence = 0
             sold = defaultdict(list)
             for day in DAYS:
+                if store == RESTARTING:
+                    sequence = 0
                 for _index in range(PER_TILL_AND_DAY):
                     sequence += 1
                     sku = rng.choice(list(PRODUCTS))
@@ -49,7 +56,7 @@ def _generate(rng):
                             {"method": "card", "amount": str(card)},
                             {"method": "cash", "amount": str(total - card)},
                         ]
-                    uuid = f"{store}-{till}-{sequence}"
+                    uuid = f"{store}-{till}-{day}-{sequence}"
                     returned = {}
                     if is_return and sold[sku]:
                         returned["original_uuid"] = rng.choice(sold[sku])
@@ -209,6 +216,9 @@ def store_chain(committed_env):
                     "code": code,
                     "name": code,
                     "pos_config_id": config.id,
+                    "numbering_reset": "business_day"
+                    if code == RESTARTING
+                    else "never",
                 }
             )
         env.cr.commit()
@@ -242,12 +252,30 @@ def test_three_days_of_two_stores_offline_traffic(
     ]
     late = next(c for c in chunks if c[0] == f"{STORES[0]}-T1-{DAYS[0]}-60")
     gap = next(c for c in chunks if c[0] == f"{STORES[1]}-T2-{DAYS[1]}-60")
-    first_wave = [c for c in chunks if c not in (late, gap)]
+    tail = next(c for c in chunks if c[0] == f"{STORES[0]}-T2-{DAYS[2]}-120")
+    first_wave = [c for c in chunks if c not in (late, gap, tail)]
     rng.shuffle(first_wave)
     started = time.monotonic()
 
-    def post(batch_id, items):
-        payload = {"batch_id": batch_id, "transactions": items}
+    def manifest(items):
+        first, last = items[0], items[-1]
+        return [
+            {
+                "store": first["store"],
+                "terminal": first["terminal"],
+                "business_day": first["business_day"],
+                "count": len(items),
+                "first_sequence": first["sequence"],
+                "last_sequence": last["sequence"],
+            }
+        ]
+
+    def post(batch_id, items, summary=None):
+        payload = {
+            "batch_id": batch_id,
+            "transactions": items,
+            "manifest": summary or manifest(items),
+        }
         assert sim.send_webhook("pos/batch", payload, event_id=batch_id) == [200]
 
     def settled():
@@ -276,8 +304,17 @@ def test_three_days_of_two_stores_offline_traffic(
             [("store_id.code", "=", gap_store), ("code", "=", gap_till)]
         )
         numbers = [t["sequence"] for t in gap[1]]
-        assert terminal.missing_sequences == f"{numbers[0]}-{numbers[-1]}"
+        # The restarting store's day 2 numbers start at 1 again: the gap is
+        # named on its day, and day 1's numbers are no false gap.
+        assert terminal.missing_sequences == (f"{DAYS[1]}: {numbers[0]}-{numbers[-1]}")
         assert terminal.activity_ids
+        assert not env["retail.pos.terminal"].search(
+            [
+                ("store_id.code", "=", RESTARTING),
+                ("code", "!=", gap_till),
+                ("missing_count", ">", 0),
+            ]
+        )
         # The first business day is over: its sessions close (as the hourly
         # scheduled action would), posting its accounting.
         first_day = env["pos.session"].search(
@@ -289,8 +326,20 @@ def test_three_days_of_two_stores_offline_traffic(
         first_day._retail_close()
         assert set(first_day.mapped("state")) == {"closed"}
 
+    # The till's end-of-day manifest names the day's last batch, held back.
+    day_end = batches[(STORES[0], "T2", DAYS[2])]
+    post(f"{STORES[0]}-T2-{DAYS[2]}-close", [], manifest(day_end))
+    with committed_env() as env:
+        terminal = env["retail.pos.terminal"].search(
+            [("store_id.code", "=", STORES[0]), ("code", "=", "T2")]
+        )
+        numbers = [t["sequence"] for t in tail[1]]
+        assert terminal.missing_sequences == f"{numbers[0]}-{numbers[-1]}"
+        assert f"{len(day_end) - len(numbers)} arrived" in terminal.activity_ids.note
+
     post(*late)
     post(*gap)
+    post(*tail)
     wait_for(
         settled,
         300,
@@ -312,9 +361,9 @@ def test_three_days_of_two_stores_offline_traffic(
         booked = env["retail.pos.transaction"].search([("backend_id", "=", backend_id)])
         assert len(booked) == len(transactions)
         assert len(booked.pos_order_id) == len(transactions), "nothing booked twice"
-        assert not env["retail.pos.terminal"].search(
-            [("backend_id", "=", backend_id), ("missing_count", ">", 0)]
-        )
+        tills = env["retail.pos.terminal"].search([("backend_id", "=", backend_id)])
+        assert not tills.filtered("missing_count")
+        assert not tills.activity_ids, "the missing-transactions activities closed"
         late_rows = booked.filtered("late")
         assert len(late_rows) == len(late[1])
         assert set(late_rows.session_id.mapped("retail_correction")) == {True}

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Till numbers a signed POS batch may carry, against a real server: one
 out of range is refused as malformed, and one near the range's end costs
-the gap check and the store-day screen no more than any other."""
+the gap check and the store-day screen no more than any other; the same for
+the numbers a batch's manifest names."""
 
 import uuid
 
@@ -146,3 +147,67 @@ def test_till_numbers_are_bounded_and_gaps_cost_what_they_are(
         (day["received_count"], day["missing_count"], day["expected_count"])
         for day in days
     ] == [(4, HUGE - 4, HUGE)]
+
+
+def test_manifest_numbers_are_bounded_and_cost_what_they_are(
+    odoo_server, till, committed_env
+):
+    """Test that over real HTTP a batch whose manifest names a number past
+    2**31 - 1 is refused whole (400, nothing stored), and that one naming
+    the last possible number has the numbers after the last one received
+    named on the till and counted on the store-day screen as one range, not
+    number by number."""
+    sim, backend_id, store, login = till
+    with committed_env() as env:
+        token = env["retail.backend"].browse(backend_id).webhook_token
+    sim.configure(target_url=f"{odoo_server}/retail/webhook/{token}")
+    sku = f"TILL-{store}"
+    entry = {
+        "store": store,
+        "terminal": "T1",
+        "count": 2,
+        "first_sequence": 1,
+        "last_sequence": MAX_SEQUENCE + 1,
+    }
+    bad = {
+        "batch_id": f"{store}-bad",
+        "transactions": [_sale(store, 1, sku)],
+        "manifest": [entry],
+    }
+    assert sim.send_webhook("pos/batch", bad, event_id=f"{store}-bad") == [400]
+    with committed_env() as env:
+        assert not env["retail.event"].search_count([("backend_id", "=", backend_id)])
+    good = dict(
+        bad, batch_id=f"{store}-2", manifest=[dict(entry, last_sequence=MAX_SEQUENCE)]
+    )
+    assert sim.send_webhook("pos/batch", good, event_id=f"{store}-2") == [200]
+
+    def settled():
+        with committed_env() as env:
+            return inbox_settled(env, backend_id)
+
+    wait_for(
+        settled,
+        300,
+        "the batch",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
+    with committed_env() as env:
+        terminal = env["retail.pos.terminal"].search([("backend_id", "=", backend_id)])
+        assert terminal.missing_sequences == f"2-{MAX_SEQUENCE}"
+        assert terminal.missing_count == MAX_SEQUENCE - 1
+        assert f"{store}-2 announced 2 transactions" in terminal.activity_ids.note
+    session = _login(odoo_server, odoo.tools.config["db_name"], login, PASSWORD)
+    days, error = _call(
+        session,
+        odoo_server,
+        "retail.pos.store.day",
+        "search_read",
+        [("backend_id", "=", backend_id)],
+        ["received_count", "missing_count", "expected_count"],
+    )
+    assert not error, error
+    assert [
+        (day["received_count"], day["missing_count"], day["expected_count"])
+        for day in days
+    ] == [(1, MAX_SEQUENCE - 1, MAX_SEQUENCE)]

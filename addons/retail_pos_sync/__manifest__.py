@@ -3,7 +3,7 @@
 {
     "name": "Retail POS Sync",
     "summary": "Store POS sales, returns and payments arriving in offline batches",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.1",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "security/retail_pos_sync_security.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/retail_pos_store_views.xml",
         "views/retail_pos_transaction_views.xml",
         "views/retail_pos_store_day_views.xml",

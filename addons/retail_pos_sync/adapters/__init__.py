@@ -1,2 +1,3 @@
+from . import pos
 from . import pos_batch
 from . import square

@@ -59,6 +59,8 @@ Choices:
 import base64
 import hashlib
 import hmac
+import json
+from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,11 +72,22 @@ from odoo.addons.retail_connector_base.adapters.common import (
     load_json_object,
     parse_datetime,
 )
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
 from odoo.addons.retail_connector_base.registry import register
 
+from .pos import PosAdapter
 from .pos_batch import PosLine, PosPayment, PosTransaction
 
+PLATFORM = "square"
 TOPIC = "square/order"
+# Production and sandbox API hosts (a backend in test mode: the sandbox).
+API_URLS = {
+    False: "https://connect.squareup.com",
+    True: "https://connect.squareupsandbox.com",
+}
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 # The latest version of the official SDK (square/square-python-sdk) when this
 # adapter was written; a backend pins its own in ``api_version``.
@@ -191,6 +204,46 @@ def search_orders(request, location_ids, updated_after, cursor=None, limit=100):
     return answer.get("orders") or [], answer.get("cursor") or None
 
 
+def completed_order_ids(request, location_id, start_at, end_at):
+    """Ids of the COMPLETED orders of ``location_id`` closed from
+    ``start_at`` to ``end_at`` (RFC 3339, both inclusive), every page read.
+    Entries only (``return_entries``): ids, not whole orders, are needed."""
+    body = {
+        "location_ids": [location_id],
+        "query": {
+            "filter": {
+                "state_filter": {"states": ["COMPLETED"]},
+                "date_time_filter": {
+                    "closed_at": {"start_at": start_at, "end_at": end_at}
+                },
+            },
+            "sort": {"sort_field": "CLOSED_AT", "sort_order": "ASC"},
+        },
+        "limit": MAX_SEARCH_LIMIT,
+        "return_entries": True,
+    }
+    ids = []
+    while True:
+        answer = request("POST", "v2/orders/search", body) or {}
+        ids += [entry["order_id"] for entry in answer.get("order_entries") or []]
+        if not answer.get("cursor"):
+            return ids
+        body["cursor"] = answer["cursor"]
+
+
+def day_bounds(business_day, timezone=None):
+    """``(start, end)`` RFC 3339 instants of ``business_day`` in
+    ``timezone`` (UTC without one), end inclusive: the day an order closed
+    then is the business day ``order_to_transaction`` gives it."""
+    zone = ZoneInfo(timezone) if timezone else dt_timezone.utc
+    start = datetime.combine(business_day, time.min, zone)
+    end = start + timedelta(days=1) - timedelta(milliseconds=1)
+    return (
+        start.astimezone(dt_timezone.utc).isoformat(timespec="milliseconds"),
+        end.astimezone(dt_timezone.utc).isoformat(timespec="milliseconds"),
+    )
+
+
 def retrieve_orders(request, order_ids, location_id=None):
     """``{order id: order}`` of the orders found (unknown ids are left out)."""
     found = {}
@@ -281,6 +334,12 @@ def tender_types(orders):
         for tender in order.get("tenders") or []
         if tender.get("id")
     }
+
+
+def day_kind(business_day):
+    """The failure kind of a store's Square orders missing on a day: one
+    activity per store and day."""
+    return f"missing_transactions:{business_day}"
 
 
 # === CONVERSION === #
@@ -464,7 +523,7 @@ def tender_types_of(order):
     return tender_types([order])
 
 
-@register("square", "connection")
+@register(PLATFORM, "connection")
 class SquareConnection(ConnectionAdapter):
     def request_headers(self):
         # Square wants its API version pinned on every call.
@@ -476,7 +535,7 @@ class SquareConnection(ConnectionAdapter):
         return self.request("GET", "v2/locations")
 
 
-@register("square", "webhook")
+@register(PLATFORM, "webhook")
 class SquareWebhook(WebhookAdapter):
     def verify(self, headers, body):
         # Square signs the notification URL of the webhook subscription,
@@ -492,3 +551,267 @@ class SquareWebhook(WebhookAdapter):
 
     def parse(self, headers, body):
         return parse_event(body)
+
+
+@register(PLATFORM, "pos")
+class SquarePos(PosAdapter):
+    """Completed orders of the backend's stores (codes: Square location ids)
+    pulled by the ``transactions_in`` flow or announced by webhooks, each
+    booked as a store transaction."""
+
+    topics = (TOPIC,)
+
+    @classmethod
+    def backend_defaults(cls, vals):
+        return {
+            "api_url": API_URLS[bool(vals.get("test_mode"))],
+            "api_version": API_VERSION,
+        }
+
+    # === PULL === #
+    def poll(self, flow):
+        """Pull the COMPLETED orders of the backend's stores updated since
+        the checkpoint into the inbox, one event per order version, with the
+        SKUs of their lines and their store's time zone read once for the
+        whole page.
+
+        The checkpoint is the ``updated_at`` of the last order read; Square's
+        range is inclusive, so the orders at that instant are read again and
+        dropped as duplicates by their version's dedupe key.
+        """
+        backend = self.backend
+        locations = backend.pos_store_ids.mapped("code")
+        if not locations:
+            raise RetailBusinessError(
+                self.env._(
+                    "%(backend)s has no stores: add each Square location under "
+                    "Stores, with its location id as code.",
+                    backend=backend.name,
+                ),
+                code="no_store",
+            )
+        since = flow.checkpoint or None
+        orders, bounds = [], []
+        for start in range(0, len(locations), MAX_LOCATIONS):
+            page, more = self._search(
+                locations[start : start + MAX_LOCATIONS], since, flow.batch_size
+            )
+            orders += page
+            if more and page:
+                # Later orders of these locations wait for the next run: do
+                # not move past the last one read.
+                bounds.append(page[-1]["updated_at"])
+        if not orders:
+            return since
+        skus = self._skus(
+            list({i for order in orders for i in catalog_object_ids(order)})
+        )
+        Event = self.env["retail.event"]
+        for order in orders:
+            payload = {
+                "order": order,
+                "catalog_skus": {
+                    object_id: skus[object_id]
+                    for object_id in catalog_object_ids(order)
+                    if object_id in skus
+                },
+                "timezone": self._timezone(order.get("location_id")),
+            }
+            Event._receive(
+                backend,
+                TOPIC,
+                f"order:{order['id']}:{order_version(order)}",
+                json.dumps(payload),
+                external_updated_at=parse_datetime(order.get("updated_at")),
+                subject=order["id"],
+            )
+        candidates = bounds or [order["updated_at"] for order in orders]
+        pick = min if bounds else max
+        return pick(candidates, key=parse_datetime)
+
+    def _search(self, locations, since, limit):
+        """Orders of ``locations`` updated at or after ``since``: one page,
+        or more while every order read is still at ``since`` itself (so that
+        a run always moves the checkpoint on). Whether more remain."""
+        orders, cursor = search_orders(self.request, locations, since, None, limit)
+        floor = parse_datetime(since) if since else None
+        while (
+            cursor
+            and floor
+            and orders
+            and parse_datetime(orders[-1]["updated_at"]) <= floor
+        ):
+            page, cursor = search_orders(self.request, locations, since, cursor, limit)
+            orders += page
+        return orders, bool(cursor)
+
+    def _cache(self):
+        """Catalog SKUs and location time zones read during this transaction
+        (one job): each is asked for once per job, not once per order."""
+        return self.env.cr.cache.setdefault(
+            ("retail_square", self.backend.id), {"skus": {}, "timezones": None}
+        )
+
+    def _skus(self, object_ids):
+        skus = self._cache()["skus"]
+        missing = [object_id for object_id in object_ids if object_id not in skus]
+        if missing:
+            skus.update(retrieve_skus(self.request, missing))
+        return {
+            object_id: skus[object_id] for object_id in object_ids if object_id in skus
+        }
+
+    def _timezone(self, location_id):
+        cache = self._cache()
+        if cache["timezones"] is None:
+            cache["timezones"] = location_timezones(self.request)
+        return cache["timezones"].get(location_id) or None
+
+    # === BOOKING === #
+    def book(self, event):
+        """Book a COMPLETED Square order as a store transaction. The event
+        holds the order itself (polled, with the SKUs and time zone read
+        with it) or a webhook event naming it (read now). The order id is
+        the transaction's uuid, so an order that came both ways is booked
+        once; an order not completed yet books nothing (the poll or a later
+        event brings it when it is)."""
+        backend = self.backend
+        try:
+            payload = json.loads(event.payload)
+        except (TypeError, ValueError) as error:
+            raise RetailBusinessError(
+                self.env._("Invalid Square event: %(reason)s", reason=error),
+                code="invalid_square_order",
+            ) from error
+        if "order" in payload:
+            order = payload["order"]
+            order_id, location_id = order.get("id"), order.get("location_id")
+        else:
+            order_id, location_id = event_order_ref(payload)
+        booked = self.env["retail.pos.transaction"].search(
+            [("backend_id", "=", backend.id), ("uuid", "=", order_id)], limit=1
+        )
+        if booked:
+            return booked.pos_order_id
+        if location_id:
+            # Names an unknown location before anything is read from Square.
+            self.env["retail.pos.store"]._find(backend, location_id)
+        if "order" in payload:
+            transaction = self._transaction(
+                order, payload.get("catalog_skus"), payload.get("timezone")
+            )
+        else:
+            order = self._fetch_order(order_id, location_id)
+            if order.get("state") != "COMPLETED":
+                return None
+            transaction = self._transaction(order)
+        order = self.env["pos.order"]._retail_book_transaction(
+            backend, transaction, event
+        )
+        store = self.env["retail.pos.store"]._find(backend, transaction.store)
+        if self.env["retail.exception.activity"]._open(
+            store, day_kind(transaction.business_day)
+        ):
+            # An order Square counted for a day and that had not arrived:
+            # count the day again, which closes the activity when it is whole.
+            self.check_day(store, transaction.business_day)
+        return order
+
+    # === DAY COUNT === #
+    def check_day(self, store, business_day):
+        """Square numbers nothing without gaps (a payment's
+        ``receipt_number`` is a short code, not a sequence), so a missing
+        order shows as a count: the COMPLETED
+        orders Square has for the store's location on ``business_day``
+        against those received (booked, or waiting or failed in the inbox,
+        which shows them on its own). The store's activity for that day
+        names the ones that never arrived, and closes when none is left."""
+        start, end = day_bounds(business_day, self._timezone(store.code))
+        square_ids = completed_order_ids(self.request, store.code, start, end)
+        Transaction = self.env["retail.pos.transaction"]
+        booked = set(
+            Transaction.search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("store_id", "=", store.id),
+                    ("business_day", "=", business_day),
+                ]
+            ).mapped("uuid")
+        )
+        waiting = set(
+            self.env["retail.event"]
+            .search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("subject_key", "in", square_ids),
+                ]
+            )
+            .mapped("subject_key")
+        )
+        missing = [i for i in square_ids if i not in booked and i not in waiting]
+        Activities = self.env["retail.exception.activity"]
+        kind = day_kind(business_day)
+        if not missing:
+            Activities._resolve(
+                store, kind, feedback=self.env._("The missing orders arrived.")
+            )
+            return missing
+        Activities._raise(
+            self.backend,
+            store,
+            kind,
+            self.env._(
+                "%(store)s: Square orders missing on %(day)s",
+                store=store.name,
+                day=business_day,
+            ),
+            self.env._(
+                "Square has %(square)s completed orders of location %(location)s "
+                "on %(day)s; %(booked)s are booked, %(waiting)s in the inbox, "
+                "%(count)s never arrived: %(orders)s.",
+                square=len(square_ids),
+                location=store.code,
+                day=business_day,
+                booked=len(booked & set(square_ids)),
+                waiting=len(waiting - booked),
+                count=len(missing),
+                orders=", ".join(missing),
+            ),
+        )
+        return missing
+
+    def _fetch_order(self, order_id, location_id=None):
+        """The order, read now; transient when Square does not know it (yet)."""
+        order = retrieve_orders(self.request, [order_id], location_id).get(order_id)
+        if not order:
+            raise RetailTransientError(f"Square does not return order {order_id} (yet)")
+        return order
+
+    def _transaction(self, order, catalog_skus=None, timezone=None):
+        """The ``PosTransaction`` of a Square order, reading from Square what
+        the order does not say: the SKUs of its catalog item variations, its
+        location's time zone and, for a return, the tender types of the sale
+        it refunds.
+
+        :raise RetailBusinessError: when the order cannot be booked
+        """
+        skus = dict(catalog_skus or {})
+        missing = [i for i in catalog_object_ids(order) if i not in skus]
+        if missing:
+            skus.update(self._skus(missing))
+        timezone = timezone or self._timezone(order.get("location_id"))
+        types = tender_types_of(order)
+        tender_ids, sources = refunded_tender_ids(order)
+        if sources and any(tender_id not in types for tender_id in tender_ids):
+            types.update(tender_types(retrieve_orders(self.request, sources).values()))
+        try:
+            return order_to_transaction(order, skus, timezone, types)
+        except ValueError as error:
+            raise RetailBusinessError(
+                self.env._(
+                    "Square order %(order)s cannot be booked: %(reason)s",
+                    order=order.get("id"),
+                    reason=error,
+                ),
+                code="invalid_square_order",
+            ) from error

@@ -3,6 +3,7 @@ from . import retail_event
 from . import retail_pos_store
 from . import retail_pos_terminal
 from . import retail_pos_transaction
+from . import retail_pos_manifest
 from . import pos_session
 from . import pos_order
 from . import stock_scrap

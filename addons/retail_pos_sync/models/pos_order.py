@@ -45,11 +45,14 @@ class PosOrder(models.Model):
         terminal = self.env["retail.pos.terminal"]._find_or_create(
             store, transaction.terminal
         )
+        period = store._numbering_period(
+            transaction.business_day, transaction.shift, transaction.sequence
+        )
         session = self.env["pos.session"]._retail_session_for(
             store, transaction.business_day
         )
         original = self._retail_original_transaction(backend, transaction)
-        values = self._retail_order_values(backend, session, transaction)
+        values = self._retail_order_values(backend, session, transaction, period)
         values["partner_id"] = self._retail_partner(backend, transaction).id
         order = self.browse(self._process_order(values, False))
         if order.state not in ("paid", "done", "invoiced"):
@@ -71,6 +74,7 @@ class PosOrder(models.Model):
                 "terminal_id": terminal.id,
                 "sequence": transaction.sequence or False,
                 "business_day": transaction.business_day,
+                "numbering_period": period,
                 "type": transaction.type,
                 "amount_total": order.amount_total,
                 "pos_order_id": order.id,
@@ -165,8 +169,10 @@ class PosOrder(models.Model):
         return self.env["res.partner"]
 
     @api.model
-    def _retail_order_values(self, backend, session, transaction):
-        """The order as Odoo's POS front end sends it to ``_process_order``."""
+    def _retail_order_values(self, backend, session, transaction, period=False):
+        """The order as Odoo's POS front end sends it to ``_process_order``,
+        named after the till number (and its numbering period, when the
+        store's numbering restarts)."""
         currency = session.currency_id
         lines, total, tax_total = [], 0.0, 0.0
         for line in transaction.lines:
@@ -228,6 +234,7 @@ class PosOrder(models.Model):
         return {
             "uuid": transaction.uuid,
             "name": f"{transaction.store}/{transaction.terminal}/"
+            + (f"{period}/" if period else "")
             + (
                 f"{transaction.sequence:06d}"
                 if transaction.sequence

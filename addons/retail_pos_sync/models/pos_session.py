@@ -71,8 +71,11 @@ class PosSession(models.Model):
 
     @api.model
     def _cron_close_business_days(self):
-        """Scheduled action: close the store sessions of business days past
-        their backend's grace period, which posts their accounting."""
+        """Scheduled action: enqueue the closing of the store sessions of
+        business days past their backend's grace period, which posts their
+        accounting. Each session closes in a job of its own: a store whose
+        closing fails (an account missing, say) is retried and shown on its
+        own, and never keeps the other stores' days open."""
         today = fields.Date.context_today(self)
         sessions = self.search(
             [
@@ -87,8 +90,25 @@ class PosSession(models.Model):
                 <= today
                 or session.retail_correction
             ):
-                session._retail_close()
+                session.with_delay(
+                    channel=backend._get_queue_channel(),
+                    description=self.env._("Close %(name)s", name=session.name),
+                    # An hourly run leaves one waiting job per session.
+                    identity_key=f"retail_close_session_{session.id}",
+                )._retail_close()
 
     def _retail_close(self):
-        for session in self:
+        """Job: close the sessions (a session closed meanwhile is left as is),
+        each store day checked first against the platform's own count where
+        it keeps one (Square): orders it has and Odoo lacks are named."""
+        for session in self.filtered(lambda record: record.state != "closed"):
+            backend = session.retail_store_id.backend_id
+            if (
+                backend
+                and not session.retail_correction
+                and backend._has_adapter("pos")
+            ):
+                backend._adapter("pos").check_day(
+                    session.retail_store_id, session.retail_business_day
+                )
             session.action_pos_session_closing_control()

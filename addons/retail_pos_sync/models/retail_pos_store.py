@@ -11,6 +11,8 @@ class RetailPosStore(models.Model):
 
     _name = "retail.pos.store"
     _description = "Retail POS Store"
+    # Square's day counts raise their activities on the store.
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "backend_id, code"
 
     backend_id = fields.Many2one(
@@ -30,6 +32,19 @@ class RetailPosStore(models.Model):
         help="Books the store's transactions: one session per business day.",
     )
     terminal_ids = fields.One2many("retail.pos.terminal", "store_id")
+    numbering_reset = fields.Selection(
+        [
+            ("never", "Never"),
+            ("business_day", "Every business day"),
+            ("shift", "Every shift"),
+        ],
+        "Till numbering restarts",
+        default="never",
+        required=True,
+        help="When the store's tills start their transaction numbers again "
+        "at 1. Numbers are unique, and holes looked for, within each business "
+        "day or shift (transactions then carry the till's shift id).",
+    )
 
     _sql_constraints = [
         (
@@ -38,6 +53,29 @@ class RetailPosStore(models.Model):
             "A store code is used once per backend.",
         ),
     ]
+
+    def _numbering_period(self, business_day, shift, sequence=1):
+        """The period within which the store's till numbers are unique: the
+        business day or the shift (False when they never restart, or for a
+        platform that numbers nothing).
+
+        :raise RetailBusinessError: a shift store's transaction without shift
+        """
+        self.ensure_one()
+        if not sequence or self.numbering_reset == "never":
+            return False
+        if self.numbering_reset == "business_day":
+            return business_day.isoformat()
+        if not shift:
+            raise RetailBusinessError(
+                self.env._(
+                    "Store %(store)s restarts its till numbers every shift: its "
+                    "transactions must name their 'shift'.",
+                    store=self.code,
+                ),
+                code="invalid_transaction",
+            )
+        return shift
 
     @api.model
     def _find(self, backend, code):

@@ -5,8 +5,11 @@ from odoo import fields, models, tools
 
 class RetailPosStoreDay(models.Model):
     """Per store and business day: transactions received against the ones the
-    tills' numbering says exist. A missing number is counted on the day of
-    the till's transaction just before it (or just after, for the first)."""
+    tills' numbering says exist (within each numbering period, for stores
+    whose tills restart). A missing number is counted on the day of the
+    till's transaction just before it (or just after, for the first); a
+    number a batch manifest names after the last one received, on the day of
+    that last one."""
 
     _name = "retail.pos.store.day"
     _description = "Retail POS Store Day"
@@ -40,25 +43,41 @@ class RetailPosStoreDay(models.Model):
             CREATE VIEW {self._table} AS
             WITH numbered AS (
                 SELECT store_id, business_day, type, late, amount_total,
-                       sequence,
+                       terminal_id, numbering_period, sequence,
                        lag(sequence) OVER till AS previous,
                        lead(sequence) OVER till AS next
                   FROM retail_pos_transaction
-                WINDOW till AS (PARTITION BY terminal_id, sequence > 0
+                WINDOW till AS (PARTITION BY terminal_id, numbering_period,
+                                             sequence > 0
                                 ORDER BY sequence)
+            ), announced AS (
+                -- The highest number batch manifests name, per till and
+                -- numbering period (done ones name none not received).
+                SELECT terminal_id, numbering_period,
+                       max(last_sequence) AS last
+                  FROM retail_pos_manifest
+                 WHERE done IS NOT TRUE
+                 GROUP BY terminal_id, numbering_period
             ), counted AS (
-                -- The numbers missing after each received one (and, for the
-                -- till's first, before it): the work grows with the numbers
-                -- received, never with the largest one.
+                -- The numbers missing after each received one (for the
+                -- period's last, up to the highest its manifests name) and,
+                -- for the period's first, before it: the work grows with
+                -- the numbers received, never with the largest one.
                 SELECT store_id, business_day, 1 AS received,
                        CASE WHEN sequence > 0
-                            THEN coalesce(next - sequence - 1, 0)
+                            THEN coalesce(next - sequence - 1,
+                                          greatest(announced.last - sequence, 0),
+                                          0)
                                  + CASE WHEN previous IS NULL
                                         THEN sequence - 1 ELSE 0 END
                             ELSE 0 END AS missing,
                        (type = 'return')::int AS returned,
                        coalesce(late, false)::int AS late, amount_total
                   FROM numbered
+                  LEFT JOIN announced
+                    ON announced.terminal_id = numbered.terminal_id
+                   AND announced.numbering_period
+                       IS NOT DISTINCT FROM numbered.numbering_period
             )
             SELECT store.id * 100000 + (counted.business_day - DATE '2000-01-01')
                        AS id,

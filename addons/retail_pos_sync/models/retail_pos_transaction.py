@@ -23,6 +23,11 @@ class RetailPosTransaction(models.Model):
         "not number their transactions (pulled by API); those have no gap check."
     )
     business_day = fields.Date(required=True, index=True)
+    numbering_period = fields.Char(
+        readonly=True,
+        help="The business day or shift within which the till's numbers are "
+        "unique, for stores whose numbering restarts; empty otherwise.",
+    )
     type = fields.Selection([("sale", "Sale"), ("return", "Return")], required=True)
     amount_total = fields.Monetary(currency_field="currency_id")
     currency_id = fields.Many2one(related="pos_order_id.currency_id")
@@ -51,12 +56,15 @@ class RetailPosTransaction(models.Model):
     ]
 
     def init(self):
-        # A till's number is booked once; platforms that number nothing store 0.
+        # A till's number is booked once per numbering period (the whole life
+        # of tills that never restart); platforms that number nothing store 0.
         self.env.cr.execute(
             "ALTER TABLE retail_pos_transaction "
             "DROP CONSTRAINT IF EXISTS retail_pos_transaction_sequence_unique"
         )
         self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS retail_pos_transaction_till_number "
-            "ON retail_pos_transaction (terminal_id, sequence) WHERE sequence > 0"
+            "CREATE UNIQUE INDEX IF NOT EXISTS "
+            "retail_pos_transaction_till_period_number ON retail_pos_transaction "
+            "(terminal_id, coalesce(numbering_period, ''), sequence) "
+            "WHERE sequence > 0"
         )

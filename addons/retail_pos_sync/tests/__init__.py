@@ -2,3 +2,4 @@ from . import test_install
 from . import test_pos_booking
 from . import test_pos_returns
 from . import test_square
+from . import test_pos_numbering

@@ -4,6 +4,8 @@ from datetime import date
 
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..adapters.pos_batch import MAX_SEQUENCE
 from .common import PosCommon
 
@@ -111,8 +113,13 @@ class TestPosBooking(PosCommon):
         self.assertEqual(terminal.missing_sequences, "2-3")
         self.assertEqual(len(terminal.activity_ids), 1)
         self.assertIn("2-3", terminal.activity_ids.note)
+        self.assertEqual(
+            terminal.activity_ids.retail_failure_kind, "missing_transactions"
+        )
         self._push([self._transaction(3)], batch_id="b2")
         self.assertEqual(terminal.missing_sequences, "2")
+        self.assertEqual(len(terminal.activity_ids), 1, "the same activity, updated")
+        self.assertNotIn("2-3", terminal.activity_ids.note)
         self._push([self._transaction(2)], batch_id="b3")
         self.assertEqual(terminal.missing_count, 0)
         self.assertFalse(terminal.activity_ids, "the exception closed itself")
@@ -176,3 +183,21 @@ class TestPosBooking(PosCommon):
         correction._retail_close()
         self.assertEqual(correction.move_id.date, date(2026, 11, 2))
         self.assertEqual(correction.state, "closed")
+
+    def test_days_past_their_grace_period_close_in_a_job_each(self):
+        self._push([self._transaction(1)])
+        session = self._booked().pos_order_id.session_id
+        with trap_jobs() as trap:
+            self.env["pos.session"]._cron_close_business_days()
+            jobs = [job for job in trap.enqueued_jobs if job.recordset == session]
+            self.assertEqual(len(jobs), 1)
+            self.assertEqual(jobs[0].method_name, "_retail_close")
+            self.assertEqual(jobs[0].channel, self.pos_backend._get_queue_channel())
+            self.assertEqual(session.state, "opened", "the job closes it, not the cron")
+            jobs[0].perform()
+        self.assertEqual(session.state, "closed")
+        config = self.env["queue.job.function"].job_config(
+            "<pos.session>._retail_close"
+        )
+        self.assertEqual(config.related_action_func_name, "related_action_open_record")
+        self.assertTrue(config.retry_pattern)

@@ -352,6 +352,26 @@ class TestSquareBooking(PosCommon, HttpCase):
         self.assertEqual((call["method"], call["path"]), ("GET", "/v2/locations"))
         self.assertEqual(call["headers"]["Square-Version"], square.API_VERSION)
 
+    def test_backend_in_test_mode_defaults_to_the_sandbox(self):
+        sandbox = self.env["retail.backend"].create(
+            {
+                "name": "Square sandbox",
+                "kind": "pos",
+                "platform": "square",
+                "test_mode": True,
+            }
+        )
+        self.assertEqual(sandbox.api_url, "https://connect.squareupsandbox.com")
+        given = self.env["retail.backend"].create(
+            {
+                "name": "Square proxy",
+                "kind": "pos",
+                "platform": "square",
+                "api_url": "https://square.example.com",
+            }
+        )
+        self.assertEqual(given.api_url, "https://square.example.com")
+
     def test_poll_books_sale_and_return_through_the_inbox(self):
         sale, refund = load("square_order_sale"), load("square_order_return")
         with ScriptedServer() as server:
@@ -601,3 +621,78 @@ class TestSquareBooking(PosCommon, HttpCase):
             (non_ascii.status_code, non_ascii.json()), (401, {"error": "unauthorized"})
         )
         self.assertEqual(len(self._events()), 1)
+
+    def _count_day(self, *order_ids, cursor=None):
+        entries = [
+            {"order_id": order_id, "version": 1, "location_id": LOCATION}
+            for order_id in order_ids
+        ]
+        return self._ok(
+            {"order_entries": entries, **({"cursor": cursor} if cursor else {})}
+        )
+
+    def _poll_sale(self, server):
+        server.script(
+            self._ok({"orders": [load("square_order_sale")]}),
+            self._ok(load("square_catalog_batch_retrieve")),
+            self._ok(load("square_locations")),
+        )
+        self.square._run_flow(self.flow)
+        self.square._process_events()
+
+    def test_day_whose_count_differs_names_the_orders_never_received(self):
+        store = self.square.pos_store_ids
+        day = date(2026, 11, 3)
+        with ScriptedServer() as server:
+            self._serve(server)
+            self._poll_sale(server)
+            server.script(
+                self._count_day(SALE_ID, "missing-1", cursor="page-2"),
+                self._count_day("missing-2"),
+            )
+            missing = self.square._adapter("pos").check_day(store, day)
+            self.assertEqual(missing, ["missing-1", "missing-2"])
+            search = json.loads(server.received[-2]["body"])
+            # The business day in the location's time zone (Paris, UTC+1).
+            self.assertEqual(
+                search["query"]["filter"]["date_time_filter"],
+                {
+                    "closed_at": {
+                        "start_at": "2026-11-02T23:00:00.000+00:00",
+                        "end_at": "2026-11-03T22:59:59.999+00:00",
+                    }
+                },
+            )
+            self.assertTrue(search["return_entries"])
+            self.assertEqual(
+                json.loads(server.received[-1]["body"])["cursor"], "page-2"
+            )
+            activity = store.activity_ids
+            self.assertEqual(len(activity), 1)
+            self.assertEqual(
+                activity.retail_failure_kind, "missing_transactions:2026-11-03"
+            )
+            self.assertIn("3 completed orders", activity.note)
+            self.assertIn("1 are booked", activity.note)
+            self.assertIn("missing-1, missing-2", activity.note)
+            # The count of another day does not close this one.
+            server.script(self._count_day())
+            self.square._adapter("pos").check_day(store, date(2026, 11, 4))
+            self.assertEqual(store.activity_ids, activity)
+            server.script(self._count_day(SALE_ID))
+            self.assertEqual(self.square._adapter("pos").check_day(store, day), [])
+        self.assertFalse(store.activity_ids, "closed once the counts agree")
+
+    def test_closing_a_square_day_counts_it_first(self):
+        with ScriptedServer() as server:
+            self._serve(server)
+            self._poll_sale(server)
+            session = self._booked().pos_order_id.session_id
+            server.script(self._count_day(SALE_ID, "missing-1"))
+            session._retail_close()
+            self.assertEqual(
+                json.loads(server.received[-1]["body"])["query"]["sort"],
+                {"sort_field": "CLOSED_AT", "sort_order": "ASC"},
+            )
+        self.assertEqual(session.state, "closed")
+        self.assertIn("missing-1", self.square.pos_store_ids.activity_ids.note)
