@@ -23,15 +23,10 @@ class SaleOrderLine(models.Model):
     def _prepare_invoice_line(self, **optional_values):
         # EXTENDS sale: the channel rounding product is shared by every backend,
         # so the account of its line is the one the order's backend names.
-        # A gift card sold is money owed to its holder, not revenue: its line
-        # credits the backend's gift card account.
         values = super()._prepare_invoice_line(**optional_values)
-        backend = self.order_id.retail_backend_id
-        account = backend.order_rounding_account_id
+        account = self.order_id.retail_backend_id.order_rounding_account_id
         if account and self.product_id == self.env.ref(
             "retail_marketplace.product_channel_rounding", raise_if_not_found=False
         ):
             values["account_id"] = account.id
-        if self.retail_gift_card and backend.gift_card_account_id:
-            values["account_id"] = backend.gift_card_account_id.id
         return values

@@ -115,6 +115,30 @@ class TestGiftCards(MarketplaceCommon):
         self.assertEqual(redemption.outstanding_account_id, self.gift_card_account)
         self.assertEqual(self._liability_balance(), 0.0)
 
+    def test_gift_card_refunded_takes_back_the_liability(self):
+        """Test that a credit note refunding a gift card debits the liability
+        (the card is void), not revenue."""
+        payload = self._gift_card_order(
+            updated_at="2026-11-02T10:00:00Z",
+            refunds=[
+                {
+                    "id": "R1",
+                    "amount": "50.00",
+                    "lines": [{"line_id": "G1", "quantity": 1, "amount": "50.00"}],
+                }
+            ],
+        )
+        event = self._deliver(payload)
+        self.assertEqual(event.state, "done", event.last_error)
+        credit_note = self._sale("6001").invoice_ids.filtered(
+            lambda move: move.move_type == "out_refund"
+        )
+        self.assertEqual(credit_note.amount_total, 50.0)
+        self.assertEqual(
+            credit_note.invoice_line_ids.account_id, self.gift_card_account
+        )
+        self.assertEqual(self._liability_balance(), 0.0)
+
     def test_product_flagged_gift_card_is_one_without_the_channel_saying_so(self):
         """Test a channel with no gift card flag (WooCommerce): the Odoo
         product marked 'Gift card' makes its line one, untaxed."""
