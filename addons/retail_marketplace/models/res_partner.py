@@ -78,7 +78,11 @@ class ResPartner(models.Model):
         company_name = customer.company or (address.company if address else "")
         vat = "".join(customer.vat.split()).upper()
         if not vat:
-            if company_name and not self.commercial_partner_id.is_company:
+            if (
+                company_name
+                and company_name != self.company_name
+                and not self.commercial_partner_id.is_company
+            ):
                 self.company_name = company_name
             return self
         commercial = self.commercial_partner_id
