@@ -174,7 +174,9 @@ class SaleOrder(models.Model):
 
     @api.model
     def _retail_check_tax_basis(self, order, code, tax):
-        if tax.price_include != order.tax_included:
+        # A zero tax (reverse charge, exports) changes no amount on either basis.
+        zero = tax.amount_type in ("percent", "fixed") and not tax.amount
+        if tax.price_include != order.tax_included and not zero:
             raise RetailBusinessError(
                 self.env._(
                     "The channel states prices %(basis)s tax, but tax "

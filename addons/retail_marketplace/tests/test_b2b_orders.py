@@ -31,11 +31,9 @@ class TestB2BOrders(MarketplaceCommon):
                 "country_group_id": cls.env.ref("base.europe").id,
                 "tax_ids": [
                     Command.create(
-                        {
-                            "tax_src_id": cls.tax_excluded.id,
-                            "tax_dest_id": cls.tax_intra_eu.id,
-                        }
+                        {"tax_src_id": tax.id, "tax_dest_id": cls.tax_intra_eu.id}
                     )
+                    for tax in cls.tax_excluded | cls.tax_included
                 ],
             }
         )
@@ -86,6 +84,21 @@ class TestB2BOrders(MarketplaceCommon):
         self.assertEqual(invoice.fiscal_position_id, self.reverse_charge)
         self.assertEqual(invoice.amount_total, 60.0)
         self.assertEqual(invoice.payment_state, "paid")
+
+    def test_reverse_charge_on_a_channel_pricing_tax_included(self):
+        """Test a shop whose prices include VAT: it charged the business
+        buyer the prices without it, and its VAT maps to the zero
+        reverse-charge tax whatever that tax's price basis."""
+        payload = self._b2b_payload(
+            "7005", tax_included=True, shipping_tax_code="VAT20-INC"
+        )
+        for line in payload["lines"]:
+            line["tax_code"] = "VAT20-INC"
+        event = self._deliver(payload)
+        self.assertEqual(event.state, "done", event.last_error)
+        sale = self._sale("7005")
+        self.assertEqual(set(sale.order_line.mapped("tax_id")), {self.tax_intra_eu})
+        self.assertEqual((sale.amount_total, sale.amount_tax), (60.0, 0.0))
 
     def test_colleague_of_a_known_company_joins_it(self):
         self._deliver(self._b2b_payload())
