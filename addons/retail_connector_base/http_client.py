@@ -35,13 +35,14 @@ MAX_INLINE_WAIT = 10
 INLINE_RETRIES = 2
 LOGGED_BODY_CHARS = 10000
 # Credentials, and customers' personal data: names, addresses, phone numbers,
-# postal codes, emails, birth dates. Product names are masked with customers'
-# ones: a log that says too little beats one that leaks. "city" only as a word
-# of its own (city, shipping_city, billingCity), not inside "capacity".
+# postal codes, emails, birth dates, VAT numbers. Product names are masked with
+# customers' ones: a log that says too little beats one that leaks. "city" and
+# "vat" only as words of their own (city, shipping_city, billingCity, vat_number,
+# billingVatId), not inside "capacity" or "private".
 SENSITIVE_KEY = re.compile(
     r"pass|secret|token|key|auth|signature|card|cvv|iban|email|phone|mobile|fax"
     r"|name|address|street|(?:^|_)city|(?-i:City)|locality|zip|postal|postcode"
-    r"|birth",
+    r"|birth|(?:^|_)vat|(?-i:Vat)",
     re.IGNORECASE,
 )
 MASK = "***"

@@ -138,13 +138,14 @@ class TestHttpClient(RetailHttpCommon):
     def test_bodies_are_logged_masked(self):
         """Test that logged bodies never hold secrets or personal data."""
         self.backend.log_bodies = True
-        customer = {"id": "c-7", "email": "a@b.c", "name": "Ann"}
+        customer = {"id": "c-7", "email": "a@b.c", "name": "Ann", "vat": "DE1234"}
         self.server.script((200, {}, {"customer": customer}))
         self.backend._request("POST", "api/v1/orders", json_body={"api_key": "k-1"})
         log = self._logs()
         self.assertNotIn("k-1", log.request_body)
         self.assertNotIn("a@b.c", log.response_body)
         self.assertNotIn("Ann", log.response_body)
+        self.assertNotIn("DE1234", log.response_body)
         self.assertIn("c-7", log.response_body)
 
     def test_test_connection_button(self):

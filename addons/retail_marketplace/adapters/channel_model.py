@@ -33,12 +33,16 @@ class ChannelAddress:
 
 @dataclass
 class ChannelCustomer:
-    """``external_id`` is None for a guest checkout."""
+    """``external_id`` is None for a guest checkout. A business buyer
+    carries its ``company`` name and ``vat`` number (as the channel states
+    it, country prefix included: ``DE123456789``)."""
 
     external_id: str | None = None
     email: str = ""
     name: str = ""
     phone: str = ""
+    company: str = ""
+    vat: str = ""
 
 
 @dataclass
@@ -54,6 +58,8 @@ class ChannelOrderLine:
     discount_amount: Decimal = ZERO
     # The channel's tax codes (keys of the backend's tax mapping).
     tax_codes: list[str] = field(default_factory=list)
+    # A gift card sold: money received for later purchases, not revenue.
+    gift_card: bool = False
 
 
 @dataclass

@@ -3,10 +3,12 @@
 """The simulator's generic protocol (tests/simulator/README.md), marketplace side.
 
 An order is ``{"id", "number", "created_at", "updated_at", "currency",
-"status", "tax_included", "customer": {"id", "email", "name"},
-"shipping_address", "lines": [{"id", "sku", "quantity", "unit_price",
-"discount", "tax_code"}], "shipping", "shipping_tax_code", "discounts",
-"payments", "fees", "refunds", "total"}``; amounts are decimal strings.
+"status", "tax_included", "customer": {"id", "email", "name", "company",
+"vat"}, "billing_address", "shipping_address", "lines": [{"id", "sku",
+"quantity", "unit_price", "discount", "tax_code", "gift_card"}], "shipping",
+"shipping_tax_code", "discounts", "payments", "fees", "refunds", "total"}``;
+amounts are decimal strings. ``company`` and ``vat`` (a business buyer) and
+``gift_card`` (a line selling a gift card) are optional.
 """
 
 from odoo.addons.retail_connector_base.adapters.common import parse_datetime
@@ -66,6 +68,7 @@ def parse_order(payload):
                 barcode=line.get("barcode", ""),
                 discount_amount=money(line.get("discount")),
                 tax_codes=_codes(line.get("tax_code")),
+                gift_card=bool(line.get("gift_card")),
             )
             for index, line in enumerate(payload["lines"], start=1)
         ]
@@ -85,7 +88,10 @@ def parse_order(payload):
                 external_id=customer.get("id") or None,
                 email=customer.get("email", ""),
                 name=customer.get("name", ""),
+                company=customer.get("company", ""),
+                vat=customer.get("vat", ""),
             ),
+            billing_address=_address(payload.get("billing_address")),
             shipping_address=_address(payload.get("shipping_address")),
             lines=lines,
             shipping_lines=[

@@ -154,6 +154,8 @@ PAYMENT_STATES = (
 PAID_STATES = ("paid", "partially_refunded", "refunded")
 RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
 GIFT_CARD_GATEWAY = "gift_card"
+# Note attribute names (lower case, "_" as " ") that hold the buyer's VAT number.
+VAT_ATTRIBUTES = ("vat", "vat number", "vat id", "vat no", "tax id")
 FULFILLABLE_STATUSES = ("open", "in_progress")
 MAX_ORDERS_PAGE = 250
 # GraphQL input arrays hold at most 250 items.
@@ -222,14 +224,26 @@ def _address(values, email):
     )
 
 
+def _vat(payload):
+    """Shopify orders have no VAT number field: checkout apps write it as a
+    note attribute (``VAT number``, ``vat_id``...)."""
+    for attribute in payload.get("note_attributes") or []:
+        name = (attribute.get("name") or "").lower().replace("_", " ")
+        if name in VAT_ATTRIBUTES and attribute.get("value"):
+            return str(attribute["value"]).strip()
+    return ""
+
+
 def _customer(payload):
     customer = payload.get("customer")
+    billing = payload.get("billing_address") or {}
+    business = {"company": billing.get("company") or "", "vat": _vat(payload)}
     if not customer:
-        billing = payload.get("billing_address") or {}
         return ChannelCustomer(
             email=payload.get("email") or "",
             name=billing.get("name") or "",
             phone=payload.get("phone") or "",
+            **business,
         )
     return ChannelCustomer(
         external_id=str(customer["id"]),
@@ -238,6 +252,7 @@ def _customer(payload):
             filter(None, [customer.get("first_name"), customer.get("last_name")])
         ),
         phone=customer.get("phone") or payload.get("phone") or "",
+        **business,
     )
 
 
@@ -251,6 +266,7 @@ def _line(item):
         external_product_id=str(item["variant_id"]) if item.get("variant_id") else None,
         discount_amount=_allocated(item, money(item.get("total_discount"))),
         tax_codes=_tax_codes(item.get("tax_lines")),
+        gift_card=bool(item.get("gift_card")),
     )
 
 

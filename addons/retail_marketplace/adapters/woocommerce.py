@@ -132,6 +132,9 @@ CANCELLED_STATUSES = ("cancelled", "failed", "trash")
 CLOSED_STATUSES = ("completed", "cancelled", "refunded", "failed", "trash")
 PAID_STATES = ("paid", "partially_refunded", "refunded")
 REFUNDED_ITEM_KEY = "_refunded_item_id"
+# Order meta keys of the buyer's VAT number: WooCommerce EU VAT Number,
+# Germanized, EU VAT Assistant.
+VAT_META_KEYS = ("_billing_vat_number", "_vat_number", "_billing_vat_id", "vat_number")
 MAX_PAGE = 100
 MAX_BATCH = 100
 
@@ -170,6 +173,15 @@ def _address(values, email):
         phone=values.get("phone") or "",
         email=values.get("email") or email,
     )
+
+
+def _vat(payload):
+    """WooCommerce has no VAT number field: the EU VAT plugins keep it in
+    the order's meta data, each under its own key (``VAT_META_KEYS``)."""
+    for meta in payload.get("meta_data") or []:
+        if meta.get("key") in VAT_META_KEYS and meta.get("value"):
+            return str(meta["value"]).strip()
+    return ""
 
 
 def _tax_codes(taxes, rate_codes):
@@ -290,6 +302,8 @@ def parse_order(payload):
                 email=email,
                 name=_name(billing),
                 phone=billing.get("phone") or "",
+                company=billing.get("company") or "",
+                vat=_vat(payload),
             ),
             billing_address=_address(billing, email),
             shipping_address=_address(payload.get("shipping"), email),

@@ -7,5 +7,6 @@ from . import product_product
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import account_move_line
 from . import stock_move
 from . import stock_picking

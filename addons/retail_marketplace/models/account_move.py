@@ -335,7 +335,9 @@ class AccountMove(models.Model):
     # === PAYMENTS === #
     def _retail_register_payments(self, backend, order):
         """Register what the channel collected, per payment method (a gift
-        card or store credit is a payment too, in its mapped journal).
+        card or store credit is a payment too, in its mapped journal; a gift
+        card's on the gift card account, see
+        ``retail.backend._retail_gift_card_method_line``).
         Note: self.ensure_one"""
         self.ensure_one()
         payments = order.payments or []
@@ -348,6 +350,9 @@ class AccountMove(models.Model):
                 journal,
                 min(float(payment.amount), self.amount_residual),
                 payment.reference,
+                method_line=backend._retail_gift_card_method_line(journal)
+                if payment.kind == "gift_card"
+                else None,
             )
 
     def _retail_register_refund_payment(self, backend, refund):
@@ -358,15 +363,16 @@ class AccountMove(models.Model):
             float(refund.amount),
         )
 
-    def _retail_pay(self, journal, amount, reference=""):
+    def _retail_pay(self, journal, amount, reference="", method_line=None):
         if self.currency_id.compare_amounts(amount, 0) <= 0:
             return
+        vals = {
+            "journal_id": journal.id,
+            "amount": amount,
+            "communication": reference or self.name,
+        }
+        if method_line:
+            vals["payment_method_line_id"] = method_line.id
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=self.ids
-        ).create(
-            {
-                "journal_id": journal.id,
-                "amount": amount,
-                "communication": reference or self.name,
-            }
-        )._create_payments()
+        ).create(vals)._create_payments()

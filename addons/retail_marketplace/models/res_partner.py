@@ -15,7 +15,8 @@ class ResPartner(models.Model):
     def _retail_find_or_create_customer(self, backend, order):
         """The customer of a channel order: by partner binding, then by
         normalized email, else a new contact. Guest checkouts (no channel
-        customer id) are matched by email too but never bound."""
+        customer id) are matched by email too but never bound. A business
+        buyer's contact belongs to its company (``_retail_business_partner``)."""
         customer = order.customer
         Binding = self.env["retail.partner.binding"]
         email = normalize_email(customer.email) or normalize_email(
@@ -58,7 +59,61 @@ class ResPartner(models.Model):
             )
         if customer.external_id:
             Binding._bind(backend, customer.external_id, partner)
-        return partner
+        return partner._retail_business_partner(backend, order)
+
+    def _retail_business_partner(self, backend, order):
+        """The partner to sell to when the buyer is a business. With a VAT
+        number the buyer's company (found by it, else created) becomes the
+        commercial entity of the contact ``self``, so the invoice names the
+        company with its VAT number and Odoo's fiscal position rules (EU
+        reverse charge) see it; an order for another company than the
+        contact's is sold to that company. A company name without VAT number
+        identifies nothing: it is only noted on the contact.
+
+        Note: self.ensure_one
+        """
+        self.ensure_one()
+        customer = order.customer
+        address = order.billing_address or order.shipping_address
+        company_name = customer.company or (address.company if address else "")
+        vat = "".join(customer.vat.split()).upper()
+        if not vat:
+            if (
+                company_name
+                and company_name != self.company_name
+                and not self.commercial_partner_id.is_company
+            ):
+                self.company_name = company_name
+            return self
+        commercial = self.commercial_partner_id
+        if commercial.vat == vat:
+            return self
+        company = self.search(
+            [
+                ("vat", "=", vat),
+                ("is_company", "=", True),
+                ("company_id", "in", [False, backend.company_id.id]),
+            ],
+            order="id",
+            limit=1,
+        )
+        if not company and commercial.is_company and not commercial.vat:
+            commercial.vat = vat
+            return self
+        if not company:
+            company = self.create(
+                dict(
+                    self._retail_address_vals(address) if address else {},
+                    name=company_name or self.name,
+                    is_company=True,
+                    vat=vat,
+                    customer_rank=1,
+                )
+            )
+        if self.parent_id or self.is_company:
+            return company
+        self.parent_id = company
+        return self
 
     @api.model
     def _retail_address_vals(self, address):

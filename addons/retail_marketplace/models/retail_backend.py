@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from odoo.addons.retail_connector_base import jobs, registry, retry
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
 from ..adapters.channel_model import StockItem
 
@@ -79,6 +80,24 @@ class RetailBackend(models.Model):
         check_company=True,
         help="Books refunded amounts untaxed when the backend's refunded "
         "amounts policy says so.",
+    )
+    gift_card_account_id = fields.Many2one(
+        "account.account",
+        "Gift card account",
+        check_company=True,
+        domain="[('account_type', '=', 'liability_current')]",
+        help="Liability account of gift cards sold on the channel (lines the "
+        "channel flags as gift cards, or of products marked 'Gift card'): the "
+        "sale credits it, untaxed, instead of revenue. Redeeming a card is a "
+        "payment of the gift card method, whose journal must book on this "
+        "account (its incoming payment method's outstanding account) so the "
+        "redemption clears what the sale owed. Orders selling a gift card "
+        "fail without it, asking for it.",
+    )
+    gift_card_product_id = fields.Many2one(
+        "product.product",
+        help="Service product of gift card lines whose SKU matches no product "
+        "(Shopify gift cards often have none).",
     )
     payment_journal_id = fields.Many2one(
         "account.journal",
@@ -230,6 +249,36 @@ class RetailBackend(models.Model):
         if self.payment_journal_id:
             return self.payment_journal_id
         return self._map("payment_method", method or "")
+
+    def _retail_gift_card_method_line(self, journal):
+        """The incoming payment method of ``journal`` whose outstanding account
+        is the gift card account: a redemption debits the liability the sale
+        of the card credited, so a card sold then spent leaves nothing owed.
+        None without a gift card account (redemptions book as they did).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        account = self.gift_card_account_id
+        if not account:
+            return None
+        method_line = journal.inbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_account_id == account
+        )[:1]
+        if not method_line:
+            raise RetailBusinessError(
+                self.env._(
+                    "A gift card paid an order of %(backend)s, but no incoming "
+                    "payment method of journal %(journal)s books on the gift card "
+                    "account %(account)s, so the redemption would not clear what "
+                    "the card's sale owes. Set it as the outstanding account of "
+                    "an incoming payment method of the journal, then retry the "
+                    "event.",
+                    backend=self.name,
+                    journal=journal.display_name,
+                    account=account.display_name,
+                ),
+                code="gift_card_journal",
+            )
+        return method_line
 
     # === JOBS === #
     def _retail_publish_fast_movers(self, attempt=1):

@@ -89,14 +89,21 @@ class SaleOrder(models.Model):
                 self.env._("Unknown currency %(code)s.", code=order.currency),
                 code="unknown_currency",
             )
+        delivery = partner._retail_address_contact(order.shipping_address, "delivery")
+        # Odoo's rules (a B2B buyer's VAT number, the delivery country) choose
+        # the fiscal position, which maps the channel's taxes on every line.
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .with_company(backend.company_id)
+            ._get_fiscal_position(partner, delivery)
+        )
         vals = {
             "partner_id": partner.id,
             "partner_invoice_id": partner._retail_address_contact(
                 order.billing_address, "invoice"
             ).id,
-            "partner_shipping_id": partner._retail_address_contact(
-                order.shipping_address, "delivery"
-            ).id,
+            "partner_shipping_id": delivery.id,
+            "fiscal_position_id": fiscal_position.id,
             "company_id": backend.company_id.id,
             "client_order_ref": order.number,
             "origin": f"{backend.name}: {order.number}",
@@ -109,7 +116,9 @@ class SaleOrder(models.Model):
             "retail_updated_at": order.updated_at,
             "order_line": [
                 Command.create(values)
-                for values in self._retail_prepare_lines(backend, order, currency)
+                for values in self._retail_prepare_lines(
+                    backend, order, currency, fiscal_position
+                )
             ],
         }
         if order.ordered_at:
@@ -151,41 +160,59 @@ class SaleOrder(models.Model):
         return pricelist
 
     @api.model
-    def _retail_taxes(self, backend, order, codes):
-        """The Odoo taxes the channel's tax codes map to. Prices the channel
-        states tax included need price-included taxes, and the reverse, or
-        the totals could not agree."""
+    def _retail_taxes(self, backend, order, codes, fiscal_position):
+        """The Odoo taxes the channel's tax codes map to, through the order's
+        fiscal position (intra-EU B2B: the reverse-charge taxes). Prices the
+        channel states tax included need price-included taxes, and the
+        reverse, or the totals could not agree."""
         taxes = self.env["account.tax"]
         for code in codes:
-            tax = backend._map("tax", code)
-            if tax.price_include != order.tax_included:
-                raise RetailBusinessError(
-                    self.env._(
-                        "The channel states prices %(basis)s tax, but tax "
-                        "%(tax)s, mapped to the code '%(code)s', is not. Map the "
-                        "code to a tax whose 'Included in price' matches.",
-                        basis=self.env._("including")
-                        if order.tax_included
-                        else self.env._("excluding"),
-                        tax=tax.display_name,
-                        code=code,
-                    ),
-                    code="tax_basis",
-                )
-            taxes |= tax
+            for tax in fiscal_position.map_tax(backend._map("tax", code)):
+                self._retail_check_tax_basis(order, code, tax)
+                taxes |= tax
         return taxes
 
     @api.model
-    def _retail_prepare_lines(self, backend, order, currency):
+    def _retail_check_tax_basis(self, order, code, tax):
+        # A zero tax (reverse charge, exports) changes no amount on either basis.
+        zero = tax.amount_type in ("percent", "fixed") and not tax.amount
+        if tax.price_include != order.tax_included and not zero:
+            raise RetailBusinessError(
+                self.env._(
+                    "The channel states prices %(basis)s tax, but tax "
+                    "%(tax)s, mapped to the code '%(code)s', is not. Map the "
+                    "code to a tax whose 'Included in price' matches.",
+                    basis=self.env._("including")
+                    if order.tax_included
+                    else self.env._("excluding"),
+                    tax=tax.display_name,
+                    code=code,
+                ),
+                code="tax_basis",
+            )
+
+    @api.model
+    def _retail_prepare_lines(self, backend, order, currency, fiscal_position):
         Product = self.env["product.product"]
         lines = []
         missing = []
         for line in order.lines:
             product = Product._retail_find_for_line(backend, line)
+            if not product and line.gift_card:
+                product = backend.gift_card_product_id
             if not product:
                 missing.append(line.sku or line.title)
                 continue
-            taxes = self._retail_taxes(backend, order, line.tax_codes)
+            gift_card = line.gift_card or product.retail_gift_card
+            if gift_card:
+                self._retail_check_gift_card_account(backend, order)
+                # Selling a gift card is not a taxable supply in most
+                # jurisdictions: the goods it later pays for are taxed.
+                taxes = self.env["account.tax"]
+            else:
+                taxes = self._retail_taxes(
+                    backend, order, line.tax_codes, fiscal_position
+                )
             values = {
                 "product_id": product.id,
                 "name": line.title or product.display_name,
@@ -193,6 +220,7 @@ class SaleOrder(models.Model):
                 "price_unit": float(line.unit_price),
                 "tax_id": [Command.set(taxes.ids)],
                 "retail_external_line_id": line.external_line_id,
+                "retail_gift_card": gift_card,
             }
             lines.append(values)
             if line.discount_amount:
@@ -226,7 +254,9 @@ class SaleOrder(models.Model):
                     "price_unit": float(shipping.amount - shipping.discount_amount),
                     "tax_id": [
                         Command.set(
-                            self._retail_taxes(backend, order, shipping.tax_codes).ids
+                            self._retail_taxes(
+                                backend, order, shipping.tax_codes, fiscal_position
+                            ).ids
                         )
                     ],
                     "is_delivery": True,
@@ -242,12 +272,28 @@ class SaleOrder(models.Model):
                     "price_unit": -float(discount.amount),
                     "tax_id": [
                         Command.set(
-                            self._retail_taxes(backend, order, discount.tax_codes).ids
+                            self._retail_taxes(
+                                backend, order, discount.tax_codes, fiscal_position
+                            ).ids
                         )
                     ],
                 }
             )
         return lines
+
+    @api.model
+    def _retail_check_gift_card_account(self, backend, order):
+        if not backend.gift_card_account_id:
+            raise RetailBusinessError(
+                self.env._(
+                    "Order %(number)s sells a gift card: set the gift card "
+                    "account (a current liability) on %(backend)s, then retry "
+                    "the event.",
+                    number=order.number,
+                    backend=backend.name,
+                ),
+                code="no_gift_card_account",
+            )
 
     @api.model
     def _retail_apply_line_discount(self, backend, values, line, currency, taxes):

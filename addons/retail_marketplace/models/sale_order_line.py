@@ -12,6 +12,13 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The channel's id of this line, used by its refunds and shipments.",
     )
+    retail_gift_card = fields.Boolean(
+        "Gift card sold",
+        readonly=True,
+        copy=False,
+        help="This line sells a gift card: invoiced on the channel's gift card "
+        "account (a liability) and untaxed.",
+    )
 
     def _prepare_invoice_line(self, **optional_values):
         # EXTENDS sale: the channel rounding product is shared by every backend,

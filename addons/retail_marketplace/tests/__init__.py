@@ -8,3 +8,5 @@ from . import test_publishing
 from . import test_backend
 from . import test_sku_retry_companies
 from . import test_order_rounding
+from . import test_gift_cards
+from . import test_b2b_orders

@@ -151,6 +151,23 @@ class TestShopifyAdapter(TransactionCase):
         self.assertEqual(order.payment_state, "paid")
         self.assertEqual(order.payments, [ChannelPayment("", Decimal("238.47"))])
 
+    def test_gift_card_line_and_business_buyer(self):
+        """Test that a line item with ``gift_card`` is a gift card, and that the
+        billing company and a VAT number note attribute make a business
+        buyer (spaces and case of the attribute name do not matter)."""
+        payload = load("shopify_order.json")
+        payload["line_items"][0]["gift_card"] = True
+        payload["billing_address"]["company"] = "Acme GmbH"
+        payload["note_attributes"].append({"name": "VAT_Number", "value": " DE1234 "})
+        order = shopify.parse_order(payload)
+        self.assertEqual([line.gift_card for line in order.lines][:2], [True, False])
+        self.assertEqual(
+            (order.customer.company, order.customer.vat), ("Acme GmbH", "DE1234")
+        )
+        plain = shopify.parse_order(load("shopify_order.json"))
+        self.assertEqual((plain.customer.company, plain.customer.vat), ("", ""))
+        self.assertFalse(any(line.gift_card for line in plain.lines))
+
     def test_cancelled_and_pending_orders(self):
         """Test that cancelled_at cancels the order and that an unpaid order
         has no payment."""

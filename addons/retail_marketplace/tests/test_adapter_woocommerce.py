@@ -131,6 +131,20 @@ class TestWooCommerceAdapter(TransactionCase):
         )
         self.assertEqual(channel_amount(order, payload), order.total)
 
+    def test_business_buyer_from_billing_company_and_vat_meta(self):
+        payload = load("woocommerce_order.json")
+        payload["billing"]["company"] = "Acme GmbH"
+        payload["meta_data"].append(
+            {"id": 9, "key": "_billing_vat_number", "value": "DE123456789"}
+        )
+        order = woocommerce.parse_order(payload)
+        self.assertEqual(
+            (order.customer.company, order.customer.vat),
+            ("Acme GmbH", "DE123456789"),
+        )
+        plain = woocommerce.parse_order(load("woocommerce_order.json"))
+        self.assertEqual((plain.customer.company, plain.customer.vat), ("", ""))
+
     def test_cancelled_statuses(self):
         payload = load("woocommerce_order.json")
         for status, state in (
