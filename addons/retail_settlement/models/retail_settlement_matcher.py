@@ -42,12 +42,14 @@ class RetailSettlementMatcher(models.AbstractModel):
                 else line.id
             )
             groups[key] |= line
-        plain = self.env["retail.settlement.line"]
+        plain = missing = self.env["retail.settlement.line"]
         for group in groups.values():
             values = self._match_group(settlement, group, bindings, settled_elsewhere)
             if values == PLAIN_MATCH:
                 plain |= group
                 continue
+            if values.get("reason_code") == "missing_order":
+                missing |= group
             values.setdefault("reason", False)
             values.setdefault("reason_code", False)
             values.setdefault("invoice_ids", [Command.clear()])
@@ -72,6 +74,17 @@ class RetailSettlementMatcher(models.AbstractModel):
                 "difference": 0.0,
             }
         )
+        self._match_other_documents(settlement, missing)
+
+    @api.model
+    def _match_other_documents(self, settlement, lines):
+        """Match ``lines``, which no channel order matched, to documents of
+        other kinds (bridge modules extend this): write the matched lines
+        and return them. The others stay missing orders.
+
+        :return: the lines matched
+        """
+        return self.env["retail.settlement.line"]
 
     @api.model
     def _settled_elsewhere(self, settlement, lines):
