@@ -277,8 +277,12 @@ class AccountMove(models.Model):
             "retail_marketplace.product_channel_rounding", raise_if_not_found=False
         )
         bases = {}
+        # Gift cards sold are a liability, not a taxed sale: money given back
+        # beyond the lines is not theirs to share.
         for line in sale.order_line.filtered(
-            lambda line: not line.display_type and line.product_id != rounding
+            lambda line: not line.display_type
+            and line.product_id != rounding
+            and not line.retail_gift_card
         ):
             bases[line.tax_id] = bases.get(line.tax_id, 0.0) + line.price_subtotal
         bases = {taxes: base for taxes, base in bases.items() if base > 0}

@@ -139,6 +139,28 @@ class TestGiftCards(MarketplaceCommon):
         )
         self.assertEqual(self._liability_balance(), 0.0)
 
+    def test_goodwill_on_an_order_with_a_gift_card_is_taxed_as_its_goods(self):
+        """A goodwill refund of 6.50 on the card-and-shirt order gives back
+        money for the shirt only (the card is a liability, not a sale):
+        5.42 + 1.08 tax at 20 %, nothing untaxed, the liability untouched."""
+        payload = self._gift_card_order(
+            updated_at="2026-11-02T10:00:00Z",
+            refunds=[{"id": "R1", "amount": "6.50", "lines": []}],
+        )
+        event = self._deliver(payload)
+        self.assertEqual(event.state, "done", event.last_error)
+        # A goodwill credit note credits no order line: found by its origin.
+        credit_note = self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_refund"),
+                ("invoice_origin", "=", self._sale("6001").name),
+            ]
+        )
+        self.assertEqual(credit_note.amount_total, 6.5)
+        self.assertEqual(credit_note.amount_tax, 1.08)
+        self.assertTrue(all(credit_note.invoice_line_ids.mapped("tax_ids")))
+        self.assertEqual(self._liability_balance(), -50.0)
+
     def test_product_flagged_gift_card_is_one_without_the_channel_saying_so(self):
         """Test a channel with no gift card flag (WooCommerce): the Odoo
         product marked 'Gift card' makes its line one, untaxed."""

@@ -102,6 +102,10 @@ class PosSession(models.Model):
         each store day checked first against the platform's own count where
         it keeps one (Square): orders it has and Odoo lacks are named."""
         for session in self.filtered(lambda record: record.state != "closed"):
+            # Closing the previous session computed the cash figures of every
+            # session prefetched with it, before this one's counted cash was
+            # set: read stale, its whole cash would be booked as a loss.
+            session.invalidate_recordset()
             backend = session.retail_store_id.backend_id
             if (
                 backend

@@ -184,6 +184,30 @@ class TestPosBooking(PosCommon):
         self.assertEqual(correction.move_id.date, date(2026, 11, 2))
         self.assertEqual(correction.state, "closed")
 
+    def test_days_closed_together_book_no_cash_difference(self):
+        """Each day's 20.00 in cash reaches the cash journal: closing two
+        sessions in one call must not read the second's cash figures as
+        computed while the first closed (they would book its cash as a
+        loss)."""
+        self._push(
+            [
+                self._transaction(1, day="2026-11-02"),
+                self._transaction(2, day="2026-11-03"),
+            ]
+        )
+        sessions = self._booked().pos_order_id.session_id
+        self.assertEqual(len(sessions), 2)
+        sessions._retail_close()
+        self.assertEqual(set(sessions.mapped("state")), {"closed"})
+        cash_lines = self.env["account.move.line"].search(
+            [
+                ("journal_id", "=", self.cash_journal.id),
+                ("account_id", "=", self.cash_journal.default_account_id.id),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        self.assertEqual(sum(cash_lines.mapped("balance")), 40.0)
+
     def test_days_past_their_grace_period_close_in_a_job_each(self):
         self._push([self._transaction(1)])
         session = self._booked().pos_order_id.session_id
