@@ -17,7 +17,11 @@ from simulator import shopify as sim_shopify
 from simulator import woocommerce as sim_woocommerce
 from simulator.receiver import WebhookReceiver
 
-from odoo.addons.retail_marketplace.adapters import shopify, woocommerce
+from odoo.addons.retail_marketplace.adapters import (
+    shopify,
+    shopify_graphql,
+    woocommerce,
+)
 
 SHOPIFY_SECRET = "shpss_test_secret"
 SHOPIFY_BODY = (
@@ -950,3 +954,79 @@ def test_woocommerce_auth_rate_limit_and_faults(woo):
     assert failed.status_code == 500
     assert failed.json()["data"] == {"status": 500}
     assert _woo(woo, "GET", "orders").json() == []
+
+
+class _SimConnection:
+    """The Shopify adapter's transport, reduced to posting to the simulator:
+    what the GraphQL client needs of an adapter (no backend: no shared
+    bucket)."""
+
+    backend = None
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def _path(self, resource):
+        return f"admin/api/2025-10/{resource}"
+
+    def request(self, method, path, json_body=None, params=None, **options):
+        answer = requests.request(
+            method,
+            f"{self.sim.url}/{path}",
+            headers={"X-Shopify-Access-Token": "sim-token"},
+            json=json_body,
+            timeout=5,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+def test_shopify_graphql_poll_reads_the_webhook_orders(shop, receiver):
+    """Test that the GraphQL poll pages every order changed since the
+    checkpoint, line items past their first page included, and that each
+    reads as its webhook payload does; the next run from the checkpoint
+    brings only the latest again."""
+    many = [{"sku": f"L{n}", "quantity": 1, "price": "1.00"} for n in range(60)]
+    created = [shop.create_order(lines=LINES, shipping="4.90") for _ in range(23)]
+    created.append(shop.create_order(lines=many))
+    client = shopify_graphql.ShopifyGraphQL(_SimConnection(shop))
+    orders, checkpoint = shopify_graphql.poll_orders(client, None, 250)
+    assert [order["id"] for order in orders] == [order["id"] for order in created]
+    for polled, original in zip(orders, created, strict=True):
+        assert shopify.parse_order(polled) == shopify.parse_order(original)
+    assert checkpoint == created[-1]["updated_at"]
+    calls = shop.platform.graphql_calls
+    pages = [call for call in calls if "lineFirst" in call["variables"]]
+    assert [call["variables"]["after"] is None for call in pages] == [True, False]
+    assert [
+        call["variables"]["first"] for call in calls if "id" in call["variables"]
+    ] == [250]
+    assert all(call["actual"] <= call["requested"] <= 1000 for call in calls)
+    again, _checkpoint = shopify_graphql.poll_orders(client, checkpoint, 250)
+    assert [order["id"] for order in again] == [
+        order["id"] for order in created if order["updated_at"] >= checkpoint
+    ]
+
+
+def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver):
+    """Test that a query costing more than the points left is refused as
+    THROTTLED with the bucket's state, and that the client waits for the
+    points and sends it again."""
+    shop.create_order(lines=LINES)
+    shop.platform.points = 0
+    connection = _SimConnection(shop)
+    variables = {"first": 1, "after": None, "query": None, "lineFirst": 5}
+    refused = connection.request(
+        "POST",
+        connection._path("graphql.json"),
+        json_body={"query": shopify_graphql.POLL_ORDERS, "variables": variables},
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "THROTTLED"
+    cost = refused["extensions"]["cost"]
+    assert cost["requestedQueryCost"] == 2 + 1 * (5 + 20)
+    assert cost["actualQueryCost"] is None
+    assert cost["throttleStatus"]["maximumAvailable"] == 2000
+    shop.platform.points = 0
+    client = shopify_graphql.ShopifyGraphQL(connection)
+    orders, _checkpoint = shopify_graphql.poll_orders(client, None, 1)
+    assert len(orders) == 1

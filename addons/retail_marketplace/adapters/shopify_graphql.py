@@ -33,10 +33,12 @@ from odoo.addons.retail_connector_base.http_client import MAX_INLINE_WAIT, Throt
 # A THROTTLED answer is waited out and retried this many times in the worker;
 # beyond, the job is retried later.
 THROTTLE_RETRIES = 2
-ORDERS_PAGE = 10
+# A page of orders stays under the 1,000 points a single query may request
+# (orders_cost(20, 25) = 902).
+ORDERS_PAGE = 20
 # Line items read with their order; an order with more is completed from the
 # line items connection's own cursor, a page of the maximum at a time.
-ORDER_LINES_PAGE = 50
+ORDER_LINES_PAGE = 25
 LINES_PAGE = 250
 NESTED_PAGE = 50
 # A mutation's requested cost: 10 points.
