@@ -16,8 +16,16 @@ from simulator import Simulator
 from simulator import shopify as sim_shopify
 from simulator import woocommerce as sim_woocommerce
 from simulator.receiver import WebhookReceiver
+from test_marketplace_end_to_end import _orders_in_odoo, _settled
+from waiting import inbox_state, wait_for
 
-from odoo.addons.retail_marketplace.adapters import shopify, woocommerce
+from odoo import fields
+
+from odoo.addons.retail_marketplace.adapters import (
+    shopify,
+    shopify_graphql,
+    woocommerce,
+)
 
 SHOPIFY_SECRET = "shpss_test_secret"
 SHOPIFY_BODY = (
@@ -950,3 +958,193 @@ def test_woocommerce_auth_rate_limit_and_faults(woo):
     assert failed.status_code == 500
     assert failed.json()["data"] == {"status": 500}
     assert _woo(woo, "GET", "orders").json() == []
+
+
+class _SimConnection:
+    """The Shopify adapter's transport, reduced to posting to the simulator:
+    what the GraphQL client needs of an adapter (no backend: no shared
+    bucket)."""
+
+    backend = None
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def _path(self, resource):
+        return f"admin/api/2025-10/{resource}"
+
+    def request(self, method, path, json_body=None, params=None, **options):
+        answer = requests.request(
+            method,
+            f"{self.sim.url}/{path}",
+            headers={"X-Shopify-Access-Token": "sim-token"},
+            json=json_body,
+            timeout=5,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+def test_shopify_graphql_poll_reads_the_webhook_orders(shop, receiver):
+    """Test that the GraphQL poll pages every order changed since the
+    checkpoint, line items past their first page included, and that each
+    reads as its webhook payload does; the next run from the checkpoint
+    brings only the latest again."""
+    many = [{"sku": f"L{n}", "quantity": 1, "price": "1.00"} for n in range(60)]
+    created = [shop.create_order(lines=LINES, shipping="4.90") for _ in range(23)]
+    created.append(shop.create_order(lines=many))
+    client = shopify_graphql.ShopifyGraphQL(_SimConnection(shop))
+    orders, checkpoint = shopify_graphql.poll_orders(client, None, 250)
+    assert [order["id"] for order in orders] == [order["id"] for order in created]
+    for polled, original in zip(orders, created, strict=True):
+        assert shopify.parse_order(polled) == shopify.parse_order(original)
+    assert checkpoint == created[-1]["updated_at"]
+    calls = shop.platform.graphql_calls
+    pages = [call for call in calls if "lineFirst" in call["variables"]]
+    assert [call["variables"]["after"] is None for call in pages] == [True, False]
+    assert [
+        call["variables"]["first"] for call in calls if "id" in call["variables"]
+    ] == [250]
+    assert all(call["actual"] <= call["requested"] <= 1000 for call in calls)
+    again, _checkpoint = shopify_graphql.poll_orders(client, checkpoint, 250)
+    assert [order["id"] for order in again] == [
+        order["id"] for order in created if order["updated_at"] >= checkpoint
+    ]
+
+
+def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver):
+    """Test that a query costing more than the points left is refused as
+    THROTTLED with the bucket's state, and that the client waits for the
+    points and sends it again."""
+    shop.create_order(lines=LINES)
+    shop.platform.points = 0
+    connection = _SimConnection(shop)
+    variables = {"first": 1, "after": None, "query": None, "lineFirst": 5}
+    refused = connection.request(
+        "POST",
+        connection._path("graphql.json"),
+        json_body={"query": shopify_graphql.POLL_ORDERS, "variables": variables},
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "THROTTLED"
+    cost = refused["extensions"]["cost"]
+    assert cost["requestedQueryCost"] == 2 + 1 * (5 + 20)
+    assert cost["actualQueryCost"] is None
+    assert cost["throttleStatus"]["maximumAvailable"] == 2000
+    shop.platform.points = 0
+    client = shopify_graphql.ShopifyGraphQL(connection)
+    orders, _checkpoint = shopify_graphql.poll_orders(client, None, 1)
+    assert len(orders) == 1
+
+
+@pytest.fixture
+def polled_shop(committed_env):
+    """The simulator as a Shopify store sending no webhook, and a committed
+    Shopify backend for it that only polls orders; archived afterwards, so
+    that no later test's server polls a store that is gone."""
+    with (
+        Simulator(platform="shopify", shop_domain="127.0.0.1", burst=100) as sim,
+        committed_env() as env,
+    ):
+        sim.configure(currency=env.company.currency_id.name)
+        # Found again when an earlier run in the database committed them.
+        tax = env["account.tax"].search(
+            [("name", "=", "GraphQL poll VAT 20%")], limit=1
+        ) or env["account.tax"].create(
+            {
+                "name": "GraphQL poll VAT 20%",
+                "amount": 20,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+            }
+        )
+        service = {"type": "service", "invoice_policy": "order", "taxes_id": False}
+        Product = env["product.product"]
+        if not Product.search([("default_code", "=", "GQL-1")]):
+            Product.create(
+                dict(service, name="GraphQL poll item", default_code="GQL-1")
+            )
+        sim.add_product("GQL-1", price="5.99", quantity=1000)
+        backend = env["retail.backend"].create(
+            {
+                "name": "Shopify polled through GraphQL",
+                "kind": "marketplace",
+                "platform": "shopify",
+                "api_url": sim.url,
+                "access_token": "sim-token",
+                "rate_limit": 100,
+                "rate_burst": 100,
+                "retry_delay": 1,
+                "warehouse_id": env["stock.warehouse"]
+                .search([("company_id", "=", env.company.id)], limit=1)
+                .id,
+                "shipping_product_id": Product.create(
+                    dict(service, name="GraphQL poll shipping")
+                ).id,
+                "discount_product_id": Product.create(
+                    dict(service, name="GraphQL poll discount")
+                ).id,
+                # Run by the test only: not due for the server's scheduler.
+                "flow_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "flow": "orders_in",
+                            "mode": "batch",
+                            "batch_size": 250,
+                            "last_run_at": fields.Datetime.now(),
+                        },
+                    )
+                ],
+                "mapping_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "mapping_type": "tax",
+                            "external_code": "VAT 20%",
+                            "odoo_ref": f"account.tax,{tax.id}",
+                        },
+                    )
+                ],
+            }
+        )
+        env.cr.commit()
+        yield sim, backend.id
+        backend.active = False
+
+
+def test_shopify_orders_without_webhooks_come_by_the_graphql_poll(
+    odoo_server, polled_shop, committed_env
+):
+    """Test that orders placed while no webhook reaches Odoo are brought by
+    the poll through GraphQL, over two pages of orders, and that running it
+    again (from the checkpoint, which it reads again) imports none twice."""
+    sim, backend_id = polled_shop
+    line = {"sku": "GQL-1", "quantity": 1, "price": "5.99"}
+    created = [sim.create_order(lines=[line], shipping="4.90") for _ in range(25)]
+    for _run in range(2):
+        with committed_env() as env:
+            env["retail.backend.flow"].search(
+                [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
+            )._run()
+    wait_for(
+        lambda: _settled(committed_env, backend_id)
+        and len(_orders_in_odoo(committed_env, backend_id)) == len(created),
+        120,
+        "the polled imports",
+        explain=lambda: inbox_state(committed_env, [backend_id]),
+    )
+    imported = _orders_in_odoo(committed_env, backend_id)
+    for order in created:
+        state, total = imported[str(order["id"])]
+        assert (state, f"{total:.2f}") == ("sale", order["total_price"])
+    with committed_env() as env:
+        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
+        assert len(sales) == len(created), "each order imported once"
+    polls = [c["variables"] for c in sim.platform.graphql_calls]
+    assert [poll["query"] for poll in polls[:2]] == [None, None], "two pages"
+    # The next run reads again from the latest change, which orders placed
+    # within the same second share.
+    latest = max(order["updated_at"] for order in created)
+    assert {poll["query"] for poll in polls[2:]} == {f"updated_at:>='{latest}'"}

@@ -2,8 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shopify mode: the Admin REST API a connector needs (orders, fulfilment
 orders and fulfilments, products and variants, inventory levels, Shopify
-Payments payouts and balance transactions), the GraphQL
-``inventorySetQuantities`` mutation, and webhooks signed as Shopify signs
+Payments payouts and balance transactions), the GraphQL order poll
+(``orders`` with cursors, line items paged) and ``inventorySetQuantities``
+mutation within a query-cost bucket, and webhooks signed as Shopify signs
 them. Shapes follow the Admin API reference
 (https://shopify.dev/docs/api/admin-rest, https://shopify.dev/docs/api/admin-graphql)
 and, for webhooks, https://shopify.dev/docs/apps/build/webhooks."""
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -40,6 +42,9 @@ MAX_ORDERS_PAGE = 250
 MAX_QUANTITIES = 250
 MAX_LEVEL_ITEMS = 50
 MUTATION_COST = 10
+# What an order's own objects cost when read, apart from its line items (the
+# estimate of a query counts more, as Shopify's does: requested >= actual).
+ORDER_POINTS = 10
 POINTS_MAX = 2000.0
 POINTS_RESTORE = 100.0
 UNAUTHORIZED = (
@@ -206,6 +211,7 @@ class Shopify(Platform):
         self.items = {}  # inventory item id: its variant
         self.levels = {}  # (inventory item id, location id): inventory level
         self.points, self.points_at = POINTS_MAX, time.monotonic()
+        self.graphql_calls = []  # requested and actual cost, variables
         self.payouts = {}  # id: payout
         self.balance_transactions = []  # with "_payout", the payout's id
         self.payout_dates = (
@@ -1095,15 +1101,64 @@ class Shopify(Platform):
         }
 
     def _graphql(self, query, body):
-        if "inventorySetQuantities" not in (body.get("query") or ""):
+        """The operations the connector sends, chosen by operation name (or,
+        for the stock mutation, by its field): the query text is not parsed,
+        each answer carries every field the connector selects. Query cost is
+        accounted in the shop's leaky bucket (see README.md)."""
+        text = body.get("query") or ""
+        variables = body.get("variables") or {}
+        name = re.match(r"\s*(?:query|mutation)\s+(\w+)", text)
+        name = name.group(1) if name else ""
+        if "inventorySetQuantities" in text:
+            return self._graphql_answer(
+                MUTATION_COST, self._inventory_mutation, variables
+            )
+        if name == "PollOrders":
+            return self._graphql_answer(
+                _orders_cost(variables), self._orders_query, variables
+            )
+        if name == "OrderLineItems":
+            return self._graphql_answer(
+                3 + int(variables.get("first") or 0), self._line_items_query, variables
+            )
+        return 200, {
+            "errors": [
+                {
+                    "message": "The simulator serves the operations PollOrders, "
+                    "OrderLineItems and inventorySetQuantities.",
+                }
+            ]
+        }
+
+    def _graphql_answer(self, requested, operation, variables):
+        """``operation(variables)`` -> ``(data or errors, actual cost)``, run
+        only when the bucket holds the ``requested`` cost; THROTTLED
+        otherwise, as Shopify answers (HTTP 200)."""
+        if not self._take_points(requested):
             return 200, {
                 "errors": [
-                    {"message": "The simulator serves only inventorySetQuantities."}
-                ]
+                    {
+                        "message": "Throttled",
+                        "extensions": {
+                            "code": "THROTTLED",
+                            "documentation": "https://shopify.dev/api/usage/limits",
+                        },
+                    }
+                ],
+                "extensions": {"cost": self._cost(requested, None)},
             }
-        data = (body.get("variables") or {}).get("input")
+        answer, actual = operation(variables)
+        # Shopify refunds the difference between the estimate and the cost.
+        self.points = min(POINTS_MAX, self.points + requested - actual)
+        self.graphql_calls.append(
+            {"requested": requested, "actual": actual, "variables": variables}
+        )
+        return 200, dict(answer, extensions={"cost": self._cost(requested, actual)})
+
+    def _inventory_mutation(self, variables):
+        data = variables.get("input")
         if not isinstance(data, dict):
-            return 200, {
+            return {
                 "errors": [
                     {
                         "message": "Variable $input of type "
@@ -1111,7 +1166,7 @@ class Shopify(Platform):
                         "extensions": {"code": "INVALID_VARIABLE"},
                     }
                 ]
-            }
+            }, MUTATION_COST
         errors, changes = self._set_quantities(data)
         group = None
         if not errors:
@@ -1122,10 +1177,65 @@ class Shopify(Platform):
                 "changes": changes,
             }
         result = {"inventoryAdjustmentGroup": group, "userErrors": errors}
-        return 200, {
-            "data": {"inventorySetQuantities": result},
-            "extensions": {"cost": self._cost()},
-        }
+        return {"data": {"inventorySetQuantities": result}}, MUTATION_COST
+
+    def _orders_query(self, variables):
+        """``orders(first, after, sortKey: UPDATED_AT, query)``: the query
+        understands ``updated_at:>='<time>'``; cursors are opaque and stable
+        (the last node's sort key)."""
+        since = re.search(
+            r"updated_at:>=['\"]?([^'\"\s]+)", variables.get("query") or ""
+        )
+        orders = sorted(
+            (
+                order
+                for order in self.sim.orders.values()
+                if not since
+                or parse_time(order["updated_at"]) >= parse_time(since.group(1))
+            ),
+            key=_order_key,
+        )
+        after = _decode_cursor(variables.get("after"))
+        if after is not None:
+            orders = [order for order in orders if _order_key(order) > tuple(after)]
+        first = int(variables["first"])
+        page, line_first = orders[:first], int(variables["lineFirst"])
+        nodes = [_order_node(order, line_first) for order in page]
+        actual = 2 + sum(
+            ORDER_POINTS + len(node["lineItems"]["nodes"]) for node in nodes
+        )
+        return {
+            "data": {
+                "orders": {
+                    "nodes": nodes,
+                    "pageInfo": {
+                        "hasNextPage": len(orders) > first,
+                        "endCursor": _cursor(_order_key(page[-1])) if page else None,
+                    },
+                }
+            }
+        }, actual
+
+    def _line_items_query(self, variables):
+        order = self.sim.orders.get(_gid_number(variables.get("id")))
+        if order is None:
+            return {"data": {"order": None}}, 1
+        start = _decode_cursor(variables.get("after")) or 0
+        connection = _line_items(order, int(variables["first"]), start)
+        return {"data": {"order": {"lineItems": connection}}}, 3 + len(
+            connection["nodes"]
+        )
+
+    def _take_points(self, requested):
+        now = time.monotonic()
+        self.points = min(
+            POINTS_MAX, self.points + (now - self.points_at) * POINTS_RESTORE
+        )
+        self.points_at = now
+        if requested > self.points:
+            return False
+        self.points -= requested
+        return True
 
     def _set_quantities(self, data):
         """``(userErrors, changes)``: all quantities are set, or none."""
@@ -1203,18 +1313,12 @@ class Shopify(Platform):
             )
         return [], changes
 
-    def _cost(self):
-        """The calculated-cost bucket GraphQL answers report; the request
-        bucket, not this one, is what throttles (see README.md)."""
-        now = time.monotonic()
-        self.points = min(
-            POINTS_MAX, self.points + (now - self.points_at) * POINTS_RESTORE
-        )
-        self.points_at = now
-        self.points = max(0.0, self.points - MUTATION_COST)
+    def _cost(self, requested, actual):
+        """``extensions.cost``: the bucket after the query (``actual`` is
+        None for a query refused as THROTTLED)."""
         return {
-            "requestedQueryCost": MUTATION_COST,
-            "actualQueryCost": MUTATION_COST,
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
             "throttleStatus": {
                 "maximumAvailable": POINTS_MAX,
                 "currentlyAvailable": int(self.points),
@@ -1437,3 +1541,252 @@ def _has_status(order, status):
 
 def _user_error(code, field, message):
     return {"code": code, "field": field, "message": message}
+
+
+# --- GraphQL shapes, from the REST records the simulator keeps ---
+def _orders_cost(variables):
+    """``requestedQueryCost`` of a page of orders: 2 for the connection plus
+    ``first`` orders, each 20 points of objects and its ``lineFirst`` line
+    items (the rule the connector estimates with)."""
+    return 2 + int(variables["first"]) * (int(variables["lineFirst"]) + 20)
+
+
+def _order_key(order):
+    return (order["updated_at"], order["id"])
+
+
+def _cursor(value):
+    return base64.b64encode(json.dumps(value).encode()).decode()
+
+
+def _decode_cursor(cursor):
+    return json.loads(base64.b64decode(cursor)) if cursor else None
+
+
+def _graphql_money(money_set):
+    shop = (money_set or {}).get("shop_money")
+    if not shop:
+        return None
+    value = {"amount": shop["amount"], "currencyCode": shop["currency_code"]}
+    return {"shopMoney": value, "presentmentMoney": dict(value)}
+
+
+def _graphql_amount(amount, currency):
+    return _graphql_money(_money_set(amount or 0, currency))
+
+
+def _graphql_taxes(lines):
+    return [
+        {
+            "title": line["title"],
+            "rate": line["rate"],
+            "priceSet": _graphql_money(line["price_set"]),
+        }
+        for line in lines
+    ]
+
+
+def _graphql_allocations(allocations):
+    return [
+        {
+            "allocatedAmountSet": _graphql_money(allocation["amount_set"]),
+            "discountApplication": {
+                "index": allocation.get("discount_application_index")
+            },
+        }
+        for allocation in allocations
+    ]
+
+
+def _line_item_node(item):
+    return {
+        "id": gid("LineItem", item["id"]),
+        "sku": item["sku"],
+        "name": item["name"],
+        "title": item["title"],
+        "quantity": item["quantity"],
+        "variant": {"id": gid("ProductVariant", item["variant_id"])}
+        if item.get("variant_id")
+        else None,
+        "product": {"id": gid("Product", item["product_id"])}
+        if item.get("product_id")
+        else None,
+        "originalUnitPriceSet": _graphql_money(item["price_set"]),
+        "totalDiscountSet": _graphql_money(item["total_discount_set"]),
+        "discountAllocations": _graphql_allocations(item["discount_allocations"]),
+        "taxLines": _graphql_taxes(item["tax_lines"]),
+    }
+
+
+def _line_items(order, first, start=0):
+    """A page of the order's line items connection from index ``start``."""
+    items = order["line_items"][start : start + first]
+    end = start + len(items)
+    return {
+        "nodes": [_line_item_node(item) for item in items],
+        "pageInfo": {
+            "hasNextPage": end < len(order["line_items"]),
+            "endCursor": _cursor(end) if items else None,
+        },
+    }
+
+
+def _address_node(address):
+    if not address:
+        return None
+    return {
+        "name": address.get("name"),
+        "firstName": address.get("first_name"),
+        "lastName": address.get("last_name"),
+        "company": address.get("company"),
+        "address1": address.get("address1"),
+        "address2": address.get("address2"),
+        "city": address.get("city"),
+        "provinceCode": address.get("province_code"),
+        "zip": address.get("zip"),
+        "countryCodeV2": address.get("country_code"),
+        "phone": address.get("phone"),
+    }
+
+
+def _transaction_node(transaction):
+    return {
+        "id": gid("OrderTransaction", transaction["id"]),
+        "kind": transaction["kind"].upper(),
+        "status": transaction["status"].upper(),
+        "gateway": transaction.get("gateway"),
+        "amountSet": _graphql_amount(transaction["amount"], transaction["currency"]),
+    }
+
+
+def _discount_node(index, application, currency):
+    typename = {
+        "discount_code": "DiscountCodeApplication",
+        "automatic": "AutomaticDiscountApplication",
+        "script": "ScriptDiscountApplication",
+    }.get(application["type"], "ManualDiscountApplication")
+    node = {
+        "__typename": typename,
+        "index": index,
+        "allocationMethod": application["allocation_method"].upper(),
+        "targetSelection": application["target_selection"].upper(),
+        "targetType": application["target_type"].upper(),
+        "value": {"amount": application["value"], "currencyCode": currency}
+        if application["value_type"] == "fixed_amount"
+        else {"percentage": float(application["value"])},
+    }
+    if typename == "DiscountCodeApplication":
+        node["code"] = application.get("code")
+    else:
+        node["title"] = application.get("title")
+    return node
+
+
+def _refund_node(refund, currency):
+    return {
+        "id": gid("Refund", refund["id"]),
+        "createdAt": refund["created_at"],
+        "note": refund.get("note"),
+        "refundLineItems": {
+            "nodes": [
+                {
+                    "lineItem": {"id": gid("LineItem", line["line_item_id"])},
+                    "quantity": line["quantity"],
+                    "restockType": line["restock_type"].upper(),
+                    "subtotalSet": _graphql_money(line["subtotal_set"]),
+                    "totalTaxSet": _graphql_money(line["total_tax_set"]),
+                }
+                for line in refund["refund_line_items"]
+            ]
+        },
+        "refundShippingLines": {
+            "nodes": [
+                {
+                    "subtotalAmountSet": _graphql_money(line["subtotal_amount_set"]),
+                    "taxAmountSet": _graphql_money(line["tax_amount_set"]),
+                }
+                for line in refund.get("refund_shipping_lines") or []
+            ]
+        },
+        "orderAdjustments": {
+            "nodes": [
+                {
+                    "reason": adjustment["kind"].upper(),
+                    "amountSet": _graphql_amount(adjustment["amount"], currency),
+                    "taxAmountSet": _graphql_amount(adjustment["tax_amount"], currency),
+                }
+                for adjustment in refund.get("order_adjustments") or []
+            ]
+        },
+        "transactions": {
+            "nodes": [_transaction_node(t) for t in refund.get("transactions") or []]
+        },
+    }
+
+
+def _order_node(order, line_first):
+    """The ``Order`` node of a REST order, with every field the connector's
+    poll selects."""
+    currency = order["currency"]
+    customer = order.get("customer")
+    return {
+        "id": gid("Order", order["id"]),
+        "name": order["name"],
+        "email": order.get("email"),
+        "phone": order.get("phone"),
+        "createdAt": order["created_at"],
+        "updatedAt": order["updated_at"],
+        "processedAt": order.get("processed_at"),
+        "cancelledAt": order.get("cancelled_at"),
+        "currencyCode": currency,
+        "taxesIncluded": order["taxes_included"],
+        "displayFinancialStatus": (order.get("financial_status") or "").upper() or None,
+        "note": order.get("note"),
+        "test": order.get("test", False),
+        "paymentGatewayNames": order.get("payment_gateway_names") or [],
+        "totalPriceSet": _graphql_money(order["total_price_set"]),
+        "subtotalPriceSet": _graphql_money(order.get("subtotal_price_set")),
+        "totalTaxSet": _graphql_money(order.get("total_tax_set")),
+        "totalDiscountsSet": _graphql_money(order.get("total_discounts_set")),
+        "customer": {
+            "id": gid("Customer", customer["id"]),
+            "email": customer.get("email"),
+            "firstName": customer.get("first_name"),
+            "lastName": customer.get("last_name"),
+            "phone": customer.get("phone"),
+        }
+        if customer
+        else None,
+        "billingAddress": _address_node(order.get("billing_address")),
+        "shippingAddress": _address_node(order.get("shipping_address")),
+        "taxLines": _graphql_taxes(order.get("tax_lines") or []),
+        "lineItems": _line_items(order, line_first),
+        "shippingLines": {
+            "nodes": [
+                {
+                    "id": gid("ShippingLine", line["id"]),
+                    "title": line["title"],
+                    "code": line["code"],
+                    "originalPriceSet": _graphql_money(line["price_set"]),
+                    "discountedPriceSet": _graphql_money(
+                        line.get("discounted_price_set")
+                    ),
+                    "discountAllocations": _graphql_allocations(
+                        line.get("discount_allocations") or []
+                    ),
+                    "taxLines": _graphql_taxes(line["tax_lines"]),
+                }
+                for line in order.get("shipping_lines") or []
+            ]
+        },
+        "discountApplications": {
+            "nodes": [
+                _discount_node(index, application, currency)
+                for index, application in enumerate(
+                    order.get("discount_applications") or []
+                )
+            ]
+        },
+        "transactions": [_transaction_node(t) for t in order.get("transactions") or []],
+        "refunds": [_refund_node(refund, currency) for refund in order["refunds"]],
+    }

@@ -20,6 +20,13 @@ class RetailBackendThrottle(models.Model):
     refilled_at = fields.Datetime()
     failures = fields.Integer(help="Consecutive failed calls.")
     opened_at = fields.Datetime(help="When the circuit breaker last opened.")
+    # A second bucket for platforms that limit by query cost rather than by
+    # request count (Shopify's GraphQL Admin API): the platform states it in
+    # each answer, the adapter keeps it here so that every worker sees it.
+    cost_available = fields.Float(help="Query cost points available right now.")
+    cost_maximum = fields.Float(help="Size of the query cost bucket.")
+    cost_restore_rate = fields.Float(help="Query cost points restored per second.")
+    cost_at = fields.Datetime(help="When the query cost bucket was last updated.")
 
     _sql_constraints = [
         ("backend_unique", "unique(backend_id)", "One throttle per backend."),

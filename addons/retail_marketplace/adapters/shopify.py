@@ -17,9 +17,10 @@ secret is shared by every shop that installed it) is refused, and so is one
 whose ``X-Shopify-Triggered-At`` is missing or outside the backend's replay
 tolerance.
 
-Marketplace. The REST Admin API at ``admin/api/<version>/`` for orders,
-refunds, fulfilments, inventory levels and products, and the GraphQL
-``inventorySetQuantities`` mutation for stock (pages cited per function).
+Marketplace. The GraphQL Admin API (``shopify_graphql``: its client, limited
+by query cost) for the order poll and the ``inventorySetQuantities``
+mutation for stock, the REST Admin API at ``admin/api/<version>/`` for
+fulfilments, inventory levels and products (pages cited per function).
 Amounts are the shop currency's (``total_price``, ``price``...), never the
 presentment currency's. Choices:
 
@@ -37,7 +38,6 @@ presentment currency's. Choices:
 import base64
 import hashlib
 import hmac
-import math
 import time
 from datetime import datetime
 from decimal import Decimal
@@ -52,10 +52,7 @@ from odoo.addons.retail_connector_base.adapters.common import (
     parse_datetime,
     required_header,
 )
-from odoo.addons.retail_connector_base.exceptions import (
-    RetailBusinessError,
-    RetailTransientError,
-)
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
@@ -69,6 +66,8 @@ from .channel_model import (
     ChannelShippingLine,
 )
 from .common import MALFORMED, MarketplaceAdapter, chunks, money, quantity, unique
+from .shopify_graphql import MUTATION_COST, ShopifyGraphQL
+from .shopify_graphql import poll_orders as _poll_orders_graphql
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -78,7 +77,7 @@ WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 # The Admin API version this adapter was written for; a backend pins its own
 # in ``api_version``.
-API_VERSION = "2025-01"
+API_VERSION = "2025-10"
 
 
 def sign(secret, body):
@@ -157,7 +156,6 @@ GIFT_CARD_GATEWAY = "gift_card"
 # Note attribute names (lower case, "_" as " ") that hold the buyer's VAT number.
 VAT_ATTRIBUTES = ("vat", "vat number", "vat id", "vat no", "tax id")
 FULFILLABLE_STATUSES = ("open", "in_progress")
-MAX_ORDERS_PAGE = 250
 # GraphQL input arrays hold at most 250 items.
 MAX_STOCK_BATCH = 250
 MAX_INVENTORY_LEVEL_IDS = 50
@@ -463,31 +461,6 @@ def order_version(payload):
     return payload["updated_at"]
 
 
-def _graphql_errors(answer):
-    """Raise for the top-level ``errors`` of a GraphQL answer: transient when
-    throttled, retried once the bucket holds the query's cost again
-    (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits)."""
-    errors = answer.get("errors")
-    if not errors:
-        return
-    message = "; ".join(error.get("message", "") for error in errors)
-    if any(
-        (error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors
-    ):
-        cost = (answer.get("extensions") or {}).get("cost") or {}
-        status = cost.get("throttleStatus") or {}
-        retry_after = None
-        if status.get("restoreRate") and cost.get("requestedQueryCost") is not None:
-            missing = cost["requestedQueryCost"] - status.get("currentlyAvailable", 0)
-            retry_after = max(1, math.ceil(missing / status["restoreRate"]))
-        raise RetailTransientError(
-            f"Shopify throttled the call: {message}", retry_after=retry_after
-        )
-    raise RetailBusinessError(
-        f"Shopify refused the call: {message}", code="shopify_graphql"
-    )
-
-
 def _refused_in_chunk(chunk, result):
     """``{stock_ref: message}`` from the mutation's userErrors. An error whose
     field path names a quantity (``["input", "quantities", "3", ...]``) is
@@ -586,22 +559,15 @@ class ShopifyMarketplace(MarketplaceAdapter):
         """An Order embeds its refunds in full: nothing to fetch."""
         return [parse_refund(refund) for refund in payload.get("refunds") or []]
 
+    def graphql(self):
+        """The GraphQL Admin API client of this connection."""
+        return ShopifyGraphQL(self)
+
     def poll_orders(self, since, limit):
-        """The orders updated at or after ``since`` (``updated_at_min`` is
-        inclusive), oldest first: https://shopify.dev/docs/api/admin-rest/2025-01/resources/order#get-orders.
-        The checkpoint is the latest ``updated_at`` seen, as Shopify wrote it."""
-        params = {
-            "status": "any",
-            "order": "updated_at asc",
-            "limit": min(limit, MAX_ORDERS_PAGE),
-        }
-        if since:
-            params["updated_at_min"] = since
-        orders = self.request("GET", self._path("orders.json"), params=params)["orders"]
-        if not orders:
-            return orders, since
-        latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
-        return orders, latest["updated_at"]
+        """The orders updated at or after ``since``, oldest change first, at
+        most ``limit``, read with the GraphQL ``orders`` query and turned into
+        the webhook payload shape (``shopify_graphql.poll_orders``)."""
+        return _poll_orders_graphql(self.graphql(), since, limit)
 
     def push_stock(self, items, location_ref):
         """Set the ``available`` quantities with ``inventorySetQuantities``, 250
@@ -610,6 +576,7 @@ class ShopifyMarketplace(MarketplaceAdapter):
         _check_location(location_ref)
         modern = self.api_version >= CHANGE_FROM_QUANTITY_VERSION
         refused = {}
+        client = self.graphql()
         for chunk in chunks(items, MAX_STOCK_BATCH):
             quantities = [
                 dict(
@@ -628,15 +595,10 @@ class ShopifyMarketplace(MarketplaceAdapter):
                     **({} if modern else {"ignoreCompareQuantity": True}),
                 )
             }
-            answer = self.request(
-                "POST",
-                self._path("graphql.json"),
-                json_body={"query": INVENTORY_SET_QUANTITIES, "variables": variables},
+            data = client.execute(
+                INVENTORY_SET_QUANTITIES, variables, cost=MUTATION_COST
             )
-            _graphql_errors(answer)
-            refused.update(
-                _refused_in_chunk(chunk, answer["data"]["inventorySetQuantities"])
-            )
+            refused.update(_refused_in_chunk(chunk, data["inventorySetQuantities"]))
         return refused
 
     def fetch_stock(self, items, location_ref):

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 
@@ -10,7 +11,7 @@ from odoo.addons.retail_connector_base.exceptions import (
     RetailTransientError,
 )
 
-from ..adapters import shopify
+from ..adapters import shopify, shopify_graphql
 from ..adapters.channel_model import (
     ChannelPayment,
     ChannelRefundLine,
@@ -355,39 +356,6 @@ class TestShopifyAdapter(TransactionCase):
         refund = shopify.parse_refund(payload)
         self.assertEqual((refund.status, refund.amount), ("success", Decimal("41.94")))
 
-    # === POLLING === #
-    def test_poll_orders(self):
-        """Test the query (any status, oldest change first, at most 250) and
-        that the checkpoint is the latest updated_at seen."""
-        adapter = recording(
-            shopify.ShopifyMarketplace,
-            {("GET", f"{API}/orders.json"): load("shopify_orders_page.json")},
-        )
-        since = "2008-01-01T00:00:00-05:00"
-        orders, checkpoint = adapter.poll_orders(since, 500)
-        self.assertEqual(
-            adapter.calls[0][3],
-            {
-                "status": "any",
-                "order": "updated_at asc",
-                "limit": 250,
-                "updated_at_min": since,
-            },
-        )
-        self.assertEqual(len(orders), 2)
-        self.assertEqual(checkpoint, "2025-01-02T11:31:26-05:00")
-        self.assertEqual(shopify.order_version(orders[0]), "2008-01-10T11:00:00-05:00")
-
-    def test_poll_orders_without_news(self):
-        """Test that the first poll has no lower bound and that an empty page
-        keeps the checkpoint."""
-        adapter = recording(
-            shopify.ShopifyMarketplace, {("GET", f"{API}/orders.json"): {"orders": []}}
-        )
-        self.assertEqual(adapter.poll_orders(None, 50), ([], None))
-        self.assertNotIn("updated_at_min", adapter.calls[0][3])
-        self.assertEqual(adapter.poll_orders("x", 50), ([], "x"))
-
     # === STOCK === #
     def test_push_stock_in_chunks_of_250(self):
         """Test that 251 quantities take two mutations, with absolute
@@ -452,16 +420,22 @@ class TestShopifyAdapter(TransactionCase):
         )
 
     def test_push_stock_top_level_errors(self):
-        """Test that a throttled call is transient, retried once the bucket
-        refilled ((752 - 666) / 50 s, rounded up), and another error is a
-        business error."""
+        """Test that a throttled call waits until the bucket refilled ((752 -
+        666) / 50 s, rounded up) and is sent again, then is transient, retried
+        as late, when still throttled; and another error is a business
+        error."""
         adapter = recording(
             shopify.ShopifyMarketplace,
             {GRAPHQL: load("shopify_graphql_throttled.json")},
         )
-        with self.assertRaises(RetailTransientError) as caught:
+        with (
+            patch.object(shopify_graphql.time, "sleep") as sleep,
+            self.assertRaises(RetailTransientError) as caught,
+        ):
             adapter.push_stock([StockItem("1", "A", 1)], "1")
         self.assertEqual(caught.exception.retry_after, 2)
+        self.assertEqual([call.args for call in sleep.call_args_list], [(2,), (2,)])
+        self.assertEqual(len(adapter.calls), 3)
         adapter = recording(
             shopify.ShopifyMarketplace,
             {GRAPHQL: {"errors": [{"message": "Field 'x' doesn't exist"}]}},
