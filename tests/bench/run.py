@@ -79,17 +79,18 @@ def _table(title, rows):
         print(f"| {label:46} | {value:{spec}} |")
 
 
-SETTLEMENT_FORMATS = (
-    ("settlement_amazon", "Amazon settlement report (TSV)"),
-    ("settlement_stripe", "Stripe payout document (JSON)"),
-    ("settlement", "generic CSV"),
-)
+SETTLEMENT_FORMATS = {
+    "amazon": ("settlement_amazon", "Amazon settlement report (TSV)"),
+    "stripe": ("settlement_stripe", "Stripe payout document (JSON)"),
+    "csv": ("settlement", "generic CSV"),
+}
 
 
 def _settlement(args):
     baseline = _figures(args, "settlement_baseline", args.lines)
     floor = baseline["lines"] / baseline["import_s"]
-    for case, label in SETTLEMENT_FORMATS:
+    for name in args.settlement_format or SETTLEMENT_FORMATS:
+        case, label = SETTLEMENT_FORMATS[name]
         suite = _figures(args, case, args.lines)
         lines = suite["lines"]
         total = suite["import_s"] + suite["match_s"]
@@ -271,6 +272,9 @@ def main():
     parser.add_argument("--orders", type=int, default=2_000, help="orders")
     parser.add_argument("--skus", type=int, default=50_000, help="stock")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument(
+        "--settlement-format", choices=sorted(SETTLEMENT_FORMATS), action="append"
+    )
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
