@@ -194,7 +194,15 @@ class RetailSettlementLine(models.Model):
         )
         lines = self.browse(row[0] for row in self.env.cr.fetchall())
         lines.check_access("create")
-        lines.modified(list(shared) + columns, create=True)
+        # The stored relateds are set above: not to be computed again.
+        with self.env.protecting(
+            [
+                self._fields[name]
+                for name in ("backend_id", "company_id", "currency_id")
+            ],
+            lines,
+        ):
+            lines.modified(list(shared) + columns, create=True)
         settlement.invalidate_recordset(["line_ids"])
         return lines
 

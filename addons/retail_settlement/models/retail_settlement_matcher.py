@@ -312,13 +312,20 @@ class RetailSettlementMatcher(models.AbstractModel):
 
     @api.model
     def _documents(self, order, move_type):
+        # The union keeps the prefetch of the chunk's orders or invoices: the
+        # documents of a chunk are read together, not order by order.
         if order._name == "account.move":
             # A channel whose orders are invoiced directly, without a sale order.
-            documents = order | order.reversal_move_ids
+            documents = (order | order.reversal_move_ids).with_prefetch(
+                order._prefetch_ids
+            )
         elif "invoice_ids" in order._fields:
             # A refund of an amount only (a goodwill refund) credits none of
             # the order's lines: it is found through the invoice it reverses.
-            documents = order.invoice_ids | order.invoice_ids.reversal_move_ids
+            invoices = order.invoice_ids
+            documents = (invoices | invoices.reversal_move_ids).with_prefetch(
+                invoices._prefetch_ids
+            )
         else:
             documents = self.env["account.move"].search(
                 [("invoice_origin", "=", order.name)]
