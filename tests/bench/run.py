@@ -21,6 +21,8 @@ HERE = Path(__file__).parent
 # name: (module:function, whether it runs in a rolled-back environment)
 CASES = {
     "settlement": ("settlement:run_suite", True),
+    "settlement_amazon": ("settlement:run_amazon", True),
+    "settlement_stripe": ("settlement:run_stripe", True),
     "settlement_baseline": ("settlement:run_baseline", True),
     "webhooks": ("webhooks:run", False),
     "orders": ("orders:run", False),
@@ -77,28 +79,59 @@ def _table(title, rows):
         print(f"| {label:46} | {value:{spec}} |")
 
 
+SETTLEMENT_FORMATS = {
+    "amazon": ("settlement_amazon", "Amazon settlement report (TSV)"),
+    "stripe": ("settlement_stripe", "Stripe payout document (JSON)"),
+    "csv": ("settlement", "generic CSV"),
+}
+
+
 def _settlement(args):
-    suite = _figures(args, "settlement", args.lines)
     baseline = _figures(args, "settlement_baseline", args.lines)
-    lines = suite["lines"]
-    total = suite["import_s"] + suite["match_s"]
     floor = baseline["lines"] / baseline["import_s"]
-    _table(
-        f"Settlement file of {lines:,} lines (generic CSV, 10 lines per order)",
-        [
-            ("lines imported/s", lines / suite["import_s"], "12,.0f"),
-            ("lines matched/s", lines / suite["match_s"], "12,.0f"),
-            ("lines imported and matched/s", lines / total, "12,.0f"),
-            ("baseline: bare ORM line creates/s", floor, "12,.0f"),
-            ("ratio imported and matched / baseline", lines / total / floor, "12.2f"),
-            (
-                "RSS MB before the import (Odoo, orders set up)",
-                suite["rss_start_mb"],
-                "12,.0f",
-            ),
-            ("peak RSS MB during import and match", suite["rss_peak_mb"], "12,.0f"),
-            ("peak RSS MB, whole baseline process", baseline["peak_rss_mb"], "12,.0f"),
-        ],
+    for name in args.settlement_format or SETTLEMENT_FORMATS:
+        case, label = SETTLEMENT_FORMATS[name]
+        suite = _figures(args, case, args.lines)
+        lines = suite["lines"]
+        total = suite["import_s"] + suite["match_s"]
+        _table(
+            f"Settlement file of {lines:,} lines ({label}, 10 lines per order)",
+            [
+                ("lines imported/s", lines / suite["import_s"], "12,.0f"),
+                ("lines matched/s", lines / suite["match_s"], "12,.0f"),
+                ("lines imported and matched/s", lines / total, "12,.0f"),
+                ("baseline: bare ORM line creates/s", floor, "12,.0f"),
+                (
+                    "ratio imported and matched / baseline",
+                    lines / total / floor,
+                    "12.2f",
+                ),
+                ("posting: seconds (entry, reconciliation)", suite["post_s"], "12,.1f"),
+                (
+                    "posting: journal items / invoices paid",
+                    f"{suite['entry_lines']} / {suite['invoices_paid']}",
+                    ">12",
+                ),
+                (
+                    "RSS MB before the import (Odoo, orders set up)",
+                    suite["rss_start_mb"],
+                    "12,.0f",
+                ),
+                (
+                    "peak RSS MB during import, match and post",
+                    suite["rss_peak_mb"],
+                    "12,.0f",
+                ),
+                (
+                    "  increase over the start",
+                    suite["rss_peak_mb"] - suite["rss_start_mb"],
+                    "12,.0f",
+                ),
+            ],
+        )
+    print(
+        f"(baseline process peak RSS: {baseline['peak_rss_mb']:,.0f} MB; "
+        f"{baseline['lines']:,} lines in {baseline['import_s']:.1f} s)"
     )
 
 
@@ -239,6 +272,9 @@ def main():
     parser.add_argument("--orders", type=int, default=2_000, help="orders")
     parser.add_argument("--skus", type=int, default=50_000, help="stock")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument(
+        "--settlement-format", choices=sorted(SETTLEMENT_FORMATS), action="append"
+    )
     parser.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,8 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Settlement import and matching of a large payout file, against the floor
-of the same rows created as settlement lines by bare ORM calls (no parsing,
-no checks, no matching)."""
+"""Settlement import, matching and posting of a large payout file in three
+formats (an Amazon settlement report, a Stripe payout document, a generic
+CSV), against the floor of the same rows created as settlement lines by bare
+ORM calls (no parsing, no checks, no matching)."""
 
 import json
 import threading
@@ -94,6 +95,97 @@ def _orders(env, backend, count):
     return refs
 
 
+def _amounts(count):
+    """Per order: its invoiced amount in cents, and the fees of its nine
+    other lines."""
+    for index in range(count // LINES_PER_ORDER):
+        yield (
+            index,
+            10000 + (index % 50) * 100,
+            [-(10 + fee) for fee in range(LINES_PER_ORDER - 1)],
+        )
+
+
+def _amazon(count, currency):
+    """An Amazon V2 report: each order of ten items, a line per item (its
+    price and commission rows pivoted into one)."""
+    columns = (
+        "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\t"
+        "total-amount\tcurrency\ttransaction-type\torder-id\tamount-type\t"
+        "amount-description\tamount\tposted-date\torder-item-code\tsku\t"
+        "quantity-purchased"
+    )
+    rows, total = [], 0
+    for index, gross, _fees in _amounts(count):
+        for item in range(LINES_PER_ORDER):
+            code = f"{index:08d}{item:02d}"
+            price = gross // LINES_PER_ORDER
+            common = f"BENCH-AMZ\t\t\t\t\t\tOrder\tBENCH-{index}\t"
+            tail = f"\t2026-11-18\t{code}\tSKU-{item}\t1"
+            rows.append(f"{common}ItemPrice\tPrincipal\t{price / 100:.2f}{tail}")
+            rows.append(f"{common}ItemFees\tCommission\t-0.30{tail}")
+            total += price - 30
+    summary = (
+        f"BENCH-AMZ\t2026-11-01T00:00:00+00:00\t2026-11-15T00:00:00+00:00\t"
+        f"2026-11-20T00:00:00+00:00\t{total / 100:.2f}\t{currency}"
+    )
+    return ("\n".join([columns, summary, *rows]) + "\n").encode()
+
+
+def _stripe(count, currency):
+    """A Stripe payout document: per order its charge (fees in detail) and
+    nine fee transactions."""
+    transactions, total = [], 0
+    for index, gross, fees in _amounts(count):
+        transactions.append(
+            {
+                "id": f"txn_c{index}",
+                "object": "balance_transaction",
+                "amount": gross,
+                "fee": 300,
+                "fee_details": [{"amount": 300, "type": "stripe_fee"}],
+                "net": gross - 300,
+                "currency": currency.lower(),
+                "created": 1795000000,
+                "reporting_category": "charge",
+                "type": "charge",
+                "source": {
+                    "id": f"ch_{index}",
+                    "object": "charge",
+                    "metadata": {"order_id": f"BENCH-{index}"},
+                },
+            }
+        )
+        for number, fee in enumerate(fees):
+            transactions.append(
+                {
+                    "id": f"txn_f{index}_{number}",
+                    "object": "balance_transaction",
+                    "amount": fee,
+                    "fee": 0,
+                    "net": fee,
+                    "currency": currency.lower(),
+                    "created": 1795000000,
+                    "reporting_category": "fee",
+                    "type": "stripe_fee",
+                    "source": None,
+                }
+            )
+        total += gross - 300 + sum(fees)
+    payout = {
+        "id": "po_bench",
+        "object": "payout",
+        "amount": total,
+        "arrival_date": 1795100000,
+        "created": 1795100000,
+        "currency": currency.lower(),
+        "status": "paid",
+    }
+    return json.dumps(
+        {"payout": payout, "balance_transactions": transactions}, indent=1
+    ).encode()
+
+
 def _rows(count, currency):
     orders = count // LINES_PER_ORDER
     total = 0
@@ -155,14 +247,23 @@ def prepare(env, lines, with_orders=True):
     return backend, content, rows
 
 
-def run_suite(env, lines):
-    """Upload, import and match as a finance user's upload would."""
-    backend, content, _rows = prepare(env, lines)
+def _suite(env, lines, source):
+    """Upload, import, match and post as a finance user's upload would."""
+    backend, csv_content, _rows = prepare(env, lines)
+    currency = env.company.currency_id.name
+    if source == "amazon_v2":
+        content, name, options = _amazon(lines, currency), "bench.tsv", None
+    elif source == "stripe":
+        content, name, options = _stripe(lines, currency), "bench.json", None
+    else:
+        content, name, options = csv_content, "bench.csv", EXAMPLE_OPTIONS
+    del csv_content
     settlement = env["retail.settlement"]._create_with_file(
-        backend, "generic_csv", content, "bench.csv", EXAMPLE_OPTIONS
+        backend, source, content, name, options
     )
     env.flush_all()
     del content
+    env.invalidate_all()
     figures = {}
     with _rss_sampled(figures):
         started = time.perf_counter()
@@ -172,17 +273,43 @@ def run_suite(env, lines):
         settlement.action_match()
         env.flush_all()
         matched = time.perf_counter()
-    assert settlement.matched_count == settlement.line_count, (
-        settlement.matched_count,
-        settlement.discrepancy_count,
-        settlement.unmatched_count,
+        assert settlement.matched_count == settlement.line_count, (
+            settlement.matched_count,
+            settlement.discrepancy_count,
+            settlement.unmatched_count,
+            settlement.discrepancy_line_ids[:3].mapped("reason"),
+        )
+        settlement.action_post()
+        env.flush_all()
+        posted = time.perf_counter()
+    move = settlement.move_id
+    paid = env["account.move"].search_count(
+        [
+            ("payment_state", "in", ("paid", "in_payment")),
+            ("move_type", "=", "out_invoice"),
+        ]
     )
     return {
         **figures,
         "lines": settlement.line_count,
         "import_s": imported - started,
         "match_s": matched - imported,
+        "post_s": posted - matched,
+        "entry_lines": len(move.line_ids),
+        "invoices_paid": paid,
     }
+
+
+def run_suite(env, lines):
+    return _suite(env, lines, "generic_csv")
+
+
+def run_amazon(env, lines):
+    return _suite(env, lines, "amazon_v2")
+
+
+def run_stripe(env, lines):
+    return _suite(env, lines, "stripe")
 
 
 def run_baseline(env, lines):

@@ -11,6 +11,7 @@ from markupsafe import escape
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from ..parsers import LABELS, PARSERS
 from ..parsers.common import SettlementParseError, text_stream
@@ -278,27 +279,38 @@ class RetailSettlement(models.Model):
     def _read_lines(self, parser):
         self.line_ids.unlink()
         Line = self.env["retail.settlement.line"]
-        batch, count, total = [], 0, 0
+        batch, count, total, ids = [], 0, 0, []
         for parsed in parser.lines():
             count += 1
             batch.append(self._line_values(parsed, count))
             if parsed.line_type != "payout":
                 total += parsed.amount_net
             if len(batch) == CHUNK:
-                Line.create(batch)
+                ids += Line._create_in_bulk(self, batch).ids
                 batch = []
-                self.env.flush_all()
-                # Created lines need not stay in memory for 100k-line files.
-                self.env.invalidate_all()
                 self._report_progress(count)
-        Line.create(batch)
+        ids += Line._create_in_bulk(self, batch).ids
         self._report_progress(count)
         self._check_header(parser.settlement, total)
         header = parser.settlement
+        currency = self._currency(header.currency)
+        # The lines' stored related currency, known once the file is read:
+        # set in one statement, not recomputed line by line by the write.
+        lines = Line.browse(ids)
+        self.env.cr.execute(
+            "UPDATE retail_settlement_line SET currency_id = %s WHERE id = ANY(%s)",
+            (currency.id, ids),
+        )
+        lines.invalidate_recordset(["currency_id"])
+        with self.env.protecting([Line._fields["currency_id"]], lines):
+            self._write_header(header, currency, total, count)
+        return True
+
+    def _write_header(self, header, currency, total, count):
         self.write(
             {
                 "external_id": header.external_id,
-                "currency_id": self._currency(header.currency).id,
+                "currency_id": currency.id,
                 "declared_total": float(header.declared_total)
                 if header.declared_total is not None
                 else float(total),
@@ -314,7 +326,6 @@ class RetailSettlement(models.Model):
                 "import_error": False,
             }
         )
-        return True
 
     def _check_header(self, header, total):
         if not header.external_id:
@@ -550,11 +561,22 @@ class RetailSettlement(models.Model):
                         state=dict(self._fields["state"].selection)[settlement.state],
                     )
                 )
-            lines = settlement.line_ids.filtered(
-                lambda line: not line.matched_by_hand and line.state != "written_off"
-            ).sorted(lambda line: (line.order_ref or "", line.id))
-            for chunk in _chunks_by_order(lines):
-                self.env["retail.settlement.matcher"]._match_lines(settlement, chunk)
+            Line = self.env["retail.settlement.line"]
+            Line.flush_model()
+            # Ids and references only: a 100k-line file is matched chunk by
+            # chunk, never held whole in memory.
+            self.env.cr.execute(
+                """SELECT id, order_ref FROM retail_settlement_line
+                    WHERE settlement_id = %s AND NOT coalesce(matched_by_hand, false)
+                      AND state != 'written_off'
+                    ORDER BY coalesce(order_ref, '') COLLATE "C", id""",
+                (settlement.id,),
+            )
+            for chunk in _chunks_by_order(self.env.cr.fetchall()):
+                self.env["retail.settlement.matcher"]._match_lines(
+                    settlement, Line.browse([line_id for line_id, _ref in chunk])
+                )
+                self.env.invalidate_all()
             settlement._update_state()
         return True
 
@@ -639,9 +661,12 @@ class RetailSettlement(models.Model):
             )
 
     def _move_values(self):
-        """Balances per account (and partner, for the receivables reconciled
-        with invoices): each line's components go where they belong, the
-        payout goes to the clearing account."""
+        """Balances per account, partner and kind of amount (a fee type, a
+        line type, the payout, what is left to review): a 100k-line payout
+        posts a few dozen journal items, while each settlement line keeps
+        its own amounts and documents, and its entry. The documents the
+        settlement closes are booked per receivable account and partner,
+        and reconciled with each document (:meth:`_reconcile_documents`)."""
         backend = self.backend_id
         clearing = backend.settlement_journal_id.default_account_id
         suspense = backend.settlement_journal_id.suspense_account_id or clearing
@@ -650,8 +675,22 @@ class RetailSettlement(models.Model):
         def book(account, amount, partner=False, label=""):
             balances[(account.id, partner, label)] -= amount
 
-        for line in self.line_ids:
-            self._book_line(line, book, backend, clearing, suspense)
+        Line = self.env["retail.settlement.line"]
+        accounts = {
+            "clearing": clearing,
+            "suspense": suspense,
+            "fees": {
+                mapping.fee_code: mapping.account_id
+                for mapping in reversed(backend.settlement_fee_mapping_ids)
+            },
+            "type_labels": dict(
+                Line._fields["line_type"]._description_selection(self.env)
+            ),
+        }
+        for chunk in self._line_chunks():
+            for line in Line.browse(chunk):
+                self._book_line(line, book, backend, accounts)
+            Line.invalidate_model()
         payout = sum(balances.values())
         if not self.currency_id.is_zero(payout):
             # Files without a payout line: the remainder waits in clearing.
@@ -684,14 +723,32 @@ class RetailSettlement(models.Model):
             "line_ids": lines,
         }
 
-    def _book_line(self, line, book, backend, clearing, suspense):
+    def _line_chunks(self):
+        """The settlement's line ids, CHUNK at a time: a large payout is
+        booked without holding its lines in memory."""
+        self.env["retail.settlement.line"].flush_model()
+        self.env.cr.execute(
+            "SELECT id FROM retail_settlement_line WHERE settlement_id = %s "
+            "ORDER BY id",
+            (self.id,),
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        for start in range(0, len(ids), CHUNK):
+            yield ids[start : start + CHUNK]
+
+    def _book_line(self, line, book, backend, accounts):
+        """Book ``line``'s amounts with ``book(account, amount, partner,
+        label)``; ``accounts`` holds what is read once per settlement: the
+        clearing and suspense accounts, the fee accounts per fee code and
+        the line types' labels."""
+        clearing, suspense = accounts["clearing"], accounts["suspense"]
         if line.state not in ("matched", "written_off"):
             book(suspense, line.amount_net, label=self.env._("To review"))
             return
         if line.line_type == "payout" or line.line_type == "payout_reversal":
             book(clearing, line.amount_net, label=self.env._("Payout"))
             return
-        self._book_fees(line, book, backend)
+        self._book_fees(line, book, backend, accounts["fees"])
         rest = line.amount_net - line.amount_fee
         if line.line_type in RECEIVED_TYPES and line.order_binding_id:
             # Its order's documents are booked once, on the group's first line;
@@ -703,50 +760,91 @@ class RetailSettlement(models.Model):
                     open_lines.account_id[:1],
                     amount,
                     partner=document.commercial_partner_id.id or False,
-                    label=document.name,
+                    label=self.env._("Documents settled"),
                 )
                 rest -= amount
-            book(backend.settlement_writeoff_account_id, rest, label=line.order_ref)
+            book(
+                backend.settlement_writeoff_account_id,
+                rest,
+                label=self.env._("Write-off"),
+            )
             return
         if line.state == "written_off":
-            book(backend.settlement_writeoff_account_id, rest, label=line.line_key)
+            book(
+                backend.settlement_writeoff_account_id,
+                rest,
+                label=self.env._("Write-off"),
+            )
+            return
+        if line.line_type == "fee":
+            account = (
+                accounts["fees"].get(line.raw_type) or backend.settlement_fee_account_id
+            )
+            book(account, rest, label=line.raw_type or self.env._("Fees"))
             return
         field_name = ACCOUNT_OF_TYPE.get(line.line_type, "settlement_other_account_id")
-        account = backend[field_name]
-        if line.line_type == "fee":
-            account = self._fee_account(backend, line.raw_type)
-        book(account or suspense, rest, label=line.line_key)
+        book(
+            backend[field_name] or suspense,
+            rest,
+            label=accounts["type_labels"][line.line_type],
+        )
 
-    def _book_fees(self, line, book, backend):
+    def _book_fees(self, line, book, backend, fee_accounts):
         detail = line.fee_detail or {}
         booked = 0.0
         for code, amount in detail.items():
-            book(self._fee_account(backend, code), float(amount), label=code)
+            account = fee_accounts.get(code) or backend.settlement_fee_account_id
+            book(account, float(amount), label=code)
             booked += float(amount)
         if not self.currency_id.is_zero(line.amount_fee - booked):
-            book(backend.settlement_fee_account_id, line.amount_fee - booked)
-
-    def _fee_account(self, backend, code):
-        mapping = backend.settlement_fee_mapping_ids.filtered(
-            lambda record: record.fee_code == code
-        )[:1]
-        return mapping.account_id or backend.settlement_fee_account_id
+            book(
+                backend.settlement_fee_account_id,
+                line.amount_fee - booked,
+                label=self.env._("Fees"),
+            )
 
     def _reconcile_documents(self):
-        """Each invoice or credit note the settlement pays (or the channel
-        payment that paid it) with its line in the settlement entry."""
-        for document in self.line_ids.invoice_ids:
-            open_lines = _open_lines(document).filtered(
+        """Each document the settlement pays (an invoice or credit note, or
+        the channel payment that paid it) with the entry's item of its
+        account and partner, in one reconciliation plan: the documents are
+        paid one by one, the item by all of them."""
+        field = self.env["retail.settlement.line"]._fields["invoice_ids"]
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT rel.%s FROM %s rel
+                     JOIN retail_settlement_line line ON line.id = rel.%s
+                    WHERE line.settlement_id = %s
+                      AND line.state IN ('matched', 'written_off')
+                      AND line.line_type IN %s
+                      AND line.order_binding_id IS NOT NULL""",
+                SQL.identifier(field.column2),
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                self.id,
+                RECEIVED_TYPES,
+            )
+        )
+        documents = self.env["account.move"].browse(
+            row[0] for row in self.env.cr.fetchall()
+        )
+        to_reconcile = defaultdict(lambda: self.env["account.move.line"])
+        for document in documents:
+            for line in _open_lines(document).filtered(
                 lambda line: not line.reconciled
-            )
-            settled = self.move_id.line_ids.filtered(
-                lambda line, doc=document, accounts=open_lines.account_id: line.name
-                == doc.name
-                and line.account_id in accounts
-                and not line.reconciled
-            )
-            if open_lines and settled:
-                (open_lines | settled).reconcile()
+            ):
+                key = (line.account_id, document.commercial_partner_id)
+                to_reconcile[key] |= line
+        for item in self.move_id.line_ids.filtered(lambda line: not line.reconciled):
+            key = (item.account_id, item.partner_id)
+            if key in to_reconcile and item.account_id.reconcile:
+                to_reconcile[key] |= item
+        plan = [
+            lines
+            for lines in to_reconcile.values()
+            if lines.move_id & self.move_id and lines.move_id - self.move_id
+        ]
+        if plan:
+            self.env["account.move.line"]._reconcile_plan(plan)
 
     # === BANK DEPOSIT === #
     def action_reconcile_bank_deposit(self):
@@ -905,16 +1003,12 @@ def _open_lines(document):
 
 
 def _chunks_by_order(lines):
-    """CHUNK-sized slices of ``lines`` (sorted by order reference) that
-    never split the lines of one order."""
+    """CHUNK-sized slices of ``lines``, ``(id, order reference)`` pairs
+    sorted by reference, that never split the lines of one order."""
     start = 0
     while start < len(lines):
         end = min(start + CHUNK, len(lines))
-        while (
-            end < len(lines)
-            and lines[end].order_ref
-            and (lines[end].order_ref == lines[end - 1].order_ref)
-        ):
+        while end < len(lines) and lines[end][1] and lines[end][1] == lines[end - 1][1]:
             end += 1
         yield lines[start:end]
         start = end

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
-from odoo import Command, api, models
+from odoo import api, models
+from odoo.tools import SQL
 
 # Lines that need no Odoo document: they are booked to the backend's accounts.
 ACCOUNT_ONLY = {
@@ -16,6 +17,17 @@ ACCOUNT_ONLY = {
 }
 ORDER_DOCUMENTS = {"order": "out_invoice", "refund": "out_refund"}
 PLAIN_MATCH = {"state": "matched"}
+# What matching writes on every line, and its value when a rule says nothing.
+OUTCOME_DEFAULTS = {
+    "state": "matched",
+    "reason": False,
+    "reason_code": False,
+    "order_binding_id": False,
+    "order_ref_id": False,
+    "expected_amount": 0.0,
+    "difference": 0.0,
+    "invoice_ids": [],
+}
 
 
 class RetailSettlementMatcher(models.AbstractModel):
@@ -27,64 +39,125 @@ class RetailSettlementMatcher(models.AbstractModel):
 
     @api.model
     def _match_lines(self, settlement, lines):
-        """Match ``lines``. The lines of one order and type (an Amazon order
-        item per line, say) are matched together against the order's
-        documents; the first carries the documents and the expected amount.
-        Lines matched with nothing to record of their own (fees, payouts)
-        are written together: a large file is mostly such lines."""
+        """Match ``lines`` (a chunk that never splits an order) as a set:
+        the order bindings, their orders and documents are read in a few
+        queries for the whole chunk, and the outcomes written in one
+        statement (:meth:`_write_outcomes`). The lines of one order and type
+        (an Amazon order item per line, say) are matched together against
+        the order's documents; the first carries the documents and the
+        expected amount. Lines the rules leave discrepancies are offered to
+        :meth:`_match_other_documents`."""
+        lines.fetch(["order_ref", "line_type", "raw_type", "amount_gross"])
         bindings = self._bindings(settlement, lines)
         settled_elsewhere = self._settled_elsewhere(settlement, lines)
-        groups = defaultdict(lambda: self.env["retail.settlement.line"])
+        groups = defaultdict(list)
         for line in lines:
             key = (
                 (line.order_ref, line.line_type)
                 if line.line_type in ORDER_DOCUMENTS and line.order_ref
                 else line.id
             )
-            groups[key] |= line
-        plain = missing = self.env["retail.settlement.line"]
-        for group in groups.values():
+            groups[key].append(line.id)
+        Line = self.env["retail.settlement.line"]
+        outcomes = {}
+        for ids in groups.values():
+            group = Line.browse(ids).with_prefetch(lines._prefetch_ids)
             values = self._match_group(settlement, group, bindings, settled_elsewhere)
-            if values == PLAIN_MATCH:
-                plain |= group
-                continue
-            if values.get("reason_code") == "missing_order":
-                missing |= group
-            values.setdefault("reason", False)
-            values.setdefault("reason_code", False)
-            values.setdefault("invoice_ids", [Command.clear()])
-            group[0].write(values)
-            group[1:].write(
-                {
-                    **values,
-                    "invoice_ids": [Command.clear()],
+            outcomes[ids[0]] = {**OUTCOME_DEFAULTS, **values}
+            if len(ids) > 1:
+                rest = {
+                    **outcomes[ids[0]],
+                    "invoice_ids": [],
                     "expected_amount": 0.0,
                     "difference": 0.0,
                 }
-            )
-        plain.write(
-            {
-                **PLAIN_MATCH,
-                "reason": False,
-                "reason_code": False,
-                "invoice_ids": [Command.clear()],
-                "order_binding_id": False,
-                "order_ref_id": False,
-                "expected_amount": 0.0,
-                "difference": 0.0,
-            }
-        )
-        self._match_other_documents(settlement, missing)
+                outcomes.update(dict.fromkeys(ids[1:], rest))
+        self._write_outcomes(outcomes)
+        unmatched = lines.filtered(lambda line: line.state == "discrepancy")
+        if unmatched:
+            self._match_other_documents(settlement, unmatched)
 
     @api.model
     def _match_other_documents(self, settlement, lines):
-        """Match ``lines``, which no channel order matched, to documents of
-        other kinds (bridge modules extend this): write the matched lines
-        and return them. The others stay missing orders.
+        """Hook for other modules: match ``lines`` of ``settlement`` that
+        the rules above left discrepancies (a store's card sale has no
+        channel order, but may have a POS payment) against documents this
+        module does not know, writing their outcome themselves (at least
+        ``state``, ``reason`` and ``reason_code``).
 
-        :return: the lines matched
+        :return: the lines matched (none here)
         """
         return self.env["retail.settlement.line"]
+
+    @api.model
+    def _write_outcomes(self, outcomes):
+        """Write ``{line id: values}`` in one UPDATE and one pass over the
+        invoice relation for the whole chunk: an ORM ``write`` per order
+        was most of the time of a large file's matching. The ORM's rules
+        still hold: write access is checked, the cache invalidated, and
+        fields depending on these are marked for recomputation."""
+        Line = self.env["retail.settlement.line"]
+        lines = Line.browse(list(outcomes))
+        lines.check_access("write")
+        Line.flush_model()
+        columns = [name for name in OUTCOME_DEFAULTS if name != "invoice_ids"]
+        arrays = [
+            SQL(
+                "%s::%s[]",
+                [
+                    None if values[name] is False else values[name]
+                    for values in outcomes.values()
+                ],
+                SQL(Line._fields[name].column_type[1]),
+            )
+            for name in columns
+        ]
+        self.env.cr.execute(
+            SQL(
+                """UPDATE retail_settlement_line AS line
+                      SET %(assignments)s, write_uid = %(uid)s,
+                          write_date = (now() at time zone 'UTC')
+                     FROM unnest(%(ids)s::int[], %(arrays)s) AS outcome(id, %(names)s)
+                    WHERE line.id = outcome.id""",
+                assignments=SQL(", ").join(
+                    SQL("%s = outcome.%s", SQL.identifier(name), SQL.identifier(name))
+                    for name in columns
+                ),
+                uid=self.env.uid,
+                ids=list(outcomes),
+                arrays=SQL(", ").join(arrays),
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+            )
+        )
+        field = Line._fields["invoice_ids"]
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE %s = ANY(%s)",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                lines.ids,
+            )
+        )
+        pairs = [
+            (line_id, move_id)
+            for line_id, values in outcomes.items()
+            for move_id in values["invoice_ids"]
+        ]
+        if pairs:
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO %s (%s, %s) "
+                    "SELECT * FROM unnest(%s::int[], %s::int[])",
+                    SQL.identifier(field.relation),
+                    SQL.identifier(field.column1),
+                    SQL.identifier(field.column2),
+                    [pair[0] for pair in pairs],
+                    [pair[1] for pair in pairs],
+                )
+            )
+        names = [*columns, "invoice_ids", "write_uid", "write_date"]
+        lines.invalidate_recordset(names)
+        lines.modified(names)
 
     @api.model
     def _settled_elsewhere(self, settlement, lines):
@@ -111,15 +184,33 @@ class RetailSettlementMatcher(models.AbstractModel):
 
     @api.model
     def _bindings(self, settlement, lines):
-        """The order bindings of the lines' references, read in one query."""
+        """External id -> (binding, its order), read in one query per
+        model: the orders of the chunk share one prefetch, so their
+        documents are read together too."""
         backends = (
             settlement.backend_id.settlement_order_backend_ids or settlement.backend_id
         )
-        refs = {ref for ref in lines.mapped("order_ref") if ref}
+        refs = {line.order_ref for line in lines if line.order_ref}
         found = self.env["retail.order.binding"].search(
             [("backend_id", "in", backends.ids), ("external_id", "in", list(refs))]
         )
-        return {binding.external_id: binding for binding in found}
+        res_ids = defaultdict(set)
+        for binding in found:
+            res_ids[binding.res_model].add(binding.res_id)
+        existing = {
+            model: self.env[model].browse(sorted(ids)).exists()
+            for model, ids in res_ids.items()
+        }
+        present = {model: set(orders._ids) for model, orders in existing.items()}
+        bindings = {}
+        for binding in found:
+            orders = existing[binding.res_model]
+            # A deleted order is an empty record, as _get_record() gives.
+            order = orders.browse(
+                [binding.res_id] if binding.res_id in present[binding.res_model] else []
+            ).with_prefetch(orders._prefetch_ids)
+            bindings[binding.external_id] = (binding, order)
+        return bindings
 
     @api.model
     def _match_group(self, settlement, group, bindings, settled_elsewhere):
@@ -136,7 +227,7 @@ class RetailSettlementMatcher(models.AbstractModel):
             )
         if line.line_type in ACCOUNT_ONLY:
             return dict(PLAIN_MATCH)
-        binding = bindings.get(line.order_ref)
+        binding, order = bindings.get(line.order_ref, (None, None))
         if not binding:
             return self._discrepancy(
                 "missing_order",
@@ -145,7 +236,6 @@ class RetailSettlementMatcher(models.AbstractModel):
                     ref=line.order_ref or self.env._("(no reference)"),
                 ),
             )
-        order = binding._get_record()
         values = {
             "order_binding_id": binding.id,
             "order_ref_id": f"{order._name},{order.id}" if order else False,
@@ -193,7 +283,7 @@ class RetailSettlementMatcher(models.AbstractModel):
         difference = settled - expected
         values.update(
             {
-                "invoice_ids": [Command.set(self._settleable(documents).ids)],
+                "invoice_ids": self._settleable(documents).ids,
                 "expected_amount": expected,
                 "difference": difference,
             }
@@ -222,13 +312,20 @@ class RetailSettlementMatcher(models.AbstractModel):
 
     @api.model
     def _documents(self, order, move_type):
+        # The union keeps the prefetch of the chunk's orders or invoices: the
+        # documents of a chunk are read together, not order by order.
         if order._name == "account.move":
             # A channel whose orders are invoiced directly, without a sale order.
-            documents = order | order.reversal_move_ids
+            documents = (order | order.reversal_move_ids).with_prefetch(
+                order._prefetch_ids
+            )
         elif "invoice_ids" in order._fields:
             # A refund of an amount only (a goodwill refund) credits none of
             # the order's lines: it is found through the invoice it reverses.
-            documents = order.invoice_ids | order.invoice_ids.reversal_move_ids
+            invoices = order.invoice_ids
+            documents = (invoices | invoices.reversal_move_ids).with_prefetch(
+                invoices._prefetch_ids
+            )
         else:
             documents = self.env["account.move"].search(
                 [("invoice_origin", "=", order.name)]

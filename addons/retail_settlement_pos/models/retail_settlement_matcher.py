@@ -26,7 +26,12 @@ class RetailSettlementMatcher(models.AbstractModel):
         reference it carries (its charge id, or the order reference the
         till sent the provider)."""
         matched = super()._match_other_documents(settlement, lines)
-        lines = (lines - matched).filtered(lambda line: line.line_type in PAYMENT_SIGN)
+        # Only lines no channel order claims: an order's amount that differs
+        # stays that order's discrepancy.
+        lines = (lines - matched).filtered(
+            lambda line: line.line_type in PAYMENT_SIGN
+            and line.reason_code == "missing_order"
+        )
         candidates = self._pos_payments(settlement, lines)
         if not candidates:
             return matched
