@@ -8,7 +8,7 @@ from odoo.addons.retail_settlement.models.retail_settlement import RECEIVED_TYPE
 class RetailSettlement(models.Model):
     _inherit = "retail.settlement"
 
-    def _book_line(self, line, book, backend, clearing, suspense):
+    def _book_line(self, line, book, backend, accounts):
         """EXTENDS retail_settlement: a store card charge or refund clears
         what its POS session left on the card method's outstanding account;
         its fees are expensed, a difference within tolerance written off."""
@@ -17,17 +17,21 @@ class RetailSettlement(models.Model):
             or line.state not in ("matched", "written_off")
             or line.line_type not in RECEIVED_TYPES
         ):
-            return super()._book_line(line, book, backend, clearing, suspense)
-        self._book_fees(line, book, backend)
+            return super()._book_line(line, book, backend, accounts)
+        self._book_fees(line, book, backend, accounts["fees"])
         payment = line.pos_payment_id.sudo()
         account = payment.payment_method_id._retail_outstanding_account()
         # One line per session and account: a day's card sales are one
         # outstanding amount in the session's entries.
-        book(account or suspense, line.expected_amount, label=payment.session_id.name)
+        book(
+            account or accounts["suspense"],
+            line.expected_amount,
+            label=payment.session_id.name,
+        )
         book(
             backend.settlement_writeoff_account_id,
             line.amount_net - line.amount_fee - line.expected_amount,
-            label=line.line_key,
+            label=self.env._("Write-off"),
         )
 
     def _reconcile_documents(self):
