@@ -5,6 +5,7 @@ verifies, SearchOrders filters, sort and cursor paging, batch retrieval of
 orders and catalog objects, Bearer auth, and sale and return orders the
 adapter converts."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -111,6 +112,9 @@ def test_search_filters_sorts_and_pages(sim):
     first = sim.create_order(lines=LINES[:1])
     sim.create_order(lines=LINES[1:], state="OPEN")
     second = sim.create_order(lines=LINES[1:])
+    # Stamps have millisecond resolution and the update filter is inclusive:
+    # an update in the same millisecond as the second order would find both.
+    time.sleep(0.005)
     sim.update_order(first["id"], note="later")
     orders, cursor = square.search_orders(request, [LOCATION], None, None, 1)
     assert [order["id"] for order in orders] == [second["id"]] and cursor
