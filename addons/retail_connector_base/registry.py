@@ -37,6 +37,13 @@ class Adapter:
         self.backend = backend
         self.env = backend.env
 
+    @classmethod
+    def backend_defaults(cls, vals):
+        """Values a new backend of the platform gets unless ``vals`` (its
+        create values) gives them: an API host, a pinned API version, the
+        platform's rate limit."""
+        return {}
+
     def request(self, method, path, json_body=None, params=None, **options):
         """A call to the platform through the connector's client (rate
         limit, circuit breaker, request log, https only)."""
@@ -76,6 +83,17 @@ def adapter_class(env, platform, capability):
     if module and module not in env.registry._init_modules:
         return None
     return cls
+
+
+def backend_defaults(env, platform, vals):
+    """What every adapter of ``platform`` installed in ``env``'s database
+    gives a new backend created with ``vals``."""
+    defaults = {}
+    for (code, capability), _entry in _ADAPTERS.items():
+        adapter = code == platform and adapter_class(env, code, capability)
+        if adapter:
+            defaults.update(adapter.backend_defaults(vals))
+    return defaults
 
 
 def platforms(env, capability):

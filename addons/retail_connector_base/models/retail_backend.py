@@ -287,6 +287,16 @@ class RetailBackend(models.Model):
         ),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        default_platform = self.default_get(["platform"]).get("platform")
+        for vals in vals_list:
+            platform = vals.get("platform") or default_platform
+            defaults = registry.backend_defaults(self.env, platform, vals)
+            for name, value in defaults.items():
+                vals.setdefault(name, value)
+        return super().create(vals_list)
+
     # === COMPUTE METHODS === #
     def _compute_secrets(self):
         for backend in self:

@@ -41,10 +41,11 @@ json_body=None, params=None)``, which returns the decoded JSON (raising the
 connector's transient or business errors), and read ``self.api_version``,
 the backend's pinned API version or the adapter's ``default_api_version``.
 
-Platform facts are class attributes: ``default_api_version``,
-``backend_defaults`` (values a new backend starts with: Shopify's rate
-limit) and ``poll_always`` (WooCommerce: webhooks are never retried, so its
-backends always poll).
+Platform facts are class attributes: ``default_api_version``, and
+``poll_always`` (WooCommerce: webhooks are never retried, so its backends
+always poll). What a new backend starts with (Shopify's rate limit) is the
+adapter's ``backend_defaults``, which the base backend's ``create`` reads
+for every registered capability.
 """
 
 from . import channel_model

@@ -68,8 +68,6 @@ class MarketplaceAdapter(Adapter):
 
     # The API version spoken when the backend pins none.
     default_api_version = None
-    # Values a new backend of the platform starts with, unless given.
-    backend_defaults = {}
     # Whether webhooks may be lost for good: the backends then always poll
     # orders too.
     poll_always = False

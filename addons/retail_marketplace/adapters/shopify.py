@@ -542,9 +542,12 @@ def _variant_values(data):
 @register("shopify", "marketplace")
 class ShopifyMarketplace(MarketplaceAdapter):
     default_api_version = API_VERSION
+
     # Shopify's REST leaky bucket on a standard plan: 40 calls, leaking 2 a
     # second.
-    backend_defaults = {"api_version": API_VERSION, "rate_limit": 2.0, "rate_burst": 40}
+    @classmethod
+    def backend_defaults(cls, vals):
+        return {"api_version": API_VERSION, "rate_limit": 2.0, "rate_burst": 40}
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from odoo.addons.retail_connector_base import jobs, registry, retry
+from odoo.addons.retail_connector_base import jobs, retry
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
 from ..adapters.channel_model import StockItem
@@ -202,10 +202,6 @@ class RetailBackend(models.Model):
         return checkpoint
 
     @api.model
-    def _marketplace_class(self, platform):
-        """The marketplace adapter class of ``platform``, or None."""
-        return registry.adapter_class(self.env, platform, "marketplace")
-
     def _ensure_reconciliation_polls(self):
         """Backends of platforms whose webhooks may be lost for good
         (``poll_always``: WooCommerce never retries one) poll orders as
@@ -227,11 +223,6 @@ class RetailBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        default_platform = self.default_get(["platform"]).get("platform")
-        for vals in vals_list:
-            adapter = self._marketplace_class(vals.get("platform") or default_platform)
-            for name, value in (adapter.backend_defaults if adapter else {}).items():
-                vals.setdefault(name, value)
         backends = super().create(vals_list)
         backends._ensure_reconciliation_polls()
         return backends

@@ -1,8 +1,6 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
-
-from odoo.addons.retail_connector_base import registry
+from odoo import fields, models
 
 from ..adapters import square
 
@@ -45,17 +43,6 @@ class RetailBackend(models.Model):
         if self.kind == "pos" and self._has_adapter("pos_batch"):
             return self._adapter("pos_batch").receive(headers, body)
         return super()._webhook_receive(headers, body)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # EXTENDS retail_connector_base: a platform Odoo pulls store
-        # transactions from fills in what its backends need (API host...).
-        for vals in vals_list:
-            pos = registry.adapter_class(self.env, vals.get("platform"), "pos")
-            if pos:
-                for name, value in pos.backend_defaults(vals).items():
-                    vals.setdefault(name, value)
-        return super().create(vals_list)
 
     def _run_flow(self, flow):
         # EXTENDS retail_connector_base: store transactions are pulled by the
