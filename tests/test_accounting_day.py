@@ -28,9 +28,7 @@ class TestAccountingDay(PosSettlementCommon, MarketplaceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Tax = cls.env["account.tax"]
-        Account = cls.env["account.account"]
-        cls.tax_10 = Tax.create(
+        cls.tax_10 = cls.env["account.tax"].create(
             {
                 "name": "Channel VAT 10%",
                 "amount": 10,
@@ -38,62 +36,17 @@ class TestAccountingDay(PosSettlementCommon, MarketplaceCommon):
                 "price_include_override": "tax_excluded",
             }
         )
-        cls.tax_intra_eu = Tax.create(
-            {
-                "name": "EU intra-community 0%",
-                "amount": 0,
-                "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
-            }
-        )
-        cls.company.partner_id.vat = "FR40303265045"
-        cls.reverse_charge = cls.env["account.fiscal.position"].create(
-            {
-                "name": "EU B2B (reverse charge)",
-                "auto_apply": True,
-                "vat_required": True,
-                "country_group_id": cls.env.ref("base.europe").id,
-                "tax_ids": [
-                    Command.create(
-                        {"tax_src_id": tax.id, "tax_dest_id": cls.tax_intra_eu.id}
-                    )
-                    for tax in cls.tax_excluded | cls.tax_10
-                ],
-            }
-        )
-        cls.gift_card_account = Account.create(
-            {
-                "name": "Gift cards outstanding",
-                "code": "2191GC",
-                "account_type": "liability_current",
-            }
-        )
-        cls.gift_card_product = cls.env["product.product"].create(
-            {
-                "name": "Channel gift card",
-                "type": "service",
-                "invoice_policy": "order",
-                "taxes_id": False,
-            }
-        )
-        cls.gift_card_journal.inbound_payment_method_line_ids[
-            :1
-        ].payment_account_id = cls.gift_card_account
-        cls.backend.write(
-            {
-                "gift_card_account_id": cls.gift_card_account.id,
-                "gift_card_product_id": cls.gift_card_product.id,
-                "mapping_ids": [
-                    Command.create(
-                        {
-                            "mapping_type": "tax",
-                            "external_code": "VAT10",
-                            "odoo_ref": f"account.tax,{cls.tax_10.id}",
-                        }
-                    )
-                ],
-            }
-        )
+        cls._set_up_reverse_charge(cls.tax_excluded | cls.tax_10)
+        cls._set_up_gift_cards()
+        cls.backend.mapping_ids = [
+            Command.create(
+                {
+                    "mapping_type": "tax",
+                    "external_code": "VAT10",
+                    "odoo_ref": f"account.tax,{cls.tax_10.id}",
+                }
+            )
+        ]
         # The provider's payouts settle the channel's orders too (chargebacks).
         cls.provider.settlement_order_backend_ids = cls.backend
         cls.store.numbering_reset = "business_day"

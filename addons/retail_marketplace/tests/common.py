@@ -111,6 +111,64 @@ class MarketplaceCommon(RetailCommon):
         cls.currency = cls.company.currency_id.name
 
     @classmethod
+    def _set_up_gift_cards(cls):
+        """Gift cards sold on the backend credit a liability account, and
+        the gift card journal's redemptions debit it."""
+        cls.gift_card_account = cls.env["account.account"].create(
+            {
+                "name": "Gift cards outstanding",
+                "code": "2191GC",
+                "account_type": "liability_current",
+            }
+        )
+        cls.gift_card_product = cls.env["product.product"].create(
+            {
+                "name": "Channel gift card",
+                "type": "service",
+                "invoice_policy": "order",
+                "taxes_id": False,
+            }
+        )
+        cls.gift_card_journal.inbound_payment_method_line_ids[
+            :1
+        ].payment_account_id = cls.gift_card_account
+        cls.backend.write(
+            {
+                "gift_card_account_id": cls.gift_card_account.id,
+                "gift_card_product_id": cls.gift_card_product.id,
+            }
+        )
+
+    @classmethod
+    def _set_up_reverse_charge(cls, taxes):
+        """A French company whose auto-applied EU B2B position maps
+        ``taxes`` to a 0 % intra-community tax for buyers with a VAT
+        number."""
+        cls.company.partner_id.vat = "FR40303265045"
+        cls.tax_intra_eu = cls.env["account.tax"].create(
+            {
+                "name": "EU intra-community 0%",
+                "amount": 0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_excluded",
+            }
+        )
+        cls.reverse_charge = cls.env["account.fiscal.position"].create(
+            {
+                "name": "EU B2B (reverse charge)",
+                "auto_apply": True,
+                "vat_required": True,
+                "country_group_id": cls.env.ref("base.europe").id,
+                "tax_ids": [
+                    Command.create(
+                        {"tax_src_id": tax.id, "tax_dest_id": cls.tax_intra_eu.id}
+                    )
+                    for tax in taxes
+                ],
+            }
+        )
+
+    @classmethod
     def _order_payload(cls, order_id="5001", updated_at="2026-11-01T10:00:00Z", **kw):
         """A generic-protocol order: 2 x SKU-1 at 12.50 and 1 x SKU-2 at 30.00,
         tax excluded at 20%, shipping 5.00 taxed: 55.00 + 5.00 + 12.00 tax."""

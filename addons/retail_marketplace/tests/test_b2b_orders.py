@@ -1,6 +1,5 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command
 from odoo.tests import tagged
 
 from .common import MarketplaceCommon
@@ -14,29 +13,7 @@ class TestB2BOrders(MarketplaceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.partner_id.vat = "FR40303265045"
-        cls.tax_intra_eu = cls.env["account.tax"].create(
-            {
-                "name": "EU intra-community 0%",
-                "amount": 0,
-                "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
-            }
-        )
-        cls.reverse_charge = cls.env["account.fiscal.position"].create(
-            {
-                "name": "EU B2B (reverse charge)",
-                "auto_apply": True,
-                "vat_required": True,
-                "country_group_id": cls.env.ref("base.europe").id,
-                "tax_ids": [
-                    Command.create(
-                        {"tax_src_id": tax.id, "tax_dest_id": cls.tax_intra_eu.id}
-                    )
-                    for tax in cls.tax_excluded | cls.tax_included
-                ],
-            }
-        )
+        cls._set_up_reverse_charge(cls.tax_excluded | cls.tax_included)
 
     def _b2b_payload(self, order_id="7001", **kw):
         """The common order bought by Acme GmbH in Berlin with its VAT number:

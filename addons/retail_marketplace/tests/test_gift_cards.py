@@ -14,30 +14,7 @@ class TestGiftCards(MarketplaceCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.gift_card_account = cls.env["account.account"].create(
-            {
-                "name": "Gift cards outstanding",
-                "code": "2191GC",
-                "account_type": "liability_current",
-            }
-        )
-        cls.gift_card_product = cls.env["product.product"].create(
-            {
-                "name": "Channel gift card",
-                "type": "service",
-                "invoice_policy": "order",
-                "taxes_id": False,
-            }
-        )
-        cls.gift_card_journal.inbound_payment_method_line_ids[
-            :1
-        ].payment_account_id = cls.gift_card_account
-        cls.backend.write(
-            {
-                "gift_card_account_id": cls.gift_card_account.id,
-                "gift_card_product_id": cls.gift_card_product.id,
-            }
-        )
+        cls._set_up_gift_cards()
 
     def _gift_card_order(self, order_id="6001", **kw):
         """A 50.00 gift card (no SKU, flagged by the channel) and one shirt
