@@ -4,8 +4,7 @@
  * A connector user opens every dashboard under Retail > Dashboards: the
  * channels (kanban), traffic and lag per backend (graphs), events by state
  * and the sync exceptions by owner. Any error in the browser fails the tour.
- * It needs no data of its own (an empty graph shows a sample), so that
- * retail_settlement's screens test runs it as well.
+ * It needs no data of its own: an empty graph shows a sample.
  */
 import {registry} from "@web/core/registry";
 import {stepUtils} from "@web_tour/tour_service/tour_utils";
