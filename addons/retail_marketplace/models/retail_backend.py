@@ -82,9 +82,9 @@ class RetailBackend(models.Model):
     )
     amazon_token_url = fields.Char(
         "Login with Amazon URL",
-        help="Where access tokens are obtained for the refresh token: "
-        "https://api.amazon.com/auth/o2/token (a simulator's "
-        "/auth/o2/token in tests).",
+        help="Where access tokens are obtained for the refresh token; empty: "
+        "https://api.amazon.com/auth/o2/token (a simulator's /auth/o2/token "
+        "in tests).",
     )
     pricelist_id = fields.Many2one(
         "product.pricelist",
