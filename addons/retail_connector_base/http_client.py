@@ -16,9 +16,11 @@ with, the job's transaction.
 import ipaddress
 import json
 import logging
+import math
 import re
 import threading
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -38,11 +40,12 @@ LOGGED_BODY_CHARS = 10000
 # postal codes, emails, birth dates, VAT numbers. Product names are masked with
 # customers' ones: a log that says too little beats one that leaks. "city" and
 # "vat" only as words of their own (city, shipping_city, billingCity, vat_number,
-# billingVatId), not inside "capacity" or "private".
+# billingVatId), not inside "capacity" or "private". An OAuth client id is
+# half of a client's credentials.
 SENSITIVE_KEY = re.compile(
     r"pass|secret|token|key|auth|signature|card|cvv|iban|email|phone|mobile|fax"
     r"|name|address|street|(?:^|_)city|(?-i:City)|locality|zip|postal|postcode"
-    r"|birth|(?:^|_)vat|(?-i:Vat)",
+    r"|birth|(?:^|_)vat|(?-i:Vat)|client_id",
     re.IGNORECASE,
 )
 MASK = "***"
@@ -157,6 +160,45 @@ def mask_url(url):
     return urlunsplit(parts._replace(query=query))
 
 
+@dataclass(frozen=True)
+class OperationLimit:
+    """A platform's usage plan for one of its operations, for platforms that
+    limit each operation on its own (Amazon's Selling Partner API):
+    ``rate`` requests a second, ``burst`` at once. ``rate_header`` names the
+    answer header in which the platform states the rate it applies to the
+    seller, which the bucket then follows."""
+
+    name: str
+    rate: float
+    burst: int
+    rate_header: str = ""
+
+
+BACKEND_ROW = """
+    INSERT INTO retail_backend_throttle (backend_id, tokens, refilled_at, failures)
+    VALUES (%(backend)s, %(burst)s, clock_timestamp() at time zone 'UTC', 0)
+    ON CONFLICT (backend_id) DO NOTHING
+"""
+OPERATION_ROW = """
+    INSERT INTO retail_backend_operation_throttle
+        (backend_id, company_id, operation, rate, burst, tokens, refilled_at)
+    SELECT id, company_id, %(operation)s, %(rate)s, %(burst)s, %(burst)s,
+           clock_timestamp() at time zone 'UTC'
+      FROM retail_backend WHERE id = %(backend)s
+    ON CONFLICT (backend_id, operation) DO NOTHING
+"""
+# An operation's tokens now: its last count plus what its rate added since,
+# up to its burst.
+OPERATION_TOKENS = """
+    LEAST(burst, tokens + rate * EXTRACT(
+        EPOCH FROM (clock_timestamp() at time zone 'UTC') - refilled_at))
+"""
+OPERATION_WHERE = """
+     WHERE backend_id = %(backend)s AND operation = %(operation)s
+    RETURNING tokens, rate
+"""
+
+
 class Throttle:
     """The backend's rate limit and circuit breaker, in PostgreSQL."""
 
@@ -164,25 +206,17 @@ class Throttle:
         self.backend = backend
         self.registry = backend.env.registry
 
-    def _execute(self, query, params):
+    def _execute(self, query, params, row=BACKEND_ROW):
         """Run ``query`` in a short transaction of its own, in READ COMMITTED:
         an UPDATE that waited for another worker's update then reads the row
         as that worker left it, where Odoo's REPEATABLE READ would fail to
         serialize. (Every Odoo cursor resets the connection's level when it is
-        created; in test mode the shared test cursor is used as it is.)"""
+        created; in test mode the shared test cursor is used as it is.)
+        ``row`` first creates the state row the query updates, if missing."""
         with self.registry.cursor() as cr:
             if not self.registry.in_test_mode():
                 cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-            cr.execute(
-                """
-                INSERT INTO retail_backend_throttle
-                    (backend_id, tokens, refilled_at, failures)
-                VALUES (%(backend)s, %(burst)s,
-                        clock_timestamp() at time zone 'UTC', 0)
-                ON CONFLICT (backend_id) DO NOTHING
-                """,
-                params,
-            )
+            cr.execute(row, params)
             # The cursor commits when the block ends.
             cr.execute(query, params)
             return cr.fetchone()
@@ -262,6 +296,10 @@ class Throttle:
             self._params(),
         )
 
+    def describe(self):
+        """The limit, for the message of a call that must wait for it."""
+        return f"rate limit of {self.backend.rate_limit}/s"
+
     def record(self, success):
         self._execute(
             """
@@ -279,13 +317,98 @@ class Throttle:
         )
 
 
+class OperationThrottle(Throttle):
+    """The token bucket of one operation of the backend's platform, in
+    ``retail_backend_operation_throttle``: it replaces the backend's bucket
+    for that operation's calls, while the circuit breaker stays the
+    backend's. The row starts from the operation's documented plan; the
+    rate the platform then states in its answers replaces it."""
+
+    def __init__(self, backend, limit):
+        super().__init__(backend)
+        self.limit = limit
+        self.rate = limit.rate
+
+    def _operation(self, query, **values):
+        params = dict(
+            self._params(),
+            operation=self.limit.name,
+            rate=self.limit.rate,
+            burst=self.limit.burst,
+            **values,
+        )
+        return self._execute(query, params, row=OPERATION_ROW)
+
+    def take_token(self):
+        tokens, self.rate = self._operation(
+            "UPDATE retail_backend_operation_throttle SET tokens = "
+            + OPERATION_TOKENS
+            + " - 1, refilled_at = clock_timestamp() at time zone 'UTC'"
+            + OPERATION_WHERE
+        )
+        return max(0.0, -tokens / self.rate)
+
+    def give_back_token(self):
+        self._operation(
+            "UPDATE retail_backend_operation_throttle SET tokens = tokens + 1"
+            + OPERATION_WHERE
+        )
+
+    def drain(self):
+        """The platform refused a call for quota (429): its bucket is empty
+        whatever ours said. Empty ours too and return the seconds until it
+        holds a token again."""
+        tokens, self.rate = self._operation(
+            "UPDATE retail_backend_operation_throttle SET tokens = LEAST(0, "
+            + OPERATION_TOKENS
+            + "), refilled_at = clock_timestamp() at time zone 'UTC'"
+            + OPERATION_WHERE
+        )
+        return (1 - tokens) / self.rate
+
+    def follow(self, response):
+        """Take the rate the platform says it applies (``rate_header``)."""
+        if response is None or not self.limit.rate_header:
+            return
+        try:
+            rate = float(response.headers.get(self.limit.rate_header) or "")
+        except ValueError:
+            return
+        if math.isfinite(rate) and rate > 0 and rate != self.rate:
+            _tokens, self.rate = self._operation(
+                "UPDATE retail_backend_operation_throttle SET rate = %(stated)s"
+                + OPERATION_WHERE,
+                stated=rate,
+            )
+
+    def describe(self):
+        return f"rate limit of {self.rate}/s of {self.limit.name}"
+
+
 def request(
-    backend, method, path, json_body=None, params=None, headers=None, links=False
+    backend,
+    method,
+    path,
+    json_body=None,
+    params=None,
+    headers=None,
+    links=False,
+    limit=None,
+    url=None,
+    form=None,
+    authenticate=True,
 ):
     """Send one request to ``backend``'s API and return the decoded JSON, or
     with ``links`` the decoded JSON and the answer's ``Link`` header as
     ``requests`` parses it (``{"next": {"url": ...}}``), for lists paged that
     way.
+
+    ``limit`` (an ``OperationLimit``) sends the call within that operation's
+    own bucket instead of the backend's. ``url`` replaces the API base URL
+    and ``path`` for a call to another host of the same platform (Amazon's
+    token endpoint); ``form`` sends a form-encoded body instead of JSON;
+    ``authenticate=False`` leaves out the backend's authentication headers,
+    for a call that authenticates with its body.
 
     :raise RetailTransientError: the channel is unavailable or limiting us;
         try again later (``retry_after`` says when, if known)
@@ -293,8 +416,8 @@ def request(
         with a redirect or too much, or the URL is not one credentials may be
         sent to
     """
-    throttle = Throttle(backend)
-    base_url = (backend.api_url or "").rstrip("/") + "/" + path.lstrip("/")
+    throttle = OperationThrottle(backend, limit) if limit else Throttle(backend)
+    base_url = url or (backend.api_url or "").rstrip("/") + "/" + path.lstrip("/")
     url = requests.Request(method, base_url, params=params).prepare().url
     # Checked here too, not only by the backend's constraint: a URL written
     # by SQL or stored before the constraint existed must not get a token.
@@ -305,19 +428,26 @@ def request(
             "::1). Correct the backend's API base URL.",
             code="unsafe_url",
         )
-    headers = dict(backend._get_request_headers(), **(headers or {}))
-    secrets = _sent_secrets(headers)
+    headers = dict(
+        backend._get_request_headers() if authenticate else {}, **(headers or {})
+    )
+    secrets = _sent_secrets(headers) + _sent_secrets(form or {})
+    body = {"json": json_body, "data": form}
     for attempt in range(INLINE_RETRIES + 1):
         throttle.check_circuit()
         wait = throttle.take_token()
         if wait > MAX_INLINE_WAIT:
             throttle.give_back_token()
             raise RetailTransientError(
-                f"rate limit of {backend.rate_limit}/s reached", retry_after=wait
+                f"{throttle.describe()} reached", retry_after=wait
             )
         time.sleep(wait)
-        response, error, duration = _send(backend, method, url, json_body, headers)
-        _log(backend, method, url, json_body, response, error, duration, secrets)
+        response, error, duration = _send(backend, method, url, body, headers)
+        _log(
+            backend, method, url, json_body or form, response, error, duration, secrets
+        )
+        if limit:
+            throttle.follow(response)
         if isinstance(error, ResponseTooLarge):
             raise RetailBusinessError(
                 f"{method} {mask_url(url)} answered more than "
@@ -334,6 +464,11 @@ def request(
             if response.status_code >= 500:
                 throttle.record(success=False)
             retry_after = retry.parse_retry_after(response.headers.get("Retry-After"))
+            if response.status_code == 429 and limit:
+                # A platform limiting per operation says no more than 429;
+                # the operation's bucket knows when the next token comes.
+                drained = throttle.drain()
+                retry_after = drained if retry_after is None else retry_after
             message = f"{method} {mask_url(url)} answered {response.status_code}"
         else:
             throttle.record(success=True)
@@ -354,8 +489,8 @@ def request(
                     f"{response.status_code}: {excerpt(response.text, secrets)}",
                     code=f"http_{response.status_code}",
                 )
-            body = response.json() if response.content else None
-            return (body, response.links) if links else body
+            body_json = response.json() if response.content else None
+            return (body_json, response.links) if links else body_json
         delay = retry_after if retry_after is not None else 2**attempt
         if attempt == INLINE_RETRIES or delay > MAX_INLINE_WAIT:
             raise RetailTransientError(message, retry_after=retry_after)
@@ -412,17 +547,18 @@ class _Download(threading.Thread):
         return bytes(body)
 
 
-def _send(backend, method, url, json_body, headers):
+def _send(backend, method, url, body, headers):
     """Send one request and read its answer within the backend's timeout, from
-    connecting to the last byte: ``(response, error, duration)``."""
+    connecting to the last byte: ``(response, error, duration)``. ``body``
+    holds ``json`` and ``data`` (a form), as ``requests`` takes them."""
     started = time.monotonic()
     download = _Download(
         _session(backend.id),
         backend.request_timeout,
         method=method,
         url=url,
-        json=json_body,
         headers=headers,
+        **body,
     )
     download.start()
     download.join(backend.request_timeout)

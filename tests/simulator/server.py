@@ -22,11 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from . import loyalty, shopify, square, stripe, woocommerce
+from . import amazon, loyalty, shopify, square, stripe, woocommerce
 from .common import GenericAnswers
 
 MAX_BATCH = 250
 PLATFORMS = {
+    "amazon": amazon.Amazon,
     "shopify": shopify.Shopify,
     "woocommerce": woocommerce.WooCommerce,
     "square": square.Square,
@@ -49,8 +50,8 @@ def sign(secret, timestamp, topic, event_id, body):
 
 class Simulator:
     """A platform on ``http://127.0.0.1:<port>``; ``port=0`` picks a free one.
-    ``platform`` is ``generic`` (this module's protocol), ``shopify`` or
-    ``woocommerce``."""
+    ``platform`` is ``generic`` (this module's protocol) or one of
+    ``PLATFORMS``."""
 
     def __init__(self, port=0, platform="generic", **config):
         if platform != "generic" and platform not in PLATFORMS:
@@ -337,9 +338,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.sim.stats_counter[f"status {status}"] += 1
 
     def _body(self):
+        """The JSON body, or a form's fields (Login with Amazon's token
+        request is a form)."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        return json.loads(raw) if raw else {}
+        if not raw:
+            return {}
+        content_type = self.headers.get("Content-Type") or ""
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return {key: values[0] for key, values in parse_qs(raw.decode()).items()}
+        return json.loads(raw)
 
     def _discard_body(self):
         """Read the body of a request refused before it is looked at (401,

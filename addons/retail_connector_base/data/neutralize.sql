@@ -16,6 +16,7 @@ UPDATE retail_backend
        api_key_encrypted = NULL,
        api_secret_encrypted = NULL,
        access_token_encrypted = NULL,
+       refresh_token_encrypted = NULL,
        webhook_secret_encrypted = NULL,
        webhook_secret_previous_encrypted = NULL;
 

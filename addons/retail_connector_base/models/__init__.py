@@ -3,6 +3,7 @@ from . import ir_http
 from . import mail_activity
 from . import retail_backend
 from . import retail_backend_flow
+from . import retail_backend_operation_throttle
 from . import retail_backend_throttle
 from . import retail_binding
 from . import retail_event

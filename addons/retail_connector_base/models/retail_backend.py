@@ -18,6 +18,7 @@ SECRET_FIELDS = (
     "api_key",
     "api_secret",
     "access_token",
+    "refresh_token",
     "webhook_secret",
     "webhook_secret_previous",
 )
@@ -140,6 +141,14 @@ class RetailBackend(models.Model):
         help="How long exports pause before one trial call checks whether the "
         "platform is back.",
     )
+    operation_throttle_ids = fields.One2many(
+        "retail.backend.operation.throttle",
+        "backend_id",
+        string="Rate limits per operation",
+        readonly=True,
+        help="The buckets of platforms that limit each operation on its own, "
+        "with the rate the platform last stated.",
+    )
     circuit_state = fields.Selection(
         [("closed", "Closed"), ("open", "Open"), ("half_open", "Trial pending")],
         compute="_compute_circuit_state",
@@ -164,6 +173,11 @@ class RetailBackend(models.Model):
     api_key = _secret_field(string="API key")
     api_secret = _secret_field(string="API secret")
     access_token = _secret_field(string="Access token")
+    refresh_token = _secret_field(
+        help="What platforms that hand out short-lived access tokens (OAuth) "
+        "exchange for a new one: the seller's authorization of the "
+        "application. The access tokens themselves are never stored."
+    )
     webhook_secret = _secret_field(
         help="The secret the platform signs its webhooks with."
     )
@@ -175,6 +189,7 @@ class RetailBackend(models.Model):
     api_key_encrypted = _ciphertext_field()
     api_secret_encrypted = _ciphertext_field()
     access_token_encrypted = _ciphertext_field()
+    refresh_token_encrypted = _ciphertext_field()
     webhook_secret_encrypted = _ciphertext_field()
     webhook_secret_previous_encrypted = _ciphertext_field()
 

@@ -135,6 +135,112 @@ class TestHttpClient(RetailHttpCommon):
         self.assertAlmostEqual(waits[3], 0.5, delta=0.05)
         self.assertAlmostEqual(waits[4], 1.0, delta=0.05)
 
+    # === BUCKETS PER OPERATION === #
+    def _operation_row(self, name):
+        self.env.cr.execute(
+            "SELECT rate, burst, tokens FROM retail_backend_operation_throttle "
+            "WHERE backend_id = %s AND operation = %s",
+            (self.backend.id, name),
+        )
+        return self.env.cr.fetchone()
+
+    def test_each_operation_has_its_own_bucket(self):
+        """Test that calls naming an operation spend that operation's bucket,
+        seeded from its plan, and leave the backend's and other operations'
+        alone."""
+        orders = http_client.OperationLimit("getOrders", 0.5, 2)
+        items = http_client.OperationLimit("getOrderItems", 5, 30)
+        for limit in (orders, orders, items):
+            self.server.script((200, {}, {"ok": True}))
+            http_client.request(self.backend, "GET", "api/v1/ping", limit=limit)
+        self.assertEqual(self._operation_row("getOrders")[:2], (0.5, 2))
+        self.assertAlmostEqual(self._operation_row("getOrders")[2], 0, delta=0.1)
+        self.assertAlmostEqual(self._operation_row("getOrderItems")[2], 29, delta=0.1)
+        error = self._expect_transient_with(orders, calls=3)
+        self.assertIn("rate limit of 0.5/s of getOrders", str(error))
+        self.assertAlmostEqual(error.retry_after, 2, delta=0.5)
+        self.env.cr.execute(
+            "SELECT count(*) FROM retail_backend_throttle WHERE backend_id = %s",
+            (self.backend.id,),
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 1, "the breaker's row only")
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.backend.operation_throttle_ids.mapped("operation"),
+            ["getOrderItems", "getOrders"],
+        )
+
+    def _expect_transient_with(self, limit, calls):
+        """The transient error of a call within ``limit`` that must wait
+        longer than a worker sleeps (MAX_INLINE_WAIT is lowered for it)."""
+        with patch.object(http_client, "MAX_INLINE_WAIT", 1):
+            try:
+                http_client.request(self.backend, "GET", "api/v1/ping", limit=limit)
+            except RetailTransientError as error:
+                self.assertEqual(len(self.server.received), calls)
+                return error
+        self.fail("the call did not wait for its bucket")
+
+    def test_operation_follows_the_rate_the_platform_states(self):
+        """Test that the rate stated in the operation's rate header replaces
+        the plan's, and that an unreadable one is ignored."""
+        limit = http_client.OperationLimit("getOrderItems", 0.5, 30, "x-rate")
+        for stated in ("2.5", "fast", "-1"):
+            self.server.script((200, {"x-rate": stated}, {}))
+            http_client.request(self.backend, "GET", "api/v1/ping", limit=limit)
+        self.assertEqual(self._operation_row("getOrderItems")[0], 2.5)
+
+    def test_quota_refusal_empties_the_operation_bucket(self):
+        """Test that a 429 without Retry-After of an operation limited on its
+        own empties its bucket: the next try waits for one token (slept
+        through when short), and a long wait goes to the job with the time
+        until the next token."""
+        short = http_client.OperationLimit("confirmShipment", 2, 10)
+        self.server.script((429, {}, {}), (204, {}, b""))
+        http_client.request(self.backend, "POST", "api/v1/ping", limit=short)
+        self.assertEqual(self._logs().mapped("status"), [429, 204])
+        self.assertLessEqual(self._operation_row("confirmShipment")[2], 0)
+        slow = http_client.OperationLimit("getOrders", 0.0167, 20)
+        self.server.script((429, {}, {}))
+        error = self._expect_transient_with(slow, calls=3)
+        self.assertAlmostEqual(error.retry_after, 1 / 0.0167, delta=1)
+        self.assertEqual(self.backend.circuit_state, "closed")
+
+    def test_form_call_to_another_host_of_the_platform(self):
+        """Test that a call may go to an absolute URL with a form body and
+        without the backend's authentication, and that the form's secrets
+        are masked in the log and in the error quoting the refusal."""
+        self.backend.log_bodies = True
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": "Atzr|refresh-secret-1",
+            "client_id": "amzn1.client.id-7",
+            "client_secret": "client-secret-2",
+        }
+        self.server.script((400, {}, {"error": "invalid_grant", "echo": form}))
+        try:
+            http_client.request(
+                self.backend,
+                "POST",
+                "",
+                url=f"{self.server.url}/auth/o2/token",
+                form=form,
+                authenticate=False,
+            )
+        except RetailBusinessError as error:
+            refusal = str(error)
+        sent = self.server.received[0]
+        self.assertEqual(sent["path"], "/auth/o2/token")
+        self.assertNotIn("Authorization", sent["headers"])
+        self.assertIn("grant_type=refresh_token", sent["body"])
+        self.assertIn("invalid_grant", refusal)
+        log = self._logs()
+        for secret in form.values():
+            if secret != "refresh_token":
+                self.assertNotIn(secret, refusal)
+                self.assertNotIn(secret, log.request_body)
+                self.assertNotIn(secret, log.response_body)
+
     def test_bodies_are_logged_masked(self):
         """Test that logged bodies never hold secrets or personal data."""
         self.backend.log_bodies = True

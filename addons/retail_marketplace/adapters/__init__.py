@@ -9,6 +9,9 @@ Receiving
 - ``event_kind(topic)``: ``"order"``, ``"refund"`` or None for topics the
   marketplace module does not handle.
 - ``parse_order(payload)``: a ``ChannelOrder``; ValueError when malformed.
+- ``complete_order(payload)``: the payload with what the platform serves
+  apart from the order (Amazon: the order items), fetched before the import
+  parses it; the payload itself where it holds everything (the default).
 - ``parse_refund(payload)``: a ``ChannelRefund`` from a refund topic's payload.
 - ``fetch_refunds(payload)``: the ``ChannelRefund`` list an order payload
   refers to (embedded, or fetched from the API when the payload only names
@@ -41,11 +44,13 @@ json_body=None, params=None)``, which returns the decoded JSON (raising the
 connector's transient or business errors), and read ``self.api_version``,
 the backend's pinned API version or the adapter's ``default_api_version``.
 
-Platform facts are class attributes: ``default_api_version``, and
+Platform facts are class attributes: ``default_api_version``,
 ``poll_always`` (WooCommerce: webhooks are never retried, so its backends
-always poll). What a new backend starts with (Shopify's rate limit) is the
-adapter's ``backend_defaults``, which the base backend's ``create`` reads
-for every registered capability.
+always poll) and ``channel_fulfilment`` (Amazon: "FBA", the channel ships
+orders from its own stock, held in a warehouse of the backend's own). What
+a new backend starts with (Shopify's rate limit, Amazon's regional
+endpoint) is the adapter's ``backend_defaults``, which the base backend's
+``create`` reads for every registered capability.
 """
 
 from . import channel_model
@@ -53,3 +58,4 @@ from . import common
 from . import generic
 from . import shopify
 from . import woocommerce
+from . import amazon

@@ -125,6 +125,15 @@ class ChannelOrder:
     fees: list[ChannelFee] = field(default_factory=list)
     note: str = ""
     test: bool = False
+    # Tax the channel collected from the buyer and pays to the tax authority
+    # itself (marketplace facilitator and deemed supplier rules): part of
+    # ``total``, on no line, and never the retailer's to declare.
+    facilitator_tax: Decimal = ZERO
+    # The channel ships the order from its own stock (Amazon FBA): it leaves
+    # the backend's channel warehouse, delivered at import, reported to nobody.
+    fulfilled_by_channel: bool = False
+    # Why the channel cancelled the order, for its chatter, when it says.
+    cancel_reason: str = ""
 
     @property
     def is_paid(self):
@@ -193,9 +202,14 @@ class Shipment:
     # (external_line_id, quantity shipped)
     lines: list[tuple[str, int]]
     carrier: str = ""
+    # The channel's code of the carrier (the backend's carrier mapping).
+    carrier_code: str = ""
     tracking_numbers: list[str] = field(default_factory=list)
     tracking_url: str = ""
     notify_customer: bool = True
+    shipped_at: datetime | None = None
+    # The delivery's own number, unique within the order.
+    package_ref: str = ""
 
 
 @dataclass

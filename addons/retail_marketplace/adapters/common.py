@@ -71,8 +71,17 @@ class MarketplaceAdapter(Adapter):
     # Whether webhooks may be lost for good: the backends then always poll
     # orders too.
     poll_always = False
+    # The name of the channel's own fulfilment when it ships orders from its
+    # own stock ("FBA"): its backends get a warehouse for that stock.
+    channel_fulfilment = None
 
     @property
     def api_version(self):
         """The backend's pinned API version, else the adapter's."""
         return self.backend.api_version or self.default_api_version
+
+    def complete_order(self, payload):
+        """The order payload with what the platform serves apart from the
+        order (Amazon: its items), for the import; most platforms send it
+        all at once."""
+        return payload

@@ -273,15 +273,16 @@ class AccountMove(models.Model):
         taxes of the order, each share's untaxed amount proportional to the
         untaxed base of those taxes on the order: a 4.75 discrepancy on an
         order taxed 10 % throughout is 4.32 plus 0.43 tax."""
-        rounding = self.env.ref(
-            "retail_marketplace.product_channel_rounding", raise_if_not_found=False
-        )
+        # Lines that are no sale: rounding, and tax the channel collected.
+        not_sales = self.env.ref(
+            "retail_marketplace.product_channel_rounding"
+        ) | self.env.ref("retail_marketplace.product_channel_facilitator_tax")
         bases = {}
         # Gift cards sold are a liability, not a taxed sale: money given back
         # beyond the lines is not theirs to share.
         for line in sale.order_line.filtered(
             lambda line: not line.display_type
-            and line.product_id != rounding
+            and line.product_id not in not_sales
             and not line.retail_gift_card
         ):
             bases[line.tax_id] = bases.get(line.tax_id, 0.0) + line.price_subtotal

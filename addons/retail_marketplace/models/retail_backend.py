@@ -6,10 +6,12 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
-from odoo.addons.retail_connector_base import jobs, retry
+from odoo.addons.retail_connector_base import http_client, jobs, retry
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
+from ..adapters.amazon import ENDPOINTS
 from ..adapters.channel_model import StockItem
 
 SHIPMENT_FAILURE = "shipment_export"
@@ -20,13 +22,69 @@ class RetailBackend(models.Model):
     _inherit = "retail.backend"
 
     platform = fields.Selection(
-        selection_add=[("shopify", "Shopify"), ("woocommerce", "WooCommerce")],
-        ondelete={"shopify": "set default", "woocommerce": "set default"},
+        selection_add=[
+            ("shopify", "Shopify"),
+            ("woocommerce", "WooCommerce"),
+            ("amazon", "Amazon"),
+        ],
+        ondelete={
+            "shopify": "set default",
+            "woocommerce": "set default",
+            "amazon": "set default",
+        },
     )
     warehouse_id = fields.Many2one(
         "stock.warehouse",
         check_company=True,
         help="Ships the channel's orders; its free stock is what the channel may sell.",
+    )
+    channel_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        "Channel's warehouse",
+        check_company=True,
+        help="The stock the channel holds and ships itself (Amazon FBA): the "
+        "orders it fulfils are delivered from this warehouse, their "
+        "deliveries done at import. Created with the "
+        "backend for platforms that fulfil orders; stock sent to the channel "
+        "is transferred into it.",
+    )
+    facilitator_tax_account_id = fields.Many2one(
+        "account.account",
+        "Facilitator tax account",
+        check_company=True,
+        help="Books the tax a marketplace collects from the buyer and pays "
+        "to the tax authority itself (marketplace facilitator and deemed "
+        "supplier rules): an untaxed line of the order, so the invoice is "
+        "what the buyer paid while the tax reports leave it out. The "
+        "marketplace withholds it from its payout, which clears this "
+        "account. Orders with such tax fail without it, asking for it.",
+    )
+
+    # === AMAZON === #
+    amazon_region = fields.Selection(
+        [("na", "North America"), ("eu", "Europe"), ("fe", "Far East")],
+        "Amazon region",
+        help="The Selling Partner API endpoint of the seller's marketplaces; "
+        "choosing it sets the API base URL (which a simulator's URL may "
+        "replace).",
+    )
+    amazon_marketplace_ids = fields.Char(
+        "Marketplace ids",
+        help="Amazon's ids of the marketplaces whose orders are imported, "
+        "separated by commas: A13V1IB3VIYZZH is Amazon.fr, A1PA6795UKMFR9 "
+        "Amazon.de, ATVPDKIKX0DER Amazon.com (Amazon's marketplace ids page "
+        "lists them all).",
+    )
+    amazon_seller_id = fields.Char(
+        "Seller id",
+        help="The seller's merchant token (Seller Central, Settings, Account "
+        "info), which Amazon's listings feeds name.",
+    )
+    amazon_token_url = fields.Char(
+        "Login with Amazon URL",
+        help="Where access tokens are obtained for the refresh token; empty: "
+        "https://api.amazon.com/auth/o2/token (a simulator's /auth/o2/token "
+        "in tests).",
     )
     pricelist_id = fields.Many2one(
         "product.pricelist",
@@ -130,6 +188,25 @@ class RetailBackend(models.Model):
     )
     stock_published_at = fields.Datetime(readonly=True)
 
+    @api.constrains("amazon_token_url")
+    def _check_amazon_token_url(self):
+        for backend in self:
+            url = backend.amazon_token_url
+            if url and not http_client.is_allowed_url(url):
+                raise ValidationError(
+                    self.env._(
+                        "The Login with Amazon URL %(url)s cannot be used: the "
+                        "refresh token is sent only over https://, or over plain "
+                        "http:// to this machine for tests and the simulator.",
+                        url=http_client.mask_url(url),
+                    )
+                )
+
+    @api.onchange("amazon_region")
+    def _onchange_amazon_region(self):
+        if self.amazon_region:
+            self.api_url = ENDPOINTS[self.amazon_region]
+
     # === HELPERS === #
     def _get_blocked_summary(self):
         # EXTENDS retail_connector_base: orders and their value, for marketplaces
@@ -221,11 +298,79 @@ class RetailBackend(models.Model):
                         fields.Command.create({"flow": "orders_in", "mode": "batch"})
                     ]
 
+    def _ensure_channel_warehouse(self):
+        """Backends of platforms that ship orders from their own stock
+        (``channel_fulfilment``: Amazon FBA) get a warehouse for that stock,
+        unless one is set."""
+        for backend in self:
+            if (
+                backend.channel_warehouse_id
+                or backend.kind != "marketplace"
+                or not backend._has_adapter("marketplace")
+            ):
+                continue
+            name = backend._adapter("marketplace").channel_fulfilment
+            if name:
+                backend.channel_warehouse_id = backend._create_channel_warehouse(name)
+
+    def _create_channel_warehouse(self, name):
+        """A warehouse for the stock the channel holds, coded after its
+        fulfilment (FBA, FBA2...). In sudo: it is part of setting up the
+        backend, which connector managers do without stock rights.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        Warehouse = self.env["stock.warehouse"].sudo().with_company(self.company_id)
+        taken = set(
+            Warehouse.with_context(active_test=False)
+            .search([("company_id", "=", self.company_id.id)])
+            .mapped("code")
+        )
+        stem = name[:3].upper()
+        code = next(
+            code
+            for code in [stem] + [f"{stem}{number}" for number in range(2, 100)]
+            if code not in taken
+        )
+        return Warehouse.create(
+            {
+                "name": f"{self.name} ({code})",
+                "code": code,
+                "company_id": self.company_id.id,
+            }
+        )
+
+    def _retail_order_warehouse(self, order):
+        """The warehouse a channel order is delivered from: the channel's
+        own for an order it fulfils, else the backend's. Note:
+        self.ensure_one"""
+        self.ensure_one()
+        if not order.fulfilled_by_channel:
+            return self.warehouse_id
+        if not self.channel_warehouse_id:
+            raise RetailBusinessError(
+                self.env._(
+                    "Order %(number)s is shipped by the channel from its own "
+                    "stock: set the channel's warehouse of %(backend)s, then "
+                    "retry the event.",
+                    number=order.number,
+                    backend=self.name,
+                ),
+                code="no_channel_warehouse",
+            )
+        return self.channel_warehouse_id
+
     @api.model_create_multi
     def create(self, vals_list):
         backends = super().create(vals_list)
         backends._ensure_reconciliation_polls()
+        backends._ensure_channel_warehouse()
         return backends
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"platform", "kind"} & set(vals):
+            self._ensure_channel_warehouse()
+        return result
 
     def _retail_payment_journal(self, method):
         """The journal of a channel payment method: its mapping, else the

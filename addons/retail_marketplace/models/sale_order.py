@@ -3,6 +3,7 @@
 import json
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 from odoo.addons.retail_connector_base.exceptions import (
@@ -32,6 +33,14 @@ class SaleOrder(models.Model):
         "settlement of its payout is matched against it.",
     )
     retail_payment_state = fields.Char("Channel payment status", readonly=True)
+    retail_fulfilled_by_channel = fields.Boolean(
+        "Fulfilled by the channel",
+        readonly=True,
+        copy=False,
+        help="The channel ships this order from the stock it holds (Amazon "
+        "FBA): it is delivered from the backend's channel warehouse, its "
+        "delivery done at import and reported to nobody.",
+    )
     retail_updated_at = fields.Datetime("Changed on the channel", readonly=True)
 
     # === IMPORT === #
@@ -45,7 +54,7 @@ class SaleOrder(models.Model):
         """
         backend = event.backend_id
         adapter = backend._adapter("marketplace")
-        payload = json.loads(event.payload)
+        payload = adapter.complete_order(json.loads(event.payload))
         try:
             order = adapter.parse_order(payload)
         except ValueError as error:
@@ -74,7 +83,7 @@ class SaleOrder(models.Model):
         sale = self.create(self._retail_prepare_order_vals(backend, order, partner))
         sale._retail_check_total(order)
         if order.state == "cancelled":
-            sale._action_cancel()
+            sale._retail_cancel(order)
             return sale
         sale._retail_run_workflow(order)
         return sale
@@ -114,6 +123,7 @@ class SaleOrder(models.Model):
             "retail_channel_fee": float(sum(fee.amount for fee in order.fees)),
             "retail_payment_state": order.payment_state,
             "retail_updated_at": order.updated_at,
+            "retail_fulfilled_by_channel": order.fulfilled_by_channel,
             "order_line": [
                 Command.create(values)
                 for values in self._retail_prepare_lines(
@@ -126,8 +136,9 @@ class SaleOrder(models.Model):
         pricelist = self._retail_get_pricelist(backend, currency)
         if pricelist:
             vals["pricelist_id"] = pricelist.id
-        if backend.warehouse_id:
-            vals["warehouse_id"] = backend.warehouse_id.id
+        warehouse = backend._retail_order_warehouse(order)
+        if warehouse:
+            vals["warehouse_id"] = warehouse.id
         if backend.team_id:
             vals["team_id"] = backend.team_id.id
         if backend.user_id:
@@ -262,6 +273,8 @@ class SaleOrder(models.Model):
                     "is_delivery": True,
                 }
             )
+        if order.facilitator_tax:
+            lines.append(self._retail_facilitator_tax_line(backend, order))
         for discount in order.discounts:
             product = self._retail_service_product(backend, "discount")
             lines.append(
@@ -280,6 +293,35 @@ class SaleOrder(models.Model):
                 }
             )
         return lines
+
+    @api.model
+    def _retail_facilitator_tax_line(self, backend, order):
+        """The tax the channel collected and pays itself, as an untaxed line
+        on the facilitator tax account (``sale.order.line``
+        ``_prepare_invoice_line``): the invoice totals what the buyer paid,
+        and no Odoo tax declares it a second time."""
+        if not backend.facilitator_tax_account_id:
+            raise RetailBusinessError(
+                self.env._(
+                    "Order %(number)s includes %(amount)s %(currency)s of tax "
+                    "the channel collects and pays itself (marketplace "
+                    "facilitator): set the facilitator tax account on "
+                    "%(backend)s, then retry the event.",
+                    number=order.number,
+                    amount=f"{order.facilitator_tax:.2f}",
+                    currency=order.currency,
+                    backend=backend.name,
+                ),
+                code="no_facilitator_tax_account",
+            )
+        product = self.env.ref("retail_marketplace.product_channel_facilitator_tax")
+        return {
+            "product_id": product.id,
+            "name": product.name,
+            "product_uom_qty": 1,
+            "price_unit": float(order.facilitator_tax),
+            "tax_id": [Command.clear()],
+        }
 
     @api.model
     def _retail_check_gift_card_account(self, backend, order):
@@ -424,6 +466,47 @@ class SaleOrder(models.Model):
         )
 
     # === WORKFLOW === #
+    def _retail_deliver_from_channel(self):
+        """Do the delivery of an order the channel fulfilled, in full, so
+        that the channel's warehouse stock and the cost of goods sold follow
+        without anyone picking: the goods left it before Odoo heard of the
+        order. Where Odoo asks more to validate it (lots or serial numbers of
+        tracked products), the delivery waits for a person, with an
+        exception activity saying so. Note: self.ensure_one"""
+        self.ensure_one()
+        pickings = self.picking_ids.filtered(
+            lambda picking: picking.state not in ("done", "cancel")
+        )
+        for move in pickings.move_ids.filtered(
+            lambda move: move.state not in ("done", "cancel")
+        ):
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        if not pickings:
+            return
+        refusal = self.env._("a question to answer")
+        try:
+            with self.env.cr.savepoint():
+                if pickings.with_context(skip_sms=True).button_validate() is True:
+                    return
+        except UserError as error:
+            refusal = str(error)
+        backend = self.retail_backend_id
+        self.env["retail.exception.activity"]._raise(
+            backend,
+            self,
+            "channel_delivery",
+            self.env._("Delivery of %(order)s to validate", order=self.name),
+            self.env._(
+                "%(backend)s shipped this order from its own stock, but Odoo "
+                "cannot validate %(pickings)s by itself (%(refusal)s): "
+                "validate it by hand.",
+                backend=backend.name,
+                pickings=", ".join(pickings.mapped("name")),
+                refusal=refusal,
+            ),
+        )
+
     def _retail_run_workflow(self, order):
         """The backend's automatic steps: confirm, invoice, register payment.
         Note: self.ensure_one"""
@@ -432,6 +515,8 @@ class SaleOrder(models.Model):
         if not backend.auto_confirm:
             return
         self.action_confirm()
+        if self.retail_fulfilled_by_channel:
+            self._retail_deliver_from_channel()
         if not backend.auto_invoice:
             return
         invoice = self._retail_create_invoice()
@@ -480,13 +565,22 @@ class SaleOrder(models.Model):
                     ),
                     code="cancel_after_shipment",
                 )
-            self._action_cancel()
-            self.message_post(body=self.env._("Cancelled on the channel."))
+            self._retail_cancel(order)
             return
         if order.shipping_address:
             self._retail_update_delivery_address(order, shipped)
         if self.state == "draft" and self.retail_backend_id.auto_confirm:
             self._retail_run_workflow(order)
+
+    def _retail_cancel(self, order):
+        """Cancel the order as the channel did, saying why when it says.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self._action_cancel()
+        body = self.env._("Cancelled on the channel.")
+        if order.cancel_reason:
+            body = f"{body} {order.cancel_reason}"
+        self.message_post(body=body)
 
     def _retail_update_delivery_address(self, order, shipped):
         delivery = self.partner_id._retail_address_contact(

@@ -21,12 +21,22 @@ class SaleOrderLine(models.Model):
     )
 
     def _prepare_invoice_line(self, **optional_values):
-        # EXTENDS sale: the channel rounding product is shared by every backend,
-        # so the account of its line is the one the order's backend names.
+        # EXTENDS sale: the channel rounding and facilitator tax products are
+        # shared by every backend, so the account of their lines is the one
+        # the order's backend names.
         values = super()._prepare_invoice_line(**optional_values)
-        account = self.order_id.retail_backend_id.order_rounding_account_id
-        if account and self.product_id == self.env.ref(
-            "retail_marketplace.product_channel_rounding", raise_if_not_found=False
-        ):
-            values["account_id"] = account.id
+        backend = self.order_id.retail_backend_id
+        accounts = {
+            "retail_marketplace.product_channel_rounding": (
+                backend.order_rounding_account_id
+            ),
+            "retail_marketplace.product_channel_facilitator_tax": (
+                backend.facilitator_tax_account_id
+            ),
+        }
+        for xmlid, account in accounts.items():
+            if account and self.product_id == self.env.ref(
+                xmlid, raise_if_not_found=False
+            ):
+                values["account_id"] = account.id
         return values

@@ -43,6 +43,8 @@ class StockPicking(models.Model):
             and picking.sale_id.retail_backend_id._get_flow_mode("fulfilment_out")
             != "off"
             and not picking.retail_fulfilment_ref
+            # The channel shipped it and knows.
+            and not picking.sale_id.retail_fulfilled_by_channel
         )
 
     def _retail_shipment(self):
@@ -53,10 +55,18 @@ class StockPicking(models.Model):
             ref = move.sale_line_id.retail_external_line_id
             if ref:
                 shipped[ref] = shipped.get(ref, 0) + int(move.quantity)
+        backend = self.retail_report_backend_id or self.sale_id.retail_backend_id
+        carrier_mapping = backend.mapping_ids.filtered(
+            lambda mapping: mapping.mapping_type == "carrier"
+            and mapping.odoo_ref == self.carrier_id
+        )[:1]
         return Shipment(
             order_external_id=self.sale_id.retail_external_id,
             lines=list(shipped.items()),
             carrier=self.carrier_id.name or "",
+            carrier_code=carrier_mapping.external_code or "",
+            shipped_at=self.date_done,
+            package_ref=str(self.id),
             tracking_numbers=[
                 number.strip()
                 for number in (self.carrier_tracking_ref or "").split(",")

@@ -1,0 +1,658 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Amazon mode: a seller on the Selling Partner API, as the connector reads
+it. Login with Amazon hands out access tokens for the seller's refresh token;
+the Orders API v0 lists orders (getOrders), reads one (getOrder) and its
+items (getOrderItems) and confirms shipments (confirmShipment); the Sellers
+API lists the marketplaces (getMarketplaceParticipations). Each operation
+has a token bucket of its own and answers 429 QuotaExceeded when it is
+empty. Shapes follow Amazon's published models
+(https://github.com/amzn/selling-partner-api-models, models/orders-api-model/
+ordersV0.json: Order, OrderItem, Money, ConfirmShipmentRequest, ErrorList)
+and the Login with Amazon token endpoint
+(https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
+"""
+
+import copy
+import itertools
+import operator
+import re
+import secrets
+import threading
+import time
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from .common import Platform, money, parse_time, tax_on
+
+TOKEN_PATH = "/auth/o2/token"
+ORDERS = "/orders/v0/orders"
+PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
+ORDER_ID = r"[0-9A-Za-z-]+"
+ROUTES = (
+    ("GET", ORDERS, re.compile(re.escape(ORDERS) + "$"), "getOrders"),
+    (
+        "GET",
+        f"{ORDERS}/<orderId>",
+        re.compile(re.escape(ORDERS) + f"/({ORDER_ID})$"),
+        "getOrder",
+    ),
+    (
+        "GET",
+        f"{ORDERS}/<orderId>/orderItems",
+        re.compile(re.escape(ORDERS) + f"/({ORDER_ID})/orderItems$"),
+        "getOrderItems",
+    ),
+    (
+        "POST",
+        f"{ORDERS}/<orderId>/shipmentConfirmation",
+        re.compile(re.escape(ORDERS) + f"/({ORDER_ID})/shipmentConfirmation$"),
+        "confirmShipment",
+    ),
+    (
+        "GET",
+        PARTICIPATIONS,
+        re.compile(re.escape(PARTICIPATIONS) + "$"),
+        "getMarketplaceParticipations",
+    ),
+)
+# The usage plans of the Orders API v0 and the Sellers API: requests a second
+# and burst (the "Usage Plan" table of each operation in the models).
+OPERATION_LIMITS = {
+    "getOrders": (0.0167, 20),
+    "getOrder": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "confirmShipment": (2, 10),
+    "getMarketplaceParticipations": (0.016, 15),
+}
+# Amazon shows buyers of the US and Canadian marketplaces prices before sales
+# tax; every other marketplace prices with its VAT or GST included, and
+# ItemPrice is the price the buyer saw.
+TAX_EXCLUSIVE_MARKETPLACES = {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}
+MARKETPLACES = {
+    "A13V1IB3VIYZZH": ("FR", "Amazon.fr", "EUR", "fr_FR", "www.amazon.fr"),
+    "A1PA6795UKMFR9": ("DE", "Amazon.de", "EUR", "de_DE", "www.amazon.de"),
+    "ATVPDKIKX0DER": ("US", "Amazon.com", "USD", "en_US", "www.amazon.com"),
+}
+# Statuses whose orders carry no address, buyer or total yet.
+NOT_YET_PRICED = {"Pending", "PendingAvailability"}
+SHIPPABLE = {"Unshipped", "PartiallyShipped"}
+MAX_RESULTS = 100
+FACILITATOR = {
+    "Model": "MarketplaceFacilitator",
+    "ResponsibleParty": "Amazon Services, Inc.",
+}
+# The buyer's address by the marketplace's country.
+ADDRESSES = {
+    "FR": {"AddressLine1": "12 Rue de la Paix", "City": "Paris", "PostalCode": "75002"},
+    "DE": {
+        "AddressLine1": "Unter den Linden 1",
+        "City": "Berlin",
+        "PostalCode": "10117",
+    },
+    "US": {
+        "AddressLine1": "2201 Westlake Ave",
+        "City": "Seattle",
+        "StateOrRegion": "WA",
+        "PostalCode": "98121",
+    },
+}
+
+
+def _error(code, message, details=""):
+    return {"errors": [{"code": code, "message": message, "details": details}]}
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _csv(query, name):
+    """A list parameter: comma-separated (the models' collectionFormat csv),
+    repeated keys accepted too."""
+    return [item for value in query.get(name, []) for item in value.split(",") if item]
+
+
+class Amazon(Platform):
+    DEFAULTS = {
+        "client_id": "amzn1.application-oa2-client.simulator",
+        "client_secret": "amzn1.oa2-cs.v1.simulator-secret",
+        "refresh_token": "Atzr|simulator-refresh-token",
+        # Seconds an access token lives (Login with Amazon: an hour).
+        "token_lifetime": 3600,
+        "marketplace_id": "A13V1IB3VIYZZH",
+        "tax_rate": "0.20",
+        "items_page_size": MAX_RESULTS,
+        # {operation: [rate, burst]}: overrides of OPERATION_LIMITS.
+        "operation_limits": {},
+        "operation_limits_enabled": True,
+        # The generic bucket of the other modes: Amazon limits per operation.
+        "rate_limit_enabled": False,
+    }
+
+    def __init__(self, sim):
+        super().__init__(sim)
+        # The request's headers, from authorized() to handle(), per thread.
+        self.local = threading.local()
+
+    def reset(self):
+        self.orders = {}  # AmazonOrderId: Order with "_items"
+        self.ids = itertools.count(1)
+        self.tokens = {}  # access token: expiry (monotonic)
+        self.tokens_issued = 0
+        self.buckets = {}  # operation: [tokens, refilled]
+        self.next_tokens = {}  # NextToken: (operation, ids, offset, size)
+        self.confirmations = []
+        self.order_queries = []
+        self.throttled_operations = []
+
+    def stats(self):
+        return {
+            "shipment_confirmations": copy.deepcopy(self.confirmations),
+            "tokens_issued": self.tokens_issued,
+            "order_queries": copy.deepcopy(self.order_queries),
+            "throttled_operations": list(self.throttled_operations),
+        }
+
+    # --- building orders ---
+    def create_order(self, **spec):
+        """An order from a compact spec (README.md): ``lines`` (``sku``,
+        ``quantity``, ``price`` per unit, ``promotion`` and ``shipping``
+        and ``shipping_discount`` per line, ``title``, ``asin``),
+        ``status`` (``Unshipped``), ``fulfillment`` (``MFN`` or ``AFN``),
+        ``facilitator`` (Amazon collects the tax), ``tax_rate``,
+        ``marketplace_id``, ``business`` (``{"company", "vat"}``), ``buyer``
+        (``{"email", "name"}``), ``address`` (ShippingAddress keys),
+        ``payment_method``, ``order_id``."""
+        with self.sim.lock:
+            number = next(self.ids)
+            order_id = (
+                spec.get("order_id") or f"402-{1000000 + number:07d}-{number:07d}"
+            )
+            marketplace = spec.get("marketplace_id") or self.config["marketplace_id"]
+            country, _name, currency = MARKETPLACES.get(marketplace, ("FR", "", "EUR"))[
+                :3
+            ]
+            rate = Decimal(str(spec.get("tax_rate", self.config["tax_rate"])))
+            included = marketplace not in TAX_EXCLUSIVE_MARKETPLACES
+            items = [
+                self._item(order_id, index, line, currency, rate, included, spec)
+                for index, line in enumerate(
+                    spec.get("lines") or [{"sku": "SKU-1"}], start=1
+                )
+            ]
+            now = self.moment()
+            buyer = spec.get("buyer") or {}
+            business = spec.get("business")
+            order = {
+                "AmazonOrderId": order_id,
+                "PurchaseDate": _iso(now),
+                "LastUpdateDate": _iso(now),
+                "OrderStatus": spec.get("status", "Unshipped"),
+                "FulfillmentChannel": spec.get("fulfillment", "MFN"),
+                "SalesChannel": MARKETPLACES.get(marketplace, ("", "Amazon"))[1],
+                "ShipServiceLevel": "Std FR Dom",
+                "OrderTotal": {
+                    "CurrencyCode": currency,
+                    "Amount": money(sum(item["_total"] for item in items)),
+                },
+                "NumberOfItemsShipped": 0,
+                "NumberOfItemsUnshipped": sum(i["QuantityOrdered"] for i in items),
+                "PaymentMethod": spec.get("payment_method", "Other"),
+                "PaymentMethodDetails": ["Standard"],
+                "MarketplaceId": marketplace,
+                "ShipmentServiceLevelCategory": "Standard",
+                "OrderType": "StandardOrder",
+                "EarliestShipDate": _iso(now + timedelta(days=1)),
+                "LatestShipDate": _iso(now + timedelta(days=2)),
+                "IsBusinessOrder": bool(business),
+                "IsPrime": False,
+                "IsPremiumOrder": False,
+                "IsGlobalExpressEnabled": False,
+                "IsReplacementOrder": False,
+                "IsSoldByAB": False,
+                "IsISPU": False,
+                "IsAccessPointOrder": False,
+                "ShippingAddress": {
+                    **ADDRESSES.get(country, ADDRESSES["FR"]),
+                    "Name": "Ann Martin",
+                    "CountryCode": country,
+                    **(spec.get("address") or {}),
+                },
+                "BuyerInfo": {
+                    "BuyerEmail": buyer.get("email")
+                    or f"{secrets.token_hex(8)}@marketplace.amazon.fr",
+                    "BuyerName": buyer.get("name", "Ann Martin"),
+                },
+                "_items": items,
+            }
+            if business:
+                order["ShippingAddress"]["CompanyName"] = business["company"]
+                order["BuyerInfo"]["BuyerTaxInfo"] = {
+                    "CompanyLegalName": business["company"],
+                    "TaxingRegion": order["ShippingAddress"]["CountryCode"],
+                    "TaxClassifications": [
+                        {"Name": "VATNumber", "Value": business["vat"]}
+                    ]
+                    if business.get("vat")
+                    else [],
+                }
+            self.orders[order_id] = order
+            return self._public(order)
+
+    def _item(self, order_id, index, line, currency, rate, included, spec):
+        quantity = int(line.get("quantity", 1))
+        price = Decimal(str(line.get("price", "12.50"))) * quantity
+        promotion = Decimal(str(line.get("promotion", "0")))
+        shipping = line.get("shipping")
+        shipping = None if shipping is None else Decimal(str(shipping))
+        shipping_discount = Decimal(str(line.get("shipping_discount", "0")))
+
+        def amount(value):
+            return {"CurrencyCode": currency, "Amount": money(value)}
+
+        def tax(value):
+            return tax_on(value, rate, included)
+
+        item = {
+            "ASIN": line.get("asin") or f"B0SIM{index:05d}",
+            "OrderItemId": f"{order_id.replace('-', '')[-10:]}{index:04d}",
+            "SellerSKU": line["sku"],
+            "Title": line.get("title") or line["sku"],
+            "QuantityOrdered": quantity,
+            "QuantityShipped": 0,
+            "ProductInfo": {"NumberOfItems": "1"},
+            "ItemPrice": amount(price),
+            "ItemTax": amount(tax(price)),
+            "PromotionDiscount": amount(promotion),
+            "PromotionDiscountTax": amount(tax(promotion)),
+            "IsGift": "false",
+            "ConditionId": "New",
+            "ConditionSubtypeId": "New",
+            "IsTransparency": False,
+            "SerialNumberRequired": False,
+        }
+        if promotion:
+            item["PromotionIds"] = [f"SIM-PROMO-{index}"]
+        total = price - promotion
+        taxes = tax(price) - tax(promotion)
+        if shipping is not None:
+            item.update(
+                ShippingPrice=amount(shipping),
+                ShippingTax=amount(tax(shipping)),
+                ShippingDiscount=amount(shipping_discount),
+                ShippingDiscountTax=amount(tax(shipping_discount)),
+            )
+            total += shipping - shipping_discount
+            taxes += tax(shipping) - tax(shipping_discount)
+        if spec.get("facilitator"):
+            item["TaxCollection"] = dict(FACILITATOR)
+        item["_total"] = total if included else total + taxes
+        return item
+
+    def update_order(self, order_id, status=None, buyer_cancel=None, **changes):
+        """Change an order: its ``status``, a buyer's cancellation request
+        (``buyer_cancel``: the reason) on every item, or any Order field;
+        ``LastUpdateDate`` moves at least a second on."""
+        with self.sim.lock:
+            order = self.orders[order_id]
+            if status:
+                order["OrderStatus"] = status
+            if buyer_cancel:
+                for item in order["_items"]:
+                    item["BuyerRequestedCancel"] = {
+                        "IsBuyerRequestedCancel": "true",
+                        "BuyerCancelReason": buyer_cancel,
+                    }
+            order.update(changes)
+            order["LastUpdateDate"] = _iso(self.moment(order["LastUpdateDate"]))
+            return self._public(order)
+
+    def revoke_tokens(self):
+        """Make every access token handed out so far invalid."""
+        with self.sim.lock:
+            self.tokens.clear()
+
+    def _public(self, order):
+        """The Order as the API shows it: no address, buyer or total before
+        it is priced (Unshipped on)."""
+        shown = {key: copy.deepcopy(v) for key, v in order.items() if key[0] != "_"}
+        if order["OrderStatus"] in NOT_YET_PRICED:
+            for key in ("OrderTotal", "ShippingAddress", "BuyerInfo"):
+                shown.pop(key, None)
+        return shown
+
+    def _public_items(self, order):
+        return [
+            {key: copy.deepcopy(v) for key, v in item.items() if key[0] != "_"}
+            for item in order["_items"]
+        ]
+
+    # --- answers in Amazon's shapes ---
+    def authorized(self, headers, query):
+        # The token endpoint takes no access token: each route checks its own.
+        self.local.headers = headers
+        return True
+
+    def throttled(self, wait):
+        return 429, _error("QuotaExceeded", "You exceeded your quota.")
+
+    def failed(self, status, retry_after):
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return (
+            status,
+            _error("InternalFailure", "We encountered an internal error."),
+            headers,
+        )
+
+    def not_found(self):
+        return 404, _error("NotFound", "The resource was not found.")
+
+    def bad_request(self, message):
+        return 400, _error("InvalidInput", message)
+
+    def template(self, path):
+        for _method, template, pattern, _operation in ROUTES:
+            if pattern.match(path):
+                return template
+        return path
+
+    def handle(self, method, path, query, body):
+        if path == TOKEN_PATH and method == "POST":
+            with self.sim.lock:
+                return self._token(body)
+        for route_method, _template, pattern, operation in ROUTES:
+            match = pattern.match(path)
+            if match and route_method == method:
+                with self.sim.lock:
+                    refused = self._check_access() or self._take(operation)
+                    if refused:
+                        return refused
+                    try:
+                        status, reply = getattr(self, f"_{operation}")(
+                            query, body, *match.groups()
+                        )
+                    except (KeyError, TypeError, ValueError) as error:
+                        status, reply = self.bad_request(f"Invalid input: {error}")
+                    return status, reply, self._headers(operation)
+        return (*self.not_found(), {})
+
+    def _token(self, form):
+        """Login with Amazon: a refresh token and the application's client
+        credentials for an access token."""
+        if form.get("grant_type") != "refresh_token":
+            return (
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The authorization grant type is not "
+                    "supported",
+                },
+                {},
+            )
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.config["client_id"],
+            self.config["client_secret"],
+        ):
+            return (
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed",
+                },
+                {},
+            )
+        if form.get("refresh_token") != self.config["refresh_token"]:
+            return (
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The request has an invalid grant parameter "
+                    ": refresh_token",
+                },
+                {},
+            )
+        token = "Atza|" + secrets.token_urlsafe(32)
+        lifetime = int(self.config["token_lifetime"])
+        self.tokens[token] = time.monotonic() + lifetime
+        self.tokens_issued += 1
+        return (
+            200,
+            {
+                "access_token": token,
+                "refresh_token": self.config["refresh_token"],
+                "token_type": "bearer",
+                "expires_in": lifetime,
+            },
+            {},
+        )
+
+    def _check_access(self):
+        token = self.local.headers.get("x-amz-access-token") or ""
+        expiry = self.tokens.get(token)
+        if expiry is None:
+            return (
+                403,
+                _error(
+                    "Unauthorized",
+                    "Access to requested resource is denied.",
+                    "The access token you provided is revoked, malformed or invalid.",
+                ),
+                {},
+            )
+        if expiry <= time.monotonic():
+            return (
+                403,
+                _error(
+                    "Unauthorized",
+                    "Access to requested resource is denied.",
+                    "The access token you provided has expired.",
+                ),
+                {},
+            )
+        return None
+
+    def _limit(self, operation):
+        return (
+            self.config["operation_limits"].get(operation)
+            or OPERATION_LIMITS[operation]
+        )
+
+    def _take(self, operation):
+        """The operation's token bucket: None when a token is there, else
+        429 QuotaExceeded (Amazon sends no Retry-After)."""
+        if not self.config["operation_limits_enabled"]:
+            return None
+        rate, burst = self._limit(operation)
+        now = time.monotonic()
+        tokens, refilled = self.buckets.get(operation, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - refilled) * rate)
+        if tokens >= 1:
+            self.buckets[operation] = (tokens - 1, now)
+            return None
+        self.buckets[operation] = (tokens, now)
+        self.throttled_operations.append(operation)
+        return (
+            429,
+            _error(
+                "QuotaExceeded", "You exceeded your quota for the requested resource."
+            ),
+            self._headers(operation),
+        )
+
+    def _headers(self, operation):
+        return {
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            "x-amzn-RateLimit-Limit": str(self._limit(operation)[0]),
+        }
+
+    # --- Orders API v0 ---
+    def _page(self, operation, ids, offset, size):
+        """The ids of one page, and the NextToken of the following one."""
+        following = offset + size
+        token = None
+        if following < len(ids):
+            token = secrets.token_urlsafe(24)
+            self.next_tokens[token] = (operation, ids, following, size)
+        return ids[offset:following], token
+
+    def _from_token(self, operation, query):
+        token = query.get("NextToken", [None])[0]
+        if token is None:
+            return None
+        stored = self.next_tokens.pop(token, None)
+        if not stored or stored[0] != operation:
+            raise ValueError("Invalid NextToken")
+        return stored[1:]
+
+    def _getOrders(self, query, body):
+        self.order_queries.append({key: values[0] for key, values in query.items()})
+        marketplaces = _csv(query, "MarketplaceIds")
+        if not marketplaces:
+            return self.bad_request("MarketplaceIds is required.")
+        resumed = self._from_token("getOrders", query)
+        if resumed:
+            ids, offset, size = resumed
+        else:
+            ids, size = self._select(query, marketplaces), self._page_size(query)
+            offset = 0
+        page, token = self._page("getOrders", ids, offset, size)
+        payload = {"Orders": [self._public(self.orders[order]) for order in page]}
+        if token:
+            payload["NextToken"] = token
+        return 200, {"payload": payload}
+
+    def _select(self, query, marketplaces):
+        """The ids of the orders the filters select, in the order they were
+        placed: Amazon does not sort by LastUpdateDate."""
+        if ("CreatedAfter" in query) == ("LastUpdatedAfter" in query):
+            raise ValueError("Exactly one of CreatedAfter and LastUpdatedAfter")
+        bounds = [
+            (field, compare, parse_time(query[key][0]))
+            for key, field, compare in (
+                ("CreatedAfter", "PurchaseDate", operator.ge),
+                ("LastUpdatedAfter", "LastUpdateDate", operator.ge),
+                ("LastUpdatedBefore", "LastUpdateDate", operator.le),
+            )
+            if key in query
+        ]
+        statuses = set(_csv(query, "OrderStatuses"))
+        channels = set(_csv(query, "FulfillmentChannels"))
+        return [
+            order_id
+            for order_id, order in self.orders.items()
+            if order["MarketplaceId"] in marketplaces
+            and (not statuses or order["OrderStatus"] in statuses)
+            and (not channels or order["FulfillmentChannel"] in channels)
+            and all(
+                compare(parse_time(order[field]), value)
+                for field, compare, value in bounds
+            )
+        ]
+
+    def _page_size(self, query):
+        size = int(query.get("MaxResultsPerPage", [MAX_RESULTS])[0])
+        if not 1 <= size <= MAX_RESULTS:
+            raise ValueError(f"MaxResultsPerPage must be 1 to {MAX_RESULTS}")
+        return size
+
+    def _getOrder(self, query, body, order_id):
+        if order_id not in self.orders:
+            return self.not_found()
+        return 200, {"payload": self._public(self.orders[order_id])}
+
+    def _getOrderItems(self, query, body, order_id):
+        if order_id not in self.orders:
+            return self.not_found()
+        order = self.orders[order_id]
+        resumed = self._from_token("getOrderItems", query)
+        ids = [item["OrderItemId"] for item in order["_items"]]
+        offset, size = (resumed[1], resumed[2]) if resumed else (0, 0)
+        size = size or int(self.config["items_page_size"])
+        page, token = self._page("getOrderItems", ids, offset, size)
+        items = [
+            item for item in self._public_items(order) if item["OrderItemId"] in page
+        ]
+        payload = {"AmazonOrderId": order_id, "OrderItems": items}
+        if token:
+            payload["NextToken"] = token
+        return 200, {"payload": payload}
+
+    def _confirmShipment(self, query, body, order_id):
+        if order_id not in self.orders:
+            return self.not_found()
+        order = self.orders[order_id]
+        package = body["packageDetail"]
+        for key in ("packageReferenceId", "carrierCode", "trackingNumber", "shipDate"):
+            if not package.get(key):
+                return self.bad_request(f"packageDetail.{key} is required.")
+        if not str(package["packageReferenceId"]).isdigit():
+            return self.bad_request("packageReferenceId must be a positive number.")
+        if package["carrierCode"] == "Other" and not package.get("carrierName"):
+            return self.bad_request(
+                "carrierName is required when carrierCode is Other."
+            )
+        parse_time(package["shipDate"])
+        if body.get("marketplaceId") != order["MarketplaceId"]:
+            return self.bad_request("marketplaceId does not match the order.")
+        if (
+            order["FulfillmentChannel"] != "MFN"
+            or order["OrderStatus"] not in SHIPPABLE
+        ):
+            return self.bad_request(
+                f"The order is {order['OrderStatus']} ({order['FulfillmentChannel']})."
+            )
+        items = {item["OrderItemId"]: item for item in order["_items"]}
+        shipped = package.get("orderItems") or []
+        if not shipped:
+            return self.bad_request("packageDetail.orderItems is required.")
+        for line in shipped:
+            item = items.get(line["orderItemId"])
+            if item is None:
+                return self.bad_request(f"Unknown orderItemId {line['orderItemId']}.")
+            if (
+                not 0
+                < int(line["quantity"])
+                <= item["QuantityOrdered"] - item["QuantityShipped"]
+            ):
+                return self.bad_request(
+                    f"Quantity {line['quantity']} of {line['orderItemId']} is more "
+                    "than is left to ship."
+                )
+        for line in shipped:
+            items[line["orderItemId"]]["QuantityShipped"] += int(line["quantity"])
+        ordered = sum(item["QuantityOrdered"] for item in order["_items"])
+        done = sum(item["QuantityShipped"] for item in order["_items"])
+        order["NumberOfItemsShipped"] = done
+        order["NumberOfItemsUnshipped"] = ordered - done
+        order["OrderStatus"] = "Shipped" if done == ordered else "PartiallyShipped"
+        order["LastUpdateDate"] = _iso(self.moment(order["LastUpdateDate"]))
+        self.confirmations.append(dict(copy.deepcopy(body), orderId=order_id))
+        return 204, {}
+
+    def _getMarketplaceParticipations(self, query, body):
+        participations = []
+        for marketplace in {
+            order["MarketplaceId"] for order in self.orders.values()
+        } | {self.config["marketplace_id"]}:
+            country, name, currency, language, domain = MARKETPLACES.get(
+                marketplace, ("", marketplace, "", "", "")
+            )
+            participations.append(
+                {
+                    "marketplace": {
+                        "id": marketplace,
+                        "countryCode": country,
+                        "name": name,
+                        "defaultCurrencyCode": currency,
+                        "defaultLanguageCode": language,
+                        "domainName": domain,
+                    },
+                    "participation": {
+                        "isParticipating": True,
+                        "hasSuspendedListings": False,
+                    },
+                }
+            )
+        return 200, {"payload": participations}
