@@ -71,8 +71,21 @@ class MarketplaceAdapter(Adapter):
     # Whether webhooks may be lost for good: the backends then always poll
     # orders too.
     poll_always = False
+    # Whether the channel lists a product's variants under one product, sent
+    # together (``push_listing``) rather than one by one (``push_product``).
+    lists_variants = False
 
     @property
     def api_version(self):
         """The backend's pinned API version, else the adapter's."""
         return self.backend.api_version or self.default_api_version
+
+    def fetch_all_stock(self, items, location_ref):
+        """``{stock_ref: quantity}`` of every item, for a full reconciliation:
+        what ``fetch_stock`` reads, unless the platform exports it in bulk."""
+        return self.fetch_stock(items, location_ref)
+
+    def fetch_locations(self):
+        """The channel's stock locations (``ChannelLocation``) a backend may
+        publish to; none on a channel without locations."""
+        return []

@@ -1,6 +1,7 @@
 from . import retail_backend
 from . import retail_event
 from . import retail_product_binding
+from . import retail_channel_location
 from . import res_partner
 from . import product_template
 from . import product_product

@@ -10,3 +10,4 @@ from . import test_sku_retry_companies
 from . import test_order_rounding
 from . import test_gift_cards
 from . import test_b2b_orders
+from . import test_shopify_catalog
