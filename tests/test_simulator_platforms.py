@@ -1051,6 +1051,15 @@ def _catalog_call(sim, name, document, variables):
     return answer["data"]
 
 
+def _product_set(sim, product, variant_first=10):
+    return _catalog_call(
+        sim,
+        "ProductSet",
+        shopify_catalog.PRODUCT_SET,
+        {"input": product, "variantFirst": variant_first},
+    )["productSet"]
+
+
 def _variant_input(color, size, **values):
     return {
         "optionValues": [
@@ -1075,15 +1084,9 @@ def test_shopify_graphql_product_set_sets_the_whole_product(shop):
         for color in ("Red", "Blue")
         for size in ("S", "M", "L")
     ]
-    created = _catalog_call(
-        shop,
-        "ProductSet",
-        shopify_catalog.PRODUCT_SET,
-        {
-            "input": {"title": "Tee", "productOptions": options, "variants": variants},
-            "variantFirst": 4,
-        },
-    )["productSet"]
+    created = _product_set(
+        shop, {"title": "Tee", "productOptions": options, "variants": variants}, 4
+    )
     assert created["userErrors"] == []
     product = created["product"]
     assert len(product["variants"]["nodes"]) == 4
@@ -1107,14 +1110,8 @@ def test_shopify_graphql_product_set_sets_the_whole_product(shop):
 
     kept = [dict(variants[0], id=nodes[0]["id"], price="11.00")]
     dropped_item = sim_shopify._gid_number(nodes[1]["inventoryItem"]["id"])
-    _catalog_call(
-        shop,
-        "ProductSet",
-        shopify_catalog.PRODUCT_SET,
-        {
-            "input": {"id": product["id"], "productOptions": options, "variants": kept},
-            "variantFirst": 10,
-        },
+    _product_set(
+        shop, {"id": product["id"], "productOptions": options, "variants": kept}, 10
     )
     stored = shop.platform.sim.products[sim_shopify._gid_number(product["id"])]
     assert [(v["sku"], v["price"]) for v in stored["variants"]] == [
@@ -1128,15 +1125,9 @@ def test_shopify_graphql_product_set_sets_the_whole_product(shop):
         _variant_input("Green", "S"),
         _variant_input("Red", "S"),
     ]
-    refused = _catalog_call(
-        shop,
-        "ProductSet",
-        shopify_catalog.PRODUCT_SET,
-        {
-            "input": {"id": product["id"], "productOptions": options, "variants": bad},
-            "variantFirst": 10,
-        },
-    )["productSet"]
+    refused = _product_set(
+        shop, {"id": product["id"], "productOptions": options, "variants": bad}, 10
+    )
     assert refused["product"] is None
     assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
         ("INVALID_VARIANT", ["input", "variants", "0", "price"]),
@@ -1145,15 +1136,9 @@ def test_shopify_graphql_product_set_sets_the_whole_product(shop):
     ]
     assert [v["price"] for v in stored["variants"]] == ["11.00"], "nothing changed"
     shop.configure(max_variants=1)
-    limited = _catalog_call(
-        shop,
-        "ProductSet",
-        shopify_catalog.PRODUCT_SET,
-        {
-            "input": {"title": "Big", "productOptions": options, "variants": variants},
-            "variantFirst": 10,
-        },
-    )["productSet"]
+    limited = _product_set(
+        shop, {"title": "Big", "productOptions": options, "variants": variants}, 10
+    )
     assert limited["userErrors"][0]["code"] == "VARIANTS_OVER_LIMIT"
 
 

@@ -229,11 +229,12 @@ class ListingVariant:
 @dataclass
 class ProductListing:
     """A product as a channel that lists variants under one product shows it
-    (Shopify): what Odoo publishes of the product (fields Odoo does not own
-    are None, and so are ``status``, ``active`` or ``archived``, and
-    ``options`` then), the options that tell its variants apart, and the
-    variants. ``name`` names the product in messages; ``parent_ref`` is the
-    channel's product id, None before it is listed."""
+    (Shopify): what Odoo publishes of the product (when Odoo does not own
+    products, ``title``, ``description`` and ``status``, ``active`` or
+    ``archived``, are None), the names of the options that tell its variants
+    apart (none for a product without variants), and the variants. ``name``
+    names the product in messages; ``parent_ref`` is the channel's product
+    id, None before it is listed."""
 
     name: str
     parent_ref: str | None = None
@@ -241,7 +242,7 @@ class ProductListing:
     description: str | None = None
     status: str | None = None
     image_urls: list[str] = field(default_factory=list)
-    options: list[str] | None = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
     variants: list[ListingVariant] = field(default_factory=list)
 
 
