@@ -11,10 +11,12 @@ from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.exceptions import RetailTransientError
 from odoo.addons.retail_connector_base.tests.common import simulator_class
 
 from ..adapters import shopify_catalog
 from ..adapters.channel_model import StockItem
+from ..adapters.shopify import ShopifyMarketplace
 from .common import MarketplaceCommon
 
 COLORS = tuple(f"Colour {n:02d}" for n in range(15))
@@ -264,6 +266,33 @@ class TestShopifyCatalog(MarketplaceCommon, HttpCase):
             trap.perform_enqueued_jobs()
         self.assertEqual(belt["status"], "archived")
         self.assertIn(belt["id"], self.sim.products, "archived, not deleted")
+
+    def test_archiving_waits_for_shopify_then_gives_up_with_an_activity(self):
+        """Test that archiving a deleted product while Shopify is down is
+        tried again as a job of its own, then given up with an activity on
+        the backend; a product Shopify does not have is refused in its
+        words."""
+        self.backend.write({"max_attempts": 2, "retry_delay": 10})
+        down = RetailTransientError("HTTP 503 Service Unavailable")
+        with (
+            trap_jobs() as trap,
+            patch.object(ShopifyMarketplace, "archive_listing", side_effect=down),
+        ):
+            self.backend._retail_archive_listing("632910392")
+            trap.assert_enqueued_job(
+                self.backend._retail_archive_listing,
+                kwargs={"parent_ref": "632910392", "attempt": 2},
+            )
+            self.assertFalse(self._open_activities(self.backend, "catalog_archive"))
+            trap.perform_enqueued_jobs()
+            trap.assert_jobs_count(0)
+        note = self._open_activities(self.backend, "catalog_archive").note
+        self.assertIn("did not archive product 632910392", note)
+        self.backend._retail_archive_listing("1")
+        self.assertIn(
+            "Product does not exist",
+            self._open_activities(self.backend, "catalog_archive").note,
+        )
 
     def test_channel_owning_products_gets_prices_only(self):
         """Test that with the products owned by Shopify only the variants'
