@@ -8,6 +8,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from odoo import fields
 
 from odoo.addons.retail_marketplace.adapters import (
     shopify,
+    shopify_catalog,
     shopify_graphql,
     woocommerce,
 )
@@ -1034,6 +1036,170 @@ def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver)
     client = shopify_graphql.ShopifyGraphQL(connection)
     orders, _checkpoint = shopify_graphql.poll_orders(client, None, 1)
     assert len(orders) == 1
+
+
+def _catalog_call(sim, name, document, variables):
+    """A catalog operation of the adapter, posted as it posts it."""
+    connection = _SimConnection(sim)
+    answer = connection.request(
+        "POST",
+        connection._path("graphql.json"),
+        json_body={"query": document, "variables": variables},
+    )
+    assert answer["extensions"]["cost"]["actualQueryCost"] is not None, answer
+    assert sim.platform.graphql_calls[-1]["name"] == name
+    return answer["data"]
+
+
+def _product_set(sim, product, variant_first=10):
+    return _catalog_call(
+        sim,
+        "ProductSet",
+        shopify_catalog.PRODUCT_SET,
+        {"input": product, "variantFirst": variant_first},
+    )["productSet"]
+
+
+def _variant_input(color, size, **values):
+    return {
+        "optionValues": [
+            {"optionName": "Color", "name": color},
+            {"optionName": "Size", "name": size},
+        ],
+        **values,
+    }
+
+
+def test_shopify_graphql_product_set_sets_the_whole_product(shop):
+    """Test that productSet creates a product with its options and variants,
+    pages its variants, keeps variants sent with their id, deletes those
+    left out (with their inventory), and answers userErrors naming the
+    field for bad input, changing nothing."""
+    options = [
+        {"name": "Color", "values": [{"name": "Red"}, {"name": "Blue"}]},
+        {"name": "Size", "values": [{"name": "S"}, {"name": "M"}, {"name": "L"}]},
+    ]
+    variants = [
+        _variant_input(color, size, sku=f"T-{color}-{size}", price="9.50")
+        for color in ("Red", "Blue")
+        for size in ("S", "M", "L")
+    ]
+    created = _product_set(
+        shop, {"title": "Tee", "productOptions": options, "variants": variants}, 4
+    )
+    assert created["userErrors"] == []
+    product = created["product"]
+    assert len(product["variants"]["nodes"]) == 4
+    rest = _catalog_call(
+        shop,
+        "ProductVariants",
+        shopify_catalog.PRODUCT_VARIANTS,
+        {
+            "id": product["id"],
+            "first": 4,
+            "after": product["variants"]["pageInfo"]["endCursor"],
+        },
+    )["product"]["variants"]
+    nodes = product["variants"]["nodes"] + rest["nodes"]
+    assert [node["sku"] for node in nodes] == [v["sku"] for v in variants]
+    assert not rest["pageInfo"]["hasNextPage"]
+    assert nodes[0]["selectedOptions"] == [
+        {"name": "Color", "value": "Red"},
+        {"name": "Size", "value": "S"},
+    ]
+
+    kept = [dict(variants[0], id=nodes[0]["id"], price="11.00")]
+    dropped_item = sim_shopify._gid_number(nodes[1]["inventoryItem"]["id"])
+    _product_set(
+        shop, {"id": product["id"], "productOptions": options, "variants": kept}, 10
+    )
+    stored = shop.platform.sim.products[sim_shopify._gid_number(product["id"])]
+    assert [(v["sku"], v["price"]) for v in stored["variants"]] == [
+        ("T-Red-S", "11.00")
+    ]
+    assert dropped_item not in shop.platform.items
+    assert not [key for key in shop.platform.levels if key[0] == dropped_item]
+
+    bad = [
+        dict(variants[0], price="-1"),
+        _variant_input("Green", "S"),
+        _variant_input("Red", "S"),
+    ]
+    refused = _product_set(
+        shop, {"id": product["id"], "productOptions": options, "variants": bad}, 10
+    )
+    assert refused["product"] is None
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("INVALID_VARIANT", ["input", "variants", "0", "price"]),
+        ("OPTION_VALUE_DOES_NOT_EXIST", ["input", "variants", "1", "optionValues"]),
+        ("DUPLICATED_OPTION_VALUE", ["input", "variants", "2"]),
+    ]
+    assert [v["price"] for v in stored["variants"]] == ["11.00"], "nothing changed"
+    shop.configure(max_variants=1)
+    limited = _product_set(
+        shop, {"title": "Big", "productOptions": options, "variants": variants}, 10
+    )
+    assert limited["userErrors"][0]["code"] == "VARIANTS_OVER_LIMIT"
+
+
+def test_shopify_bulk_operation_serves_its_result_file(shop):
+    """Test that a bulk query over inventory levels runs for the configured
+    time, completes with a JSONL file of every location and level served on
+    loopback without the access token (403 once unknown), that a second one
+    is refused while it runs, and that an outcome FAILED is reported with
+    its error code."""
+    item = shop.add_product(sku="A", quantity=4)["variants"][0]["inventory_item_id"]
+    outlet = shop.platform.add_location("Outlet")
+    shop.platform.set_available(item, 9, outlet)
+    shop.configure(bulk_seconds=0.3)
+    query = {"query": shopify_catalog.INVENTORY_LEVELS_BULK}
+    run = shopify_catalog.RUN_BULK_QUERY_UNGROUPED
+    started = _catalog_call(shop, "RunBulkQuery", run, query)["bulkOperationRunQuery"]
+    operation = started["bulkOperation"]["id"]
+    busy = _catalog_call(shop, "RunBulkQuery", run, query)["bulkOperationRunQuery"]
+    assert busy["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
+    status = shopify_catalog.BULK_OPERATION_STATUS
+    variables = {"id": operation}
+    assert (
+        _catalog_call(shop, "BulkOperationStatus", status, variables)["node"]["status"]
+        == "RUNNING"
+    )
+    time.sleep(0.3)
+    done = _catalog_call(shop, "BulkOperationStatus", status, variables)["node"]
+    assert (done["status"], done["objectCount"]) == ("COMPLETED", "4")
+    answer = requests.get(done["url"], timeout=5)
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    levels = {
+        (line["__parentId"], line["item"]["id"]): line["quantities"][0]["quantity"]
+        for line in lines
+        if "__parentId" in line
+    }
+    assert levels == {
+        (
+            sim_shopify.gid("Location", LOCATION),
+            sim_shopify.gid("InventoryItem", item),
+        ): 4,
+        (
+            sim_shopify.gid("Location", outlet),
+            sim_shopify.gid("InventoryItem", item),
+        ): 9,
+    }
+    assert (
+        requests.get(
+            done["url"].replace("/_files/", "/_files/x"), timeout=5
+        ).status_code
+        == 403
+    )
+    shop.configure(bulk_seconds=0, bulk_outcome="FAILED")
+    failed = _catalog_call(shop, "RunBulkQuery", run, query)["bulkOperationRunQuery"]
+    node = _catalog_call(
+        shop, "BulkOperationStatus", status, {"id": failed["bulkOperation"]["id"]}
+    )["node"]
+    assert (node["status"], node["errorCode"], node["url"]) == (
+        "FAILED",
+        "INTERNAL_SERVER_ERROR",
+        None,
+    )
 
 
 @pytest.fixture

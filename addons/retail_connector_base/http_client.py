@@ -53,6 +53,10 @@ MASK = "***"
 # and it bounds the memory a misbehaving platform can make a worker take.
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 READ_CHUNK_BYTES = 64 * 1024
+# A file a platform prepared (a bulk export) is read line by line, never whole:
+# a line longer than this is refused, and so is a download lasting longer.
+MAX_LINE_BYTES = 1024 * 1024
+MAX_DOWNLOAD_SECONDS = 30 * 60
 # How much of a refusal's body an error message (shown to users) quotes.
 ERROR_EXCERPT_CHARS = 200
 # Long runs of token characters holding a digit: API keys, access tokens.
@@ -495,6 +499,99 @@ def request(
         if attempt == INLINE_RETRIES or delay > MAX_INLINE_WAIT:
             raise RetailTransientError(message, retry_after=retry_after)
         time.sleep(delay)
+
+
+def download_lines(backend, url):
+    """The lines of the file at ``url``, yielded (as bytes, blank lines left
+    out) as they arrive: a result a platform prepared and names by a signed,
+    expiring address (Shopify's bulk operations). The backend's credentials
+    are not sent: the address carries its own signature and names a storage
+    host, not the platform. Only over https (or http to this machine), no
+    redirect followed, each read bounded by the backend's timeout and the
+    whole download by ``MAX_DOWNLOAD_SECONDS``; a line over
+    ``MAX_LINE_BYTES`` is refused. The download is kept in the request log,
+    without its body.
+
+    :raise RetailTransientError: the host did not answer, or answered 429/5xx
+    :raise RetailBusinessError: the address is not allowed, redirects, or is
+        refused (an expired address answers 403)
+    """
+    if not is_allowed_url(url):
+        raise RetailBusinessError(
+            f"GET {mask_url(url)} was not sent: files are read only over "
+            "https://, or plain http:// to this machine.",
+            code="unsafe_url",
+        )
+    started = time.monotonic()
+    response = error = None
+    try:
+        response = requests.get(
+            url,
+            stream=True,
+            allow_redirects=False,
+            timeout=backend.request_timeout,
+            headers={"Accept-Encoding": "gzip"},
+        )
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetailTransientError(
+                f"GET {mask_url(url)} answered {response.status_code}",
+                retry_after=retry.parse_retry_after(
+                    response.headers.get("Retry-After")
+                ),
+            )
+        if response.status_code >= 300:
+            raise RetailBusinessError(
+                f"GET {mask_url(url)} answered {response.status_code}: the file "
+                "was not read (an expired address is refused).",
+                code=f"http_{response.status_code}",
+            )
+        yield from _lines(response, started + MAX_DOWNLOAD_SECONDS, url)
+    except (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+    ) as failure:
+        error = failure
+        raise RetailTransientError(
+            f"GET {mask_url(url)} failed: {type(failure).__name__}"
+        ) from failure
+    finally:
+        if response is not None:
+            response.close()
+        _log_download(backend, url, response, error, time.monotonic() - started)
+
+
+def _lines(response, deadline, url):
+    pending = b""
+    for chunk in response.iter_content(READ_CHUNK_BYTES):
+        if time.monotonic() > deadline:
+            raise RetailTransientError(
+                f"GET {mask_url(url)} took longer than {MAX_DOWNLOAD_SECONDS} s"
+            )
+        *lines, pending = (pending + chunk).split(b"\n")
+        if len(pending) > MAX_LINE_BYTES:
+            raise RetailBusinessError(
+                f"GET {mask_url(url)} holds a line longer than {MAX_LINE_BYTES} "
+                "bytes: the file was not read further.",
+                code="response_too_large",
+            )
+        yield from (line for line in lines if line.strip())
+    if pending.strip():
+        yield pending
+
+
+def _log_download(backend, url, response, error, duration):
+    with backend.env.registry.cursor() as cr:
+        backend.env(cr=cr, su=True)["retail.request.log"].create(
+            {
+                "backend_id": backend.id,
+                "method": "GET",
+                "url": mask_url(url),
+                "status": response.status_code if response is not None else 0,
+                "duration_ms": int(duration * 1000),
+                "error": type(error).__name__ if error is not None else False,
+            }
+        )
 
 
 class ResponseTooLarge(Exception):

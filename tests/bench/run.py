@@ -28,6 +28,7 @@ CASES = {
     "orders": ("orders:run", False),
     "orders_orm": ("orders:run_orm", True),
     "stock": ("stock:run", False),
+    "reconcile": ("reconcile:run", False),
     "pos": ("pos:run_suite", False),
     "pos_baseline": ("pos:run_baseline", False),
 }
@@ -253,10 +254,50 @@ def _stock(args):
     )
 
 
+def _reconcile(args):
+    figures = _figures(args, "reconcile", args.skus)
+    bulk, paged = figures["bulk"], figures["paged"]
+
+    def calls(run):
+        return f"{run['graphql_calls']} + {run['downloads']}"
+
+    _table(
+        f"Stock reconciliation with Shopify: {figures['skus']:,} SKUs at "
+        f"{figures['locations']} locations ({figures['levels']:,} levels), "
+        f"{figures['drifted']:,} drifted; Shopify Plus cost bucket",
+        [
+            ("seconds, bulk operation", bulk["seconds"], "12,.1f"),
+            ("seconds, baseline paging the API", paged["seconds"], "12,.1f"),
+            (
+                "ratio of seconds bulk / paging",
+                bulk["seconds"] / paged["seconds"],
+                "12.3f",
+            ),
+            ("  of which reading the channel, bulk", bulk["read_seconds"], "12,.1f"),
+            ("  of which reading the channel, paging", paged["read_seconds"], "12,.1f"),
+            (
+                "ratio of reading seconds bulk / paging",
+                bulk["read_seconds"] / paged["read_seconds"],
+                "12.3f",
+            ),
+            ("calls (GraphQL + file), bulk", calls(bulk), ">12"),
+            ("calls (GraphQL + file), paging", calls(paged), ">12"),
+            ("cost points (actual), bulk", bulk["cost_actual"], "12,"),
+            ("cost points (actual), paging", paged["cost_actual"], "12,"),
+            (
+                "ratio of cost points bulk / paging",
+                bulk["cost_actual"] / paged["cost_actual"],
+                "12.4f",
+            ),
+        ],
+    )
+
+
 BENCHMARKS = {
     "webhooks": _webhooks,
     "orders": _orders,
     "stock": _stock,
+    "reconcile": _reconcile,
     "pos": _pos,
     "settlement": _settlement,
 }
@@ -270,7 +311,7 @@ def main():
     parser.add_argument("--deliveries", type=int, default=2_000, help="webhooks")
     parser.add_argument("--transactions", type=int, default=20_000, help="pos")
     parser.add_argument("--orders", type=int, default=2_000, help="orders")
-    parser.add_argument("--skus", type=int, default=50_000, help="stock")
+    parser.add_argument("--skus", type=int, default=50_000, help="stock, reconcile")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument(
         "--settlement-format", choices=sorted(SETTLEMENT_FORMATS), action="append"

@@ -337,6 +337,24 @@ class _Handler(BaseHTTPRequestHandler):
         with self.sim.lock:
             self.sim.stats_counter[f"status {status}"] += 1
 
+    def _file(self, path):
+        """A result file a platform names by a signed address (Shopify's bulk
+        operations): no credentials, 403 once unknown, as an expired signed
+        URL answers."""
+        token = path.rsplit("/", 1)[-1].partition(".")[0]
+        content = getattr(self.sim.platform, "file", lambda _token: None)(token)
+        if content is None:
+            return self._reply(403, {"error": "ExpiredToken"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        for start in range(0, len(content), 1 << 16):
+            self.wfile.write(content[start : start + (1 << 16)])
+        with self.sim.lock:
+            self.sim.stats_counter["status 200"] += 1
+        return None
+
     def _body(self):
         """The JSON body, or a form's fields (Login with Amazon's token
         request is a form)."""
@@ -371,10 +389,14 @@ class _Handler(BaseHTTPRequestHandler):
             template = "/api/v1/orders/<id>/fulfillments"
         if self.sim.platform and not parts.path.startswith("/_sim/"):
             template = self.sim.platform.template(parts.path)
+        if parts.path.startswith("/_files/"):
+            template = "/_files/<name>"
         with self.sim.lock:
             self.sim.stats_counter[f"{self.command} {template}"] += 1
         if parts.path.startswith("/_sim/"):
             return self._control(parts.path, template)
+        if template == "/_files/<name>":
+            return self._file(parts.path)
         return self._api(parts.path, template, query)
 
     do_GET = do_POST = do_PUT = do_DELETE = _route

@@ -35,6 +35,7 @@ from .common import (
     phrase,
     share,
 )
+from .shopify_catalog import ShopifyCatalog
 
 PREFIX = "/admin/api/<v>/"
 SHOP_ID = 548380009
@@ -168,7 +169,7 @@ def _line_tax(item):
     return sum((Decimal(line["price"]) for line in item["tax_lines"]), ZERO)
 
 
-class Shopify(Platform):
+class Shopify(ShopifyCatalog, Platform):
     DEFAULTS = {
         "api_version": "2025-01",
         "shop_domain": "sim-shop.myshopify.com",
@@ -177,6 +178,15 @@ class Shopify(Platform):
         # {payout id: HTTP status}: listing that payout's balance
         # transactions answers this status (a provider failing half-way).
         "failing_payouts": {},
+        # The GraphQL query-cost bucket (Shopify's standard plan).
+        "points_max": POINTS_MAX,
+        "points_restore": POINTS_RESTORE,
+        # Bulk operations run this long, then end with this status
+        # (COMPLETED, FAILED, EXPIRED, CANCELED).
+        "bulk_seconds": 0,
+        "bulk_outcome": "COMPLETED",
+        # At most this many variants per product (Shopify: 2,048).
+        "max_variants": 2048,
     }
     ROUTES = (
         ("GET", PREFIX + "shop.json", "_shop"),
@@ -210,10 +220,11 @@ class Shopify(Platform):
         self.variants = {}
         self.items = {}  # inventory item id: its variant
         self.levels = {}  # (inventory item id, location id): inventory level
-        self.points, self.points_at = POINTS_MAX, time.monotonic()
+        self.points, self.points_at = self.config["points_max"], time.monotonic()
         self.graphql_calls = []  # requested and actual cost, variables
         self.payouts = {}  # id: payout
         self.balance_transactions = []  # with "_payout", the payout's id
+        self._reset_catalog()
         self.payout_dates = (
             date.today() - timedelta(days=30 - day) for day in itertools.count()
         )
@@ -352,16 +363,8 @@ class Shopify(Platform):
         }
         self.variants[variant_id] = variant
         self.items[item_id] = variant
-        location = self.config["location_id"]
-        self.levels[(item_id, location)] = {
-            "inventory_item_id": item_id,
-            "location_id": location,
-            "available": 0,
-            "updated_at": product["updated_at"],
-            "admin_graphql_api_id": gid(
-                "InventoryLevel", f"{location}?inventory_item_id={item_id}"
-            ),
-        }
+        for location_id in self.locations:
+            self._stock_at(item_id, location_id)
         return variant
 
     def _set_available(self, item_id, quantity):
@@ -1121,16 +1124,22 @@ class Shopify(Platform):
             return self._graphql_answer(
                 3 + int(variables.get("first") or 0), self._line_items_query, variables
             )
+        if name in self.CATALOG_OPERATIONS:
+            cost, method = self.CATALOG_OPERATIONS[name]
+            return self._graphql_answer(
+                cost(variables), getattr(self, method), variables, name
+            )
         return 200, {
             "errors": [
                 {
                     "message": "The simulator serves the operations PollOrders, "
-                    "OrderLineItems and inventorySetQuantities.",
+                    "OrderLineItems, inventorySetQuantities and those of the "
+                    f"catalog: {', '.join(self.CATALOG_OPERATIONS)}.",
                 }
             ]
         }
 
-    def _graphql_answer(self, requested, operation, variables):
+    def _graphql_answer(self, requested, operation, variables, name=None):
         """``operation(variables)`` -> ``(data or errors, actual cost)``, run
         only when the bucket holds the ``requested`` cost; THROTTLED
         otherwise, as Shopify answers (HTTP 200)."""
@@ -1149,9 +1158,14 @@ class Shopify(Platform):
             }
         answer, actual = operation(variables)
         # Shopify refunds the difference between the estimate and the cost.
-        self.points = min(POINTS_MAX, self.points + requested - actual)
+        self.points = min(self.config["points_max"], self.points + requested - actual)
         self.graphql_calls.append(
-            {"requested": requested, "actual": actual, "variables": variables}
+            {
+                "requested": requested,
+                "actual": actual,
+                "variables": variables,
+                "name": name,
+            }
         )
         return 200, dict(answer, extensions={"cost": self._cost(requested, actual)})
 
@@ -1229,7 +1243,8 @@ class Shopify(Platform):
     def _take_points(self, requested):
         now = time.monotonic()
         self.points = min(
-            POINTS_MAX, self.points + (now - self.points_at) * POINTS_RESTORE
+            self.config["points_max"],
+            self.points + (now - self.points_at) * self.config["points_restore"],
         )
         self.points_at = now
         if requested > self.points:
@@ -1320,9 +1335,9 @@ class Shopify(Platform):
             "requestedQueryCost": requested,
             "actualQueryCost": actual,
             "throttleStatus": {
-                "maximumAvailable": POINTS_MAX,
+                "maximumAvailable": self.config["points_max"],
                 "currentlyAvailable": int(self.points),
-                "restoreRate": POINTS_RESTORE,
+                "restoreRate": self.config["points_restore"],
             },
         }
 

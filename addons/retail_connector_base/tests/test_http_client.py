@@ -372,3 +372,47 @@ class TestHttpClient(RetailHttpCommon):
         self.server.script((503, {}, {}), (503, {}, {}), (503, {}, {}))
         with self.assertRaisesRegex(UserError, "did not answer: circuit open"):
             self.backend.action_test_connection()
+
+    def test_file_is_read_line_by_line_without_credentials(self):
+        """Test that a file a platform names is read as lines, blank ones
+        left out and a last line without a newline kept, that the backend's
+        credentials are not sent with it, and that it is logged masked."""
+        body = b'{"id": 1}\n\n{"id": 2}\n{"id": 3}'
+        self.server.script((200, {"Content-Type": "application/jsonl"}, body))
+        url = f"{self.server.url}/bulk/result.jsonl?X-Goog-Signature=s1gn3d"
+        lines = list(http_client.download_lines(self.backend, url))
+        self.assertEqual(lines, [b'{"id": 1}', b'{"id": 2}', b'{"id": 3}'])
+        headers = self.server.received[0]["headers"]
+        self.assertNotIn("Authorization", headers)
+        log = self._logs()
+        self.assertEqual((log.method, log.status), ("GET", 200))
+        self.assertNotIn("s1gn3d", log.url)
+
+    def test_file_refusals(self):
+        """Test that an expired address (403) and a redirect are business
+        errors, a 503 is transient, a line over the limit is refused, and a
+        plain http address elsewhere is not read at all."""
+        self.server.script(
+            (403, {}, b"<Error>ExpiredToken</Error>"),
+            (302, {"Location": "https://elsewhere.example.com/f"}, b""),
+            (503, {}, b""),
+            (200, {}, b"x" * 3000 + b"\n"),
+        )
+        url = f"{self.server.url}/bulk/result.jsonl"
+        for code in ("http_403", "http_302"):
+            with self.assertRaises(RetailBusinessError) as caught:
+                list(http_client.download_lines(self.backend, url))
+            self.assertEqual(caught.exception.code, code)
+        with self.assertRaises(RetailTransientError):
+            list(http_client.download_lines(self.backend, url))
+        with (
+            patch.object(http_client, "MAX_LINE_BYTES", 1000),
+            patch.object(http_client, "READ_CHUNK_BYTES", 512),
+            self.assertRaises(RetailBusinessError) as caught,
+        ):
+            list(http_client.download_lines(self.backend, url))
+        self.assertEqual(caught.exception.code, "response_too_large")
+        with self.assertRaises(RetailBusinessError) as caught:
+            list(http_client.download_lines(self.backend, "http://example.com/f"))
+        self.assertEqual(caught.exception.code, "unsafe_url")
+        self.assertEqual(len(self.server.received), 4)

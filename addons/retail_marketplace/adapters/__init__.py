@@ -30,13 +30,25 @@ Publishing
   the channel names ``external_id`` (Shopify: the variant's inventory item),
   for listings made from order lines.
 - ``fetch_stock(items, location_ref)``: ``{stock_ref: quantity}`` as the
-  channel has it, for the reconciliation.
+  channel has it.
+- ``fetch_all_stock(items, location_ref)``: the same for a full
+  reconciliation; ``fetch_stock`` unless the platform exports in bulk
+  (Shopify: a bulk operation).
+- ``fetch_locations()``: the channel's stock locations
+  (``ChannelLocation``), for the backend's *Channel location*; none by
+  default.
 - ``push_shipment(shipment)``: report a ``Shipment``; return the platform's
   fulfilment id.
 - ``push_product(refs, data)``: create or update a product from
   ``ProductData``; ``refs`` is a dict with ``external_id``, ``parent_ref`` and
   ``stock_ref`` (all None for a product the channel does not have yet); return
   the refs as the platform now knows them.
+- Adapters whose ``lists_variants`` is True (Shopify) list a product's
+  variants under one product, sent together, instead:
+  ``push_listing(listing)`` creates or updates a ``ProductListing`` (options,
+  variants, images, status) and returns ``{"parent_ref", "variants":
+  [{"external_id", "stock_ref"}]}`` in the listing's variant order;
+  ``archive_listing(parent_ref)`` takes a product off sale, keeping it.
 
 The parsing methods are the file's module functions (pure, tested on their
 own). The others call the platform with ``self.request(method, path,
@@ -46,7 +58,8 @@ the backend's pinned API version or the adapter's ``default_api_version``.
 
 Platform facts are class attributes: ``default_api_version``,
 ``poll_always`` (WooCommerce: webhooks are never retried, so its backends
-always poll) and ``channel_fulfilment`` (Amazon: "FBA", the channel ships
+always poll), ``lists_variants`` (Shopify: a product's variants are sent
+together) and ``channel_fulfilment`` (Amazon: "FBA", the channel ships
 orders from its own stock, held in a warehouse of the backend's own). What
 a new backend starts with (Shopify's rate limit, Amazon's regional
 endpoint) is the adapter's ``backend_defaults``, which the base backend's

@@ -222,3 +222,48 @@ class ProductData:
     description: str | None = None
     barcode: str | None = None
     price: Decimal | None = None
+
+
+@dataclass
+class ListingVariant:
+    """One variant of a ``ProductListing``: what Odoo publishes of it
+    (``data``), its value of each of the listing's options (in their order),
+    its weight in ``weight_unit`` (``kg`` or ``lb``; None when Odoo does not
+    own products), and the ids the channel gave it (None before it is
+    listed)."""
+
+    data: ProductData
+    option_values: list[str] = field(default_factory=list)
+    weight: Decimal | None = None
+    weight_unit: str = "kg"
+    external_id: str | None = None
+    stock_ref: str | None = None
+
+
+@dataclass
+class ProductListing:
+    """A product as a channel that lists variants under one product shows it
+    (Shopify): what Odoo publishes of the product (when Odoo does not own
+    products, ``title``, ``description`` and ``status``, ``active`` or
+    ``archived``, are None), the names of the options that tell its variants
+    apart (none for a product without variants), and the variants. ``name``
+    names the product in messages; ``parent_ref`` is the channel's product
+    id, None before it is listed."""
+
+    name: str
+    parent_ref: str | None = None
+    title: str | None = None
+    description: str | None = None
+    status: str | None = None
+    image_urls: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    variants: list[ListingVariant] = field(default_factory=list)
+
+
+@dataclass
+class ChannelLocation:
+    """A place the channel keeps stock, for a backend to publish to."""
+
+    ref: str
+    name: str
+    address: str = ""

@@ -74,6 +74,9 @@ class MarketplaceAdapter(Adapter):
     # The name of the channel's own fulfilment when it ships orders from its
     # own stock ("FBA"): its backends get a warehouse for that stock.
     channel_fulfilment = None
+    # Whether the channel lists a product's variants under one product, sent
+    # together (``push_listing``) rather than one by one (``push_product``).
+    lists_variants = False
 
     @property
     def api_version(self):
@@ -85,3 +88,13 @@ class MarketplaceAdapter(Adapter):
         order (Amazon: its items), for the import; most platforms send it
         all at once."""
         return payload
+
+    def fetch_all_stock(self, items, location_ref):
+        """``{stock_ref: quantity}`` of every item, for a full reconciliation:
+        what ``fetch_stock`` reads, unless the platform exports it in bulk."""
+        return self.fetch_stock(items, location_ref)
+
+    def fetch_locations(self):
+        """The channel's stock locations (``ChannelLocation``) a backend may
+        publish to; none on a channel without locations."""
+        return []

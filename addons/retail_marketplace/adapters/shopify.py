@@ -18,9 +18,10 @@ whose ``X-Shopify-Triggered-At`` is missing or outside the backend's replay
 tolerance.
 
 Marketplace. The GraphQL Admin API (``shopify_graphql``: its client, limited
-by query cost) for the order poll and the ``inventorySetQuantities``
-mutation for stock, the REST Admin API at ``admin/api/<version>/`` for
-fulfilments, inventory levels and products (pages cited per function).
+by query cost) for the order poll, the ``inventorySetQuantities`` mutation
+for stock, and the catalog, inventory levels and locations
+(``shopify_catalog``); the REST Admin API at ``admin/api/<version>/`` for
+fulfilments (pages cited per function).
 Amounts are the shop currency's (``total_price``, ``price``...), never the
 presentment currency's. Choices:
 
@@ -55,9 +56,11 @@ from odoo.addons.retail_connector_base.adapters.common import (
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import register
 
+from . import shopify_catalog
 from .channel_model import (
     ChannelAddress,
     ChannelCustomer,
+    ChannelLocation,
     ChannelOrder,
     ChannelOrderLine,
     ChannelPayment,
@@ -158,7 +161,6 @@ VAT_ATTRIBUTES = ("vat", "vat number", "vat id", "vat no", "tax id")
 FULFILLABLE_STATUSES = ("open", "in_progress")
 # GraphQL input arrays hold at most 250 items.
 MAX_STOCK_BATCH = 250
-MAX_INVENTORY_LEVEL_IDS = 50
 # From this version on each quantity takes ``changeFromQuantity`` (null: no
 # compare-and-set) and, from 2026-04, must; older versions only know
 # ``ignoreCompareQuantity``.
@@ -525,23 +527,10 @@ def _fulfillment_order_lines(orders, shipment):
     return placed
 
 
-def _without_none(values):
-    return {key: value for key, value in values.items() if value is not None}
-
-
-def _variant_values(data):
-    return _without_none(
-        {
-            "sku": data.sku,
-            "barcode": data.barcode,
-            "price": str(data.price) if data.price is not None else None,
-        }
-    )
-
-
 @register("shopify", "marketplace")
 class ShopifyMarketplace(MarketplaceAdapter):
     default_api_version = API_VERSION
+    lists_variants = True
 
     # Shopify's REST leaky bucket on a standard plan: 40 calls, leaking 2 a
     # second.
@@ -605,25 +594,22 @@ class ShopifyMarketplace(MarketplaceAdapter):
         return refused
 
     def fetch_stock(self, items, location_ref):
-        """``available`` per inventory item at the location, 50 items per call:
-        https://shopify.dev/docs/api/admin-rest/2025-01/resources/inventorylevel#get-inventory-levels"""
+        """``available`` per inventory item at the location, 250 items a
+        query (``shopify_catalog.fetch_stock``)."""
         _check_location(location_ref)
-        quantities = {}
-        for chunk in chunks(items, MAX_INVENTORY_LEVEL_IDS):
-            answer = self.request(
-                "GET",
-                self._path("inventory_levels.json"),
-                params={
-                    "inventory_item_ids": ",".join(item.stock_ref for item in chunk),
-                    "location_ids": location_ref,
-                },
-            )
-            for level in answer["inventory_levels"]:
-                if str(level["location_id"]) == str(location_ref):
-                    quantities[str(level["inventory_item_id"])] = (
-                        level["available"] or 0
-                    )
-        return quantities
+        return shopify_catalog.fetch_stock(self.graphql(), items, location_ref)
+
+    def fetch_all_stock(self, items, location_ref):
+        """``available`` per inventory item at the location, from one bulk
+        operation over the shop's levels (``shopify_catalog.fetch_all_stock``)."""
+        _check_location(location_ref)
+        return shopify_catalog.fetch_all_stock(self, items, location_ref)
+
+    def fetch_locations(self):
+        return [
+            ChannelLocation(ref=ref, name=name, address=address)
+            for ref, name, address in shopify_catalog.fetch_locations(self.graphql())
+        ]
 
     def push_shipment(self, shipment):
         """A fulfilment of the shipped lines, from the order's fulfillment orders:
@@ -663,52 +649,24 @@ class ShopifyMarketplace(MarketplaceAdapter):
         )
         return str(answer["fulfillment"]["id"])
 
-    def push_product(self, refs, data):
-        """Create a one-variant product, or update the product and its variant:
-        https://shopify.dev/docs/api/admin-rest/2025-01/resources/product and
-        https://shopify.dev/docs/api/admin-rest/2025-01/resources/product-variant.
-        Fields Odoo does not own (None) are never sent; a new product takes the
-        SKU as title when Odoo does not own titles, as Shopify requires one."""
-        product = _without_none({"title": data.title, "body_html": data.description})
-        if not refs.get("external_id"):
-            product.setdefault("title", data.sku)
-            # Tracked by Shopify, so the stock Odoo publishes is what it sells.
-            variant = dict(_variant_values(data), inventory_management="shopify")
-            answer = self.request(
-                "POST",
-                self._path("products.json"),
-                json_body={"product": dict(product, variants=[variant])},
-            )["product"]
-            created = answer["variants"][0]
-            return {
-                "external_id": str(created["id"]),
-                "parent_ref": str(answer["id"]),
-                "stock_ref": str(created["inventory_item_id"]),
-            }
-        variant_id = refs["external_id"]
-        variant = self.request(
-            "PUT",
-            self._path(f"variants/{variant_id}.json"),
-            json_body={"variant": dict(_variant_values(data), id=int(variant_id))},
-        )["variant"]
-        parent_ref = refs.get("parent_ref") or str(variant["product_id"])
-        if product:
-            self.request(
-                "PUT",
-                self._path(f"products/{parent_ref}.json"),
-                json_body={"product": dict(product, id=int(parent_ref))},
-            )
-        return {
-            "external_id": variant_id,
-            "parent_ref": parent_ref,
-            "stock_ref": str(variant["inventory_item_id"]),
-        }
+    def push_listing(self, listing):
+        """Create or update the product with its options and variants
+        (``shopify_catalog.push_listing``)."""
+        return shopify_catalog.push_listing(self.graphql(), listing)
+
+    def archive_listing(self, parent_ref):
+        shopify_catalog.archive_listing(self.graphql(), parent_ref)
 
     def stock_ref_for(self, external_id):
         """The inventory item of a variant: order lines name the variant, while
         the stock API addresses its inventory item."""
-        answer = self.request("GET", self._path(f"variants/{external_id}.json"))
-        return str(answer["variant"]["inventory_item_id"])
+        stock_ref = shopify_catalog.variant_refs(self.graphql(), external_id)[1]
+        if not stock_ref:
+            raise RetailBusinessError(
+                f"Shopify has no variant {external_id}: its listing cannot take stock.",
+                code="shopify_unknown_variant",
+            )
+        return stock_ref
 
 
 @register("shopify", "connection")

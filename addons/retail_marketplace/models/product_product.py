@@ -39,6 +39,10 @@ class ProductProduct(models.Model):
         products._retail_retry_unknown_sku_events()
         return products
 
+    def unlink(self):
+        self.env["retail.product.binding"]._forget_products(self)
+        return super().unlink()
+
     def write(self, vals):
         result = super().write(vals)
         if "default_code" in vals or "barcode" in vals:

@@ -1,6 +1,9 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from urllib.parse import urlsplit
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ProductTemplate(models.Model):
@@ -20,3 +23,43 @@ class ProductTemplate(models.Model):
         "(the sale of the goods later paid with the card is). Channels that "
         "flag gift card lines themselves (Shopify) need no flag here.",
     )
+    retail_image_urls = fields.Text(
+        "Channel image URLs",
+        help="Images of the product published to channels that fetch images "
+        "by address (Shopify), one https:// URL a line, in the order shown. "
+        "Empty: the channel's images are left as they are.",
+    )
+
+    def _retail_image_urls(self):
+        """The product's image URLs, in order. Note: self.ensure_one"""
+        self.ensure_one()
+        return [
+            url.strip()
+            for url in (self.retail_image_urls or "").splitlines()
+            if url.strip()
+        ]
+
+    @api.constrains("retail_image_urls")
+    def _check_retail_image_urls(self):
+        for template in self:
+            for url in template._retail_image_urls():
+                try:
+                    parts = urlsplit(url)
+                    valid = parts.scheme == "https" and bool(parts.hostname)
+                except ValueError:
+                    valid = False
+                if not valid:
+                    raise ValidationError(
+                        self.env._(
+                            "Channel image URLs must be https:// addresses the "
+                            "channel can fetch: %(url)s",
+                            url=url,
+                        )
+                    )
+
+    def unlink(self):
+        # Deleting a template deletes its variants in SQL, past their unlink.
+        self.env["retail.product.binding"]._forget_products(
+            self.with_context(active_test=False).product_variant_ids
+        )
+        return super().unlink()

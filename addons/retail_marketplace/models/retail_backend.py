@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.retail_connector_base import http_client, jobs, retry
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
@@ -16,6 +16,9 @@ from ..adapters.channel_model import StockItem
 
 SHIPMENT_FAILURE = "shipment_export"
 STOCK_FAILURE = "stock_publish"
+CATALOG_FAILURE = "catalog_export"
+ARCHIVE_FAILURE = "catalog_archive"
+RECONCILE_FAILURE = "stock_reconcile"
 
 
 class RetailBackend(models.Model):
@@ -184,7 +187,7 @@ class RetailBackend(models.Model):
     location_ref = fields.Char(
         "Channel location",
         help="The channel's id of the location Odoo's stock is published to "
-        "(Shopify: the location id).",
+        "(Shopify: the location id); *Choose* lists the channel's locations.",
     )
     stock_published_at = fields.Datetime(readonly=True)
 
@@ -488,6 +491,47 @@ class RetailBackend(models.Model):
                 **backend._retail_job_options("_retail_export_shipments"),
             )
 
+    def _retail_archive_listing(self, parent_ref, attempt=1):
+        """Job: archive on the channel the product ``parent_ref``, whose
+        variants were all deleted in Odoo (archived, not deleted: its orders
+        and reports keep it). A refusal is a sync exception on the
+        backend."""
+        self.ensure_one()
+        try:
+            self._adapter("marketplace").archive_listing(parent_ref)
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_archive_listing",
+                attempt,
+                error,
+                ARCHIVE_FAILURE,
+                self.env._("Products not archived on %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not archive product %(ref)s, deleted in "
+                    "Odoo, after %(attempts)s attempts: %(error)s. Archive it on "
+                    "the channel.",
+                    ref=parent_ref,
+                    attempts=attempt,
+                    error=error,
+                ),
+                parent_ref=parent_ref,
+            )
+        except UserError as error:
+            self.env["retail.exception.activity"]._raise(
+                self,
+                self,
+                ARCHIVE_FAILURE,
+                self.env._("Products not archived on %(name)s", name=self.name),
+                self.env._(
+                    "Product %(ref)s was deleted in Odoo; the channel refused to "
+                    "archive it: %(error)s",
+                    ref=parent_ref,
+                    error=error,
+                ),
+            )
+            return str(error)
+        return f"product {parent_ref} archived"
+
     def _retail_job_identity(self, method):
         self.ensure_one()
         return f"{method.strip('_')}_{self.id}"
@@ -501,19 +545,26 @@ class RetailBackend(models.Model):
             "_retail_export_shipments": self.env._(
                 "Report shipments to %(name)s", name=self.name
             ),
+            "_retail_archive_listing": self.env._(
+                "Archive a deleted product on %(name)s", name=self.name
+            ),
         }
         return {
             "channel": self._get_queue_channel(),
             "description": descriptions[method],
         }
 
-    def _retail_retry_job(self, method, attempt, error, kind, summary, note, done=0):
+    def _retail_retry_job(
+        self, method, attempt, error, kind, summary, note, done=0, **arguments
+    ):
         """The suite's retry policy (``retry``) for a job that found the
         channel unavailable: the job ends and the next attempt waits as a new
         job under the same identity (so further work joins it instead of
         waiting beside it), a growing delay later. Once the backend's
         attempts are spent, the job ends for good and one exception activity
-        on the backend says so; the next successful run resolves it."""
+        on the backend says so; the next successful run resolves it. A job
+        about one thing (``arguments``, passed on) waits as a job of its
+        own."""
         self.ensure_one()
         if retry.exhausted(attempt, self.max_attempts):
             self.env["retail.exception.activity"]._raise(
@@ -532,11 +583,11 @@ class RetailBackend(models.Model):
             self.with_delay(
                 # A timedelta: queue_job takes a float eta for a date.
                 eta=timedelta(seconds=seconds),
-                identity_key=self._retail_job_identity(method),
+                identity_key=None if arguments else self._retail_job_identity(method),
                 **self._retail_job_options(method),
             ),
             method,
-        )(attempt=attempt + 1)
+        )(attempt=attempt + 1, **arguments)
         return self.env._(
             "Attempt %(attempt)s failed (%(done)s done): %(error)s. Next attempt in "
             "%(seconds)s s.",
@@ -563,7 +614,47 @@ class RetailBackend(models.Model):
 
     def action_reconcile_stock(self):
         """Read the channel's stock, report the drift per product in the
-        chatter and correct it with Odoo's quantities."""
+        chatter and correct it with Odoo's quantities. A reconciliation the
+        channel refuses or cannot complete (Shopify: a bulk operation that
+        failed or expired) is a sync exception on the backend, marked done
+        by the next one that completes."""
+        self.ensure_one()
+        Activity = self.env["retail.exception.activity"]
+        try:
+            with self.env.cr.savepoint():
+                drift, count = self._reconcile_stock()
+        except retry.TRANSIENT_ERRORS as error:
+            return self._notify(
+                self.env._(
+                    "The channel is not available, nothing was reconciled: "
+                    "%(error)s. Try again later.",
+                    error=error,
+                ),
+                kind="warning",
+            )
+        except UserError as error:
+            Activity._raise(
+                self,
+                self,
+                RECONCILE_FAILURE,
+                self.env._("Stock not reconciled with %(name)s", name=self.name),
+                str(error),
+            )
+            return self._notify(str(error), kind="danger")
+        Activity._resolve(self, RECONCILE_FAILURE)
+        return self._notify(
+            self.env._(
+                "%(drift)s of %(count)s products differed on the channel and were "
+                "corrected.",
+                drift=drift,
+                count=count,
+            )
+        )
+
+    def _reconcile_stock(self):
+        """``(drifted, bound)`` product counts: the channel's quantities
+        (``fetch_all_stock``) compared with Odoo's, the drift reported in
+        the chatter and published again."""
         self.ensure_one()
         Binding = self.env["retail.product.binding"]
         bindings = Binding.search([("backend_id", "=", self.id)])
@@ -572,7 +663,7 @@ class RetailBackend(models.Model):
             StockItem(binding._get_stock_ref(), binding.odoo_id.default_code or "", 0)
             for binding in bindings
         ]
-        actual = self._adapter("marketplace").fetch_stock(items, self.location_ref)
+        actual = self._adapter("marketplace").fetch_all_stock(items, self.location_ref)
         drift = bindings.filtered(
             lambda binding: actual.get(binding._get_stock_ref()) != expected[binding]
         )
@@ -593,18 +684,17 @@ class RetailBackend(models.Model):
             )
             drift.write({"published_at": False})
             Binding._publish_stock(self, drift)
-        return self._notify(
-            self.env._(
-                "%(drift)s of %(count)s products differed on the channel and were "
-                "corrected.",
-                drift=len(drift),
-                count=len(bindings),
-            )
-        )
+        return len(drift), len(bindings)
 
-    def _notify(self, message):
+    def action_choose_location(self):
+        """List the channel's locations to choose the one Odoo publishes
+        stock to."""
+        self.ensure_one()
+        return self.env["retail.channel.location.choice"]._list_for(self)
+
+    def _notify(self, message, kind="success"):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": "success", "message": message},
+            "params": {"type": kind, "message": message},
         }

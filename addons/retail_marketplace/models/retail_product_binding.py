@@ -2,14 +2,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
 from collections import Counter
+from dataclasses import asdict
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import jobs
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
-from ..adapters.channel_model import ProductData, StockItem
-from .retail_backend import STOCK_FAILURE
+from ..adapters.channel_model import (
+    ListingVariant,
+    ProductData,
+    ProductListing,
+    StockItem,
+)
+from .retail_backend import CATALOG_FAILURE, STOCK_FAILURE
 
 STOCK_LOCK_NAMESPACE = 727302  # first key of pg_advisory_xact_lock for stock
 FAST_MOVER_DELAY = 2  # seconds: a burst of moves gives one publication
@@ -18,6 +25,17 @@ FAST_MOVER_DELAY = 2  # seconds: a burst of moves gives one publication
 def _payload(data):
     """What a ``ProductData`` sends, as the binding's hash sees it."""
     return {key: str(value) for key, value in vars(data).items() if value is not None}
+
+
+def _listing_payload(listing):
+    """What a ``ProductListing`` sends, as the bindings' hash sees it: not
+    the channel's ids, which the channel gave."""
+    values = asdict(listing)
+    values.pop("parent_ref")
+    for variant in values["variants"]:
+        variant.pop("external_id")
+        variant.pop("stock_ref")
+    return json.loads(json.dumps(values, default=str))
 
 
 class RetailProductBinding(models.Model):
@@ -72,7 +90,11 @@ class RetailProductBinding(models.Model):
                 else backend.stock_buffer
             )
             available = free[binding.odoo_id.id] - buffer - pending[binding.odoo_id]
-            quantities[binding] = max(0, int(available))
+            # An archived product stays listed (a channel showing variants
+            # together keeps it with its siblings) but is not sold.
+            quantities[binding] = (
+                max(0, int(available)) if binding.odoo_id.active else 0
+            )
         return quantities
 
     @api.model
@@ -212,10 +234,14 @@ class RetailProductBinding(models.Model):
     @api.model
     def _export_products(self, backend, bindings=None):
         """Send each bound product whose published data changed since the
-        last export (the binding keeps a hash of what was sent)."""
+        last export (the binding keeps a hash of what was sent); to a channel
+        listing variants under one product, each product (template) with its
+        variants."""
         if bindings is None:
             bindings = self.search([("backend_id", "=", backend.id)])
         adapter = backend._adapter("marketplace")
+        if adapter.lists_variants:
+            return self._export_listings(backend, bindings.odoo_id.product_tmpl_id)
         sent = 0
         for binding in bindings:
             data = binding._product_data()
@@ -247,12 +273,19 @@ class RetailProductBinding(models.Model):
 
     @api.model
     def _publish_new_product(self, backend, product):
-        """List ``product`` on the channel and bind it."""
+        """List ``product`` on the channel and bind it: on a channel listing
+        variants under one product, with the other variants of its
+        template."""
         existing = self.search(
             [("backend_id", "=", backend.id), ("odoo_id", "=", product.id)], limit=1
         )
         if existing:
             return existing
+        if backend._adapter("marketplace").lists_variants:
+            self._export_listings(backend, product.product_tmpl_id, raise_refusal=True)
+            return self.search(
+                [("backend_id", "=", backend.id), ("odoo_id", "=", product.id)]
+            )
         probe = self.new({"backend_id": backend.id, "odoo_id": product.id})
         data = probe._product_data()
         refs = backend._adapter("marketplace").push_product(
@@ -271,3 +304,155 @@ class RetailProductBinding(models.Model):
                 "sync_date": fields.Datetime.now(),
             }
         )
+
+    # === LISTINGS (channels listing variants under one product) === #
+    @api.model
+    def _listing_products(self, backend, template):
+        """``(products, bindings)``: the variants of ``template`` its listing
+        shows, its active variants and the archived ones already listed
+        (kept, not sold: a variant left out would be deleted on the
+        channel), and their bindings on ``backend``."""
+        products = template.with_context(active_test=False).product_variant_ids
+        bindings = self.search(
+            [("backend_id", "=", backend.id), ("odoo_id", "in", products.ids)]
+        )
+        # In a fixed order, so that the same listing hashes the same.
+        shown = products.filtered(lambda p: p.active or p in bindings.odoo_id)
+        return shown.sorted("id"), bindings
+
+    @api.model
+    def _listing(self, backend, template, products, bindings):
+        """The ``ProductListing`` of ``template`` showing ``products``: its
+        options are the attributes that make its variants."""
+        lines = template.attribute_line_ids.filtered(
+            lambda line: line.attribute_id.create_variant != "no_variant"
+        )
+        by_product = {binding.odoo_id: binding for binding in bindings}
+        owned = backend._owns("products")
+        variants = []
+        for product in products:
+            bound = by_product.get(product)
+            binding = bound or self.new(
+                {"backend_id": backend.id, "odoo_id": product.id}
+            )
+            names = {
+                value.attribute_id: value.name
+                for value in product.product_template_attribute_value_ids
+            }
+            weighed = owned and template.weight_uom_name in ("kg", "lb")
+            variants.append(
+                ListingVariant(
+                    data=binding._product_data(),
+                    option_values=[names.get(line.attribute_id, "") for line in lines],
+                    weight=product.weight if weighed else None,
+                    weight_unit=template.weight_uom_name if weighed else "kg",
+                    external_id=bound.external_id if bound else None,
+                    stock_ref=(bound.stock_ref or None) if bound else None,
+                )
+            )
+        listing = ProductListing(
+            name=template.name,
+            parent_ref=next(iter(filter(None, bindings.mapped("parent_ref"))), None),
+            options=[line.attribute_id.name for line in lines],
+            variants=variants,
+        )
+        if owned:
+            listing.title = template.name
+            listing.description = template.description_sale or ""
+            listing.status = (
+                "active"
+                if template.active and any(products.mapped("active"))
+                else "archived"
+            )
+            listing.image_urls = template._retail_image_urls()
+        return listing
+
+    @api.model
+    def _export_listings(self, backend, templates, raise_refusal=False):
+        """Send each product of ``templates`` whose listing changed since it
+        was last sent, and bind its variants to what the channel answered. A
+        product the channel refuses gets a sync exception activity naming
+        the channel's reason (or, with ``raise_refusal``, raises it) and the
+        others go on; the activity is marked done once it goes through."""
+        adapter = backend._adapter("marketplace")
+        Activity = self.env["retail.exception.activity"]
+        sent = 0
+        for template in templates:
+            products, bindings = self._listing_products(backend, template)
+            listing = self._listing(backend, template, products, bindings)
+            digest = self._hash_payload(_listing_payload(listing))
+            if len(bindings) == len(products) and set(
+                bindings.mapped("payload_hash")
+            ) == {digest}:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    refs = adapter.push_listing(listing)
+            except UserError as error:
+                if raise_refusal:
+                    raise
+                Activity._raise(
+                    backend,
+                    template,
+                    CATALOG_FAILURE,
+                    self.env._("Product not published to %(name)s", name=backend.name),
+                    str(error),
+                )
+                continue
+            self._bind_listing(backend, products, bindings, refs, digest)
+            Activity._resolve(template, CATALOG_FAILURE)
+            sent += 1
+        return sent
+
+    @api.model
+    def _bind_listing(self, backend, products, bindings, refs, digest):
+        by_product = {binding.odoo_id: binding for binding in bindings}
+        now = fields.Datetime.now()
+        for product, variant in zip(products, refs["variants"], strict=True):
+            if not variant["external_id"]:
+                continue
+            values = {
+                "external_id": variant["external_id"],
+                "parent_ref": refs["parent_ref"],
+                "stock_ref": variant["stock_ref"],
+                "payload_hash": digest,
+                "sync_date": now,
+            }
+            binding = by_product.get(product)
+            if binding:
+                binding.write(values)
+            else:
+                self.create(dict(values, backend_id=backend.id, odoo_id=product.id))
+
+    @api.model
+    def _forget_products(self, products):
+        """Before ``products`` are deleted, and their bindings with them: on a
+        channel listing variants under one product, the product is archived
+        (a job) once none of its variants is left in Odoo, else sent again
+        without the deleted ones at the next export."""
+        bindings = self.sudo().search(
+            [("odoo_id", "in", products.ids), ("parent_ref", "!=", False)]
+        )
+        listed = {(binding.backend_id, binding.parent_ref) for binding in bindings}
+        for backend, parent_ref in listed:
+            if not (
+                backend._has_adapter("marketplace")
+                and backend._adapter("marketplace").lists_variants
+            ):
+                continue
+            others = self.sudo().search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("parent_ref", "=", parent_ref),
+                    ("odoo_id", "not in", products.ids),
+                ]
+            )
+            if others:
+                others.payload_hash = False
+                continue
+            # As the backend's responsible person: whoever deletes the
+            # product need not be a connector user.
+            owner = backend.with_user(backend.user_id or SUPERUSER_ID)
+            owner.with_company(backend.company_id).with_delay(
+                **owner._retail_job_options("_retail_archive_listing")
+            )._retail_archive_listing(parent_ref)

@@ -15,7 +15,6 @@ from ..adapters import shopify, shopify_graphql
 from ..adapters.channel_model import (
     ChannelPayment,
     ChannelRefundLine,
-    ProductData,
     Shipment,
     StockItem,
 )
@@ -450,29 +449,6 @@ class TestShopifyAdapter(TransactionCase):
                 call([StockItem("1", "A", 1)], False)
         self.assertEqual(adapter.calls, [])
 
-    def test_fetch_stock(self):
-        """Test that only the backend's location counts, and 50 items per
-        call."""
-        adapter = recording(
-            shopify.ShopifyMarketplace,
-            {
-                ("GET", f"{API}/inventory_levels.json"): load(
-                    "shopify_inventory_levels.json"
-                )
-            },
-        )
-        items = [StockItem("808950810", "A", 0), StockItem("39072856", "B", 0)]
-        self.assertEqual(
-            adapter.fetch_stock(items, "655441491"),
-            {"808950810": 1, "39072856": 3},
-        )
-        self.assertEqual(
-            adapter.calls[0][3],
-            {"inventory_item_ids": "808950810,39072856", "location_ids": "655441491"},
-        )
-        adapter.fetch_stock(items * 26, "655441491")
-        self.assertEqual(len(adapter.calls), 1 + 2)
-
     # === SHIPMENTS === #
     def _shipment_adapter(self):
         return recording(
@@ -536,96 +512,3 @@ class TestShopifyAdapter(TransactionCase):
         adapter = self._shipment_adapter()
         with self.assertRaisesRegex(RetailBusinessError, "1 of the 3 units"):
             adapter.push_shipment(Shipment("450789469", [("518995019", 3)]))
-
-    # === PRODUCTS === #
-    def test_push_new_product(self):
-        """Test that a new product is created with one tracked variant and
-        that its variant, product and inventory item ids come back."""
-        adapter = recording(
-            shopify.ShopifyMarketplace,
-            {("POST", f"{API}/products.json"): load("shopify_product_created.json")},
-        )
-        data = ProductData(
-            sku="123",
-            title="Burton Custom Freestyle 151",
-            description="<strong>Good snowboard!</strong>",
-            barcode="0123456789012",
-            price=Decimal("10.00"),
-        )
-        refs = adapter.push_product(
-            {"external_id": None, "parent_ref": None, "stock_ref": None}, data
-        )
-        self.assertEqual(
-            refs,
-            {
-                "external_id": "1070325025",
-                "parent_ref": "1072481048",
-                "stock_ref": "1070325099",
-            },
-        )
-        self.assertEqual(
-            adapter.calls[0][2],
-            {
-                "product": {
-                    "title": "Burton Custom Freestyle 151",
-                    "body_html": "<strong>Good snowboard!</strong>",
-                    "variants": [
-                        {
-                            "sku": "123",
-                            "barcode": "0123456789012",
-                            "price": "10.00",
-                            "inventory_management": "shopify",
-                        }
-                    ],
-                }
-            },
-        )
-
-    def test_push_product_update_sends_only_owned_fields(self):
-        """Test that fields left None are not sent: with prices only, the
-        variant is updated and the product not touched."""
-        adapter = recording(
-            shopify.ShopifyMarketplace,
-            {
-                ("PUT", f"{API}/variants/808950810.json"): load(
-                    "shopify_variant_updated.json"
-                ),
-                ("PUT", f"{API}/products/632910392.json"): {"product": {}},
-            },
-        )
-        refs = {"external_id": "808950810", "parent_ref": None, "stock_ref": None}
-        data = ProductData(sku="IPOD2008PINK", price=Decimal("189.00"))
-        self.assertEqual(
-            adapter.push_product(refs, data),
-            {
-                "external_id": "808950810",
-                "parent_ref": "632910392",
-                "stock_ref": "808950810",
-            },
-        )
-        self.assertEqual(
-            adapter.calls,
-            [
-                (
-                    "PUT",
-                    f"{API}/variants/808950810.json",
-                    {
-                        "variant": {
-                            "sku": "IPOD2008PINK",
-                            "price": "189.00",
-                            "id": 808950810,
-                        }
-                    },
-                    None,
-                )
-            ],
-        )
-        data.title = "IPod Nano - 8GB"
-        adapter.push_product(refs, data)
-        self.assertEqual(
-            adapter.calls[-1][1:3],
-            (
-                f"{API}/products/632910392.json",
-                {"product": {"title": "IPod Nano - 8GB", "id": 632910392}},
-            ),
-        )
