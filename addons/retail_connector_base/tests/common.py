@@ -1,8 +1,27 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib
+import sys
+from pathlib import Path
+from unittest import SkipTest
+
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.tests.common import BaseCommon
+
+# The repository's channel simulator (tests/simulator), served on loopback.
+REPO_TESTS = Path(__file__).resolve().parents[3] / "tests"
+
+
+def simulator_class():
+    """The simulator's ``Simulator`` class; the test is skipped where the
+    repository's ``tests`` folder is not there (an installed module)."""
+    if (REPO_TESTS / "simulator").is_dir() and str(REPO_TESTS) not in sys.path:
+        sys.path.append(str(REPO_TESTS))
+    try:
+        return importlib.import_module("simulator.server").Simulator
+    except ImportError as error:
+        raise SkipTest(f"the channel simulator is not available: {error}") from error
 
 
 class RetailCommon(BaseCommon):

@@ -1,31 +1,19 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
-import importlib
 import json
-import sys
-from pathlib import Path
-from unittest import SkipTest
 
 from odoo import Command, fields
 
-from odoo.addons.retail_connector_base.tests.common import RetailCommon
+from odoo.addons.retail_connector_base.tests.common import (
+    RetailCommon,
+    simulator_class,
+)
 
 from ..parsers import generic_csv
 
 CSV_MAPPING = generic_csv.EXAMPLE_OPTIONS
 HEADER = "Payout,Date,Type,Order,Transaction,Gross,Fee,Net,Currency,Description"
-# The repository's channel simulator (tests/simulator), served on loopback.
-REPO_TESTS = Path(__file__).resolve().parents[3] / "tests"
-
-
-def simulator_class():
-    if (REPO_TESTS / "simulator").is_dir() and str(REPO_TESTS) not in sys.path:
-        sys.path.append(str(REPO_TESTS))
-    try:
-        return importlib.import_module("simulator.server").Simulator
-    except ImportError as error:
-        raise SkipTest(f"the channel simulator is not available: {error}") from error
 
 
 class SettlementCommon(RetailCommon):
