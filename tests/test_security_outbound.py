@@ -58,12 +58,12 @@ def test_test_connection_never_follows_a_redirect_with_credentials(
             {"api_url": f"{redirector.url}/moved"},
         )
         redirector.script(
-            (302, {"Location": f"{elsewhere.url}/admin/api/2025-01/shop.json"}, {})
+            (302, {"Location": f"{elsewhere.url}/admin/api/2025-01/graphql.json"}, {})
         )
         message = _refused(manager, "action_test_connection", [backend_id])
         assert "redirected (302)" in message
         assert ACCESS_TOKEN not in message
         (call,) = redirector.received
-        assert call["path"] == "/moved/admin/api/2025-01/shop.json"
+        assert call["path"] == "/moved/admin/api/2025-01/graphql.json"
         assert call["headers"]["X-Shopify-Access-Token"] == ACCESS_TOKEN
         assert elsewhere.received == []

@@ -22,9 +22,13 @@ from waiting import inbox_state, wait_for
 
 from odoo import fields
 
+from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
+    ShopifyGraphQL,
+)
 from odoo.addons.retail_marketplace.adapters import (
     shopify,
     shopify_catalog,
+    shopify_fulfilment,
     shopify_graphql,
     woocommerce,
 )
@@ -93,6 +97,17 @@ def _shopify(sim, method, path, token="sim-token", **kwargs):
         timeout=5,
         **kwargs,
     )
+
+
+def _graphql(sim, query, **variables):
+    """The ``data`` of ``query`` posted to the simulator's GraphQL endpoint."""
+    answer = _shopify(
+        sim, "POST", "graphql.json", json={"query": query, "variables": variables}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert "errors" not in body, body
+    return body["data"]
 
 
 def _woo(sim, method, path, auth=WOO_AUTH, **kwargs):
@@ -271,76 +286,114 @@ def test_shopify_order_polling_filters_and_sorts(shop, receiver):
 
 
 def test_shopify_fulfilment_through_fulfillment_orders(shop):
-    """Test a partial fulfilment, a refused one (422, nothing changed), then
-    the rest, with tracking recorded and the order's statuses following."""
+    """Test, through GraphQL, a partial fulfilment, refused ones (userErrors,
+    nothing changed), then the rest, with tracking recorded and the order's
+    statuses following; a fulfillment order moved to another location."""
     shop.add_product(sku="A", quantity=10)
     order = shop.create_order(
         lines=[{"sku": "A", "quantity": 3}, {"sku": "B", "quantity": 1}]
     )
-    path = f"orders/{order['id']}/fulfillment_orders.json"
-    (fulfillment_order,) = _shopify(shop, "GET", path).json()["fulfillment_orders"]
-    assert fulfillment_order["status"] == "open"
-    line_a, line_b = fulfillment_order["line_items"]
-    assert (line_a["fulfillable_quantity"], line_b["fulfillable_quantity"]) == (3, 1)
+
+    def fulfillment_orders():
+        data = _graphql(
+            shop,
+            shopify_fulfilment.FULFILLMENT_ORDERS,
+            id=f"gid://shopify/Order/{order['id']}",
+            first=5,
+            after=None,
+            lineFirst=50,
+        )
+        return data["order"]["fulfillmentOrders"]["nodes"]
+
+    (fulfillment_order,) = fulfillment_orders()
+    assert fulfillment_order["status"] == "OPEN"
+    assert fulfillment_order["assignedLocation"] == {
+        "name": "Sim Warehouse",
+        "location": {"id": f"gid://shopify/Location/{LOCATION}"},
+    }
+    line_a, line_b = fulfillment_order["lineItems"]["nodes"]
+    assert (line_a["remainingQuantity"], line_b["remainingQuantity"]) == (3, 1)
+    assert line_a["lineItem"]["id"].endswith(f"/{order['line_items'][0]['id']}")
 
     def fulfil(items, fulfillment_order_id=fulfillment_order["id"]):
-        body = {
-            "fulfillment": {
-                "line_items_by_fulfillment_order": [
+        return _graphql(
+            shop,
+            shopify_fulfilment.FULFILLMENT_CREATE,
+            fulfillment={
+                "lineItemsByFulfillmentOrder": [
                     {
-                        "fulfillment_order_id": fulfillment_order_id,
-                        "fulfillment_order_line_items": items,
+                        "fulfillmentOrderId": fulfillment_order_id,
+                        "fulfillmentOrderLineItems": items,
                     }
                 ],
-                "tracking_info": {
+                "trackingInfo": {
                     "number": "1Z999",
                     "company": "UPS",
                     "url": "https://ups.example/1Z999",
                 },
-                "notify_customer": True,
-            }
-        }
-        return _shopify(shop, "POST", "fulfillments.json", json=body)
+                "notifyCustomer": True,
+            },
+        )["fulfillmentCreate"]
 
     partial = fulfil([{"id": line_a["id"], "quantity": 2}])
-    assert partial.status_code == 201
-    fulfillment = partial.json()["fulfillment"]
-    assert fulfillment["status"] == "success"
-    assert fulfillment["order_id"] == order["id"]
-    assert fulfillment["tracking_numbers"] == ["1Z999"]
-    assert fulfillment["tracking_company"] == "UPS"
-    assert [item["quantity"] for item in fulfillment["line_items"]] == [2]
+    assert partial["userErrors"] == []
+    assert partial["fulfillment"]["status"] == "SUCCESS"
     current = _shopify(shop, "GET", f"orders/{order['id']}.json").json()["order"]
     assert current["fulfillment_status"] == "partial"
     assert current["line_items"][0]["fulfillable_quantity"] == 1
     assert current["updated_at"] > order["updated_at"]
-    assert len(current["fulfillments"]) == 1
+    assert (
+        current["fulfillments"][0]["admin_graphql_api_id"]
+        == (partial["fulfillment"]["id"])
+    )
 
     too_many = fulfil([{"id": line_a["id"], "quantity": 2}])
-    assert too_many.status_code == 422 and too_many.json()["errors"]
-    assert fulfil([{"id": 1, "quantity": 1}]).status_code == 422
-    assert fulfil([], fulfillment_order_id=1).status_code == 422
-    (after,) = _shopify(shop, "GET", path).json()["fulfillment_orders"]
-    assert after["status"] == "in_progress"
-    assert [line["fulfillable_quantity"] for line in after["line_items"]] == [1, 1]
+    assert too_many["fulfillment"] is None
+    assert too_many["userErrors"][0]["field"] == [
+        "fulfillment",
+        "lineItemsByFulfillmentOrder",
+    ]
+    assert fulfil([{"id": "gid://shopify/FulfillmentOrderLineItem/1", "quantity": 1}])[
+        "userErrors"
+    ]
+    assert fulfil([], fulfillment_order_id="gid://shopify/FulfillmentOrder/1")[
+        "userErrors"
+    ]
+    (after,) = fulfillment_orders()
+    assert after["status"] == "IN_PROGRESS"
+    assert [line["remainingQuantity"] for line in after["lineItems"]["nodes"]] == [1, 1]
 
-    assert fulfil([]).status_code == 201  # no line list: all that is left
-    (closed,) = _shopify(shop, "GET", path).json()["fulfillment_orders"]
-    assert closed["status"] == "closed"
-    current = _shopify(shop, "GET", f"orders/{order['id']}.json").json()["order"]
-    assert current["fulfillment_status"] == "fulfilled"
-    assert fulfil([]).status_code == 422
+    moved = shop.platform.move_fulfillment_order_lines(
+        order["id"], 655441492, {order["line_items"][1]["id"]: 1}
+    )
+    assert moved["assigned_location_id"] == 655441492
+    kept, elsewhere = fulfillment_orders()
+    assert elsewhere["assignedLocation"]["name"] == "Sim Store"
+    both = _graphql(
+        shop,
+        shopify_fulfilment.FULFILLMENT_CREATE,
+        fulfillment={
+            "lineItemsByFulfillmentOrder": [
+                {"fulfillmentOrderId": kept["id"]},
+                {"fulfillmentOrderId": elsewhere["id"]},
+            ]
+        },
+    )["fulfillmentCreate"]
+    assert "same location" in both["userErrors"][0]["message"]
+
+    assert fulfil([])["userErrors"] == []  # no line list: all that is left
+    closed, _moved = fulfillment_orders()
+    assert closed["status"] == "CLOSED"
+    assert fulfil([])["userErrors"]
     recorded = shop.stats()["fulfillments"]
     assert [entry["line_items"] for entry in recorded] == [
         [{"line_item_id": order["line_items"][0]["id"], "sku": "A", "quantity": 2}],
-        [
-            {"line_item_id": order["line_items"][0]["id"], "sku": "A", "quantity": 1},
-            {"line_item_id": order["line_items"][1]["id"], "sku": "B", "quantity": 1},
-        ],
+        [{"line_item_id": order["line_items"][0]["id"], "sku": "A", "quantity": 1}],
     ]
     assert recorded[0]["tracking_number"] == "1Z999"
     assert recorded[0]["tracking_company"] == "UPS"
     assert recorded[0]["notify_customer"] is True
+    assert [entry["location_id"] for entry in recorded] == [LOCATION, LOCATION]
 
 
 def test_shopify_inventory_set_quantities(shop):
@@ -968,12 +1021,10 @@ class _SimConnection:
     bucket)."""
 
     backend = None
+    api_version = "2025-10"
 
     def __init__(self, sim):
         self.sim = sim
-
-    def _path(self, resource):
-        return f"admin/api/2025-10/{resource}"
 
     def request(self, method, path, json_body=None, params=None, **options):
         answer = requests.request(
@@ -995,7 +1046,7 @@ def test_shopify_graphql_poll_reads_the_webhook_orders(shop, receiver):
     many = [{"sku": f"L{n}", "quantity": 1, "price": "1.00"} for n in range(60)]
     created = [shop.create_order(lines=LINES, shipping="4.90") for _ in range(23)]
     created.append(shop.create_order(lines=many))
-    client = shopify_graphql.ShopifyGraphQL(_SimConnection(shop))
+    client = ShopifyGraphQL(_SimConnection(shop))
     orders, checkpoint = shopify_graphql.poll_orders(client, None, 250)
     assert [order["id"] for order in orders] == [order["id"] for order in created]
     for polled, original in zip(orders, created, strict=True):
@@ -1024,7 +1075,7 @@ def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver)
     variables = {"first": 1, "after": None, "query": None, "lineFirst": 5}
     refused = connection.request(
         "POST",
-        connection._path("graphql.json"),
+        "admin/api/2025-10/graphql.json",
         json_body={"query": shopify_graphql.POLL_ORDERS, "variables": variables},
     )
     assert refused["errors"][0]["extensions"]["code"] == "THROTTLED"
@@ -1033,7 +1084,7 @@ def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver)
     assert cost["actualQueryCost"] is None
     assert cost["throttleStatus"]["maximumAvailable"] == 2000
     shop.platform.points = 0
-    client = shopify_graphql.ShopifyGraphQL(connection)
+    client = ShopifyGraphQL(connection)
     orders, _checkpoint = shopify_graphql.poll_orders(client, None, 1)
     assert len(orders) == 1
 

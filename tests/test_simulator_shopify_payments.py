@@ -1,26 +1,28 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The simulator's Shopify mode speaks Shopify Payments as the settlement
-fetch reads it: payouts by status and date, the balance transactions of a
-payout, ``since_id`` and ``Link`` header paging, the access-token header, and
-documents the Shopify Payments parser imports whole."""
+fetch reads it, through the GraphQL Admin API: paid payouts from a date, the
+balance transactions of a payout, cursor paging, the access token and the
+access scope, and documents the Shopify Payments parser imports whole."""
 
 from decimal import Decimal
 
 import pytest
 import requests
-from payouts import read_payout, simulated
+from payouts import read_payout
 from simulator import Simulator
 
-from odoo.addons.retail_settlement.adapters.shopify_payments import (
-    DEFAULT_VERSION,
-    ShopifyPayouts,
+from odoo.addons.retail_connector_base.adapters.shopify import (
+    API_VERSION,
+    TOKEN_HEADER,
 )
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+from odoo.addons.retail_settlement.adapters.shopify_payments import ShopifyPayouts
 from odoo.addons.retail_settlement.parsers import shopify_payments as parser
 
 TOKEN = "shpat_simulator"
-PAYOUTS = "shopify_payments/payouts.json"
-TRANSACTIONS = "shopify_payments/balance/transactions.json"
+PAYOUTS = "ShopifyPaymentsPayouts"
+TRANSACTIONS = "ShopifyPaymentsBalanceTransactions"
 
 
 @pytest.fixture
@@ -29,20 +31,35 @@ def sim():
         yield simulator
 
 
-def _request(sim, token=TOKEN, session=None):
-    """The settlement fetch's ``request`` over plain HTTP."""
-    session = session or requests.Session()
-    headers = ShopifyPayouts.headers(token)
-    prefix = ShopifyPayouts.path_prefix.format(version=DEFAULT_VERSION)
+def _adapter(sim, token=TOKEN):
+    """The settlement's Shopify Payments adapter posting its GraphQL to the
+    simulator over plain HTTP instead of a backend's connector client: its
+    own queries, paging and documents, with no database (so no shared cost
+    bucket)."""
+    session = requests.Session()
 
-    def request(path, params, links=False):
-        response = session.get(
-            f"{sim.url}/{prefix}{path}", params=params, headers=headers
-        )
-        response.raise_for_status()
-        return (response.json(), response.links) if links else response.json()
+    class Simulated(ShopifyPayouts):
+        backend = None
+        api_version = API_VERSION
 
-    return request
+        def __init__(self):
+            pass
+
+        def request(self, method, path, json_body=None, params=None, **options):
+            response = session.request(
+                method,
+                f"{sim.url}/{path}",
+                json=json_body,
+                headers={TOKEN_HEADER: token},
+            )
+            response.raise_for_status()
+            return response.json()
+
+    return Simulated()
+
+
+def _calls(sim, operation):
+    return sim.stats()["graphql"].get(operation, 0)
 
 
 def _order(sim, total):
@@ -64,12 +81,20 @@ def test_payout_document_parses_and_adds_up(sim):
         disputes=[{"order": second["id"], "amount": "45.99"}],
         adjustments=[{"amount": "-2.00", "reason": "tax_adjustment"}],
     )
-    assert payout["amount"] == "38.75"
-    summary = payout["summary"]
+    adapter = _adapter(sim)
+    (listed,) = adapter.list_payouts(None)
+    assert (listed["id"], listed["amount"], listed["status"]) == (
+        payout["id"],
+        "38.75",
+        "paid",
+    )
+    summary = listed["summary"]
     assert summary["charges_gross_amount"] == "125.99"
     assert summary["adjustments_gross_amount"] == "-47.99"
     assert summary["adjustments_fee_amount"] == "15.00"
-    raw = simulated(ShopifyPayouts, _request(sim)).payout_document(payout, limit=2)
+    raw = adapter.payout_document(listed, limit=2)
+    # Five transactions two at a time.
+    assert _calls(sim, TRANSACTIONS) == 3
     header, lines = read_payout(parser, raw)
     assert header.external_id == str(payout["id"])
     assert header.currency == "USD"
@@ -87,9 +112,11 @@ def test_payout_document_parses_and_adds_up(sim):
     assert by_order[str(first["id"])].transaction_ref == str(
         sim.platform.sale_transactions[first["id"]]
     )
+    (adjustment,) = [line for line in lines if line.line_type == "adjustment"]
+    assert adjustment.description == "tax_adjustment"
 
 
-def test_payouts_are_filtered_by_status_and_date_and_paged(sim):
+def test_paid_payouts_from_a_date_page_by_cursor(sim):
     order = _order(sim, "10.00")
     made = [
         sim.platform.create_payout(
@@ -98,99 +125,57 @@ def test_payouts_are_filtered_by_status_and_date_and_paged(sim):
         for day in (1, 2, 3)
     ]
     scheduled = sim.platform.create_payout(payout_date="2026-03-04", status="scheduled")
-    request = _request(sim)
-    newest_first = request(PAYOUTS, {"status": "paid"})["payouts"]
-    assert [p["id"] for p in newest_first] == [p["id"] for p in reversed(made)]
-    page = request(PAYOUTS, {"status": "paid", "limit": 2, "since_id": 1})
-    assert [p["id"] for p in page["payouts"]] == [made[0]["id"], made[1]["id"]]
-    rest = request(PAYOUTS, {"limit": 2, "since_id": made[1]["id"]})
-    assert [p["id"] for p in rest["payouts"]] == [made[2]["id"], scheduled["id"]]
-    dated = request(PAYOUTS, {"date_min": "2026-03-02", "date_max": "2026-03-03"})
-    assert [p["id"] for p in dated["payouts"]] == [made[2]["id"], made[1]["id"]]
-    adapter = simulated(ShopifyPayouts, request)
+    adapter = _adapter(sim)
     since = adapter.payout_created(made[1])
     listed = adapter.list_payouts(since, limit=1)
     assert [p["id"] for p in listed] == [made[1]["id"], made[2]["id"]]
-    assert len(adapter.list_payouts(None)) == 3
-    assert sim.stats()["requests"][f"GET /admin/api/<v>/{PAYOUTS}"] == 7
+    assert _calls(sim, PAYOUTS) == 2
+    searches = [call["variables"]["query"] for call in sim.platform.graphql_calls]
+    assert searches == ["status:paid issued_at:>=2026-03-02"] * 2
+    assert [p["id"] for p in adapter.list_payouts(None)] == [p["id"] for p in made]
     sim.platform.set_payout_status(scheduled["id"], "paid")
     assert len(adapter.list_payouts(None)) == 4
 
 
-def test_balance_transactions_of_one_payout_by_status(sim):
+def test_balance_transactions_of_one_payout(sim):
     order = _order(sim, "10.00")
     paid = sim.platform.create_payout(charges=[{"order": order["id"], "fee": "0.59"}])
     sim.platform.create_payout(charges=[{"order": order["id"]}], status="in_transit")
-    request = _request(sim)
-    (charge,) = request(TRANSACTIONS, {"payout_id": paid["id"]})["transactions"]
+    (charge,) = _adapter(sim).balance_transactions(paid["id"])
     assert charge["type"] == "charge" and charge["payout_status"] == "paid"
-    assert (charge["amount"], charge["fee"], charge["net"]) == ("10.00", "0.59", "9.41")
+    assert charge["payout_id"] == paid["id"]
+    assert (Decimal(charge["amount"]), Decimal(charge["fee"])) == (
+        Decimal("10.00"),
+        Decimal("0.59"),
+    )
+    assert Decimal(charge["net"]) == Decimal("9.41")
     assert charge["source_order_id"] == order["id"]
-    pending = request(TRANSACTIONS, {"payout_status": "in_transit"})["transactions"]
-    assert len(pending) == 1 and pending[0]["payout_id"] != paid["id"]
-    assert len(request(TRANSACTIONS, {})["transactions"]) == 2
     with pytest.raises(LookupError):
         sim.platform.create_payout(charges=[{"order": 1}])
 
 
-def test_errors_have_shopify_shapes(sim):
+def test_token_scope_and_failures_have_shopify_shapes(sim):
     payout = sim.platform.create_payout()
-    wrong = requests.get(
-        f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
-        headers=ShopifyPayouts.headers("shpat_wrong"),
-    )
-    assert wrong.status_code == 401
-    assert "Invalid API key or access token" in wrong.json()["errors"]
-    with pytest.raises(requests.HTTPError) as bad_status:
-        _request(sim)(PAYOUTS, {"status": "sent"})
-    assert bad_status.value.response.status_code == 400
-    with pytest.raises(requests.HTTPError) as bad_date:
-        _request(sim)(PAYOUTS, {"date_min": "yesterday"})
-    assert bad_date.value.response.status_code == 400
-    found = _request(sim)(f"shopify_payments/payouts/{payout['id']}.json", {})
-    assert found["payout"]["id"] == payout["id"]
+    with pytest.raises(requests.HTTPError) as wrong:
+        _adapter(sim, token="shpat_wrong").list_payouts(None)
+    assert wrong.value.response.status_code == 401
+    assert "Invalid API key or access token" in wrong.value.response.json()["errors"]
     sim.configure(failing_payouts={payout["id"]: 503})
     with pytest.raises(requests.HTTPError) as failing:
-        _request(sim)(TRANSACTIONS, {"payout_id": payout["id"]})
+        _adapter(sim).balance_transactions(payout["id"])
     assert failing.value.response.status_code == 503
     assert failing.value.response.headers["X-Shopify-Shop-Api-Call-Limit"]
+    sim.configure(access_scopes=["read_orders"])
+    with pytest.raises(RetailBusinessError, match="read_shopify_payments_payouts"):
+        _adapter(sim).list_payouts(None)
 
 
 def test_rate_limit_answers_429_with_retry_after():
     with Simulator(
         platform="shopify", api_token=TOKEN, rate_per_second=0.01, burst=1
     ) as sim:
-        assert _request(sim)(PAYOUTS, {})["payouts"] == []
-        throttled = requests.get(
-            f"{sim.url}/admin/api/2025-01/{PAYOUTS}",
-            headers=ShopifyPayouts.headers(TOKEN),
-        )
-    assert throttled.status_code == 429
-    assert throttled.headers["Retry-After"] == "2.0"
-
-
-def test_link_header_pages_keep_the_filters_in_the_cursor(sim):
-    made = [
-        sim.platform.create_payout(payout_date=f"2026-04-0{day}") for day in (1, 2, 3)
-    ]
-    sim.platform.create_payout(payout_date="2026-04-04", status="scheduled")
-    request = _request(sim)
-    first, links = request(PAYOUTS, {"status": "paid", "limit": 2}, links=True)
-    assert [p["id"] for p in first["payouts"]] == [made[2]["id"], made[1]["id"]]
-    assert set(links) == {"next"}
-    cursor = links["next"]["url"].split("page_info=")[1]
-    second, links = request(PAYOUTS, {"limit": 2, "page_info": cursor}, links=True)
-    assert [p["id"] for p in second["payouts"]] == [made[0]["id"]]
-    assert set(links) == {"previous"}
-    with pytest.raises(requests.HTTPError) as mixed:
-        request(PAYOUTS, {"status": "paid", "page_info": cursor})
-    assert mixed.value.response.status_code == 400
-    assert "page_info cannot be sent with status" in mixed.value.response.text
-
-
-def test_a_next_link_without_page_info_stops_the_fetch():
-    answers = iter([({"payouts": [{"id": 9}]}, {"next": {"url": "https://x/p.json"}})])
-    with pytest.raises(ValueError, match="next page without page_info"):
-        simulated(
-            ShopifyPayouts, lambda path, params, links: next(answers)
-        ).list_payouts(None, 1)
+        assert _adapter(sim).list_payouts(None) == []
+        with pytest.raises(requests.HTTPError) as throttled:
+            _adapter(sim).list_payouts(None)
+    assert throttled.value.response.status_code == 429
+    assert throttled.value.response.headers["Retry-After"] == "2.0"

@@ -44,6 +44,12 @@ class Adapter:
         platform's rate limit."""
         return {}
 
+    def access_scopes(self):
+        """The platform permissions the backend's enabled features need
+        from this adapter, ``[(scope, feature)]``: the connection test names
+        the ones the platform did not grant (where it tells)."""
+        return []
+
     def request(self, method, path, json_body=None, params=None, **options):
         """A call to the platform through the connector's client (rate
         limit, circuit breaker, request log, https only)."""
@@ -85,14 +91,23 @@ def adapter_class(env, platform, capability):
     return cls
 
 
+def adapter_classes(env, platform):
+    """The classes of every capability of ``platform`` that a module
+    installed in ``env``'s database registers."""
+    classes = (
+        adapter_class(env, code, capability)
+        for code, capability in _ADAPTERS
+        if code == platform
+    )
+    return [cls for cls in classes if cls]
+
+
 def backend_defaults(env, platform, vals):
     """What every adapter of ``platform`` installed in ``env``'s database
     gives a new backend created with ``vals``."""
     defaults = {}
-    for (code, capability), _entry in _ADAPTERS.items():
-        adapter = code == platform and adapter_class(env, code, capability)
-        if adapter:
-            defaults.update(adapter.backend_defaults(vals))
+    for adapter in adapter_classes(env, platform):
+        defaults.update(adapter.backend_defaults(vals))
     return defaults
 
 

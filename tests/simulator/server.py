@@ -236,22 +236,25 @@ class Simulator:
 
         return self._post_with_retries(topic, event_id, body, signed_headers)
 
-    def _post_with_retries(self, topic, event_id, body, headers_for_attempt):
+    def _post_with_retries(self, topic, event_id, body, headers_for_attempt, url=None):
         """Post until a 2xx, at most ``webhook_retries`` more times; the last
         attempt's status."""
         status = 0
         for _attempt in range(self.config["webhook_retries"] + 1):
-            status = self._post_webhook(topic, event_id, body, headers_for_attempt())
+            status = self._post_webhook(
+                topic, event_id, body, headers_for_attempt(), url=url
+            )
             if 200 <= status < 300:
                 break
             time.sleep(self.config["webhook_retry_delay"])
         return status
 
-    def _post_webhook(self, topic, event_id, body, headers):
-        """One delivery attempt, recorded; its status, 0 when unanswered."""
+    def _post_webhook(self, topic, event_id, body, headers, url=None):
+        """One delivery attempt to ``url`` (default: the target URL),
+        recorded; its status, 0 when unanswered."""
         try:
             status = requests.post(
-                self.config["target_url"], data=body, headers=headers, timeout=30
+                url or self.config["target_url"], data=body, headers=headers, timeout=30
             ).status_code
         except requests.RequestException:
             status = 0

@@ -1,12 +1,14 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Shopify mode: the Admin REST API a connector needs (orders, fulfilment
-orders and fulfilments, products and variants, inventory levels, Shopify
-Payments payouts and balance transactions), the GraphQL order poll
-(``orders`` with cursors, line items paged) and ``inventorySetQuantities``
-mutation within a query-cost bucket, and webhooks signed as Shopify signs
-them. Shapes follow the Admin API reference
-(https://shopify.dev/docs/api/admin-rest, https://shopify.dev/docs/api/admin-graphql)
+"""Shopify mode: the GraphQL Admin API the connector speaks (the order poll
+with cursors and line items paged, refunds, fulfillment orders and
+``fulfillmentCreate``, ``inventorySetQuantities``, Shopify Payments payouts
+and balance transactions, the app's access scopes, webhook subscriptions)
+within a query-cost bucket; what the REST Admin API still serves
+(shop, orders, refunds, products and variants, inventory levels); and
+webhooks signed as Shopify signs them, sent to the subscribed addresses.
+Shapes follow the Admin API reference
+(https://shopify.dev/docs/api/admin-graphql, https://shopify.dev/docs/api/admin-rest)
 and, for webhooks, https://shopify.dev/docs/apps/build/webhooks."""
 
 import base64
@@ -18,8 +20,10 @@ import json
 import re
 import time
 import uuid
+from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from .common import (
     DEFAULT_ADDRESS,
@@ -74,6 +78,7 @@ ID_STARTS = {
     "payout": 623721858,
     "balance_transaction": 699519475,
     "payments_source": 460709370,
+    "webhook_subscription": 4759306,
 }
 ORDER_SORT_FIELDS = ("created_at", "updated_at", "processed_at")
 PRODUCT_FIELDS = ("title", "body_html", "vendor", "product_type", "tags", "status")
@@ -122,6 +127,35 @@ SUMMARY_KEYS = (
     "retried_payouts",
 )
 COUNTRIES = {"FR": "France", "BE": "Belgium", "DE": "Germany", "US": "United States"}
+ACCESS_SCOPES = (
+    "read_orders",
+    "write_inventory",
+    "read_locations",
+    "write_products",
+    "write_merchant_managed_fulfillment_orders",
+    "read_shopify_payments_payouts",
+)
+# The webhook topics a subscription may name (WebhookSubscriptionTopic).
+WEBHOOK_TOPICS = {
+    "APP_UNINSTALLED",
+    "ORDERS_CANCELLED",
+    "ORDERS_CREATE",
+    "ORDERS_EDITED",
+    "ORDERS_FULFILLED",
+    "ORDERS_PAID",
+    "ORDERS_PARTIALLY_FULFILLED",
+    "ORDERS_UPDATED",
+    "PRODUCTS_UPDATE",
+    "REFUNDS_CREATE",
+}
+# What a payout summary's categories are called in GraphQL.
+SUMMARY_FIELDS = {
+    "adjustments": ("adjustmentsGross", "adjustmentsFee"),
+    "charges": ("chargesGross", "chargesFee"),
+    "refunds": ("refundsFeeGross", "refundsFee"),
+    "reserved_funds": ("reservedFundsGross", "reservedFundsFee"),
+    "retried_payouts": ("retriedPayoutsGross", "retriedPayoutsFee"),
+}
 
 
 def sign(secret, body):
@@ -187,14 +221,16 @@ class Shopify(ShopifyCatalog, Platform):
         "bulk_outcome": "COMPLETED",
         # At most this many variants per product (Shopify: 2,048).
         "max_variants": 2048,
+        # The custom app's granted access scopes (currentAppInstallation).
+        "access_scopes": list(ACCESS_SCOPES),
+        # Location names by id; fulfillment orders are assigned to one.
+        "locations": {655441491: "Sim Warehouse", 655441492: "Sim Store"},
     }
     ROUTES = (
         ("GET", PREFIX + "shop.json", "_shop"),
         ("GET", PREFIX + "orders.json", "_orders"),
         ("GET", PREFIX + "orders/<id>.json", "_order"),
-        ("GET", PREFIX + "orders/<id>/fulfillment_orders.json", "_fulfillment_orders"),
         ("GET", PREFIX + "orders/<id>/refunds.json", "_refunds"),
-        ("POST", PREFIX + "fulfillments.json", "_create_fulfillment"),
         ("POST", PREFIX + "graphql.json", "_graphql"),
         ("GET", PREFIX + "inventory_levels.json", "_inventory_levels"),
         ("POST", PREFIX + "products.json", "_create_product"),
@@ -202,13 +238,6 @@ class Shopify(ShopifyCatalog, Platform):
         ("PUT", PREFIX + "products/<id>.json", "_update_product"),
         ("GET", PREFIX + "variants/<id>.json", "_variant"),
         ("PUT", PREFIX + "variants/<id>.json", "_update_variant"),
-        ("GET", PREFIX + "shopify_payments/payouts.json", "_payouts"),
-        ("GET", PREFIX + "shopify_payments/payouts/<id>.json", "_payout"),
-        (
-            "GET",
-            PREFIX + "shopify_payments/balance/transactions.json",
-            "_balance_transactions",
-        ),
     )
 
     def reset(self):
@@ -222,6 +251,10 @@ class Shopify(ShopifyCatalog, Platform):
         self.levels = {}  # (inventory item id, location id): inventory level
         self.points, self.points_at = self.config["points_max"], time.monotonic()
         self.graphql_calls = []  # requested and actual cost, variables
+        self.points, self.points_at = POINTS_MAX, time.monotonic()
+        self.graphql_calls = []  # operation, requested and actual cost, variables
+        self.graphql_operations = Counter()  # requests per operation name
+        self.subscriptions = {}  # webhook subscription id: subscription
         self.payouts = {}  # id: payout
         self.balance_transactions = []  # with "_payout", the payout's id
         self._reset_catalog()
@@ -288,17 +321,33 @@ class Shopify(ShopifyCatalog, Platform):
             ).replace("+00:00", "Z"),
         }
         return [
-            self._deliver_copy(topic, event_id, body, headers)
+            self._deliver_copy(topic, event_id, body, headers, url)
+            for url in self._destinations(topic)
             for _copy in range(duplicates)
         ]
 
-    def _deliver_copy(self, topic, event_id, body, event_headers):
+    def _destinations(self, topic):
+        """Where ``topic`` is delivered: the configured target URL, else the
+        URL of each webhook subscription of the topic."""
+        if self.config["target_url"]:
+            return [self.config["target_url"]]
+        name = topic.upper().replace("/", "_")
+        with self.sim.lock:
+            return [
+                subscription["uri"]
+                for subscription in self.subscriptions.values()
+                if subscription["topic"] == name
+            ]
+
+    def _deliver_copy(self, topic, event_id, body, event_headers, url):
         headers = {**event_headers, "X-Shopify-Webhook-Id": str(uuid.uuid4())}
-        return self.sim._post_with_retries(topic, event_id, body, lambda: headers)
+        return self.sim._post_with_retries(
+            topic, event_id, body, lambda: headers, url=url
+        )
 
     def _announce(self, *events):
-        if self.config["target_url"]:
-            for topic, payload in events:
+        for topic, payload in events:
+            if self._destinations(topic):
                 self.sim.send_webhook(topic, payload)
 
     # --- catalog ---
@@ -980,22 +1029,14 @@ class Shopify(ShopifyCatalog, Platform):
         order = self.sim.orders.get(order_id)
         return (200, {"order": order}) if order else self.not_found()
 
-    def _fulfillment_orders(self, query, body, order_id):
-        if order_id not in self.sim.orders:
-            return self.not_found()
-        return 200, {"fulfillment_orders": self._fulfillment_orders_of(order_id)}
-
     def _refunds(self, query, body, order_id):
         order = self.sim.orders.get(order_id)
         return (200, {"refunds": order["refunds"]}) if order else self.not_found()
 
-    def _create_fulfillment(self, query, body):
-        data = body.get("fulfillment") or {}
-        plan, error = self._fulfillment_plan(
-            data.get("line_items_by_fulfillment_order") or []
-        )
-        if error:
-            return 422, {"errors": {"base": [error]}}
+    def _apply_fulfillment(self, plan, data):
+        """Fulfil the planned fulfillment order lines with the REST
+        ``fulfillment`` values ``data`` (tracking, notification); the
+        fulfillment."""
         order = self.sim.orders[plan[0][0]["order_id"]]
         items = {item["id"]: item for item in order["line_items"]}
         now = self._stamp()
@@ -1016,7 +1057,9 @@ class Shopify(ShopifyCatalog, Platform):
             else "fulfilled"
         )
         order["updated_at"] = self._stamp(order["updated_at"])
-        fulfillment = self._fulfillment(order, data, fulfilled, now)
+        fulfillment = self._fulfillment(
+            order, data, fulfilled, now, plan[0][0]["assigned_location_id"]
+        )
         order["fulfillments"].append(fulfillment)
         self.sim.fulfillments.append(
             {
@@ -1035,9 +1078,10 @@ class Shopify(ShopifyCatalog, Platform):
                     }
                     for i in fulfilled
                 ],
+                "location_id": fulfillment["location_id"],
             }
         )
-        return 201, {"fulfillment": fulfillment}
+        return fulfillment
 
     def _fulfillment_plan(self, groups):
         """``[(fulfillment order, its line, quantity)]`` or the reason the
@@ -1078,11 +1122,15 @@ class Shopify(ShopifyCatalog, Platform):
             > 1
         ):
             return None, "All fulfillment orders must belong to the same order."
+        locations = {order["assigned_location_id"] for order, _line, _qty in plan}
+        if len(locations) > 1:
+            return None, "All fulfillment orders must be assigned to the same location."
         return plan, None
 
-    def _fulfillment(self, order, data, line_items, now):
+    def _fulfillment(self, order, data, line_items, now, location_id):
         tracking = data.get("tracking_info") or {}
         number, url = tracking.get("number"), tracking.get("url")
+        numbers = tracking.get("numbers") or ([number] if number else [])
         fulfillment_id = self._next("fulfillment")
         return {
             "id": fulfillment_id,
@@ -1091,11 +1139,11 @@ class Shopify(ShopifyCatalog, Platform):
             "name": f"{order['name']}.{len(order['fulfillments']) + 1}",
             "status": "success",
             "service": "manual",
-            "location_id": self.config["location_id"],
+            "location_id": location_id,
             "shipment_status": None,
             "tracking_company": tracking.get("company"),
             "tracking_number": number,
-            "tracking_numbers": [number] if number else [],
+            "tracking_numbers": numbers,
             "tracking_url": url,
             "tracking_urls": [url] if url else [],
             "line_items": line_items,
@@ -1112,6 +1160,10 @@ class Shopify(ShopifyCatalog, Platform):
         variables = body.get("variables") or {}
         name = re.match(r"\s*(?:query|mutation)\s+(\w+)", text)
         name = name.group(1) if name else ""
+        self.graphql_operations[name] += 1
+        operation = self._operations().get(name)
+        if operation:
+            return self._run_operation(operation, variables)
         if "inventorySetQuantities" in text:
             return self._graphql_answer(
                 MUTATION_COST, self._inventory_mutation, variables
@@ -1133,7 +1185,8 @@ class Shopify(ShopifyCatalog, Platform):
             "errors": [
                 {
                     "message": "The simulator serves the operations PollOrders, "
-                    "OrderLineItems, inventorySetQuantities and those of the "
+                    "OrderLineItems, inventorySetQuantities, "
+                    f"{', '.join(sorted(self._operations()))} and those of the "
                     f"catalog: {', '.join(self.CATALOG_OPERATIONS)}.",
                 }
             ]
@@ -1415,119 +1468,451 @@ class Shopify(ShopifyCatalog, Platform):
             }
         )
 
-    def _cursor_query(self, query):
-        """The filters and the offset a page is asked with: those of its
-        ``page_info`` cursor, which takes no other parameter than ``limit``
-        and ``fields``, else ``query``'s own from the first record."""
-        if not param(query, "page_info"):
-            return query, 0
-        extra = set(query) - {"page_info", "limit", "fields"}
-        if extra:
-            raise ValueError(
-                f"page_info cannot be sent with {', '.join(sorted(extra))}"
-            )
-        cursor = json.loads(base64.urlsafe_b64decode(param(query, "page_info")))
-        filters = dict(cursor["query"], limit=query.get("limit", ["50"]))
-        return filters, cursor["offset"]
-
-    def _page_link(self, query, offset, limit, rel):
-        filters = {name: values for name, values in query.items() if name != "limit"}
-        cursor = base64.urlsafe_b64encode(
-            json.dumps({"query": filters, "offset": offset}).encode()
-        ).decode()
-        url = f"{self.sim.url}{self.request_path}?limit={limit}&page_info={cursor}"
-        return f'<{url}>; rel="{rel}"'
-
-    def _payments_page(self, records, query, key, date_field, offset=0):
-        """A list filtered by ``since_id``/``last_id`` (exclusive), at most
-        ``limit`` (default 50, capped at 250) records from ``offset``: with
-        ``since_id`` by id ascending, as Shopify sorts since_id requests,
-        else the most recent first as its reference says. A ``Link`` header
-        names the next and previous pages by their ``page_info`` cursor."""
-        since_id, last_id = param(query, "since_id"), param(query, "last_id")
-        limit = min(int(param(query, "limit", "50")), MAX_ORDERS_PAGE)
-        if limit < 1:
-            return self.bad_request("limit must be at least 1")
-        if since_id:
-            records = sorted(
-                (r for r in records if r["id"] > int(since_id)),
-                key=lambda record: record["id"],
-            )
-        else:
-            records = sorted(
-                records,
-                key=lambda record: (record[date_field], record["id"]),
-                reverse=True,
-            )
-        if last_id:
-            records = [record for record in records if record["id"] < int(last_id)]
-        links = []
-        if offset + limit < len(records):
-            links.append(self._page_link(query, offset + limit, limit, "next"))
-        if offset:
-            links.append(
-                self._page_link(query, max(offset - limit, 0), limit, "previous")
-            )
-        headers = {"Link": ", ".join(links)} if links else {}
-        return 200, {key: records[offset : offset + limit]}, headers
-
-    def _payouts(self, query, body):
-        query, offset = self._cursor_query(query)
-        status = param(query, "status")
-        if status and status not in PAYOUT_STATUSES:
-            return self.bad_request(f"invalid status: {status}")
-        bounds = [
-            (name, date.fromisoformat(param(query, name)))
-            for name in ("date_min", "date_max", "date")
-            if param(query, name)
-        ]
-        checks = {
-            "date_min": lambda day, bound: day >= bound,
-            "date_max": lambda day, bound: day <= bound,
-            "date": lambda day, bound: day == bound,
+    # --- GraphQL operations beyond the order poll and stock (by name) ---
+    def _operations(self):
+        """``{operation name: (requested cost of the variables, handler,
+        access scope it needs)}``; a handler answers ``(answer, actual
+        cost)``."""
+        return {
+            "ShopAccess": (lambda v: 2, self._shop_access, None),
+            "FulfillmentOrders": (
+                lambda v: 2 + int(v["first"]) * (5 + 3 * int(v["lineFirst"])),
+                self._fulfillment_orders_query,
+                "read_merchant_managed_fulfillment_orders",
+            ),
+            "FulfillmentOrderLines": (
+                lambda v: 2 + 3 * int(v["first"]),
+                self._fulfillment_order_lines_query,
+                "read_merchant_managed_fulfillment_orders",
+            ),
+            "fulfillmentCreate": (
+                lambda v: MUTATION_COST,
+                self._fulfillment_create,
+                "write_merchant_managed_fulfillment_orders",
+            ),
+            "Refund": (
+                lambda v: 63 + 6 * int(v["first"]),
+                self._refund_query,
+                "read_orders",
+            ),
+            "ShopifyPaymentsPayouts": (
+                lambda v: 3 + 15 * int(v["first"]),
+                self._payouts_query,
+                "read_shopify_payments_payouts",
+            ),
+            "ShopifyPaymentsBalanceTransactions": (
+                lambda v: 3 + 6 * int(v["first"]),
+                self._balance_transactions_query,
+                "read_shopify_payments_payouts",
+            ),
+            "WebhookSubscriptions": (
+                lambda v: 2 + int(v["first"]),
+                self._webhook_subscriptions_query,
+                None,
+            ),
+            "webhookSubscriptionCreate": (
+                lambda v: MUTATION_COST,
+                self._webhook_subscription_create,
+                None,
+            ),
+            "webhookSubscriptionDelete": (
+                lambda v: MUTATION_COST,
+                self._webhook_subscription_delete,
+                None,
+            ),
         }
-        payouts = [
-            payout
-            for payout in self.payouts.values()
-            if (not status or payout["status"] == status)
-            and all(
-                checks[name](date.fromisoformat(payout["date"]), bound)
-                for name, bound in bounds
-            )
-        ]
-        return self._payments_page(payouts, query, "payouts", "date", offset)
 
-    def _payout(self, query, body, payout_id):
-        payout = self.payouts.get(payout_id)
-        return (200, {"payout": payout}) if payout else self.not_found()
+    def _granted(self, scope):
+        """Whether the app holds ``scope`` (a write scope grants its read)."""
+        granted = set(self.config["access_scopes"])
+        return scope in granted or scope.replace("read_", "write_", 1) in granted
 
-    def _balance_transactions(self, query, body):
-        query, offset = self._cursor_query(query)
-        payout_id = param(query, "payout_id")
+    def _run_operation(self, operation, variables):
+        requested, handler, scope = operation
+        if scope and not self._granted(scope):
+            return 200, {
+                "errors": [
+                    {
+                        "message": "Access denied. Required access: "
+                        f"`{scope}` access scope.",
+                        "extensions": {"code": "ACCESS_DENIED"},
+                    }
+                ]
+            }
+        failing = self._failing_transfer(variables)
+        if failing:
+            return failing, {"errors": phrase(failing)}
+        try:
+            cost = requested(variables)
+        except (KeyError, TypeError, ValueError):
+            return 200, {"errors": [{"message": "Variables are missing or invalid."}]}
+        return self._graphql_answer(cost, handler, variables)
+
+    def _failing_transfer(self, variables):
+        """The HTTP status configured for the payout whose balance
+        transactions are asked (``failing_payouts``), else None."""
+        transfer = re.search(
+            r"payments_transfer_id:(\d+)", variables.get("query") or ""
+        )
         failing = {
             str(key): status
             for key, status in (self.config.get("failing_payouts") or {}).items()
-        }.get(payout_id)
-        if failing:
-            # Not self.failed(): the route holds the lock its call-limit
-            # header takes; handle() adds that header.
-            return int(failing), {"errors": phrase(int(failing))}
-        payout_status = param(query, "payout_status")
-        test = param(query, "test")
-        records = []
-        for transaction in self.balance_transactions:
-            payout = self.payouts[transaction["_payout"]]
-            record = {k: v for k, v in transaction.items() if not k.startswith("_")}
-            record["payout_status"] = payout["status"]
-            if (
-                (not payout_id or transaction["_payout"] == int(payout_id))
-                and (not payout_status or record["payout_status"] == payout_status)
-                and (test is None or str(record["test"]).lower() == test.lower())
-            ):
-                records.append(record)
-        return self._payments_page(
-            records, query, "transactions", "processed_at", offset
+        }
+        return (
+            int(failing[transfer[1]]) if transfer and transfer[1] in failing else None
         )
+
+    def _shop_access(self, variables):
+        scopes = [{"handle": scope} for scope in self.config["access_scopes"]]
+        return {
+            "data": {
+                "shop": {
+                    "name": "Sim Shop",
+                    "myshopifyDomain": self.config["shop_domain"],
+                },
+                "currentAppInstallation": {"accessScopes": scopes},
+            }
+        }, 2
+
+    # fulfilment
+    def move_fulfillment_order_lines(self, order_id, location_id, lines=None):
+        """Move ``lines`` (``{line item id: quantity}``; None: all that is
+        left) of the order's open fulfillment orders to a new fulfillment
+        order at ``location_id``, as ``fulfillmentOrderMove`` does; the new
+        fulfillment order."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            moved_id = self._next("fulfillment_order")
+            moved_lines = []
+            for fulfillment_order in self._fulfillment_orders_of(order["id"]):
+                if fulfillment_order["status"] not in ("open", "in_progress"):
+                    continue
+                for line in fulfillment_order["line_items"]:
+                    wanted = (
+                        line["fulfillable_quantity"]
+                        if lines is None
+                        else int(lines.get(line["line_item_id"], 0))
+                    )
+                    quantity = min(wanted, line["fulfillable_quantity"])
+                    if quantity <= 0:
+                        continue
+                    line["quantity"] -= quantity
+                    line["fulfillable_quantity"] -= quantity
+                    moved_lines.append(
+                        dict(
+                            line,
+                            id=self._next("fulfillment_order_line"),
+                            fulfillment_order_id=moved_id,
+                            quantity=quantity,
+                            fulfillable_quantity=quantity,
+                        )
+                    )
+                self._update_fulfillment_order_status(fulfillment_order)
+            now = self._stamp()
+            moved = {
+                "id": moved_id,
+                "shop_id": SHOP_ID,
+                "order_id": order["id"],
+                "assigned_location_id": int(location_id),
+                "request_status": "unsubmitted",
+                "status": "open",
+                "supported_actions": ["create_fulfillment"],
+                "fulfillment_holds": [],
+                "line_items": moved_lines,
+                "created_at": now,
+                "updated_at": now,
+            }
+            self.fulfillment_orders[moved_id] = moved
+            return copy.deepcopy(moved)
+
+    def _fulfillment_order_node(self, fulfillment_order, line_first):
+        location = fulfillment_order["assigned_location_id"]
+        return {
+            "id": gid("FulfillmentOrder", fulfillment_order["id"]),
+            "status": fulfillment_order["status"].upper(),
+            "assignedLocation": {
+                "name": self.config["locations"].get(location)
+                or self.config["locations"].get(str(location)),
+                "location": {"id": gid("Location", location)},
+            },
+            "lineItems": _fulfillment_order_lines(fulfillment_order, line_first),
+        }
+
+    def _fulfillment_orders_query(self, variables):
+        order = self.sim.orders.get(_gid_number(variables.get("id")))
+        if order is None:
+            return {"data": {"order": None}}, 1
+        orders = sorted(self._fulfillment_orders_of(order["id"]), key=lambda o: o["id"])
+        start = _decode_cursor(variables.get("after")) or 0
+        first = int(variables["first"])
+        page = orders[start : start + first]
+        nodes = [
+            self._fulfillment_order_node(fulfillment_order, int(variables["lineFirst"]))
+            for fulfillment_order in page
+        ]
+        connection = {
+            "nodes": nodes,
+            "pageInfo": {
+                "hasNextPage": start + first < len(orders),
+                "endCursor": _cursor(start + len(page)) if page else None,
+            },
+        }
+        actual = 2 + sum(5 + 3 * len(node["lineItems"]["nodes"]) for node in nodes)
+        return {"data": {"order": {"fulfillmentOrders": connection}}}, actual
+
+    def _fulfillment_order_lines_query(self, variables):
+        fulfillment_order = self.fulfillment_orders.get(
+            _gid_number(variables.get("id"))
+        )
+        if fulfillment_order is None:
+            return {"data": {"fulfillmentOrder": None}}, 1
+        start = _decode_cursor(variables.get("after")) or 0
+        connection = _fulfillment_order_lines(
+            fulfillment_order, int(variables["first"]), start
+        )
+        return {"data": {"fulfillmentOrder": {"lineItems": connection}}}, 2 + 3 * len(
+            connection["nodes"]
+        )
+
+    def _fulfillment_create(self, variables):
+        """``fulfillmentCreate(fulfillment: FulfillmentInput!)``: the planned
+        lines fulfilled with their tracking, or userErrors and nothing
+        fulfilled."""
+        data = variables.get("fulfillment") or {}
+        groups = [
+            {
+                "fulfillment_order_id": _gid_number(group.get("fulfillmentOrderId")),
+                "fulfillment_order_line_items": [
+                    {
+                        "id": _gid_number(line.get("id")),
+                        "quantity": line.get("quantity"),
+                    }
+                    for line in group.get("fulfillmentOrderLineItems") or []
+                ],
+            }
+            for group in data.get("lineItemsByFulfillmentOrder") or []
+        ]
+        plan, error = self._fulfillment_plan(groups)
+        if error:
+            result = {
+                "fulfillment": None,
+                "userErrors": [
+                    _user_error(
+                        None, ["fulfillment", "lineItemsByFulfillmentOrder"], error
+                    )
+                ],
+            }
+            return {"data": {"fulfillmentCreate": result}}, MUTATION_COST
+        tracking = data.get("trackingInfo") or {}
+        fulfillment = self._apply_fulfillment(
+            plan,
+            {
+                "tracking_info": {
+                    key: tracking.get(key)
+                    for key in ("number", "numbers", "company", "url")
+                },
+                "notify_customer": data.get("notifyCustomer", False),
+            },
+        )
+        result = {
+            "fulfillment": {
+                "id": fulfillment["admin_graphql_api_id"],
+                "status": fulfillment["status"].upper(),
+            },
+            "userErrors": [],
+        }
+        return {"data": {"fulfillmentCreate": result}}, MUTATION_COST
+
+    # refunds
+    def _refund_query(self, variables):
+        """``refund(id)``, its refund line items paged by cursor."""
+        refund_id = _gid_number(variables.get("id"))
+        for order in self.sim.orders.values():
+            for refund in order["refunds"]:
+                if refund["id"] == refund_id:
+                    node = _refund_node(refund, order["currency"])
+                    start = _decode_cursor(variables.get("after")) or 0
+                    first = int(variables["first"])
+                    lines = node["refundLineItems"]["nodes"]
+                    page = lines[start : start + first]
+                    node["refundLineItems"] = {
+                        "nodes": page,
+                        "pageInfo": {
+                            "hasNextPage": start + first < len(lines),
+                            "endCursor": _cursor(start + len(page)) if page else None,
+                        },
+                    }
+                    return {"data": {"refund": node}}, 10 + 6 * len(page)
+        return {"data": {"refund": None}}, 1
+
+    # Shopify Payments
+    def _payouts_query(self, variables):
+        """``shopifyPaymentsAccount.payouts``, sorted by issue date; the
+        query understands ``status:<status>`` and ``issued_at:>=<date>``."""
+        search = variables.get("query") or ""
+        status = re.search(r"status:(\w+)", search)
+        since = re.search(r"issued_at:>=['\"]?(\d{4}-\d{2}-\d{2})", search)
+        payouts = sorted(
+            (
+                payout
+                for payout in self.payouts.values()
+                if (not status or payout["status"] == status[1].lower())
+                and (not since or payout["date"] >= since[1])
+            ),
+            key=lambda payout: (payout["date"], payout["id"]),
+        )
+        connection = _paged(payouts, variables, self._payout_node)
+        return {
+            "data": {"shopifyPaymentsAccount": {"payouts": connection}}
+        }, 3 + 15 * len(connection["nodes"])
+
+    def _payout_node(self, payout):
+        currency = payout["currency"]
+        summary = {}
+        for key, (gross, fee) in SUMMARY_FIELDS.items():
+            summary[gross] = _money_v2(
+                payout["summary"][f"{key}_gross_amount"], currency
+            )
+            summary[fee] = _money_v2(payout["summary"][f"{key}_fee_amount"], currency)
+        summary["advanceGross"] = summary["advanceFees"] = _money_v2("0.00", currency)
+        return {
+            "id": gid("ShopifyPaymentsPayout", payout["id"]),
+            "legacyResourceId": str(payout["id"]),
+            "status": payout["status"].upper(),
+            "issuedAt": f"{payout['date']}T00:00:00Z",
+            "net": _money_v2(payout["amount"], currency),
+            "summary": summary,
+        }
+
+    def _balance_transactions_query(self, variables):
+        """``shopifyPaymentsAccount.balanceTransactions``; the query
+        understands ``payments_transfer_id:<payout id>``."""
+        transfer = re.search(
+            r"payments_transfer_id:(\d+)", variables.get("query") or ""
+        )
+        transactions = sorted(
+            (
+                transaction
+                for transaction in self.balance_transactions
+                if not transfer or transaction["_payout"] == int(transfer[1])
+            ),
+            key=lambda transaction: (transaction["processed_at"], transaction["id"]),
+        )
+        connection = _paged(transactions, variables, self._balance_transaction_node)
+        return {
+            "data": {"shopifyPaymentsAccount": {"balanceTransactions": connection}}
+        }, 3 + 6 * len(connection["nodes"])
+
+    def _balance_transaction_node(self, transaction):
+        currency = transaction["currency"]
+        payout = self.payouts[transaction["_payout"]]
+        order_id = transaction.get("source_order_id")
+        transaction_id = transaction.get("source_order_transaction_id")
+        return {
+            "id": gid("ShopifyPaymentsBalanceTransaction", transaction["id"]),
+            "type": transaction["type"].upper(),
+            "test": transaction["test"],
+            "transactionDate": transaction["processed_at"],
+            "adjustmentReason": transaction.get("adjustment_reason"),
+            # BigInt values are JSON strings.
+            "sourceId": str(transaction["source_id"]),
+            "sourceType": transaction["type"].upper(),
+            "sourceOrderTransactionId": str(transaction_id) if transaction_id else None,
+            "amount": _money_v2(transaction["amount"], currency),
+            "fee": _money_v2(transaction["fee"], currency),
+            "net": _money_v2(transaction["net"], currency),
+            "associatedOrder": {"id": gid("Order", order_id)} if order_id else None,
+            "associatedPayout": {
+                "id": gid("ShopifyPaymentsPayout", payout["id"]),
+                "status": payout["status"].upper(),
+            },
+        }
+
+    # webhook subscriptions
+    def _webhook_subscriptions_query(self, variables):
+        subscriptions = sorted(self.subscriptions.values(), key=lambda s: s["id"])
+        connection = _paged(subscriptions, variables, _subscription_node)
+        return {"data": {"webhookSubscriptions": connection}}, 2 + len(
+            connection["nodes"]
+        )
+
+    def _webhook_subscription_create(self, variables):
+        """A subscription of ``topic`` at the input's ``uri`` (``callbackUrl``
+        before API 2025-10): https, or http to this machine; one per topic
+        and address."""
+        topic = variables.get("topic")
+        if topic not in WEBHOOK_TOPICS:
+            return {
+                "errors": [
+                    {
+                        "message": "Variable $topic of type WebhookSubscriptionTopic! "
+                        f"was provided invalid value {topic!r}",
+                        "extensions": {"code": "INVALID_VARIABLE"},
+                    }
+                ]
+            }, 0
+        data = variables.get("webhookSubscription") or {}
+        field = "uri" if "uri" in data else "callbackUrl"
+        uri = data.get(field) or ""
+        parts = urlsplit(uri)
+        error = None
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+        ):
+            error = f"Address protocol {parts.scheme or 'none'}:// is not supported"
+        elif any(
+            subscription["topic"] == topic and subscription["uri"] == uri
+            for subscription in self.subscriptions.values()
+        ):
+            error = "Address for this topic has already been taken"
+        if error:
+            result = {
+                "webhookSubscription": None,
+                "userErrors": [
+                    _user_error(None, ["webhookSubscription", field], error)
+                ],
+            }
+            return {"data": {"webhookSubscriptionCreate": result}}, MUTATION_COST
+        subscription_id = self._next("webhook_subscription")
+        self.subscriptions[subscription_id] = {
+            "id": subscription_id,
+            "topic": topic,
+            "uri": uri,
+            "format": data.get("format") or "JSON",
+            "createdAt": self._stamp(),
+        }
+        result = {
+            "webhookSubscription": {
+                "id": gid("WebhookSubscription", subscription_id),
+                "topic": topic,
+            },
+            "userErrors": [],
+        }
+        return {"data": {"webhookSubscriptionCreate": result}}, MUTATION_COST
+
+    def _webhook_subscription_delete(self, variables):
+        subscription_id = _gid_number(variables.get("id"))
+        if self.subscriptions.pop(subscription_id, None) is None:
+            result = {
+                "deletedWebhookSubscriptionId": None,
+                "userErrors": [
+                    _user_error(None, ["id"], "Webhook subscription does not exist")
+                ],
+            }
+        else:
+            result = {"deletedWebhookSubscriptionId": variables["id"], "userErrors": []}
+        return {"data": {"webhookSubscriptionDelete": result}}, MUTATION_COST
+
+    def stats(self):
+        """GraphQL requests per operation and the webhook subscriptions
+        (called under the simulator's lock)."""
+        return {
+            "graphql": dict(self.graphql_operations),
+            "webhook_subscriptions": [
+                {"topic": s["topic"], "uri": s["uri"]}
+                for s in sorted(self.subscriptions.values(), key=lambda s: s["id"])
+            ],
+        }
 
 
 def _payout_summary(transactions):
@@ -1804,4 +2189,53 @@ def _order_node(order, line_first):
         },
         "transactions": [_transaction_node(t) for t in order.get("transactions") or []],
         "refunds": [_refund_node(refund, currency) for refund in order["refunds"]],
+    }
+
+
+def _money_v2(amount, currency):
+    return {"amount": money(Decimal(str(amount))), "currencyCode": currency}
+
+
+def _paged(records, variables, node):
+    """A connection of ``first`` ``records`` after the ``after`` cursor (an
+    index), each turned into a node by ``node``."""
+    start = _decode_cursor(variables.get("after")) or 0
+    first = int(variables["first"])
+    page = records[start : start + first]
+    return {
+        "nodes": [node(record) for record in page],
+        "pageInfo": {
+            "hasNextPage": start + first < len(records),
+            "endCursor": _cursor(start + len(page)) if page else None,
+        },
+    }
+
+
+def _subscription_node(subscription):
+    return {
+        "id": gid("WebhookSubscription", subscription["id"]),
+        "topic": subscription["topic"],
+        "uri": subscription["uri"],
+        "callbackUrl": subscription["uri"],
+        "format": subscription["format"],
+    }
+
+
+def _fulfillment_order_lines(fulfillment_order, first, start=0):
+    lines = fulfillment_order["line_items"][start : start + first]
+    end = start + len(lines)
+    return {
+        "nodes": [
+            {
+                "id": gid("FulfillmentOrderLineItem", line["id"]),
+                "remainingQuantity": line["fulfillable_quantity"],
+                "totalQuantity": line["quantity"],
+                "lineItem": {"id": gid("LineItem", line["line_item_id"])},
+            }
+            for line in lines
+        ],
+        "pageInfo": {
+            "hasNextPage": end < len(fulfillment_order["line_items"]),
+            "endCursor": _cursor(end) if lines else None,
+        },
     }

@@ -71,6 +71,9 @@ PRODUCT_FIELDS = (
     "status",
     "manage_stock",
 )
+WEBHOOK_RESOURCES = ("coupon", "customer", "order", "product", "action")
+WEBHOOK_EVENTS = ("created", "updated", "deleted", "restored")
+WEBHOOK_STATUSES = ("active", "paused", "disabled")
 TRACKING_LINKS = {
     "colissimo": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
     "dhl": "https://www.dhl.com/en/express/tracking.html?AWB={}",
@@ -97,6 +100,10 @@ def error(code, message, status):
 
 def _answer(code, message, status, headers=None):
     return status, error(code, message, status), headers or {}
+
+
+def _invalid_webhook():
+    return _answer("woocommerce_rest_webhook_invalid_id", "Invalid ID.", 404)
 
 
 def _ship_date(value):
@@ -130,6 +137,11 @@ class WooCommerce(Platform):
         ("PUT", PREFIX + "products/<id>", "_update_product"),
         ("POST", TRACKINGS, "_add_tracking"),
         ("GET", TRACKINGS, "_trackings"),
+        ("GET", PREFIX + "webhooks", "_webhooks"),
+        ("POST", PREFIX + "webhooks", "_create_webhook"),
+        ("GET", PREFIX + "webhooks/<id>", "_webhook"),
+        ("PUT", PREFIX + "webhooks/<id>", "_update_webhook"),
+        ("DELETE", PREFIX + "webhooks/<id>", "_delete_webhook"),
     )
 
     def reset(self):
@@ -142,6 +154,7 @@ class WooCommerce(Platform):
         self.refunds = {}  # order id: its refunds, newest first
         self.trackings = {}  # order id: its shipment trackings
         self.webhook_status, self.failure_count = "active", 0
+        self.webhooks = {}  # id: webhook created through the REST API
 
     def stats(self):
         return {
@@ -150,6 +163,10 @@ class WooCommerce(Platform):
                 "status": self.webhook_status,
                 "failure_count": self.failure_count,
             },
+            "webhooks": [
+                {key: hook[key] for key in ("id", "topic", "delivery_url", "status")}
+                for hook in sorted(self.webhooks.values(), key=lambda h: h["id"])
+            ],
             "trackings": [
                 dict(tracking, order_id=order_id)
                 for order_id, trackings in self.trackings.items()
@@ -226,14 +243,31 @@ class WooCommerce(Platform):
         copy not sent because the webhook is disabled. WooCommerce has no
         event id or timestamp header: ``event_id`` only labels deliveries."""
         body = wp_json(payload)
-        key = secret or self.config["webhook_secret"]
+        if self.config["target_url"]:
+            key = secret or self.config["webhook_secret"]
+            return [
+                self._deliver(topic, event_id, body, key) for _copy in range(duplicates)
+            ]
         return [
-            self._deliver(topic, event_id, body, key) for _copy in range(duplicates)
+            self._deliver(topic, event_id, body, secret or hook["_secret"], hook)
+            for hook in self._hooks_of(topic)
+            for _copy in range(duplicates)
         ]
 
-    def _deliver(self, topic, event_id, body, secret):
+    def _hooks_of(self, topic):
         with self.sim.lock:
-            if self.webhook_status == "disabled":
+            return [
+                hook
+                for hook in self.webhooks.values()
+                if hook["topic"] == topic and hook["status"] == "active"
+            ]
+
+    def _deliver(self, topic, event_id, body, secret, hook=None):
+        """One attempt to the target URL (``hook`` None) or to ``hook``'s
+        delivery URL; a webhook is disabled after its seventh failure in a
+        row."""
+        with self.sim.lock:
+            if (hook or {"status": self.webhook_status})["status"] == "disabled":
                 return None
         resource, _, event = topic.partition(".")
         headers = {
@@ -244,12 +278,19 @@ class WooCommerce(Platform):
             "X-WC-Webhook-Resource": resource,
             "X-WC-Webhook-Event": event,
             "X-WC-Webhook-Signature": sign(secret, body),
-            "X-WC-Webhook-ID": str(self.config["webhook_id"]),
+            "X-WC-Webhook-ID": str(hook["id"] if hook else self.config["webhook_id"]),
             "X-WC-Webhook-Delivery-ID": uuid.uuid4().hex,
         }
-        status = self.sim._post_webhook(topic, event_id, body, headers)
+        status = self.sim._post_webhook(
+            topic, event_id, body, headers, url=hook and hook["delivery_url"]
+        )
         with self.sim.lock:
-            if 200 <= status < 303:
+            if hook:
+                failures = 0 if 200 <= status < 303 else hook["failure_count"] + 1
+                hook["failure_count"] = failures
+                if failures > MAX_DELIVERY_FAILURES + 1:
+                    hook["status"] = "disabled"
+            elif 200 <= status < 303:
                 self.failure_count = 0
             elif self.failure_count > MAX_DELIVERY_FAILURES:
                 self.webhook_status = "disabled"
@@ -268,7 +309,7 @@ class WooCommerce(Platform):
         return self.sim._post_webhook("ping", None, body, headers)
 
     def _announce(self, topic, payload):
-        if self.config["target_url"]:
+        if self.config["target_url"] or self._hooks_of(topic):
             self.sim.send_webhook(topic, payload)
 
     # --- catalog ---
@@ -937,6 +978,95 @@ class WooCommerce(Platform):
         if order_id not in self.sim.orders:
             return self._invalid_order()
         return 200, self.trackings.get(order_id, [])
+
+    # --- webhooks through the REST API ---
+    def _webhook_record(self, hook):
+        """A webhook as the API shows it: its secret is never read back."""
+        record = {key: value for key, value in hook.items() if key != "_secret"}
+        record["_links"] = self._links(f"webhooks/{hook['id']}")
+        return record
+
+    def _webhooks(self, query, body):
+        status = param(query, "status", "all")
+        hooks = [
+            self._webhook_record(hook)
+            for hook in sorted(self.webhooks.values(), key=lambda h: h["id"])
+            if status == "all" or hook["status"] == status
+        ]
+        return self._page(hooks, query)
+
+    def _webhook(self, query, body, hook_id):
+        hook = self.webhooks.get(hook_id)
+        if hook is None:
+            return _invalid_webhook()
+        return 200, self._webhook_record(hook)
+
+    def _check_webhook(self, values):
+        """The reason ``values`` cannot make a webhook, or None."""
+        resource, _, event = (values.get("topic") or "").partition(".")
+        if resource not in WEBHOOK_RESOURCES or event not in WEBHOOK_EVENTS:
+            return f"Invalid parameter(s): topic ({values.get('topic')!r})"
+        if values.get("status", "active") not in WEBHOOK_STATUSES:
+            return "Invalid parameter(s): status"
+        url = values.get("delivery_url") or ""
+        if not url.startswith(("http://", "https://")):
+            return "Invalid parameter(s): delivery_url"
+        return None
+
+    def _create_webhook(self, query, body):
+        reason = self._check_webhook(body)
+        if reason:
+            return self.bad_request(reason)
+        stamp = self._stamp()
+        hook_id = next(self.post_ids)
+        resource, _, event = body["topic"].partition(".")
+        self.webhooks[hook_id] = {
+            "id": hook_id,
+            "name": body.get("name") or f"Webhook created on {stamp}",
+            "status": body.get("status") or "active",
+            "topic": body["topic"],
+            "resource": resource,
+            "event": event,
+            "hooks": [f"woocommerce_{resource}_{event}"],
+            "delivery_url": body["delivery_url"],
+            "failure_count": 0,
+            "date_created": stamp,
+            "date_created_gmt": stamp,
+            "date_modified": stamp,
+            "date_modified_gmt": stamp,
+            "_secret": body.get("secret") or uuid.uuid4().hex,
+        }
+        return 201, self._webhook_record(self.webhooks[hook_id])
+
+    def _update_webhook(self, query, body, hook_id):
+        hook = self.webhooks.get(hook_id)
+        if hook is None:
+            return _invalid_webhook()
+        values = dict(hook, **body)
+        reason = self._check_webhook(values)
+        if reason:
+            return self.bad_request(reason)
+        for key in ("name", "status", "topic", "delivery_url"):
+            hook[key] = values[key]
+        hook["resource"], _, hook["event"] = hook["topic"].partition(".")
+        if body.get("secret"):
+            hook["_secret"] = body["secret"]
+        if body.get("status") == "active":
+            hook["failure_count"] = 0
+        self._touch(hook)
+        return 200, self._webhook_record(hook)
+
+    def _delete_webhook(self, query, body, hook_id):
+        if param(query, "force") not in ("true", "1"):
+            return _answer(
+                "woocommerce_rest_trash_not_supported",
+                "Webhooks do not support trashing.",
+                501,
+            )
+        hook = self.webhooks.pop(hook_id, None)
+        if hook is None:
+            return _invalid_webhook()
+        return 200, self._webhook_record(hook)
 
 
 # WooCommerce stores line amounts before tax whatever the shop's prices

@@ -1,2 +1,4 @@
 from . import common
+from . import shopify_graphql
+from . import shopify
 from . import simulator

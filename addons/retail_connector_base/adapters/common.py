@@ -7,12 +7,16 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from ..registry import Adapter
 
 # No platform nests its payloads a tenth as deep; deeper ones are refused
 # before anything (parsing, storing, processing) recurses through them.
 MAX_JSON_DEPTH = 64
+# Where this connector receives webhooks (controllers/main.py), whatever the
+# host and the backend's token.
+WEBHOOK_PATH = "/retail/webhook/"
 
 
 def equal_signatures(received, expected):
@@ -106,8 +110,48 @@ class ConnectionAdapter(Adapter):
         raise NotImplementedError
 
 
+def subscription_changes(existing, topics, url):
+    """``(topics to create, subscriptions to delete)`` that make the
+    platform's ``existing`` subscriptions (each ``{"id", "topic", "url",
+    "active"}``) the connector's subscriptions of ``topics`` at ``url``.
+    The connector's own are those of this server (the scheme and host of
+    ``url``) under its webhook path: one at another URL there (the
+    backend's URL before it changed), of a topic no longer needed, inactive,
+    or repeating one already kept goes. Any other is left alone: another
+    system's, or another copy of this database's (a test server sharing the
+    app), which must not lose its webhooks."""
+    server = urlsplit(url)[:2]
+    kept, stale = set(), []
+    for subscription in existing:
+        address = urlsplit(subscription["url"] or "")
+        if address[:2] != server or not address.path.startswith(WEBHOOK_PATH):
+            continue
+        topic = subscription["topic"]
+        if (
+            subscription["url"] == url
+            and topic in topics
+            and subscription.get("active", True)
+            and topic not in kept
+        ):
+            kept.add(topic)
+        else:
+            stale.append(subscription)
+    return [topic for topic in topics if topic not in kept], stale
+
+
 class WebhookAdapter(Adapter):
     """How a platform's webhook deliveries are checked and read."""
+
+    # Whether the connector keeps the platform's webhook subscriptions in
+    # step with the backend itself (``sync_subscriptions``); otherwise the
+    # manager sets them up on the platform.
+    registers_subscriptions = False
+
+    def sync_subscriptions(self):
+        """Make the platform's subscriptions of the backend those its
+        enabled flows need, at its webhook URL, and return ``{"created":
+        [topics], "deleted": [topics]}``."""
+        raise NotImplementedError
 
     def is_ping(self, headers, body):
         """Whether the delivery is the platform's check that the URL answers

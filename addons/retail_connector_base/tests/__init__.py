@@ -10,5 +10,6 @@ from . import test_job_functions
 from . import test_neutralize
 from . import test_registry
 from . import test_retry
+from . import test_shopify_client
 from . import test_webhook_controller
 from . import test_dashboards_tour

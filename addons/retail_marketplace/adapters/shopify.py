@@ -17,13 +17,13 @@ secret is shared by every shop that installed it) is refused, and so is one
 whose ``X-Shopify-Triggered-At`` is missing or outside the backend's replay
 tolerance.
 
-Marketplace. The GraphQL Admin API (``shopify_graphql``: its client, limited
-by query cost) for the order poll, the ``inventorySetQuantities`` mutation
-for stock, and the catalog, inventory levels and locations
-(``shopify_catalog``); the REST Admin API at ``admin/api/<version>/`` for
-fulfilments (pages cited per function).
-Amounts are the shop currency's (``total_price``, ``price``...), never the
-presentment currency's. Choices:
+Marketplace. The GraphQL Admin API (its client, limited by query cost, and
+the connection are ``retail_connector_base``'s ``shopify``): the order poll
+and refunds (``shopify_graphql``), stock (``inventorySetQuantities``), the
+catalog, inventory levels and locations (``shopify_catalog``), fulfilments
+(``shopify_fulfilment``) and the webhook subscriptions the backend keeps in
+step with its flows. Amounts are the shop currency's (``total_price``,
+``price``...), never the presentment currency's. Choices:
 
 - ``total`` is ``total_price``, the order as placed; refunds are booked on
   their own, so ``current_total_price`` (net of refunds) is not used.
@@ -45,13 +45,22 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from odoo.addons.retail_connector_base.adapters.common import (
-    ConnectionAdapter,
     WebhookAdapter,
     body_digest,
     check_signature,
     load_json_object,
     parse_datetime,
     required_header,
+    subscription_changes,
+)
+from odoo.addons.retail_connector_base.adapters.shopify import (
+    ShopifyAdapter,
+    flow_scopes,
+)
+from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
+    MUTATION_COST,
+    gid,
+    user_errors,
 )
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import register
@@ -69,8 +78,9 @@ from .channel_model import (
     ChannelShippingLine,
 )
 from .common import MALFORMED, MarketplaceAdapter, chunks, money, quantity, unique
-from .shopify_graphql import MUTATION_COST, ShopifyGraphQL
+from .shopify_fulfilment import push_shipment as _push_shipment_graphql
 from .shopify_graphql import poll_orders as _poll_orders_graphql
+from .shopify_graphql import read_refund
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -78,9 +88,6 @@ SHOP_HEADER = "X-Shopify-Shop-Domain"
 EVENT_ID_HEADER = "X-Shopify-Event-Id"
 WEBHOOK_ID_HEADER = "X-Shopify-Webhook-Id"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
-# The Admin API version this adapter was written for; a backend pins its own
-# in ``api_version``.
-API_VERSION = "2025-10"
 
 
 def sign(secret, body):
@@ -158,7 +165,54 @@ RESTOCK_TYPES = ("return", "cancel", "legacy_restock")
 GIFT_CARD_GATEWAY = "gift_card"
 # Note attribute names (lower case, "_" as " ") that hold the buyer's VAT number.
 VAT_ATTRIBUTES = ("vat", "vat number", "vat id", "vat no", "tax id")
-FULFILLABLE_STATUSES = ("open", "in_progress")
+# The access scopes each flow needs (https://shopify.dev/docs/api/usage/access-scopes):
+# orders, their refunds and their webhooks read orders; a fulfilment reads
+# the order's fulfillment orders and fulfils those of the shop's own
+# locations (merchant-managed); stock sets inventory quantities; catalog and
+# prices write products.
+FLOW_SCOPES = {
+    "orders_in": ("read_orders",),
+    "fulfilment_out": ("read_orders", "write_merchant_managed_fulfillment_orders"),
+    "stock_out": ("write_inventory",),
+    "catalog_out": ("write_products",),
+    "prices_out": ("write_products",),
+}
+# Webhook subscriptions name their endpoint ``uri`` from this version on,
+# ``callbackUrl`` before (https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces).
+URI_VERSION = "2025-10"
+SUBSCRIPTIONS_PAGE = 100
+
+
+def _subscriptions_query(field):
+    """The app's webhook subscriptions, their address named ``field``."""
+    return f"""
+query WebhookSubscriptions($first: Int!, $after: String) {{
+  webhookSubscriptions(first: $first, after: $after) {{
+    nodes {{ id topic {field} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation webhookSubscriptionCreate(
+  $topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation webhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
 # GraphQL input arrays hold at most 250 items.
 MAX_STOCK_BATCH = 250
 # From this version on each quantity takes ``changeFromQuantity`` (null: no
@@ -493,50 +547,9 @@ def _check_location(location_ref):
         )
 
 
-def _fulfillment_order_lines(orders, shipment):
-    """``{fulfillment order id: [{id, quantity}]}`` placing each shipped line
-    on the open fulfillment order lines of its line item, up to what they
-    can still fulfil. RetailBusinessError for a line that does not fit."""
-    open_lines = [
-        (order["id"], line)
-        for order in orders
-        if order.get("status") in FULFILLABLE_STATUSES
-        for line in order["line_items"]
-    ]
-    left = {line["id"]: line["fulfillable_quantity"] for _order, line in open_lines}
-    placed = {}
-    for line_ref, shipped in shipment.lines:
-        remaining = shipped
-        for order_id, line in open_lines:
-            if str(line["line_item_id"]) != str(line_ref):
-                continue
-            take = min(remaining, left[line["id"]])
-            if take > 0:
-                left[line["id"]] -= take
-                remaining -= take
-                placed.setdefault(order_id, []).append(
-                    {"id": line["id"], "quantity": take}
-                )
-        if remaining:
-            raise RetailBusinessError(
-                f"Shopify order {shipment.order_external_id}: {remaining} of the "
-                f"{shipped} units shipped of line {line_ref} are not open for "
-                "fulfilment there (already fulfilled, cancelled or on hold).",
-                code="shopify_unfulfillable_line",
-            )
-    return placed
-
-
 @register("shopify", "marketplace")
-class ShopifyMarketplace(MarketplaceAdapter):
-    default_api_version = API_VERSION
+class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     lists_variants = True
-
-    # Shopify's REST leaky bucket on a standard plan: 40 calls, leaking 2 a
-    # second.
-    @classmethod
-    def backend_defaults(cls, vals):
-        return {"api_version": API_VERSION, "rate_limit": 2.0, "rate_burst": 40}
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
@@ -544,16 +557,26 @@ class ShopifyMarketplace(MarketplaceAdapter):
     parse_refund = staticmethod(parse_refund)
     order_version = staticmethod(order_version)
 
-    def _path(self, resource):
-        return f"admin/api/{self.api_version}/{resource}"
+    def access_scopes(self):
+        """The scopes of the flows set up (``FLOW_SCOPES``)."""
+        return flow_scopes(self.backend, FLOW_SCOPES)
 
     def fetch_refunds(self, payload):
-        """An Order embeds its refunds in full: nothing to fetch."""
-        return [parse_refund(refund) for refund in payload.get("refunds") or []]
-
-    def graphql(self):
-        """The GraphQL Admin API client of this connection."""
-        return ShopifyGraphQL(self)
+        """The order's refunds. A webhook's Order embeds them in full, read
+        as delivered; a polled one names them, and each is read through
+        GraphQL with all its line items (``shopify_graphql.read_refund``)."""
+        client = None
+        refunds = []
+        for refund in payload.get("refunds") or []:
+            if "refund_line_items" not in refund:
+                client = client or self.graphql()
+                refund = read_refund(
+                    client,
+                    refund.get("admin_graphql_api_id") or gid("Refund", refund["id"]),
+                    payload["id"],
+                )
+            refunds.append(parse_refund(refund))
+        return refunds
 
     def poll_orders(self, since, limit):
         """The orders updated at or after ``since``, oldest change first, at
@@ -612,42 +635,11 @@ class ShopifyMarketplace(MarketplaceAdapter):
         ]
 
     def push_shipment(self, shipment):
-        """A fulfilment of the shipped lines, from the order's fulfillment orders:
-        https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillmentorder#get-orders-order-id-fulfillment-orders
-        and https://shopify.dev/docs/api/admin-rest/2025-01/resources/fulfillment#post-fulfillments"""
-        orders = self.request(
-            "GET",
-            self._path(f"orders/{shipment.order_external_id}/fulfillment_orders.json"),
-        )["fulfillment_orders"]
-        placed = _fulfillment_order_lines(orders, shipment)
-        fulfillment = {
-            "line_items_by_fulfillment_order": [
-                {
-                    "fulfillment_order_id": order_id,
-                    "fulfillment_order_line_items": lines,
-                }
-                for order_id, lines in placed.items()
-            ],
-            "notify_customer": shipment.notify_customer,
-        }
-        tracking = {}
-        if shipment.tracking_numbers:
-            tracking["number"] = shipment.tracking_numbers[0]
-        if len(shipment.tracking_numbers) > 1:
-            tracking["numbers"] = shipment.tracking_numbers
-        if shipment.carrier:
-            # Shopify builds the tracking link for the carriers it knows by name.
-            tracking["company"] = shipment.carrier
-        if shipment.tracking_url:
-            tracking["url"] = shipment.tracking_url
-        if tracking:
-            fulfillment["tracking_info"] = tracking
-        answer = self.request(
-            "POST",
-            self._path("fulfillments.json"),
-            json_body={"fulfillment": fulfillment},
+        """A fulfillment of the shipped lines on the order's fulfillment
+        orders at the backend's location (``shopify_fulfilment``)."""
+        return _push_shipment_graphql(
+            self.graphql(), shipment, self.backend.location_ref
         )
-        return str(answer["fulfillment"]["id"])
 
     def push_listing(self, listing):
         """Create or update the product with its options and variants
@@ -669,20 +661,64 @@ class ShopifyMarketplace(MarketplaceAdapter):
         return stock_ref
 
 
-@register("shopify", "connection")
-class ShopifyConnection(ConnectionAdapter):
-    def request_headers(self):
-        # Shopify authenticates with its own header, not a bearer token.
-        token = self.backend._get_secret("access_token")
-        return {"X-Shopify-Access-Token": token} if token else {}
-
-    def test(self):
-        marketplace = ShopifyMarketplace(self.backend)
-        return self.request("GET", marketplace._path("shop.json"))
-
-
 @register("shopify", "webhook")
-class ShopifyWebhook(WebhookAdapter):
+class ShopifyWebhook(ShopifyAdapter, WebhookAdapter):
+    registers_subscriptions = True
+
+    def topics(self):
+        """The topics the backend's flows need: an order's every change and
+        its refunds while orders come in (none for an archived backend)."""
+        if not self.backend.active or self.backend._get_flow_mode("orders_in") == "off":
+            return []
+        return list(ORDER_TOPICS + REFUND_TOPICS)
+
+    def sync_subscriptions(self):
+        """The app's subscriptions of the backend's topics at its webhook
+        URL, created, and its stale ones deleted, through
+        ``webhookSubscriptions``, ``webhookSubscriptionCreate`` and
+        ``webhookSubscriptionDelete``
+        (https://shopify.dev/docs/apps/build/webhooks/subscribe/subscribe-using-api).
+        The webhooks' signing key is the app's client secret: nothing to
+        send."""
+        client = self.graphql()
+        field = "uri" if self.api_version >= URI_VERSION else "callbackUrl"
+        url = self.backend.sudo().webhook_url
+        existing = [
+            {
+                "id": node["id"],
+                "topic": node["topic"].lower().replace("_", "/", 1),
+                "url": node.get(field),
+            }
+            for node in client.pages(
+                _subscriptions_query(field),
+                {"first": SUBSCRIPTIONS_PAGE},
+                ("webhookSubscriptions",),
+                cost=2 + SUBSCRIPTIONS_PAGE,
+            )
+        ]
+        create, stale = subscription_changes(existing, self.topics(), url)
+        for topic in create:
+            variables = {
+                "topic": topic.upper().replace("/", "_"),
+                "webhookSubscription": {field: url, "format": "JSON"},
+            }
+            result = client.execute(
+                WEBHOOK_SUBSCRIPTION_CREATE, variables, cost=MUTATION_COST
+            )["webhookSubscriptionCreate"]
+            user_errors(result, variables, f"the {topic} webhook subscription")
+        for subscription in stale:
+            variables = {"id": subscription["id"]}
+            result = client.execute(
+                WEBHOOK_SUBSCRIPTION_DELETE, variables, cost=MUTATION_COST
+            )["webhookSubscriptionDelete"]
+            user_errors(
+                result, variables, f"to delete the {subscription['topic']} webhook"
+            )
+        return {
+            "created": create,
+            "deleted": [subscription["topic"] for subscription in stale],
+        }
+
     def verify(self, headers, body):
         # The shop's <shop>.myshopify.com is the host of the API base URL,
         # where its Admin API is served.

@@ -27,13 +27,18 @@ import json
 import time
 
 from odoo.addons.retail_connector_base import http_client
+from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
+    MUTATION_COST,
+    _value_at,
+    legacy_id,
+    user_errors,
+)
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
 
 from .common import chunks, unique
-from .shopify_graphql import MUTATION_COST, _value_at, legacy_id, user_errors
 
 MAX_VARIANTS = 2048
 MAX_OPTIONS = 3

@@ -1,38 +1,24 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Shopify's GraphQL Admin API: one client per connection, limited by query
-cost, and the order poll read through it.
-
-Cost limits (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits):
-each answer states in ``extensions.cost`` what the query was estimated to
-cost (``requestedQueryCost``), what it cost (``actualQueryCost``) and the
-shop's bucket (``throttleStatus``: ``maximumAvailable``,
-``currentlyAvailable``, ``restoreRate`` points a second). A query whose
-requested cost exceeds what is available is refused with a ``THROTTLED``
-error. The bucket is per shop and app, so every worker of every backend
-talking to the shop spends it: its last known state is kept in the backend's
-row of ``retail_backend_throttle`` (the shared limiter), points are reserved
-there before a query and the state Shopify answers replaces the estimate
-after it.
+"""Shopify's orders and refunds read through the GraphQL Admin API (the
+client, limited by query cost, is ``retail_connector_base``'s
+``shopify_graphql``).
 
 Orders (https://shopify.dev/docs/api/admin-graphql/latest/queries/orders):
 nodes are turned back into the REST/webhook Order JSON that ``parse_order``
-reads, so that polled orders and webhook deliveries feed one import.
+reads, so that polled orders and webhook deliveries feed one import. A
+polled order names its refunds; each is read on its own (``read_refund``),
+with all its line items, as a page of orders reading every refund's items
+would cost far more than the 1,000 points a query may request.
 """
 
-import math
-import time
-
 from odoo.addons.retail_connector_base.adapters.common import parse_datetime
-from odoo.addons.retail_connector_base.exceptions import (
-    RetailBusinessError,
-    RetailTransientError,
+from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
+    legacy_id,
+    nodes,
 )
-from odoo.addons.retail_connector_base.http_client import MAX_INLINE_WAIT, Throttle
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
-# A THROTTLED answer is waited out and retried this many times in the worker;
-# beyond, the job is retried later.
-THROTTLE_RETRIES = 2
 # A page of orders stays under the 1,000 points a single query may request
 # (orders_cost(20, 25) = 902).
 ORDERS_PAGE = 20
@@ -41,8 +27,11 @@ ORDERS_PAGE = 20
 ORDER_LINES_PAGE = 25
 LINES_PAGE = 250
 NESTED_PAGE = 50
-# A mutation's requested cost: 10 points.
-MUTATION_COST = 10
+# A refund's line items a page at a time, under the 1,000 points a query may
+# request (refund_cost(100) = 699); its shipping lines, adjustments and
+# transactions are few.
+REFUND_LINES_PAGE = 100
+NESTED_REFUND_PAGE = 10
 
 MONEY = "shopMoney { amount currencyCode }"
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
@@ -100,28 +89,34 @@ ORDER = f"""
     }}
   }}
   transactions(first: {NESTED_PAGE}) {{ {TRANSACTION} }}
-  refunds(first: {NESTED_PAGE}) {{
-    id createdAt note
-    refundLineItems(first: {LINES_PAGE}) {{
-      nodes {{
-        lineItem {{ id }} quantity restockType
-        subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
-      }}
-    }}
-    refundShippingLines(first: {NESTED_PAGE}) {{
-      nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-    }}
-    orderAdjustments(first: {NESTED_PAGE}) {{
-      nodes {{ reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-    }}
-    transactions(first: {NESTED_PAGE}) {{ nodes {{ {TRANSACTION} }} }}
-  }}
+  refunds(first: {NESTED_PAGE}) {{ id }}
 """
 POLL_ORDERS = f"""
 query PollOrders($first: Int!, $after: String, $query: String, $lineFirst: Int!) {{
   orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
     nodes {{ {ORDER} }}
     pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+REFUND = f"""
+query Refund($id: ID!, $first: Int!, $after: String) {{
+  refund(id: $id) {{
+    id createdAt note
+    refundLineItems(first: $first, after: $after) {{
+      nodes {{
+        lineItem {{ id }} quantity restockType
+        subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }}
+      }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+    refundShippingLines(first: {NESTED_REFUND_PAGE}) {{
+      nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
+    }}
+    orderAdjustments(first: {NESTED_REFUND_PAGE}) {{
+      nodes {{ reason amountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
+    }}
+    transactions(first: {NESTED_REFUND_PAGE}) {{ nodes {{ {TRANSACTION} }} }}
   }}
 }}
 """
@@ -150,190 +145,15 @@ def lines_cost(first):
     return 3 + first
 
 
-# === ERRORS === #
-def graphql_errors(answer):
-    """Raise for the top-level ``errors`` of a GraphQL answer: transient when
-    throttled, retried once the bucket holds the query's cost again; a
-    business error otherwise."""
-    errors = answer.get("errors")
-    if not errors:
-        return
-    message = "; ".join(error.get("message", "") for error in errors)
-    if is_throttled(answer):
-        raise RetailTransientError(
-            f"Shopify throttled the call: {message}",
-            retry_after=throttle_wait(answer),
-        )
-    raise RetailBusinessError(
-        f"Shopify refused the call: {message}", code="shopify_graphql"
-    )
-
-
-def is_throttled(answer):
-    return any(
-        (error.get("extensions") or {}).get("code") == "THROTTLED"
-        for error in answer.get("errors") or []
-    )
-
-
-def throttle_wait(answer):
-    """Seconds until the bucket holds the refused query's cost:
-    ``(requested - available) / restoreRate``, rounded up; None when the
-    answer does not say."""
-    cost = (answer.get("extensions") or {}).get("cost") or {}
-    status = cost.get("throttleStatus") or {}
-    if not status.get("restoreRate") or cost.get("requestedQueryCost") is None:
-        return None
-    missing = cost["requestedQueryCost"] - status.get("currentlyAvailable", 0)
-    return max(1, math.ceil(missing / status["restoreRate"]))
-
-
-def _value_at(variables, path):
-    value = variables
-    for step in path:
-        if isinstance(value, list) and str(step).isdigit() and int(step) < len(value):
-            value = value[int(step)]
-        elif isinstance(value, dict) and step in value:
-            value = value[step]
-        else:
-            return None
-    return value
-
-
-def user_errors(result, variables, what):
-    """Raise a business error for the ``userErrors`` of a mutation's
-    ``result``, each naming its field and the value sent for it."""
-    errors = result.get("userErrors") or []
-    if not errors:
-        return
-    described = []
-    for error in errors:
-        path = error.get("field") or []
-        text = error.get("message", "")
-        if path:
-            value = _value_at(variables, path)
-            text = f"{'.'.join(str(step) for step in path)} = {value!r}: {text}"
-        described.append(text)
-    raise RetailBusinessError(
-        f"Shopify refused {what}: {'; '.join(described)}", code="shopify_user_error"
-    )
-
-
-# === COST BUCKET === #
-class CostBucket(Throttle):
-    """The shop's GraphQL cost bucket in the backend's throttle row: single
-    SQL statements on their own committed cursor, as the request bucket."""
-
-    def take(self, cost):
-        """Reserve ``cost`` points; return how long to wait before sending
-        (the bucket may go into debt, as the request bucket does). Nothing
-        is known before the first answer: no wait."""
-        row = self._execute(
-            """
-            UPDATE retail_backend_throttle
-               SET cost_available = LEAST(
-                       cost_maximum,
-                       cost_available + cost_restore_rate * EXTRACT(
-                           EPOCH FROM (clock_timestamp() at time zone 'UTC')
-                                      - cost_at
-                       )
-                   ) - %(cost)s,
-                   cost_at = clock_timestamp() at time zone 'UTC'
-             WHERE backend_id = %(backend)s AND cost_maximum > 0
-               AND cost_restore_rate > 0
-            RETURNING cost_available, cost_restore_rate
-            """,
-            dict(self._params(), cost=cost),
-        )
-        if not row:
-            return 0.0
-        available, rate = row
-        return max(0.0, -available / rate)
-
-    def give_back(self, cost):
-        self._execute(
-            """
-            UPDATE retail_backend_throttle
-               SET cost_available = cost_available + %(cost)s
-             WHERE backend_id = %(backend)s RETURNING cost_available
-            """,
-            dict(self._params(), cost=cost),
-        )
-
-    def record(self, status):
-        """The bucket as Shopify states it after a query."""
-        self._execute(
-            """
-            UPDATE retail_backend_throttle
-               SET cost_available = %(available)s,
-                   cost_maximum = %(maximum)s,
-                   cost_restore_rate = %(rate)s,
-                   cost_at = clock_timestamp() at time zone 'UTC'
-             WHERE backend_id = %(backend)s RETURNING cost_available
-            """,
-            dict(
-                self._params(),
-                available=status["currentlyAvailable"],
-                maximum=status["maximumAvailable"],
-                rate=status["restoreRate"],
-            ),
-        )
-
-
-class ShopifyGraphQL:
-    """``POST admin/api/<version>/graphql.json`` through the adapter's
-    ``request`` (the backend's authentication, rate limit, circuit breaker
-    and request log), within the shop's cost bucket."""
-
-    def __init__(self, adapter):
-        self.adapter = adapter
-        # Adapters playing against a stand-in (tests) have no backend.
-        self.bucket = CostBucket(adapter.backend) if adapter.backend else None
-
-    def execute(self, query, variables=None, cost=1):
-        """The ``data`` of the answer to ``query``; ``cost`` is the estimate
-        reserved in the shared bucket before sending it. A THROTTLED answer
-        is waited out and retried a bounded number of times."""
-        path = self.adapter._path("graphql.json")
-        for attempt in range(THROTTLE_RETRIES + 1):
-            self._reserve(cost)
-            answer = self.adapter.request(
-                "POST", path, json_body={"query": query, "variables": variables or {}}
-            )
-            status = ((answer.get("extensions") or {}).get("cost") or {}).get(
-                "throttleStatus"
-            )
-            if self.bucket and status and status.get("restoreRate"):
-                self.bucket.record(status)
-            if not is_throttled(answer):
-                graphql_errors(answer)
-                return answer["data"]
-            wait = throttle_wait(answer) or 1
-            if attempt == THROTTLE_RETRIES or wait > MAX_INLINE_WAIT:
-                graphql_errors(answer)
-            time.sleep(wait)
-
-    def _reserve(self, cost):
-        if not self.bucket:
-            return
-        wait = self.bucket.take(cost)
-        if wait > MAX_INLINE_WAIT:
-            self.bucket.give_back(cost)
-            raise RetailTransientError(
-                f"Shopify query cost bucket empty: {cost} points in {wait:.0f} s",
-                retry_after=wait,
-            )
-        time.sleep(wait)
+def refund_cost(line_first):
+    """The estimate of a refund read with ``line_first`` refund line items:
+    each item counts 6 objects (itself, its line item, two money bags and
+    their shop money), the shipping lines, adjustments and transactions
+    ``NESTED_REFUND_PAGE`` of about 3 each."""
+    return 1 + 2 + line_first * 6 + 3 * (2 + NESTED_REFUND_PAGE * 3)
 
 
 # === ORDERS === #
-def legacy_id(value):
-    """``123`` of ``gid://shopify/Order/123``; None for None."""
-    if value is None:
-        return None
-    return int(str(value).rpartition("/")[2].partition("?")[0])
-
-
 def _ref(node):
     return legacy_id(node["id"]) if node else None
 
@@ -354,13 +174,6 @@ def _money_set(money_set):
 
 def _enum(value):
     return value.lower() if value else value
-
-
-def _nodes(connection):
-    """The nodes of a connection, or a plain list as some fields are."""
-    if isinstance(connection, list):
-        return connection
-    return (connection or {}).get("nodes") or []
 
 
 def _tax_lines(lines):
@@ -502,14 +315,14 @@ def _refund(node, order_id):
                 "total_tax": _amount(line.get("totalTaxSet")),
                 "total_tax_set": _money_set(line.get("totalTaxSet")),
             }
-            for line in _nodes(node.get("refundLineItems"))
+            for line in nodes(node.get("refundLineItems"))
         ],
         "refund_shipping_lines": [
             {
                 "subtotal_amount_set": _money_set(line["subtotalAmountSet"]),
                 "tax_amount_set": _money_set(line.get("taxAmountSet")),
             }
-            for line in _nodes(node.get("refundShippingLines"))
+            for line in nodes(node.get("refundShippingLines"))
         ],
         "order_adjustments": [
             {
@@ -517,13 +330,35 @@ def _refund(node, order_id):
                 "amount": _amount(adjustment["amountSet"]),
                 "tax_amount": _amount(adjustment.get("taxAmountSet")),
             }
-            for adjustment in _nodes(node.get("orderAdjustments"))
+            for adjustment in nodes(node.get("orderAdjustments"))
         ],
         "transactions": [
             _transaction(transaction, order_id)
-            for transaction in _nodes(node.get("transactions"))
+            for transaction in nodes(node.get("transactions"))
         ],
     }
+
+
+def read_refund(client, refund_id, order_id):
+    """The REST/webhook Refund JSON (what ``parse_refund`` reads) of refund
+    ``refund_id`` (its gid) of order ``order_id``, its line items read page
+    after page to the end: https://shopify.dev/docs/api/admin-graphql/latest/queries/refund"""
+    variables = {"id": refund_id, "first": REFUND_LINES_PAGE}
+    cost = refund_cost(REFUND_LINES_PAGE)
+    node = client.execute(REFUND, dict(variables, after=None), cost)["refund"]
+    if node is None:
+        raise RetailBusinessError(
+            f"Shopify order {order_id}: its refund {refund_id} was not found.",
+            code="shopify_unknown_refund",
+        )
+    lines = client.pages(
+        REFUND,
+        variables,
+        ("refund", "refundLineItems"),
+        cost,
+        first_page=node["refundLineItems"],
+    )
+    return _refund(dict(node, refundLineItems=lines), order_id)
 
 
 def order_payload(node, line_items=None):
@@ -531,7 +366,7 @@ def order_payload(node, line_items=None):
     ``fetch_refunds`` read) of an ``Order`` node; ``line_items`` are its
     line item nodes when read apart (past the first page)."""
     order_id = legacy_id(node["id"])
-    lines = _nodes(node["lineItems"]) if line_items is None else line_items
+    lines = nodes(node["lineItems"]) if line_items is None else line_items
     return {
         "id": order_id,
         "admin_graphql_api_id": node["id"],
@@ -559,17 +394,21 @@ def order_payload(node, line_items=None):
         "tax_lines": _tax_lines(node.get("taxLines")),
         "line_items": [line_item(line) for line in lines],
         "shipping_lines": [
-            _shipping_line(line) for line in _nodes(node.get("shippingLines"))
+            _shipping_line(line) for line in nodes(node.get("shippingLines"))
         ],
         "discount_applications": [
             _discount_application(application)
-            for application in _nodes(node.get("discountApplications"))
+            for application in nodes(node.get("discountApplications"))
         ],
         "transactions": [
             _transaction(transaction, order_id)
-            for transaction in _nodes(node.get("transactions"))
+            for transaction in nodes(node.get("transactions"))
         ],
-        "refunds": [_refund(refund, order_id) for refund in node.get("refunds") or []],
+        # Named only: fetch_refunds reads each through ``read_refund``.
+        "refunds": [
+            {"id": legacy_id(refund["id"]), "admin_graphql_api_id": refund["id"]}
+            for refund in node.get("refunds") or []
+        ],
     }
 
 
@@ -608,17 +447,10 @@ def poll_orders(client, since, limit):
 def _all_lines(client, node):
     """The order's line item nodes, read on from the connection's cursor
     while it has more."""
-    connection = node["lineItems"]
-    lines = list(connection["nodes"])
-    while connection["pageInfo"]["hasNextPage"]:
-        connection = client.execute(
-            ORDER_LINE_ITEMS,
-            {
-                "id": node["id"],
-                "first": LINES_PAGE,
-                "after": connection["pageInfo"]["endCursor"],
-            },
-            cost=lines_cost(LINES_PAGE),
-        )["order"]["lineItems"]
-        lines.extend(connection["nodes"])
-    return lines
+    return client.pages(
+        ORDER_LINE_ITEMS,
+        {"id": node["id"], "first": LINES_PAGE},
+        ("order", "lineItems"),
+        lines_cost(LINES_PAGE),
+        first_page=node["lineItems"],
+    )

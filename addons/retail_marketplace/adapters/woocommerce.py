@@ -51,7 +51,9 @@ from odoo.addons.retail_connector_base.adapters.common import (
     load_json_object,
     parse_datetime,
     required_header,
+    subscription_changes,
 )
+from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
@@ -637,6 +639,81 @@ class WooCommerceConnection(ConnectionAdapter):
 
 @register("woocommerce", "webhook")
 class WooCommerceWebhook(WebhookAdapter):
+    registers_subscriptions = True
+
+    def topics(self):
+        """Every change of an order while orders come in (refunds ride on
+        ``order.updated``); none for an archived backend."""
+        if not self.backend.active or self.backend._get_flow_mode("orders_in") == "off":
+            return []
+        return list(ORDER_TOPICS)
+
+    def sync_subscriptions(self):
+        """The backend's webhooks, through the REST API's webhooks endpoints
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks):
+        those of its topics at its URL created, signed with the backend's
+        webhook secret (set again on the ones kept, so that a new secret
+        reaches them), and its stale or disabled ones deleted (webhooks are
+        not trashed: ``force``)."""
+        secret = self.backend._get_secret("webhook_secret")
+        if not secret:
+            raise RetailBusinessError(
+                "WooCommerce signs each webhook with the secret given when it "
+                "is created: enter the backend's webhook secret first.",
+                code="no_webhook_secret",
+            )
+        url = self.backend.sudo().webhook_url
+        existing = [
+            {
+                "id": hook["id"],
+                "topic": hook.get("topic"),
+                "url": hook.get("delivery_url"),
+                "active": hook.get("status") == "active",
+            }
+            for hook in self._all_webhooks()
+        ]
+        create, stale = subscription_changes(existing, self.topics(), url)
+        for subscription in existing:
+            if subscription not in stale and subscription["url"] == url:
+                self.request(
+                    "PUT",
+                    f"{API}/webhooks/{subscription['id']}",
+                    json_body={"secret": secret},
+                )
+        for topic in create:
+            self.request(
+                "POST",
+                f"{API}/webhooks",
+                json_body={
+                    "name": f"Odoo {self.backend.name}: {topic}",
+                    "topic": topic,
+                    "delivery_url": url,
+                    "secret": secret,
+                    "status": "active",
+                },
+            )
+        for subscription in stale:
+            self.request(
+                "DELETE",
+                f"{API}/webhooks/{subscription['id']}",
+                params={"force": "true"},
+            )
+        return {
+            "created": create,
+            "deleted": [subscription["topic"] for subscription in stale],
+        }
+
+    def _all_webhooks(self):
+        hooks, page = [], 1
+        while True:
+            batch = self.request(
+                "GET", f"{API}/webhooks", params={"per_page": MAX_PAGE, "page": page}
+            )
+            hooks.extend(batch)
+            if len(batch) < MAX_PAGE:
+                return hooks
+            page += 1
+
     def is_ping(self, headers, body):
         return is_ping(headers, body)
 

@@ -19,6 +19,20 @@ STOCK_FAILURE = "stock_publish"
 CATALOG_FAILURE = "catalog_export"
 ARCHIVE_FAILURE = "catalog_archive"
 RECONCILE_FAILURE = "stock_reconcile"
+WEBHOOK_FAILURE = "webhook_subscriptions"
+# What a backend's webhook subscriptions depend on (its flows, URL, platform
+# address and credentials): saving one of them brings them in step.
+WEBHOOK_FIELDS = {
+    "active",
+    "flow_ids",
+    "webhook_token",
+    "api_url",
+    "api_version",
+    "access_token",
+    "api_key",
+    "api_secret",
+    "webhook_secret",
+}
 
 
 class RetailBackend(models.Model):
@@ -190,6 +204,30 @@ class RetailBackend(models.Model):
         "(Shopify: the location id); *Choose* lists the channel's locations.",
     )
     stock_published_at = fields.Datetime(readonly=True)
+    webhook_self_managed = fields.Boolean(
+        "Registers its webhooks",
+        compute="_compute_webhook_self_managed",
+        help="The connector can create the platform's webhook subscriptions "
+        "for the backend's flows at its webhook URL itself (Register "
+        "webhooks).",
+    )
+    webhook_synced_at = fields.Datetime(
+        "Webhooks registered",
+        readonly=True,
+        copy=False,
+        help="When the connector last brought the platform's webhook "
+        "subscriptions in step with the backend. Once they are registered, "
+        "saving a change of flows, webhook URL, address or credentials keeps "
+        "them in step; subscriptions to other addresses are left alone.",
+    )
+
+    @api.depends("platform")
+    def _compute_webhook_self_managed(self):
+        for backend in self:
+            backend.webhook_self_managed = (
+                backend._has_adapter("webhook")
+                and backend._adapter("webhook").registers_subscriptions
+            )
 
     @api.constrains("amazon_token_url")
     def _check_amazon_token_url(self):
@@ -373,7 +411,94 @@ class RetailBackend(models.Model):
         result = super().write(vals)
         if {"platform", "kind"} & set(vals):
             self._ensure_channel_warehouse()
+        if WEBHOOK_FIELDS & set(vals):
+            self._retail_enqueue_webhook_sync()
         return result
+
+    # === WEBHOOK SUBSCRIPTIONS === #
+    def action_sync_webhooks(self):
+        """Bring the platform's webhook subscriptions in step with the
+        backend now, and say what changed."""
+        self.ensure_one()
+        try:
+            changes = self._retail_sync_webhooks_now()
+        except retry.TRANSIENT_ERRORS as error:
+            raise UserError(
+                self.env._(
+                    "%(name)s did not answer: %(error)s", name=self.name, error=error
+                )
+            ) from error
+        return self._notify(self._retail_webhook_changes_text(changes))
+
+    def _retail_sync_webhooks_now(self):
+        """Note: self.ensure_one"""
+        self.ensure_one()
+        changes = self._adapter("webhook").sync_subscriptions()
+        self.webhook_synced_at = fields.Datetime.now()
+        self.env["retail.exception.activity"]._resolve(self, WEBHOOK_FAILURE)
+        if changes["created"] or changes["deleted"]:
+            self.message_post(body=self._retail_webhook_changes_text(changes))
+        return changes
+
+    def _retail_webhook_changes_text(self, changes):
+        if not (changes["created"] or changes["deleted"]):
+            return self.env._(
+                "The webhook subscriptions of %(name)s were already in step.",
+                name=self.name,
+            )
+        return self.env._(
+            "Webhook subscriptions of %(name)s brought in step: created "
+            "%(created)s; removed %(deleted)s.",
+            name=self.name,
+            created=", ".join(changes["created"]) or "-",
+            deleted=", ".join(changes["deleted"]) or "-",
+        )
+
+    def _retail_enqueue_webhook_sync(self):
+        """One waiting job per backend whose webhooks the connector
+        registered brings them in step, so that saving never waits for (or
+        fails with) the platform. The first registration is the manager's
+        (Register webhooks), once the connection works."""
+        for backend in self.filtered(
+            lambda b: b.webhook_synced_at and b.api_url and b.webhook_self_managed
+        ):
+            jobs.delay_drain(
+                backend.with_company(backend.company_id),
+                "_retail_sync_webhooks",
+                backend._retail_job_identity("_retail_sync_webhooks"),
+                **backend._retail_job_options("_retail_sync_webhooks"),
+            )
+
+    def _retail_sync_webhooks(self, attempt=1):
+        """Job: bring the webhook subscriptions in step. The platform being
+        unavailable is retried (the suite's policy); a refusal (a missing
+        scope, an address the platform does not accept) is kept in sight as
+        an exception activity."""
+        self.ensure_one()
+        summary = self.env._("Webhooks of %(name)s not registered", name=self.name)
+        try:
+            changes = self._retail_sync_webhooks_now()
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_sync_webhooks",
+                attempt,
+                error,
+                WEBHOOK_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer after %(attempts)s attempts: "
+                    "%(error)s. Press Register webhooks on the backend once it "
+                    "is back.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
+        except RetailBusinessError as error:
+            self.env["retail.exception.activity"]._raise(
+                self, self, WEBHOOK_FAILURE, summary, str(error)
+            )
+            return self.env._("Refused: %(error)s", error=error)
+        return self._retail_webhook_changes_text(changes)
 
     def _retail_payment_journal(self, method):
         """The journal of a channel payment method: its mapping, else the
@@ -547,6 +672,9 @@ class RetailBackend(models.Model):
             ),
             "_retail_archive_listing": self.env._(
                 "Archive a deleted product on %(name)s", name=self.name
+            ),
+            "_retail_sync_webhooks": self.env._(
+                "Register the webhooks of %(name)s", name=self.name
             ),
         }
         return {

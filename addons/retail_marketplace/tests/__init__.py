@@ -1,5 +1,7 @@
 from . import test_adapters
 from . import test_adapter_shopify
+from . import test_adapter_shopify_graphql
+from . import test_shopify_simulator
 from . import test_adapter_woocommerce
 from . import test_install
 from . import test_order_import

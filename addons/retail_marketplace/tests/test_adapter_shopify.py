@@ -6,16 +6,18 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 
+from odoo.addons.retail_connector_base.adapters import (
+    shopify_graphql as graphql_client,
+)
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
 
-from ..adapters import shopify, shopify_graphql
+from ..adapters import shopify
 from ..adapters.channel_model import (
     ChannelPayment,
     ChannelRefundLine,
-    Shipment,
     StockItem,
 )
 from .fixtures import (
@@ -428,7 +430,7 @@ class TestShopifyAdapter(TransactionCase):
             {GRAPHQL: load("shopify_graphql_throttled.json")},
         )
         with (
-            patch.object(shopify_graphql.time, "sleep") as sleep,
+            patch.object(graphql_client.time, "sleep") as sleep,
             self.assertRaises(RetailTransientError) as caught,
         ):
             adapter.push_stock([StockItem("1", "A", 1)], "1")
@@ -448,67 +450,3 @@ class TestShopifyAdapter(TransactionCase):
             with self.assertRaises(RetailBusinessError):
                 call([StockItem("1", "A", 1)], False)
         self.assertEqual(adapter.calls, [])
-
-    # === SHIPMENTS === #
-    def _shipment_adapter(self):
-        return recording(
-            shopify.ShopifyMarketplace,
-            {
-                ("GET", f"{API}/orders/450789469/fulfillment_orders.json"): load(
-                    "shopify_fulfillment_orders.json"
-                ),
-                ("POST", f"{API}/fulfillments.json"): load("shopify_fulfillment.json"),
-            },
-        )
-
-    def test_push_shipment_partial(self):
-        """Test a shipment of part of a line: placed on the open fulfillment
-        order line, with the tracking, and the fulfilment id returned."""
-        adapter = self._shipment_adapter()
-        shipment = Shipment(
-            "450789469",
-            [("518995019", 1)],
-            carrier="UPS",
-            tracking_numbers=["1Z001985YW99744790", "1Z001985YW99744791"],
-            tracking_url="https://www.ups.com/track",
-            notify_customer=False,
-        )
-        self.assertEqual(adapter.push_shipment(shipment), "1069019868")
-        method, path, body, _params = adapter.calls[1]
-        self.assertEqual((method, path), ("POST", f"{API}/fulfillments.json"))
-        self.assertEqual(
-            body["fulfillment"],
-            {
-                "line_items_by_fulfillment_order": [
-                    {
-                        "fulfillment_order_id": 1046000780,
-                        "fulfillment_order_line_items": [
-                            {"id": 1072503277, "quantity": 1}
-                        ],
-                    }
-                ],
-                "notify_customer": False,
-                "tracking_info": {
-                    "number": "1Z001985YW99744790",
-                    "numbers": ["1Z001985YW99744790", "1Z001985YW99744791"],
-                    "company": "UPS",
-                    "url": "https://www.ups.com/track",
-                },
-            },
-        )
-
-    def test_push_shipment_of_a_fulfilled_line(self):
-        """Test that a line no open fulfillment order holds (already
-        fulfilled) is refused, naming it, before anything is sent."""
-        adapter = self._shipment_adapter()
-        shipment = Shipment("450789469", [("518995019", 1), ("466157049", 1)])
-        with self.assertRaisesRegex(RetailBusinessError, "466157049"):
-            adapter.push_shipment(shipment)
-        self.assertEqual([call[0] for call in adapter.calls], ["GET"])
-
-    def test_push_shipment_beyond_the_open_quantity(self):
-        """Test that units held by an on-hold fulfillment order are not
-        fulfilled: 3 units shipped where 2 are open is refused."""
-        adapter = self._shipment_adapter()
-        with self.assertRaisesRegex(RetailBusinessError, "1 of the 3 units"):
-            adapter.push_shipment(Shipment("450789469", [("518995019", 3)]))

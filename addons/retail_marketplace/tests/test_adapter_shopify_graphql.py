@@ -5,6 +5,9 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, TransactionCase, tagged
 
+from odoo.addons.retail_connector_base.adapters import (
+    shopify_graphql as graphql_client,
+)
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
@@ -167,7 +170,8 @@ class TestShopifyGraphQL(TransactionCase):
     def test_order_node_reads_as_a_webhook_payload(self):
         """Test that gids become numeric ids, money sets shop amounts and
         enums the REST words, so that parse_order and the refund reading
-        take the polled order as a webhook's."""
+        take the polled order as a webhook's; the order names its refunds,
+        each read through GraphQL."""
         payload = shopify_graphql.order_payload(order_node(820982911946154508))
         self.assertEqual(payload["id"], 820982911946154508)
         self.assertEqual(
@@ -188,7 +192,26 @@ class TestShopifyGraphQL(TransactionCase):
             [(p.method, p.amount, p.reference) for p in order.payments],
             [("shopify_payments", Decimal("16.90"), "389404469")],
         )
-        (refund,) = recording(shopify.ShopifyMarketplace).fetch_refunds(payload)
+        self.assertEqual(
+            payload["refunds"],
+            [
+                {
+                    "id": 509562969,
+                    "admin_graphql_api_id": "gid://shopify/Refund/509562969",
+                }
+            ],
+        )
+        (node,) = order_node(820982911946154508)["refunds"]
+        node["refundLineItems"]["pageInfo"] = {"hasNextPage": False, "endCursor": "1"}
+        adapter = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: {"data": {"refund": node}, "extensions": cost(100, 1900)}},
+        )
+        (refund,) = adapter.fetch_refunds(payload)
+        self.assertEqual(
+            adapter.calls[0][2]["variables"],
+            {"id": "gid://shopify/Refund/509562969", "first": 100, "after": None},
+        )
         self.assertEqual(refund.order_external_id, "820982911946154508")
         self.assertEqual((refund.amount, refund.currency), (Decimal("12.00"), "EUR"))
         self.assertEqual(refund.lines[0].external_line_id, "8209829119461545080")
@@ -196,9 +219,9 @@ class TestShopifyGraphQL(TransactionCase):
         self.assertEqual(shopify.order_version(payload), "2025-11-03T10:00:00Z")
 
     def test_legacy_ids(self):
-        self.assertEqual(shopify_graphql.legacy_id("gid://shopify/Order/123"), 123)
-        self.assertEqual(shopify_graphql.legacy_id("gid://shopify/LineItem/9?x=1"), 9)
-        self.assertIsNone(shopify_graphql.legacy_id(None))
+        self.assertEqual(graphql_client.legacy_id("gid://shopify/Order/123"), 123)
+        self.assertEqual(graphql_client.legacy_id("gid://shopify/LineItem/9?x=1"), 9)
+        self.assertIsNone(graphql_client.legacy_id(None))
 
     # === POLL === #
     def test_poll_reads_every_page_and_checkpoints(self):
@@ -287,7 +310,7 @@ class TestShopifyGraphQL(TransactionCase):
         adapter = recording(
             shopify.ShopifyMarketplace, {GRAPHQL: lambda body, params: answers.pop(0)}
         )
-        with patch.object(shopify_graphql.time, "sleep") as sleep:
+        with patch.object(graphql_client.time, "sleep") as sleep:
             orders, _checkpoint = adapter.poll_orders(None, 50)
         self.assertEqual(len(orders), 1)
         sleep.assert_called_once_with(2)
@@ -302,7 +325,7 @@ class TestShopifyGraphQL(TransactionCase):
         }
         adapter = recording(shopify.ShopifyMarketplace, {GRAPHQL: throttled})
         with (
-            patch.object(shopify_graphql.time, "sleep") as sleep,
+            patch.object(graphql_client.time, "sleep") as sleep,
             self.assertRaises(RetailTransientError) as caught,
         ):
             adapter.poll_orders(None, 50)
@@ -326,8 +349,8 @@ class TestShopifyGraphQL(TransactionCase):
             r"input\.quantities\.0\.locationId = 'gid://shopify/Location/9': "
             "The specified location",
         ):
-            shopify_graphql.user_errors(result, variables, "the stock update")
-        shopify_graphql.user_errors({"userErrors": []}, variables, "nothing")
+            graphql_client.user_errors(result, variables, "the stock update")
+        graphql_client.user_errors({"userErrors": []}, variables, "nothing")
 
 
 @tagged("post_install", "-at_install")
@@ -365,7 +388,7 @@ class TestShopifyCostBucket(MarketplaceCommon, HttpCase):
             self.env["retail.backend"].browse(backend.id),
             {"data": {"ok": True}, "extensions": cost(300, 0.0, rate=50.0)},
         )
-        with patch.object(shopify_graphql.time, "sleep") as sleep:
+        with patch.object(graphql_client.time, "sleep") as sleep:
             other.graphql().execute("query B { ok }", cost=300)
         (wait,), _kwargs = sleep.call_args
         self.assertAlmostEqual(wait, 4.0, delta=0.2)

@@ -12,7 +12,6 @@ found by ``backend._adapter("payouts")``; the connector's client
 them.
 """
 
-from odoo.addons.retail_connector_base.adapters.common import ConnectionAdapter
 from odoo.addons.retail_connector_base.registry import Adapter
 
 MAX_PAGES = 1000  # a list that never ends is the platform's bug, not ours
@@ -38,12 +37,6 @@ class PayoutsAdapter(Adapter):
 
     def version(self):
         return self.backend.api_version or self.default_version
-
-    def connection_headers(self):
-        """How the calls authenticate on a platform no installed module
-        registers a connection adapter for (``retail.backend``'s
-        ``_get_request_headers``)."""
-        return ConnectionAdapter(self.backend).request_headers()
 
     def get(self, path, params, links=False):
         """The decoded answer of a GET (with ``links``: and its parsed
@@ -83,10 +76,14 @@ class PayoutsAdapter(Adapter):
     def list_payouts(self, since, limit=None):
         """Paid payouts from ``since`` (Unix seconds; None: all), oldest
         first (the platforms list the most recent first)."""
-        payouts = self.all_pages(self.payouts_path, self.payouts_params(since, limit))
         return sorted(
-            payouts, key=lambda payout: (self.payout_created(payout), str(payout["id"]))
+            self.read_payouts(since, limit),
+            key=lambda payout: (self.payout_created(payout), str(payout["id"])),
         )
+
+    def read_payouts(self, since, limit):
+        """Every paid payout from ``since``, ``limit`` a page."""
+        return self.all_pages(self.payouts_path, self.payouts_params(since, limit))
 
     def payout_created(self, payout):
         """Where the checkpoint moves to once ``payout`` is handled (Unix

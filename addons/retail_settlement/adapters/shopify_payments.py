@@ -1,89 +1,169 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Shopify Payments (the payouts of platform ``shopify``): paid payouts and
-the balance transactions each pays out, read with the REST Admin API and
+the balance transactions each pays out, read with the GraphQL Admin API and
 imported as the Shopify Payments parser's JSON document
 (``parsers.shopify_payments.document``).
 
-A Shopify shop is one backend: the payouts are read with the token, shop
-address and API version its orders, stock and catalog use.
+A Shopify shop is one backend: the payouts are read on the connection its
+orders, stock and catalog use (``retail_connector_base``'s ``shopify``:
+the shop's ``https://<shop>.myshopify.com`` as API base URL, the custom
+app's Admin API access token, the backend's API version, the query cost
+bucket), with the ``read_shopify_payments_payouts`` access scope.
 
-Built from Shopify's REST reference, resources *Payouts* and *Transactions*
-(https://shopify.dev/docs/api/admin-rest/2025-01/resources/payouts and
-.../transactions):
+Built from the GraphQL reference, ``shopifyPaymentsAccount``
+(https://shopify.dev/docs/api/admin-graphql/2025-10/queries/shopifyPaymentsAccount):
 
-- ``GET admin/api/<version>/shopify_payments/payouts.json`` with
-  ``status=paid``, ``date_min`` (the payout date, inclusive) and ``limit``
-  (at most 250).
-- ``GET admin/api/<version>/shopify_payments/balance/transactions.json``
-  with ``payout_id`` and ``limit``.
-- ``X-Shopify-Access-Token: <Admin API access token>`` (the backend's
-  *Access token*), sent by the Shopify connection adapter of the marketplace
-  module, or by this one where that module is not installed. The API version
-  is in the path: the backend's, else ``DEFAULT_VERSION``. The shop's own
-  address (``https://<shop>.myshopify.com``) is the base URL: there is no
-  common one.
+- ``payouts(first, after, query: "status:paid issued_at:>=<date>",
+  sortKey: ISSUED_AT)``, each with its ``summary`` per category;
+- ``balanceTransactions(first, after, query: "payments_transfer_id:<payout
+  id>")``, the transactions a payout pays out (the REST ``payout_id``
+  filter's GraphQL name);
 
-Paging is Shopify's cursor paging: the answer's ``Link`` header names the
-next page (``rel="next"``) by a ``page_info`` parameter, which is sent with
-``limit`` alone, the filters staying in the cursor, until an answer has no
-next page (https://shopify.dev/docs/api/usage/pagination-rest).
+each connection read page after page to the end by its cursor. The nodes
+are written back in the REST resources' shapes (``payout_record``,
+``transaction_record``), which the parser and uploaded files share.
 """
 
 from datetime import date, datetime, time, timezone
-from urllib.parse import parse_qs, urlsplit
 
+from odoo.addons.retail_connector_base.adapters.shopify import (
+    ShopifyAdapter,
+    flow_scopes,
+)
+from odoo.addons.retail_connector_base.adapters.shopify_graphql import legacy_id
 from odoo.addons.retail_connector_base.registry import register
 
 from ..parsers import shopify_payments as parser
 from .payouts import PayoutsAdapter
 
-DEFAULT_VERSION = "2025-01"
-TOKEN_HEADER = "X-Shopify-Access-Token"
+# The summary's categories: (GraphQL gross, GraphQL fee, REST category).
+SUMMARY = (
+    ("adjustmentsGross", "adjustmentsFee", "adjustments"),
+    ("advanceGross", "advanceFees", "advance"),
+    ("chargesGross", "chargesFee", "charges"),
+    ("refundsFeeGross", "refundsFee", "refunds"),
+    ("reservedFundsGross", "reservedFundsFee", "reserved_funds"),
+    ("retriedPayoutsGross", "retriedPayoutsFee", "retried_payouts"),
+)
+SUMMARY_FIELDS = " ".join(
+    f"{name} {{ amount }}" for gross, fee, _key in SUMMARY for name in (gross, fee)
+)
+PAYOUTS = f"""
+query ShopifyPaymentsPayouts($first: Int!, $after: String, $query: String) {{
+  shopifyPaymentsAccount {{
+    payouts(first: $first, after: $after, query: $query, sortKey: ISSUED_AT) {{
+      nodes {{
+        id legacyResourceId status issuedAt
+        net {{ amount currencyCode }}
+        summary {{ {SUMMARY_FIELDS} }}
+      }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
+"""
+BALANCE_TRANSACTIONS = """
+query ShopifyPaymentsBalanceTransactions($first: Int!, $after: String, $query: String) {
+  shopifyPaymentsAccount {
+    balanceTransactions(first: $first, after: $after, query: $query) {
+      nodes {
+        id type test transactionDate adjustmentReason
+        sourceId sourceType sourceOrderTransactionId
+        amount { amount currencyCode } fee { amount } net { amount }
+        associatedOrder { id }
+        associatedPayout { id status }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+ACCOUNT = ("shopifyPaymentsAccount",)
+
+
+def _lower(value):
+    return value.lower() if value else value
+
+
+def payout_record(node):
+    """The REST Payout of a ``ShopifyPaymentsPayout`` node."""
+    summary = node.get("summary") or {}
+    record = {
+        "id": int(node["legacyResourceId"]),
+        "status": _lower(node["status"]),
+        "date": (node.get("issuedAt") or "")[:10],
+        "currency": node["net"]["currencyCode"],
+        "amount": node["net"]["amount"],
+        "summary": {},
+    }
+    for gross, fee, key in SUMMARY:
+        if gross in summary:
+            record["summary"][f"{key}_gross_amount"] = summary[gross]["amount"]
+            record["summary"][f"{key}_fee_amount"] = summary[fee]["amount"]
+    return record
+
+
+def transaction_record(node):
+    """The REST balance Transaction of a ``ShopifyPaymentsBalanceTransaction``
+    node."""
+    payout = node.get("associatedPayout") or {}
+    return {
+        "id": legacy_id(node["id"]),
+        "type": _lower(node["type"]),
+        "test": node.get("test", False),
+        "payout_id": legacy_id(payout.get("id")),
+        "payout_status": _lower(payout.get("status")),
+        "currency": node["amount"]["currencyCode"],
+        "amount": node["amount"]["amount"],
+        "fee": node["fee"]["amount"],
+        "net": node["net"]["amount"],
+        "source_id": node.get("sourceId"),
+        "source_type": _lower(node.get("sourceType")),
+        "source_order_id": legacy_id((node.get("associatedOrder") or {}).get("id")),
+        "source_order_transaction_id": node.get("sourceOrderTransactionId"),
+        "adjustment_reason": node.get("adjustmentReason"),
+        "processed_at": node["transactionDate"],
+    }
 
 
 @register("shopify", "payouts")
-class ShopifyPayouts(PayoutsAdapter):
+class ShopifyPayouts(ShopifyAdapter, PayoutsAdapter):
     parser = parser
     label = "Shopify Payments"
     credential = "access_token"
-    default_version = DEFAULT_VERSION
-    path_prefix = "admin/api/{version}/"
-    payouts_path = "shopify_payments/payouts.json"
-    transactions_path = "shopify_payments/balance/transactions.json"
-    max_limit = 250
+    # Pages stay under the 1,000 points a query may request: a payout counts
+    # 15 objects (its amount, summary and twelve amounts), a transaction 6.
+    max_limit = 50
 
-    @staticmethod
-    def headers(token):
-        return {TOKEN_HEADER: token}
+    def access_scopes(self):
+        return flow_scopes(
+            self.backend, {"settlements_in": ("read_shopify_payments_payouts",)}
+        )
 
-    def connection_headers(self):
-        token = self.backend._get_secret("access_token")
-        return self.headers(token) if token else {}
-
-    def page(self, path, params):
-        body, links = self.get(path, params, links=True)
-        # Shopify wraps a list in the name of its resource, the last
-        # segment of the path.
-        key = path.rsplit("/", 1)[-1].removesuffix(".json")
-        objects = (body or {}).get(key) or []
-        next_url = (links.get("next") or {}).get("url")
-        if not next_url:
-            return objects, None
-        cursor = parse_qs(urlsplit(next_url).query).get("page_info")
-        if not cursor:
-            raise ValueError(f"{path} named a next page without page_info: {next_url}")
-        return objects, {"limit": params["limit"], "page_info": cursor[0]}
-
-    def payouts_params(self, since, limit):
-        params = {"status": "paid", "limit": self.limit(limit)}
+    def read_payouts(self, since, limit):
+        filters = ["status:paid"]
         if since is not None:
             day = datetime.fromtimestamp(since, timezone.utc).date()
-            params["date_min"] = day.isoformat()
-        return params
+            filters.append(f"issued_at:>={day.isoformat()}")
+        first = self.limit(limit)
+        nodes = self.graphql().pages(
+            PAYOUTS,
+            {"first": first, "query": " ".join(filters)},
+            ACCOUNT + ("payouts",),
+            cost=3 + first * 15,
+        )
+        return [payout_record(node) for node in nodes]
 
-    def transactions_params(self, payout_id, limit):
-        return {"payout_id": payout_id, "limit": self.limit(limit)}
+    def balance_transactions(self, payout_id, limit=None):
+        first = self.limit(limit)
+        nodes = self.graphql().pages(
+            BALANCE_TRANSACTIONS,
+            {"first": first, "query": f"payments_transfer_id:{payout_id}"},
+            ACCOUNT + ("balanceTransactions",),
+            cost=3 + first * 6,
+        )
+        return [transaction_record(node) for node in nodes]
 
     def payout_created(self, payout):
         """The start of the payout's date in Unix seconds (a payout carries

@@ -174,11 +174,3 @@ class RetailBackend(models.Model):
                 code="no_settlement_source",
             )
         return self.env["retail.settlement.fetch"]._fetch(self, flow)
-
-    def _get_request_headers(self):
-        # EXTENDS retail_connector_base: a platform whose connection adapter
-        # is in a module not installed here (Shopify's, in the marketplace)
-        # authenticates as its payouts adapter says.
-        if self._has_adapter("connection") or not self._has_adapter("payouts"):
-            return super()._get_request_headers()
-        return self._adapter("payouts").connection_headers()

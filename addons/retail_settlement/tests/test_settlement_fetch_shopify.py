@@ -2,14 +2,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timezone
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from ..adapters.shopify_payments import DEFAULT_VERSION
+from odoo.addons.retail_connector_base.adapters.shopify import API_VERSION
+
 from ..models.retail_settlement_fetch import FETCH_LOOKBACK_SECONDS
 from .common import SettlementFetchCommon
 
-PAYOUTS = "/admin/api/<v>/shopify_payments/payouts.json"
-TRANSACTIONS = "/admin/api/<v>/shopify_payments/balance/transactions.json"
+PAYOUTS = "ShopifyPaymentsPayouts"
+TRANSACTIONS = "ShopifyPaymentsBalanceTransactions"
 
 
 @tagged("post_install", "-at_install")
@@ -21,7 +23,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
     TOKEN = "shpat_fetch_0123456789"
     CREDENTIAL = "access_token"
     CREDENTIAL_LABEL = "Access token"
-    PAYOUTS_PATH = "/shopify_payments/payouts.json"
+    PAYOUTS_PATH = "/graphql.json"
 
     def _order(self, total):
         """A shop order, bound to a posted invoice as an imported order is."""
@@ -32,6 +34,18 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         )
         self._bound_invoice(str(order["id"]), float(total))
         return order
+
+    def _calls(self, operation):
+        """GraphQL requests of ``operation`` the shop answered."""
+        return self.sim.stats()["graphql"].get(operation, 0)
+
+    def _payout_searches(self):
+        """The search of each payouts page asked for."""
+        return [
+            call["variables"]["query"]
+            for call in self.sim.platform.graphql_calls
+            if (call["variables"].get("query") or "").startswith("status:")
+        ]
 
     def _created(self, payout):
         return self.provider._adapter("payouts").payout_created(payout)
@@ -99,7 +113,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         self.assertEqual(self.flow.checkpoint, str(self._created(second)))
         self.assertFalse(self.flow.last_error)
         self.assertEqual(self._calls(TRANSACTIONS), 2)
-        self.assertIn(f"/admin/api/{DEFAULT_VERSION}/", self._payout_list_urls()[0])
+        self.assertIn(f"/admin/api/{API_VERSION}/", self._payout_list_urls()[0])
 
     def test_refunds_chargebacks_and_adjustments_add_up(self):
         one, two = self._order("100.00"), self._order("50.00")
@@ -134,8 +148,9 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         since = datetime.fromtimestamp(
             int(checkpoint) - FETCH_LOOKBACK_SECONDS, timezone.utc
         ).date()
-        self.assertIn(f"date_min={since.isoformat()}", self._payout_list_urls()[-1])
-        self.assertIn("status=paid", self._payout_list_urls()[-1])
+        self.assertEqual(
+            self._payout_searches()[-1], f"status:paid issued_at:>={since.isoformat()}"
+        )
         later = self._payout((two, "1.75"))
         self.flow._run()
         self.assertEqual(
@@ -224,3 +239,18 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
             self.provider._get_request_headers(),
             {"X-Shopify-Access-Token": self.TOKEN},
         )
+
+    def test_connection_test_names_the_payouts_scope(self):
+        """Test that Test connection on a shop fetching its payouts asks for
+        the payouts scope, naming the flow that needs it, and that a fetch
+        without it fails saying so."""
+        action = self.provider.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+        self.sim.configure(access_scopes=["read_orders"])
+        with self.assertRaisesRegex(
+            UserError, r"read_shopify_payments_payouts \(for Settlements in\)"
+        ):
+            self.provider.action_test_connection()
+        result = self.flow._run()
+        self.assertTrue(result.startswith("failed:"), result)
+        self.assertIn("read_shopify_payments_payouts", self.flow.last_error)
