@@ -13,7 +13,10 @@ https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-
 https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits
 (a token bucket per operation, ``x-amzn-RateLimit-Limit``, 429
 QuotaExceeded). AWS Signature Version 4 is no longer required since
-2023-10-02 and is not sent.
+2023-10-02 and is not sent. Stock goes in listings feeds: the Feeds API
+2021-06-30 model (models/feeds-api-model/feeds_2021-06-30.json) and
+https://developer-docs.amazon.com/sp-api/docs/building-json-listings-feeds
+(the JSON_LISTINGS_FEED messages and their processing report).
 
 Choices:
 
@@ -39,6 +42,15 @@ Choices:
   the order's ``facilitator_tax``, its items' prices booked without it. Tax
   the seller collects is the Odoo tax the backend maps the marketplace id
   to, checked against Amazon's total.
+- Stock: the changed quantities in one JSON_LISTINGS_FEED, a PATCH message
+  per SKU merging ``fulfillment_availability`` (channel ``DEFAULT``, the
+  seller's own stock). Amazon takes a feed whole and processes it later, so
+  the publication waits for it (getFeed, ``FEED_WAIT`` at most) and reads
+  its processing report: a SKU the report refuses stays unpublished and is
+  returned with Amazon's message. A feed still processing after
+  ``FEED_WAIT`` is a transient error: the quantities stay unpublished and
+  the next publication sends them again; being absolute, a quantity sent
+  twice does no harm.
 """
 
 import hashlib
@@ -92,6 +104,17 @@ GET_ORDER = _plan("getOrder", 0.5, 30)
 GET_ORDER_ITEMS = _plan("getOrderItems", 0.5, 30)
 CONFIRM_SHIPMENT = _plan("confirmShipment", 2, 10)
 GET_PARTICIPATIONS = _plan("getMarketplaceParticipations", 0.016, 15)
+CREATE_FEED_DOCUMENT = _plan("createFeedDocument", 0.5, 15)
+CREATE_FEED = _plan("createFeed", 0.0083, 15)
+GET_FEED = _plan("getFeed", 2, 15)
+GET_FEED_DOCUMENT = _plan("getFeedDocument", 0.0222, 10)
+FEEDS = "feeds/2021-06-30"
+FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
+# Seconds a publication waits for Amazon to process its feed, and between
+# two getFeed.
+FEED_WAIT = 120
+FEED_POLL_INTERVAL = 2
+FEED_OVER = ("DONE", "CANCELLED", "FATAL")
 MAX_RESULTS = 100
 # Imported from Unshipped on: a Pending order may lack its prices.
 IMPORTED_STATUSES = (
@@ -337,6 +360,31 @@ def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _availability_message(message_id, item):
+    """One listing's quantity as a PATCH message of a listings feed.
+    ``productType`` is required of every message; for a PATCH of an
+    existing listing Amazon ignores its value, and ``PRODUCT`` is the
+    generic type its examples send."""
+    return {
+        "messageId": message_id,
+        "sku": item.stock_ref,
+        "operationType": "PATCH",
+        "productType": "PRODUCT",
+        "patches": [
+            {
+                "op": "merge",
+                "path": "/attributes/fulfillment_availability",
+                "value": [
+                    {
+                        "fulfillment_channel_code": "DEFAULT",
+                        "quantity": int(item.quantity),
+                    }
+                ],
+            }
+        ],
+    }
+
+
 @register("amazon", "marketplace")
 class AmazonMarketplace(MarketplaceAdapter):
     channel_fulfilment = "FBA"
@@ -480,18 +528,118 @@ class AmazonMarketplace(MarketplaceAdapter):
         )
         return f"{order_id}/{shipment.package_ref}"
 
+    def stock_ref_for(self, external_id):
+        """Listings feeds address a listing by its SKU, which order lines
+        name it by."""
+        return external_id
+
+    def push_stock(self, items, location_ref):
+        """The quantities as one JSON_LISTINGS_FEED: its document uploaded
+        (without the access token: the URL is pre-signed), the feed created
+        and followed to its end, and the SKUs its processing report refuses
+        returned with Amazon's message. ``location_ref`` is not used: the
+        DEFAULT channel is the seller's own stock."""
+        seller = self.backend.amazon_seller_id
+        if not seller:
+            raise RetailBusinessError(
+                self.env._(
+                    "Set the seller id of %(backend)s (Seller Central, Settings, "
+                    "Account info, Merchant token): listings feeds name it.",
+                    backend=self.backend.name,
+                ),
+                code="amazon_seller_id",
+            )
+        if not items:
+            return {}
+        by_message = dict(enumerate((item.stock_ref for item in items), start=1))
+        feed = {
+            "header": {"sellerId": seller, "version": "2.0", "issueLocale": "en_US"},
+            "messages": [
+                _availability_message(message_id, item)
+                for message_id, item in enumerate(items, start=1)
+            ],
+        }
+        report = self._run_feed(feed)
+        refused = {}
+        for issue in report.get("issues") or []:
+            if issue.get("severity") != "ERROR":
+                continue
+            ref = by_message.get(issue.get("messageId"))
+            if ref is None:
+                # An issue of the feed as a whole refuses every message.
+                refused.update(dict.fromkeys(by_message.values(), issue["message"]))
+            else:
+                refused[ref] = f"{issue.get('code', '')}: {issue.get('message', '')}"
+        return refused
+
+    def _run_feed(self, content):
+        """Upload ``content``, create its feed, wait for its end and return
+        its processing report."""
+        document = self._call(
+            "POST",
+            f"{FEEDS}/documents",
+            CREATE_FEED_DOCUMENT,
+            json_body={"contentType": FEED_CONTENT_TYPE},
+        )
+        self.backend._request(
+            "PUT",
+            "",
+            url=document["url"],
+            json_body=content,
+            headers={"Content-Type": FEED_CONTENT_TYPE},
+            authenticate=False,
+        )
+        feed_id = self._call(
+            "POST",
+            f"{FEEDS}/feeds",
+            CREATE_FEED,
+            json_body={
+                "feedType": "JSON_LISTINGS_FEED",
+                "marketplaceIds": marketplace_ids(self.backend).split(","),
+                "inputFeedDocumentId": document["feedDocumentId"],
+            },
+        )["feedId"]
+        deadline = time.monotonic() + FEED_WAIT
+        while True:
+            feed = self._call("GET", f"{FEEDS}/feeds/{feed_id}", GET_FEED)
+            if feed["processingStatus"] in FEED_OVER:
+                break
+            if time.monotonic() > deadline:
+                raise RetailTransientError(
+                    f"Amazon is still processing listings feed {feed_id} after "
+                    f"{FEED_WAIT} s",
+                    retry_after=FEED_WAIT,
+                )
+            time.sleep(FEED_POLL_INTERVAL)
+        if not feed.get("resultFeedDocumentId"):
+            # A feed cancelled before processing has no report.
+            raise RetailBusinessError(
+                self.env._(
+                    "Amazon ended listings feed %(feed)s as %(status)s without a "
+                    "processing report.",
+                    feed=feed_id,
+                    status=feed["processingStatus"],
+                ),
+                code="amazon_feed_" + feed["processingStatus"].lower(),
+            )
+        report = self._call(
+            "GET",
+            f"{FEEDS}/documents/{feed['resultFeedDocumentId']}",
+            GET_FEED_DOCUMENT,
+        )
+        return self.backend._request("GET", "", url=report["url"], authenticate=False)
+
     def _not_yet(self, *args):
         raise RetailBusinessError(
             self.env._(
-                "Publishing stock and products to Amazon (JSON_LISTINGS_FEED) "
-                "is not available yet: switch the stock, prices and catalog "
-                "flows of %(backend)s off.",
+                "Publishing products and prices to Amazon is not available "
+                "yet: switch the prices and catalog flows of %(backend)s off.",
                 backend=self.backend.name,
             ),
             code="amazon_not_supported",
         )
 
-    push_stock = fetch_stock = push_product = stock_ref_for = _not_yet
+    fetch_stock = push_product = _not_yet
 
 
 @register("amazon", "connection")

@@ -12,3 +12,4 @@ from . import test_gift_cards
 from . import test_b2b_orders
 from . import test_adapter_amazon
 from . import test_amazon
+from . import test_amazon_stock
