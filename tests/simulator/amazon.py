@@ -16,7 +16,9 @@ ordersV0.json: Order, OrderItem, Money, ConfirmShipmentRequest, ErrorList)
 models/feeds-api-model/feeds_2021-06-30.json (CreateFeedDocumentResponse,
 Feed, FeedDocument), the listings feed schema and processing report
 (https://developer-docs.amazon.com/sp-api/docs/building-json-listings-feeds)
-and the Login with Amazon token endpoint
+models/finances-api-model/financesV0.json (ShipmentEvent in RefundEventList,
+ShipmentItem, ChargeComponent, FinancialEvents) and the Login with Amazon
+token endpoint
 (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
 """
 
@@ -37,6 +39,7 @@ TOKEN_PATH = "/auth/o2/token"
 ORDERS = "/orders/v0/orders"
 PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 FEEDS = "/feeds/2021-06-30"
+FINANCES = "/finances/v0"
 # Where documents are uploaded and downloaded: Amazon's are pre-signed S3
 # URLs, which take no access token.
 DOCUMENT_STORE = "/feed-documents/"
@@ -80,6 +83,18 @@ ROUTES = (
         re.compile(re.escape(FEEDS) + f"/documents/({FEED_ID})$"),
         "getFeedDocument",
     ),
+    (
+        "GET",
+        f"{FINANCES}/financialEvents",
+        re.compile(re.escape(FINANCES) + "/financialEvents$"),
+        "listFinancialEvents",
+    ),
+    (
+        "GET",
+        f"{FINANCES}/orders/<orderId>/financialEvents",
+        re.compile(re.escape(FINANCES) + f"/orders/({ORDER_ID})/financialEvents$"),
+        "listFinancialEventsByOrderId",
+    ),
     ("POST", f"{FEEDS}/feeds", re.compile(re.escape(FEEDS) + "/feeds$"), "createFeed"),
     (
         "GET",
@@ -100,6 +115,8 @@ OPERATION_LIMITS = {
     "getFeedDocument": (0.0222, 10),
     "createFeed": (0.0083, 15),
     "getFeed": (2, 15),
+    "listFinancialEvents": (0.5, 30),
+    "listFinancialEventsByOrderId": (0.5, 30),
 }
 LISTINGS_FEED = "JSON_LISTINGS_FEED"
 AVAILABILITY = "/attributes/fulfillment_availability"
@@ -191,6 +208,7 @@ class Amazon(Platform):
         self.documents = {}  # feedDocumentId: {"content_type", "content"}
         self.feeds = {}  # feedId: Feed with "_polls"
         self.document_uploads = []  # headers each upload came with
+        self.refund_events = []  # RefundEventList items, as posted
 
     def stats(self):
         return {
@@ -881,3 +899,115 @@ class Amazon(Platform):
             return "90220", "'quantity' must be a whole number from 0."
         self.listings[sku]["quantity"] = quantity
         return None
+
+    # --- Finances API v0 ---
+    def create_refund(self, order_id, lines=(), shipping=None, **options):
+        """A refund Amazon posts as a RefundEvent: ``lines`` (``sku``,
+        ``quantity``) refund their units' price and tax, ``shipping`` (an
+        amount) the shipping of the first item, with its tax."""
+        with self.sim.lock:
+            order = self.orders[order_id]
+            included = order["MarketplaceId"] not in TAX_EXCLUSIVE_MARKETPLACES
+            rate = Decimal(str(options.get("tax_rate", self.config["tax_rate"])))
+            currency = order["OrderTotal"]["CurrencyCode"]
+            by_sku = {item["SellerSKU"]: item for item in order["_items"]}
+            facilitator = any("TaxCollection" in item for item in order["_items"])
+            adjustments = []
+            for index, line in enumerate(lines or [], start=1):
+                item = by_sku[line["sku"]]
+                units = int(line.get("quantity", 1))
+                price = (
+                    Decimal(item["ItemPrice"]["Amount"])
+                    / item["QuantityOrdered"]
+                    * units
+                )
+                charges = {"Principal": price, "Tax": tax_on(price, rate, included)}
+                if index == 1 and shipping is not None:
+                    amount = Decimal(str(shipping))
+                    charges["ShippingCharge"] = amount
+                    charges["ShippingTax"] = tax_on(amount, rate, included)
+                adjustment = {
+                    "OrderItemId": item["OrderItemId"],
+                    "OrderAdjustmentItemId": f"{uuid.uuid4().int % 10**14:014d}",
+                    "SellerSKU": item["SellerSKU"],
+                    "QuantityShipped": units,
+                    "ItemChargeAdjustmentList": [
+                        {
+                            "ChargeType": charge,
+                            "ChargeAmount": {
+                                "CurrencyCode": currency,
+                                "CurrencyAmount": float(-Decimal(money(amount))),
+                            },
+                        }
+                        for charge, amount in charges.items()
+                    ],
+                    "ItemFeeAdjustmentList": [
+                        {
+                            "FeeType": "Commission",
+                            "FeeAmount": {
+                                "CurrencyCode": currency,
+                                "CurrencyAmount": float(money(price * Decimal("0.12"))),
+                            },
+                        }
+                    ],
+                }
+                if facilitator:
+                    adjustment["ItemTaxWithheldList"] = [
+                        {
+                            "TaxCollectionModel": "MarketplaceFacilitator",
+                            "TaxesWithheld": [
+                                {
+                                    "ChargeType": "MarketplaceFacilitatorTax-Principal",
+                                    "ChargeAmount": {
+                                        "CurrencyCode": currency,
+                                        "CurrencyAmount": float(money(charges["Tax"])),
+                                    },
+                                }
+                            ],
+                        }
+                    ]
+                adjustments.append(adjustment)
+            event = {
+                "AmazonOrderId": order_id,
+                "SellerOrderId": order_id,
+                "MarketplaceName": MARKETPLACES.get(
+                    order["MarketplaceId"], ("", "Amazon")
+                )[1],
+                "PostedDate": _iso(self.moment()),
+                "ShipmentItemAdjustmentList": adjustments,
+            }
+            self.refund_events.append(event)
+            return copy.deepcopy(event)
+
+    def _listFinancialEvents(self, query, body):
+        resumed = self._from_token("listFinancialEvents", query)
+        if resumed:
+            ids, offset, size = resumed
+        else:
+            after = query.get("PostedAfter", [None])[0]
+            if not after:
+                return self.bad_request("PostedAfter is required.")
+            size = int(query.get("MaxResultsPerPage", [MAX_RESULTS])[0])
+            if not 1 <= size <= MAX_RESULTS:
+                raise ValueError(f"MaxResultsPerPage must be 1 to {MAX_RESULTS}")
+            ids = [
+                index
+                for index, event in enumerate(self.refund_events)
+                if parse_time(event["PostedDate"]) >= parse_time(after)
+            ]
+            offset = 0
+        page, token = self._page("listFinancialEvents", ids, offset, size)
+        payload = {
+            "FinancialEvents": {
+                "RefundEventList": [copy.deepcopy(self.refund_events[i]) for i in page]
+            }
+        }
+        if token:
+            payload["NextToken"] = token
+        return 200, {"payload": payload}
+
+    def _listFinancialEventsByOrderId(self, query, body, order_id):
+        events = [e for e in self.refund_events if e["AmazonOrderId"] == order_id]
+        return 200, {
+            "payload": {"FinancialEvents": {"RefundEventList": copy.deepcopy(events)}}
+        }
