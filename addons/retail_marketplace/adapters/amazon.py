@@ -16,7 +16,10 @@ QuotaExceeded). AWS Signature Version 4 is no longer required since
 2023-10-02 and is not sent. Stock goes in listings feeds: the Feeds API
 2021-06-30 model (models/feeds-api-model/feeds_2021-06-30.json) and
 https://developer-docs.amazon.com/sp-api/docs/building-json-listings-feeds
-(the JSON_LISTINGS_FEED messages and their processing report).
+(the JSON_LISTINGS_FEED messages and their processing report). Refunds
+are the RefundEventList of the Finances API v0
+(models/finances-api-model/financesV0.json: ShipmentEvent, ShipmentItem,
+ChargeComponent).
 
 Choices:
 
@@ -51,6 +54,13 @@ Choices:
   ``FEED_WAIT`` is a transient error: the quantities stay unpublished and
   the next publication sends them again; being absolute, a quantity sent
   twice does no harm.
+- Refunds: the *Orders in* poll also reads listFinancialEvents by
+  ``PostedAfter``, every page, and stores each RefundEvent in the inbox as
+  a refund. A refund's identity is its order, posting date and adjustment
+  item ids (Amazon gives a RefundEvent no id of its own). Each item's
+  Principal, Tax, ShippingCharge and ShippingTax adjustments are its
+  line's and the shipping's amounts, promotions taken off; the fees Amazon
+  gives back (its commission) are the settlement's, not the buyer's.
 """
 
 import hashlib
@@ -77,6 +87,8 @@ from .channel_model import (
     ChannelCustomer,
     ChannelOrder,
     ChannelOrderLine,
+    ChannelRefund,
+    ChannelRefundLine,
     ChannelShippingLine,
 )
 from .common import MALFORMED, MarketplaceAdapter, money, quantity, unit_price
@@ -108,6 +120,8 @@ CREATE_FEED_DOCUMENT = _plan("createFeedDocument", 0.5, 15)
 CREATE_FEED = _plan("createFeed", 0.0083, 15)
 GET_FEED = _plan("getFeed", 2, 15)
 GET_FEED_DOCUMENT = _plan("getFeedDocument", 0.0222, 10)
+LIST_FINANCIAL_EVENTS = _plan("listFinancialEvents", 0.5, 30)
+FINANCIAL_EVENTS = "finances/v0/financialEvents"
 FEEDS = "feeds/2021-06-30"
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
 # Seconds a publication waits for Amazon to process its feed, and between
@@ -128,17 +142,22 @@ IMPORTED_STATUSES = (
 # Marketplaces whose prices exclude tax (Amazon.com, Amazon.ca); the others
 # show the buyer prices with their VAT or GST.
 TAX_EXCLUSIVE_MARKETPLACES = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")
+# The same, by the names financial events give marketplaces.
+TAX_EXCLUSIVE_NAMES = ("Amazon.com", "Amazon.ca")
 FACILITATOR = "MarketplaceFacilitator"
 # Where the first poll starts, before the backend was created.
 FIRST_POLL_LOOKBACK = timedelta(days=1)
 ORDER_TOPICS = ("orders/updated",)
+REFUND_TOPICS = ("refunds/created",)
 
 _tokens = {}
 _tokens_lock = threading.Lock()
 
 
 def event_kind(topic):
-    return "order" if topic in ORDER_TOPICS else None
+    if topic in ORDER_TOPICS:
+        return "order"
+    return "refund" if topic in REFUND_TOPICS else None
 
 
 def order_version(payload):
@@ -356,6 +375,75 @@ def parse_order(payload):
         raise ValueError(f"malformed Amazon order: {error!r}") from error
 
 
+def _charges(components, key):
+    """``{type: amount}`` of a list of ChargeComponent (``key``
+    ``ChargeType``) or FeeComponent, as Amazon signs them."""
+    totals = {}
+    for component in components or []:
+        amount = component.get("ChargeAmount") or component.get("FeeAmount") or {}
+        totals[component[key]] = totals.get(component[key], ZERO) + money(
+            amount.get("CurrencyAmount")
+        )
+    return totals
+
+
+def parse_refund(payload):
+    """A ``ChannelRefund`` from a RefundEvent (a ShipmentEvent of
+    RefundEventList). Amazon signs what goes back to the buyer negative.
+
+    Tax Amazon withheld as marketplace facilitator is refused: the order
+    booked it on the facilitator account, and a credit note of this path
+    would not give it back there."""
+    try:
+        adjustments = payload["ShipmentItemAdjustmentList"]
+        currency = ""
+        lines, shipping, shipping_tax = [], ZERO, ZERO
+        for adjustment in adjustments:
+            if adjustment.get("ItemTaxWithheldList"):
+                raise ValueError(
+                    f"Amazon refund of order {payload['AmazonOrderId']} gives back "
+                    "tax Amazon collected as marketplace facilitator: book it by "
+                    "hand (a credit note and the facilitator account)."
+                )
+            charges = _charges(adjustment.get("ItemChargeAdjustmentList"), "ChargeType")
+            promotions = _charges(
+                adjustment.get("PromotionAdjustmentList"), "PromotionType"
+            )
+            for component in adjustment.get("ItemChargeAdjustmentList") or []:
+                currency = component["ChargeAmount"]["CurrencyCode"]
+            lines.append(
+                ChannelRefundLine(
+                    external_line_id=str(adjustment["OrderItemId"]),
+                    quantity=quantity(adjustment["QuantityShipped"]),
+                    subtotal=-charges.get("Principal", ZERO)
+                    - sum(promotions.values(), ZERO),
+                    tax=-charges.get("Tax", ZERO),
+                )
+            )
+            shipping -= charges.get("ShippingCharge", ZERO)
+            shipping_tax -= charges.get("ShippingTax", ZERO)
+        included = payload.get("MarketplaceName") not in TAX_EXCLUSIVE_NAMES
+        amount = sum((line.subtotal for line in lines), shipping)
+        if not included:
+            amount += sum((line.tax for line in lines), shipping_tax)
+        ids = sorted(str(a.get("OrderAdjustmentItemId") or "") for a in adjustments)
+        return ChannelRefund(
+            external_id="/".join(
+                [payload["AmazonOrderId"], payload["PostedDate"], "+".join(ids)]
+            ),
+            order_external_id=payload["AmazonOrderId"],
+            currency=currency,
+            amount=amount,
+            created_at=parse_datetime(payload["PostedDate"]),
+            lines=lines,
+            shipping_amount=shipping,
+            shipping_tax=shipping_tax,
+            tax_included=included,
+        )
+    except MALFORMED as error:
+        raise ValueError(f"malformed Amazon refund: {error!r}") from error
+
+
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -392,6 +480,7 @@ class AmazonMarketplace(MarketplaceAdapter):
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
     parse_order = staticmethod(parse_order)
+    parse_refund = staticmethod(parse_refund)
     order_version = staticmethod(order_version)
 
     def _call(self, method, path, limit, **options):
@@ -406,8 +495,30 @@ class AmazonMarketplace(MarketplaceAdapter):
         return self.request(method, path, limit=limit, **options)
 
     def fetch_refunds(self, payload):
-        """Amazon's refunds are in its financial events, not in the order."""
+        """Amazon's refunds are in its financial events, not in the order:
+        ``poll_refunds`` reads them."""
         return []
+
+    def poll_refunds(self, since, limit):
+        """The RefundEvents posted at or after ``since``, every page of
+        listFinancialEvents; the checkpoint is the latest posting read (a
+        refund read twice is booked once)."""
+        after = since or _iso(self.backend.create_date - FIRST_POLL_LOOKBACK)
+        latest = parse_datetime(after)
+        params = {"PostedAfter": after, "MaxResultsPerPage": min(limit, MAX_RESULTS)}
+        events = []
+        while True:
+            page = self._call(
+                "GET", FINANCIAL_EVENTS, LIST_FINANCIAL_EVENTS, params=params
+            )["payload"]
+            refunds = (page.get("FinancialEvents") or {}).get("RefundEventList") or []
+            events += refunds
+            latest = max(
+                [latest] + [parse_datetime(event["PostedDate"]) for event in refunds]
+            )
+            if not page.get("NextToken"):
+                return events, _iso(latest)
+            params = {"NextToken": page["NextToken"]}
 
     def poll_orders(self, since, limit):
         """The orders changed at or after ``since`` (an ISO date) with a
