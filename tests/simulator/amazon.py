@@ -4,12 +4,21 @@
 it. Login with Amazon hands out access tokens for the seller's refresh token;
 the Orders API v0 lists orders (getOrders), reads one (getOrder) and its
 items (getOrderItems) and confirms shipments (confirmShipment); the Sellers
-API lists the marketplaces (getMarketplaceParticipations). Each operation
+API lists the marketplaces (getMarketplaceParticipations); the Feeds API
+2021-06-30 takes JSON_LISTINGS_FEED documents (createFeedDocument, an upload
+to the document's pre-signed URL, createFeed, getFeed, getFeedDocument and
+the processing report's download), applying their quantities to the
+seller's listings. Each operation
 has a token bucket of its own and answers 429 QuotaExceeded when it is
 empty. Shapes follow Amazon's published models
 (https://github.com/amzn/selling-partner-api-models, models/orders-api-model/
 ordersV0.json: Order, OrderItem, Money, ConfirmShipmentRequest, ErrorList)
-and the Login with Amazon token endpoint
+models/feeds-api-model/feeds_2021-06-30.json (CreateFeedDocumentResponse,
+Feed, FeedDocument), the listings feed schema and processing report
+(https://developer-docs.amazon.com/sp-api/docs/building-json-listings-feeds)
+models/finances-api-model/financesV0.json (ShipmentEvent in RefundEventList,
+ShipmentItem, ChargeComponent, FinancialEvents) and the Login with Amazon
+token endpoint
 (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
 """
 
@@ -29,7 +38,13 @@ from .common import Platform, money, parse_time, tax_on
 TOKEN_PATH = "/auth/o2/token"
 ORDERS = "/orders/v0/orders"
 PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
+FEEDS = "/feeds/2021-06-30"
+FINANCES = "/finances/v0"
+# Where documents are uploaded and downloaded: Amazon's are pre-signed S3
+# URLs, which take no access token.
+DOCUMENT_STORE = "/feed-documents/"
 ORDER_ID = r"[0-9A-Za-z-]+"
+FEED_ID = r"[0-9A-Za-z.-]+"
 ROUTES = (
     ("GET", ORDERS, re.compile(re.escape(ORDERS) + "$"), "getOrders"),
     (
@@ -56,6 +71,37 @@ ROUTES = (
         re.compile(re.escape(PARTICIPATIONS) + "$"),
         "getMarketplaceParticipations",
     ),
+    (
+        "POST",
+        f"{FEEDS}/documents",
+        re.compile(re.escape(FEEDS) + "/documents$"),
+        "createFeedDocument",
+    ),
+    (
+        "GET",
+        f"{FEEDS}/documents/<feedDocumentId>",
+        re.compile(re.escape(FEEDS) + f"/documents/({FEED_ID})$"),
+        "getFeedDocument",
+    ),
+    (
+        "GET",
+        f"{FINANCES}/financialEvents",
+        re.compile(re.escape(FINANCES) + "/financialEvents$"),
+        "listFinancialEvents",
+    ),
+    (
+        "GET",
+        f"{FINANCES}/orders/<orderId>/financialEvents",
+        re.compile(re.escape(FINANCES) + f"/orders/({ORDER_ID})/financialEvents$"),
+        "listFinancialEventsByOrderId",
+    ),
+    ("POST", f"{FEEDS}/feeds", re.compile(re.escape(FEEDS) + "/feeds$"), "createFeed"),
+    (
+        "GET",
+        f"{FEEDS}/feeds/<feedId>",
+        re.compile(re.escape(FEEDS) + f"/feeds/({FEED_ID})$"),
+        "getFeed",
+    ),
 )
 # The usage plans of the Orders API v0 and the Sellers API: requests a second
 # and burst (the "Usage Plan" table of each operation in the models).
@@ -65,7 +111,15 @@ OPERATION_LIMITS = {
     "getOrderItems": (0.5, 30),
     "confirmShipment": (2, 10),
     "getMarketplaceParticipations": (0.016, 15),
+    "createFeedDocument": (0.5, 15),
+    "getFeedDocument": (0.0222, 10),
+    "createFeed": (0.0083, 15),
+    "getFeed": (2, 15),
+    "listFinancialEvents": (0.5, 30),
+    "listFinancialEventsByOrderId": (0.5, 30),
 }
+LISTINGS_FEED = "JSON_LISTINGS_FEED"
+AVAILABILITY = "/attributes/fulfillment_availability"
 # Amazon shows buyers of the US and Canadian marketplaces prices before sales
 # tax; every other marketplace prices with its VAT or GST included, and
 # ItemPrice is the price the buyer saw.
@@ -129,6 +183,10 @@ class Amazon(Platform):
         "operation_limits_enabled": True,
         # The generic bucket of the other modes: Amazon limits per operation.
         "rate_limit_enabled": False,
+        "seller_id": "A2SIMULATORSELLER",
+        # getFeed answers IN_QUEUE, then IN_PROGRESS, this many times before
+        # the feed is processed.
+        "feed_polls_before_done": 2,
     }
 
     def __init__(self, sim):
@@ -146,6 +204,11 @@ class Amazon(Platform):
         self.confirmations = []
         self.order_queries = []
         self.throttled_operations = []
+        self.listings = {}  # SellerSKU: {"quantity": int}
+        self.documents = {}  # feedDocumentId: {"content_type", "content"}
+        self.feeds = {}  # feedId: Feed with "_polls"
+        self.document_uploads = []  # headers each upload came with
+        self.refund_events = []  # RefundEventList items, as posted
 
     def stats(self):
         return {
@@ -153,7 +216,23 @@ class Amazon(Platform):
             "tokens_issued": self.tokens_issued,
             "order_queries": copy.deepcopy(self.order_queries),
             "throttled_operations": list(self.throttled_operations),
+            "listings": copy.deepcopy(self.listings),
+            "feeds": [
+                {key: copy.deepcopy(v) for key, v in feed.items() if key[0] != "_"}
+                for feed in self.feeds.values()
+            ],
+            "feed_contents": [
+                copy.deepcopy(self.documents[feed["inputFeedDocumentId"]]["content"])
+                for feed in self.feeds.values()
+            ],
+            "document_uploads": copy.deepcopy(self.document_uploads),
         }
+
+    def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
+        """A listing of the seller's, which listings feeds may then change."""
+        with self.sim.lock:
+            self.listings[sku] = {"quantity": int(quantity)}
+            return dict(self.listings[sku], sku=sku)
 
     # --- building orders ---
     def create_order(self, **spec):
@@ -353,6 +432,8 @@ class Amazon(Platform):
         return 400, _error("InvalidInput", message)
 
     def template(self, path):
+        if path.startswith(DOCUMENT_STORE):
+            return f"{DOCUMENT_STORE}<feedDocumentId>"
         for _method, template, pattern, _operation in ROUTES:
             if pattern.match(path):
                 return template
@@ -362,6 +443,9 @@ class Amazon(Platform):
         if path == TOKEN_PATH and method == "POST":
             with self.sim.lock:
                 return self._token(body)
+        if path.startswith(DOCUMENT_STORE):
+            with self.sim.lock:
+                return self._document(method, path[len(DOCUMENT_STORE) :], body)
         for route_method, _template, pattern, operation in ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
@@ -656,3 +740,274 @@ class Amazon(Platform):
                 }
             )
         return 200, {"payload": participations}
+
+    # --- Feeds API 2021-06-30 ---
+    def _url(self, document_id):
+        return f"{self.sim.url}{DOCUMENT_STORE}{document_id}"
+
+    def _createFeedDocument(self, query, body):
+        if not body.get("contentType"):
+            return self.bad_request("contentType is required.")
+        document_id = f"amzn1.tortuga.4.eu.{uuid.uuid4()}"
+        self.documents[document_id] = {
+            "content_type": body["contentType"],
+            "content": None,
+        }
+        return 201, {"feedDocumentId": document_id, "url": self._url(document_id)}
+
+    def _getFeedDocument(self, query, body, document_id):
+        if document_id not in self.documents:
+            return self.not_found()
+        return 200, {"feedDocumentId": document_id, "url": self._url(document_id)}
+
+    def _document(self, method, document_id, body):
+        """The pre-signed URL: PUT uploads the document (with the content
+        type it was created for), GET downloads it."""
+        document = self.documents.get(document_id)
+        if document is None:
+            return 404, {"Code": "NoSuchKey"}, {}
+        if method == "GET":
+            return 200, document["content"], {}
+        if method != "PUT":
+            return 405, {"Code": "MethodNotAllowed"}, {}
+        headers = self.local.headers
+        self.document_uploads.append(
+            {
+                "content_type": headers.get("Content-Type") or "",
+                "access_token": headers.get("x-amz-access-token") or "",
+            }
+        )
+        if headers.get("Content-Type") != document["content_type"]:
+            return 403, {"Code": "SignatureDoesNotMatch"}, {}
+        document["content"] = body
+        return 200, {}, {}
+
+    def _createFeed(self, query, body):
+        if body.get("feedType") != LISTINGS_FEED:
+            return self.bad_request(f"Only {LISTINGS_FEED} is simulated.")
+        if not body.get("marketplaceIds"):
+            return self.bad_request("marketplaceIds is required.")
+        document = self.documents.get(body.get("inputFeedDocumentId"))
+        if document is None or document["content"] is None:
+            return self.bad_request("inputFeedDocumentId names no uploaded document.")
+        feed_id = str(50000000000 + len(self.feeds) + 1)
+        self.feeds[feed_id] = {
+            "feedId": feed_id,
+            "feedType": LISTINGS_FEED,
+            "marketplaceIds": list(body["marketplaceIds"]),
+            "createdTime": _iso(self.moment()),
+            "processingStatus": "IN_QUEUE",
+            "inputFeedDocumentId": body["inputFeedDocumentId"],
+            "_polls": 0,
+        }
+        return 202, {"feedId": feed_id}
+
+    def _getFeed(self, query, body, feed_id):
+        feed = self.feeds.get(feed_id)
+        if feed is None:
+            return self.not_found()
+        feed["_polls"] += 1
+        if feed["processingStatus"] in ("IN_QUEUE", "IN_PROGRESS"):
+            if feed["_polls"] > int(self.config["feed_polls_before_done"]):
+                self._process(feed)
+            elif feed["_polls"] > 1:
+                feed["processingStatus"] = "IN_PROGRESS"
+        return 200, {key: copy.deepcopy(v) for key, v in feed.items() if key[0] != "_"}
+
+    def _process(self, feed):
+        """Apply the feed's messages; its processing report names each
+        refused message by messageId. A document that is no listings feed of
+        this seller is FATAL, its report saying why."""
+        content = self.documents[feed["inputFeedDocumentId"]]["content"]
+        header = content.get("header") if isinstance(content, dict) else None
+        issues, accepted = [], 0
+        messages = content.get("messages") if header else None
+        if (
+            not header
+            or header.get("sellerId") != self.config["seller_id"]
+            or header.get("version") != "2.0"
+            or not isinstance(messages, list)
+        ):
+            feed["processingStatus"] = "FATAL"
+            issues.append(
+                {
+                    "messageId": 0,
+                    "code": "100001",
+                    "severity": "ERROR",
+                    "message": "The feed header is invalid: sellerId must be the "
+                    "seller's merchant token and version 2.0.",
+                }
+            )
+            messages = []
+        else:
+            feed["processingStatus"] = "DONE"
+        for message in messages:
+            problem = self._apply(message)
+            if problem:
+                issues.append(
+                    {
+                        "messageId": message.get("messageId"),
+                        "code": problem[0],
+                        "severity": "ERROR",
+                        "message": problem[1],
+                    }
+                )
+            else:
+                accepted += 1
+        report_id = f"amzn1.tortuga.4.eu.{uuid.uuid4()}"
+        self.documents[report_id] = {
+            "content_type": "application/json",
+            "content": {
+                "header": {
+                    "sellerId": self.config["seller_id"],
+                    "version": "2.0",
+                    "feedId": feed["feedId"],
+                },
+                "issues": issues,
+                "summary": {
+                    "errors": len(issues),
+                    "warnings": 0,
+                    "messagesProcessed": len(messages),
+                    "messagesAccepted": accepted,
+                    "messagesInvalid": len(messages) - accepted,
+                },
+            },
+        }
+        feed["resultFeedDocumentId"] = report_id
+        feed["processingEndTime"] = _iso(self.moment())
+
+    def _apply(self, message):
+        """``(code, message)`` of a refused message, else None once its
+        quantity is on the listing."""
+        sku = message.get("sku")
+        if message.get("operationType") != "PATCH" or not message.get("productType"):
+            return "4000001", "operationType PATCH and productType are required."
+        if sku not in self.listings:
+            return "8541", f"The SKU {sku} does not match any listing of the seller."
+        quantity = None
+        for patch in message.get("patches") or []:
+            values = patch.get("value") or []
+            if (
+                patch.get("op") not in ("merge", "replace")
+                or patch.get("path") != AVAILABILITY
+                or len(values) != 1
+                or values[0].get("fulfillment_channel_code") != "DEFAULT"
+            ):
+                return "4000001", f"Unsupported patch {patch!r}."
+            quantity = values[0].get("quantity")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            return "90220", "'quantity' must be a whole number from 0."
+        self.listings[sku]["quantity"] = quantity
+        return None
+
+    # --- Finances API v0 ---
+    def create_refund(self, order_id, lines=(), shipping=None, **options):
+        """A refund Amazon posts as a RefundEvent: ``lines`` (``sku``,
+        ``quantity``) refund their units' price and tax, ``shipping`` (an
+        amount) the shipping of the first item, with its tax."""
+        with self.sim.lock:
+            order = self.orders[order_id]
+            included = order["MarketplaceId"] not in TAX_EXCLUSIVE_MARKETPLACES
+            rate = Decimal(str(options.get("tax_rate", self.config["tax_rate"])))
+            currency = order["OrderTotal"]["CurrencyCode"]
+            by_sku = {item["SellerSKU"]: item for item in order["_items"]}
+            facilitator = any("TaxCollection" in item for item in order["_items"])
+            adjustments = []
+            for index, line in enumerate(lines or [], start=1):
+                item = by_sku[line["sku"]]
+                units = int(line.get("quantity", 1))
+                price = (
+                    Decimal(item["ItemPrice"]["Amount"])
+                    / item["QuantityOrdered"]
+                    * units
+                )
+                charges = {"Principal": price, "Tax": tax_on(price, rate, included)}
+                if index == 1 and shipping is not None:
+                    amount = Decimal(str(shipping))
+                    charges["ShippingCharge"] = amount
+                    charges["ShippingTax"] = tax_on(amount, rate, included)
+                adjustment = {
+                    "OrderItemId": item["OrderItemId"],
+                    "OrderAdjustmentItemId": f"{uuid.uuid4().int % 10**14:014d}",
+                    "SellerSKU": item["SellerSKU"],
+                    "QuantityShipped": units,
+                    "ItemChargeAdjustmentList": [
+                        {
+                            "ChargeType": charge,
+                            "ChargeAmount": {
+                                "CurrencyCode": currency,
+                                "CurrencyAmount": float(-Decimal(money(amount))),
+                            },
+                        }
+                        for charge, amount in charges.items()
+                    ],
+                    "ItemFeeAdjustmentList": [
+                        {
+                            "FeeType": "Commission",
+                            "FeeAmount": {
+                                "CurrencyCode": currency,
+                                "CurrencyAmount": float(money(price * Decimal("0.12"))),
+                            },
+                        }
+                    ],
+                }
+                if facilitator:
+                    adjustment["ItemTaxWithheldList"] = [
+                        {
+                            "TaxCollectionModel": "MarketplaceFacilitator",
+                            "TaxesWithheld": [
+                                {
+                                    "ChargeType": "MarketplaceFacilitatorTax-Principal",
+                                    "ChargeAmount": {
+                                        "CurrencyCode": currency,
+                                        "CurrencyAmount": float(money(charges["Tax"])),
+                                    },
+                                }
+                            ],
+                        }
+                    ]
+                adjustments.append(adjustment)
+            event = {
+                "AmazonOrderId": order_id,
+                "SellerOrderId": order_id,
+                "MarketplaceName": MARKETPLACES.get(
+                    order["MarketplaceId"], ("", "Amazon")
+                )[1],
+                "PostedDate": _iso(self.moment()),
+                "ShipmentItemAdjustmentList": adjustments,
+            }
+            self.refund_events.append(event)
+            return copy.deepcopy(event)
+
+    def _listFinancialEvents(self, query, body):
+        resumed = self._from_token("listFinancialEvents", query)
+        if resumed:
+            ids, offset, size = resumed
+        else:
+            after = query.get("PostedAfter", [None])[0]
+            if not after:
+                return self.bad_request("PostedAfter is required.")
+            size = int(query.get("MaxResultsPerPage", [MAX_RESULTS])[0])
+            if not 1 <= size <= MAX_RESULTS:
+                raise ValueError(f"MaxResultsPerPage must be 1 to {MAX_RESULTS}")
+            ids = [
+                index
+                for index, event in enumerate(self.refund_events)
+                if parse_time(event["PostedDate"]) >= parse_time(after)
+            ]
+            offset = 0
+        page, token = self._page("listFinancialEvents", ids, offset, size)
+        payload = {
+            "FinancialEvents": {
+                "RefundEventList": [copy.deepcopy(self.refund_events[i]) for i in page]
+            }
+        }
+        if token:
+            payload["NextToken"] = token
+        return 200, {"payload": payload}
+
+    def _listFinancialEventsByOrderId(self, query, body, order_id):
+        events = [e for e in self.refund_events if e["AmazonOrderId"] == order_id]
+        return 200, {
+            "payload": {"FinancialEvents": {"RefundEventList": copy.deepcopy(events)}}
+        }

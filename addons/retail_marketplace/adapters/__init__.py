@@ -19,6 +19,9 @@ Receiving
 - ``poll_orders(since, limit)``: ``(payloads, checkpoint)``, order payloads
   changed at or after ``since`` (a string the adapter produced as a
   checkpoint, or None), oldest change first, and the checkpoint to resume from.
+- ``poll_refunds(since, limit)``: ``(payloads, checkpoint)``, refund payloads
+  (``parse_refund`` reads them) posted at or after ``since``, for platforms
+  whose refunds come apart from orders (Amazon); none by default.
 - ``order_version(payload)``: the string that changes whenever the order does
   (its update date), used to dedupe polled copies.
 

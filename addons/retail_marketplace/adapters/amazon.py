@@ -13,7 +13,13 @@ https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-
 https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits
 (a token bucket per operation, ``x-amzn-RateLimit-Limit``, 429
 QuotaExceeded). AWS Signature Version 4 is no longer required since
-2023-10-02 and is not sent.
+2023-10-02 and is not sent. Stock goes in listings feeds: the Feeds API
+2021-06-30 model (models/feeds-api-model/feeds_2021-06-30.json) and
+https://developer-docs.amazon.com/sp-api/docs/building-json-listings-feeds
+(the JSON_LISTINGS_FEED messages and their processing report). Refunds
+are the RefundEventList of the Finances API v0
+(models/finances-api-model/financesV0.json: ShipmentEvent, ShipmentItem,
+ChargeComponent).
 
 Choices:
 
@@ -39,6 +45,22 @@ Choices:
   the order's ``facilitator_tax``, its items' prices booked without it. Tax
   the seller collects is the Odoo tax the backend maps the marketplace id
   to, checked against Amazon's total.
+- Stock: the changed quantities in one JSON_LISTINGS_FEED, a PATCH message
+  per SKU merging ``fulfillment_availability`` (channel ``DEFAULT``, the
+  seller's own stock). Amazon takes a feed whole and processes it later, so
+  the publication waits for it (getFeed, ``FEED_WAIT`` at most) and reads
+  its processing report: a SKU the report refuses stays unpublished and is
+  returned with Amazon's message. A feed still processing after
+  ``FEED_WAIT`` is a transient error: the quantities stay unpublished and
+  the next publication sends them again; being absolute, a quantity sent
+  twice does no harm.
+- Refunds: the *Orders in* poll also reads listFinancialEvents by
+  ``PostedAfter``, every page, and stores each RefundEvent in the inbox as
+  a refund. A refund's identity is its order, posting date and adjustment
+  item ids (Amazon gives a RefundEvent no id of its own). Each item's
+  Principal, Tax, ShippingCharge and ShippingTax adjustments are its
+  line's and the shipping's amounts, promotions taken off; the fees Amazon
+  gives back (its commission) are the settlement's, not the buyer's.
 """
 
 import hashlib
@@ -65,6 +87,8 @@ from .channel_model import (
     ChannelCustomer,
     ChannelOrder,
     ChannelOrderLine,
+    ChannelRefund,
+    ChannelRefundLine,
     ChannelShippingLine,
 )
 from .common import MALFORMED, MarketplaceAdapter, money, quantity, unit_price
@@ -92,6 +116,19 @@ GET_ORDER = _plan("getOrder", 0.5, 30)
 GET_ORDER_ITEMS = _plan("getOrderItems", 0.5, 30)
 CONFIRM_SHIPMENT = _plan("confirmShipment", 2, 10)
 GET_PARTICIPATIONS = _plan("getMarketplaceParticipations", 0.016, 15)
+CREATE_FEED_DOCUMENT = _plan("createFeedDocument", 0.5, 15)
+CREATE_FEED = _plan("createFeed", 0.0083, 15)
+GET_FEED = _plan("getFeed", 2, 15)
+GET_FEED_DOCUMENT = _plan("getFeedDocument", 0.0222, 10)
+LIST_FINANCIAL_EVENTS = _plan("listFinancialEvents", 0.5, 30)
+FINANCIAL_EVENTS = "finances/v0/financialEvents"
+FEEDS = "feeds/2021-06-30"
+FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
+# Seconds a publication waits for Amazon to process its feed, and between
+# two getFeed.
+FEED_WAIT = 120
+FEED_POLL_INTERVAL = 2
+FEED_OVER = ("DONE", "CANCELLED", "FATAL")
 MAX_RESULTS = 100
 # Imported from Unshipped on: a Pending order may lack its prices.
 IMPORTED_STATUSES = (
@@ -105,17 +142,22 @@ IMPORTED_STATUSES = (
 # Marketplaces whose prices exclude tax (Amazon.com, Amazon.ca); the others
 # show the buyer prices with their VAT or GST.
 TAX_EXCLUSIVE_MARKETPLACES = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")
+# The same, by the names financial events give marketplaces.
+TAX_EXCLUSIVE_NAMES = ("Amazon.com", "Amazon.ca")
 FACILITATOR = "MarketplaceFacilitator"
 # Where the first poll starts, before the backend was created.
 FIRST_POLL_LOOKBACK = timedelta(days=1)
 ORDER_TOPICS = ("orders/updated",)
+REFUND_TOPICS = ("refunds/created",)
 
 _tokens = {}
 _tokens_lock = threading.Lock()
 
 
 def event_kind(topic):
-    return "order" if topic in ORDER_TOPICS else None
+    if topic in ORDER_TOPICS:
+        return "order"
+    return "refund" if topic in REFUND_TOPICS else None
 
 
 def order_version(payload):
@@ -333,8 +375,102 @@ def parse_order(payload):
         raise ValueError(f"malformed Amazon order: {error!r}") from error
 
 
+def _charges(components, key):
+    """``{type: amount}`` of a list of ChargeComponent (``key``
+    ``ChargeType``) or FeeComponent, as Amazon signs them."""
+    totals = {}
+    for component in components or []:
+        amount = component.get("ChargeAmount") or component.get("FeeAmount") or {}
+        totals[component[key]] = totals.get(component[key], ZERO) + money(
+            amount.get("CurrencyAmount")
+        )
+    return totals
+
+
+def parse_refund(payload):
+    """A ``ChannelRefund`` from a RefundEvent (a ShipmentEvent of
+    RefundEventList). Amazon signs what goes back to the buyer negative.
+
+    Tax Amazon withheld as marketplace facilitator is refused: the order
+    booked it on the facilitator account, and a credit note of this path
+    would not give it back there."""
+    try:
+        adjustments = payload["ShipmentItemAdjustmentList"]
+        currency = ""
+        lines, shipping, shipping_tax = [], ZERO, ZERO
+        for adjustment in adjustments:
+            if adjustment.get("ItemTaxWithheldList"):
+                raise ValueError(
+                    f"Amazon refund of order {payload['AmazonOrderId']} gives back "
+                    "tax Amazon collected as marketplace facilitator: book it by "
+                    "hand (a credit note and the facilitator account)."
+                )
+            charges = _charges(adjustment.get("ItemChargeAdjustmentList"), "ChargeType")
+            promotions = _charges(
+                adjustment.get("PromotionAdjustmentList"), "PromotionType"
+            )
+            for component in adjustment.get("ItemChargeAdjustmentList") or []:
+                currency = component["ChargeAmount"]["CurrencyCode"]
+            lines.append(
+                ChannelRefundLine(
+                    external_line_id=str(adjustment["OrderItemId"]),
+                    quantity=quantity(adjustment["QuantityShipped"]),
+                    subtotal=-charges.get("Principal", ZERO)
+                    - sum(promotions.values(), ZERO),
+                    tax=-charges.get("Tax", ZERO),
+                )
+            )
+            shipping -= charges.get("ShippingCharge", ZERO)
+            shipping_tax -= charges.get("ShippingTax", ZERO)
+        included = payload.get("MarketplaceName") not in TAX_EXCLUSIVE_NAMES
+        amount = sum((line.subtotal for line in lines), shipping)
+        if not included:
+            amount += sum((line.tax for line in lines), shipping_tax)
+        ids = sorted(str(a.get("OrderAdjustmentItemId") or "") for a in adjustments)
+        return ChannelRefund(
+            external_id="/".join(
+                [payload["AmazonOrderId"], payload["PostedDate"], "+".join(ids)]
+            ),
+            order_external_id=payload["AmazonOrderId"],
+            currency=currency,
+            amount=amount,
+            created_at=parse_datetime(payload["PostedDate"]),
+            lines=lines,
+            shipping_amount=shipping,
+            shipping_tax=shipping_tax,
+            tax_included=included,
+        )
+    except MALFORMED as error:
+        raise ValueError(f"malformed Amazon refund: {error!r}") from error
+
+
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _availability_message(message_id, item):
+    """One listing's quantity as a PATCH message of a listings feed.
+    ``productType`` is required of every message; for a PATCH of an
+    existing listing Amazon ignores its value, and ``PRODUCT`` is the
+    generic type its examples send."""
+    return {
+        "messageId": message_id,
+        "sku": item.stock_ref,
+        "operationType": "PATCH",
+        "productType": "PRODUCT",
+        "patches": [
+            {
+                "op": "merge",
+                "path": "/attributes/fulfillment_availability",
+                "value": [
+                    {
+                        "fulfillment_channel_code": "DEFAULT",
+                        "quantity": int(item.quantity),
+                    }
+                ],
+            }
+        ],
+    }
 
 
 @register("amazon", "marketplace")
@@ -344,6 +480,7 @@ class AmazonMarketplace(MarketplaceAdapter):
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
     parse_order = staticmethod(parse_order)
+    parse_refund = staticmethod(parse_refund)
     order_version = staticmethod(order_version)
 
     def _call(self, method, path, limit, **options):
@@ -358,8 +495,30 @@ class AmazonMarketplace(MarketplaceAdapter):
         return self.request(method, path, limit=limit, **options)
 
     def fetch_refunds(self, payload):
-        """Amazon's refunds are in its financial events, not in the order."""
+        """Amazon's refunds are in its financial events, not in the order:
+        ``poll_refunds`` reads them."""
         return []
+
+    def poll_refunds(self, since, limit):
+        """The RefundEvents posted at or after ``since``, every page of
+        listFinancialEvents; the checkpoint is the latest posting read (a
+        refund read twice is booked once)."""
+        after = since or _iso(self.backend.create_date - FIRST_POLL_LOOKBACK)
+        latest = parse_datetime(after)
+        params = {"PostedAfter": after, "MaxResultsPerPage": min(limit, MAX_RESULTS)}
+        events = []
+        while True:
+            page = self._call(
+                "GET", FINANCIAL_EVENTS, LIST_FINANCIAL_EVENTS, params=params
+            )["payload"]
+            refunds = (page.get("FinancialEvents") or {}).get("RefundEventList") or []
+            events += refunds
+            latest = max(
+                [latest] + [parse_datetime(event["PostedDate"]) for event in refunds]
+            )
+            if not page.get("NextToken"):
+                return events, _iso(latest)
+            params = {"NextToken": page["NextToken"]}
 
     def poll_orders(self, since, limit):
         """The orders changed at or after ``since`` (an ISO date) with a
@@ -480,18 +639,118 @@ class AmazonMarketplace(MarketplaceAdapter):
         )
         return f"{order_id}/{shipment.package_ref}"
 
+    def stock_ref_for(self, external_id):
+        """Listings feeds address a listing by its SKU, which order lines
+        name it by."""
+        return external_id
+
+    def push_stock(self, items, location_ref):
+        """The quantities as one JSON_LISTINGS_FEED: its document uploaded
+        (without the access token: the URL is pre-signed), the feed created
+        and followed to its end, and the SKUs its processing report refuses
+        returned with Amazon's message. ``location_ref`` is not used: the
+        DEFAULT channel is the seller's own stock."""
+        seller = self.backend.amazon_seller_id
+        if not seller:
+            raise RetailBusinessError(
+                self.env._(
+                    "Set the seller id of %(backend)s (Seller Central, Settings, "
+                    "Account info, Merchant token): listings feeds name it.",
+                    backend=self.backend.name,
+                ),
+                code="amazon_seller_id",
+            )
+        if not items:
+            return {}
+        by_message = dict(enumerate((item.stock_ref for item in items), start=1))
+        feed = {
+            "header": {"sellerId": seller, "version": "2.0", "issueLocale": "en_US"},
+            "messages": [
+                _availability_message(message_id, item)
+                for message_id, item in enumerate(items, start=1)
+            ],
+        }
+        report = self._run_feed(feed)
+        refused = {}
+        for issue in report.get("issues") or []:
+            if issue.get("severity") != "ERROR":
+                continue
+            ref = by_message.get(issue.get("messageId"))
+            if ref is None:
+                # An issue of the feed as a whole refuses every message.
+                refused.update(dict.fromkeys(by_message.values(), issue["message"]))
+            else:
+                refused[ref] = f"{issue.get('code', '')}: {issue.get('message', '')}"
+        return refused
+
+    def _run_feed(self, content):
+        """Upload ``content``, create its feed, wait for its end and return
+        its processing report."""
+        document = self._call(
+            "POST",
+            f"{FEEDS}/documents",
+            CREATE_FEED_DOCUMENT,
+            json_body={"contentType": FEED_CONTENT_TYPE},
+        )
+        self.backend._request(
+            "PUT",
+            "",
+            url=document["url"],
+            json_body=content,
+            headers={"Content-Type": FEED_CONTENT_TYPE},
+            authenticate=False,
+        )
+        feed_id = self._call(
+            "POST",
+            f"{FEEDS}/feeds",
+            CREATE_FEED,
+            json_body={
+                "feedType": "JSON_LISTINGS_FEED",
+                "marketplaceIds": marketplace_ids(self.backend).split(","),
+                "inputFeedDocumentId": document["feedDocumentId"],
+            },
+        )["feedId"]
+        deadline = time.monotonic() + FEED_WAIT
+        while True:
+            feed = self._call("GET", f"{FEEDS}/feeds/{feed_id}", GET_FEED)
+            if feed["processingStatus"] in FEED_OVER:
+                break
+            if time.monotonic() > deadline:
+                raise RetailTransientError(
+                    f"Amazon is still processing listings feed {feed_id} after "
+                    f"{FEED_WAIT} s",
+                    retry_after=FEED_WAIT,
+                )
+            time.sleep(FEED_POLL_INTERVAL)
+        if not feed.get("resultFeedDocumentId"):
+            # A feed cancelled before processing has no report.
+            raise RetailBusinessError(
+                self.env._(
+                    "Amazon ended listings feed %(feed)s as %(status)s without a "
+                    "processing report.",
+                    feed=feed_id,
+                    status=feed["processingStatus"],
+                ),
+                code="amazon_feed_" + feed["processingStatus"].lower(),
+            )
+        report = self._call(
+            "GET",
+            f"{FEEDS}/documents/{feed['resultFeedDocumentId']}",
+            GET_FEED_DOCUMENT,
+        )
+        return self.backend._request("GET", "", url=report["url"], authenticate=False)
+
     def _not_yet(self, *args):
         raise RetailBusinessError(
             self.env._(
-                "Publishing stock and products to Amazon (JSON_LISTINGS_FEED) "
-                "is not available yet: switch the stock, prices and catalog "
-                "flows of %(backend)s off.",
+                "Publishing products and prices to Amazon is not available "
+                "yet: switch the prices and catalog flows of %(backend)s off.",
                 backend=self.backend.name,
             ),
             code="amazon_not_supported",
         )
 
-    push_stock = fetch_stock = push_product = stock_ref_for = _not_yet
+    fetch_stock = push_product = _not_yet
 
 
 @register("amazon", "connection")

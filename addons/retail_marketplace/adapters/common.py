@@ -83,6 +83,12 @@ class MarketplaceAdapter(Adapter):
         """The backend's pinned API version, else the adapter's."""
         return self.backend.api_version or self.default_api_version
 
+    def poll_refunds(self, since, limit):
+        """``(payloads, checkpoint)``: refunds posted at or after ``since``
+        for platforms whose refunds no order payload carries (Amazon's
+        financial events); the others have none to poll."""
+        return [], since
+
     def complete_order(self, payload):
         """The order payload with what the platform serves apart from the
         order (Amazon: its items), for the import; most platforms send it

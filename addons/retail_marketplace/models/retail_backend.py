@@ -1,5 +1,6 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import hashlib
 import json
 from datetime import timedelta
 
@@ -96,6 +97,12 @@ class RetailBackend(models.Model):
         "Seller id",
         help="The seller's merchant token (Seller Central, Settings, Account "
         "info), which Amazon's listings feeds name.",
+    )
+    refund_checkpoint = fields.Char(
+        "Refunds checkpoint",
+        help="Where the orders poll resumes reading refunds on platforms that "
+        "post them apart from orders (Amazon's financial events); empty: from "
+        "the day before the backend was created.",
     )
     amazon_token_url = fields.Char(
         "Login with Amazon URL",
@@ -316,6 +323,21 @@ class RetailBackend(models.Model):
                 json.dumps(payload),
                 external_updated_at=order.updated_at,
                 subject=order.external_id,
+            )
+        refunds, self.refund_checkpoint = adapter.poll_refunds(
+            self.refund_checkpoint or None, flow.batch_size
+        )
+        for payload in refunds:
+            content = json.dumps(payload, sort_keys=True)
+            try:
+                refund = adapter.parse_refund(payload)
+                key, subject = refund.external_id, refund.order_external_id
+            except ValueError:
+                # Stored all the same: its import fails with the reason, in
+                # sight, instead of the whole poll.
+                key, subject = hashlib.sha256(content.encode()).hexdigest(), None
+            Event._receive(
+                self, "refunds/created", f"poll:refund:{key}", content, subject=subject
             )
         return checkpoint
 

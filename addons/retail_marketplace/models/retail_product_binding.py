@@ -8,7 +8,6 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import jobs
-from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 
 from ..adapters.channel_model import (
     ListingVariant,
@@ -18,6 +17,8 @@ from ..adapters.channel_model import (
 )
 from .retail_backend import CATALOG_FAILURE, STOCK_FAILURE
 
+# Failure kind of a quantity the channel refused, on the product.
+STOCK_REFUSED = "stock_refused"
 STOCK_LOCK_NAMESPACE = 727302  # first key of pg_advisory_xact_lock for stock
 FAST_MOVER_DELAY = 2  # seconds: a burst of moves gives one publication
 
@@ -170,21 +171,30 @@ class RetailProductBinding(models.Model):
         # The channel answered: a publication that had given up is over.
         self.env["retail.exception.activity"]._resolve(backend, STOCK_FAILURE)
         now = fields.Datetime.now()
+        Activity = self.env["retail.exception.activity"]
         for binding, quantity in changed.items():
-            if binding._get_stock_ref() not in refused:
+            reason = refused.get(binding._get_stock_ref())
+            if reason is None:
                 binding.write({"published_qty": quantity, "published_at": now})
-        backend.stock_published_at = now
-        if refused:
-            raise RetailBusinessError(
+                Activity._resolve(binding.odoo_id, STOCK_REFUSED)
+                continue
+            # Per product, so the others' quantities are kept as published
+            # and a person sees which listing the channel would not take.
+            Activity._raise(
+                backend,
+                binding.odoo_id,
+                STOCK_REFUSED,
+                self.env._("Stock refused by %(backend)s", backend=backend.name),
                 self.env._(
-                    "The channel refused %(count)s stock updates: %(details)s",
-                    count=len(refused),
-                    details="; ".join(
-                        f"{ref}: {reason}" for ref, reason in refused.items()
-                    ),
+                    "%(backend)s refused the quantity %(quantity)s of %(sku)s: "
+                    "%(reason)s. It is sent again with the next publication.",
+                    backend=backend.name,
+                    quantity=quantity,
+                    sku=binding.odoo_id.default_code or binding._get_stock_ref(),
+                    reason=reason,
                 ),
-                code="stock_refused",
             )
+        backend.stock_published_at = now
         return len(changed)
 
     @api.model

@@ -24,12 +24,10 @@ CREDENTIALS = {
 }
 
 
-@tagged("post_install", "-at_install")
-class TestAmazon(MarketplaceCommon, HttpCase):
+class AmazonCommon(MarketplaceCommon, HttpCase):
     """An Amazon backend against the simulator's Amazon mode, a US seller on
-    Amazon.com: orders polled and imported, shipments confirmed, within each
-    operation's rate limit and with access tokens from Login with Amazon.
-    HttpCase: the outbound client's throttle commits on its own cursor."""
+    Amazon.com. HttpCase: the outbound client's throttle commits on its own
+    cursor."""
 
     @classmethod
     def setUpClass(cls):
@@ -100,6 +98,12 @@ class TestAmazon(MarketplaceCommon, HttpCase):
         return self.backend.operation_throttle_ids.filtered(
             lambda bucket: bucket.operation == name
         )
+
+
+@tagged("post_install", "-at_install")
+class TestAmazon(AmazonCommon):
+    """Orders polled and imported, shipments confirmed, within each
+    operation's rate limit and with access tokens from Login with Amazon."""
 
     # === BACKEND === #
     def test_new_backend_gets_its_region_and_fba_warehouse(self):
