@@ -28,14 +28,30 @@ Paging is Shopify's cursor paging: the answer's ``Link`` header names the
 next page (``rel="next"``) by a ``page_info`` parameter, which is sent with
 ``limit`` alone, the filters staying in the cursor, until an answer has no
 next page (https://shopify.dev/docs/api/usage/pagination-rest).
+
+Disputes come by the shop's webhooks, topics ``disputes/create`` and
+``disputes/update`` (https://shopify.dev/changelog/new-webhook-topic-disputes),
+whose body is the REST *Dispute* resource
+(https://shopify.dev/docs/api/admin-rest/2025-01/resources/dispute):
+``id``, ``order_id``, ``type`` (``inquiry`` or ``chargeback``), ``amount``
+(a decimal string) and ``currency``, ``reason``, ``status``
+(``needs_response``, ``under_review``, ``accepted``, ``won``, ``lost``;
+``charge_refunded`` in older shops), ``evidence_due_by``, ``finalized_on``
+and ``initiated_at``. The marketplace module's Shopify webhook adapter
+checks and stores them; they need the ``read_shopify_payments_disputes``
+access scope. A dispute's withdrawal and reversal in a payout carry its id
+as their ``source_id``.
 """
 
 from datetime import date, datetime, time, timezone
 from urllib.parse import parse_qs, urlsplit
 
+from odoo.addons.retail_connector_base.adapters.common import parse_datetime
 from odoo.addons.retail_connector_base.registry import register
 
 from ..parsers import shopify_payments as parser
+from ..parsers.common import decimal_value
+from .disputes import MALFORMED, ChannelDispute, DisputesAdapter
 from .payouts import PayoutsAdapter
 
 DEFAULT_VERSION = "2025-01"
@@ -95,3 +111,31 @@ class ShopifyPayouts(PayoutsAdapter):
         """Only a paid payout is final: a scheduled or in-transit one may
         still fail or be cancelled."""
         return payout.get("status") == "paid"
+
+
+@register("shopify", "disputes")
+class ShopifyDisputes(DisputesAdapter):
+    topics = ("disputes/create", "disputes/update")
+    # The merchant accepting the chargeback, or refunding the charge, gives
+    # the money up as surely as losing it.
+    lost_statuses = ("lost", "accepted", "charge_refunded")
+
+    def parse(self, payload):
+        try:
+            status = str(payload["status"])
+            state = self.state_of(status)
+            finalized = payload.get("finalized_on")
+            return ChannelDispute(
+                external_id=str(payload["id"]),
+                status=status,
+                state=state,
+                amount=decimal_value(payload["amount"], None, "amount"),
+                currency=str(payload["currency"]).upper(),
+                reason=payload.get("reason") or "",
+                order_ref=str(payload.get("order_id") or ""),
+                opened_at=parse_datetime(payload.get("initiated_at")),
+                evidence_due_by=parse_datetime(payload.get("evidence_due_by")),
+                closed_at=parse_datetime(finalized) if state != "opened" else None,
+            )
+        except MALFORMED as error:
+            raise ValueError(f"malformed Shopify dispute: {error!r}") from error

@@ -56,6 +56,7 @@ COLUMN_KEYS = (
     "merchant_order_ref",
     "transaction_ref",
     "original_transaction_ref",
+    "dispute_ref",
     "date",
     "value_date",
     "description",
@@ -96,6 +97,7 @@ TEXT_KEYS = (
     "merchant_order_ref",
     "transaction_ref",
     "original_transaction_ref",
+    "dispute_ref",
     "description",
     "sku",
 )
