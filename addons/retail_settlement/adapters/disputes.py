@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from odoo.addons.retail_connector_base.adapters.common import parse_datetime
 from odoo.addons.retail_connector_base.registry import Adapter
+
+from ..parsers.common import decimal_value
 
 # What reading a payload of the wrong shape raises (a missing key, a string
 # where an object is due): a malformed dispute, never a bug to retry.
@@ -68,3 +71,35 @@ class DisputesAdapter(Adapter):
         """The channel order id of ``dispute`` asked from the platform, for
         platforms whose disputes name only the payment; "" when unknown."""
         return ""
+
+    def read_order_dispute(self, payload, opened, closed, transaction=None):
+        """The ``ChannelDispute`` of a payload naming its order (``order_id``)
+        with a decimal ``amount``, ``id``, ``status``, ``currency`` and
+        ``reason``, its times ISO 8601 under the keys ``opened`` and
+        ``closed``, its disputed payment under ``transaction`` if any:
+        Shopify's REST Dispute and the generic protocol's.
+
+        :raise ValueError: when the payload is not such a dispute
+        """
+        try:
+            status = str(payload["status"])
+            state = self.state_of(status)
+            return ChannelDispute(
+                external_id=str(payload["id"]),
+                status=status,
+                state=state,
+                amount=decimal_value(payload["amount"], None, "amount"),
+                currency=str(payload["currency"]).upper(),
+                reason=payload.get("reason") or "",
+                order_ref=str(payload.get("order_id") or ""),
+                transaction_ref=str(payload.get(transaction) or "")
+                if transaction
+                else "",
+                opened_at=parse_datetime(payload.get(opened)),
+                evidence_due_by=parse_datetime(payload.get("evidence_due_by")),
+                closed_at=parse_datetime(payload.get(closed))
+                if state != "opened"
+                else None,
+            )
+        except MALFORMED as error:
+            raise ValueError(f"malformed dispute: {error!r}") from error

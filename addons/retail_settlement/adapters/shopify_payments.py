@@ -46,12 +46,10 @@ as their ``source_id``.
 from datetime import date, datetime, time, timezone
 from urllib.parse import parse_qs, urlsplit
 
-from odoo.addons.retail_connector_base.adapters.common import parse_datetime
 from odoo.addons.retail_connector_base.registry import register
 
 from ..parsers import shopify_payments as parser
-from ..parsers.common import decimal_value
-from .disputes import MALFORMED, ChannelDispute, DisputesAdapter
+from .disputes import DisputesAdapter
 from .payouts import PayoutsAdapter
 
 DEFAULT_VERSION = "2025-01"
@@ -121,21 +119,4 @@ class ShopifyDisputes(DisputesAdapter):
     lost_statuses = ("lost", "accepted", "charge_refunded")
 
     def parse(self, payload):
-        try:
-            status = str(payload["status"])
-            state = self.state_of(status)
-            finalized = payload.get("finalized_on")
-            return ChannelDispute(
-                external_id=str(payload["id"]),
-                status=status,
-                state=state,
-                amount=decimal_value(payload["amount"], None, "amount"),
-                currency=str(payload["currency"]).upper(),
-                reason=payload.get("reason") or "",
-                order_ref=str(payload.get("order_id") or ""),
-                opened_at=parse_datetime(payload.get("initiated_at")),
-                evidence_due_by=parse_datetime(payload.get("evidence_due_by")),
-                closed_at=parse_datetime(finalized) if state != "opened" else None,
-            )
-        except MALFORMED as error:
-            raise ValueError(f"malformed Shopify dispute: {error!r}") from error
+        return self.read_order_dispute(payload, "initiated_at", "finalized_on")
