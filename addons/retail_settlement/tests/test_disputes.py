@@ -138,10 +138,18 @@ class TestDisputes(DisputeAssertions, SettlementCommon):
         )
 
     def test_finance_reads_disputes_and_may_only_mark_them_lost(self):
+        finance = self._create_retail_user("finance", "account.group_account_invoice")
+        finance.groups_id |= self.env.ref(
+            "retail_connector_base.retail_connector_group_user"
+        )
+        # Matched by a finance user, who cannot write disputes: the matching
+        # opens the dispute all the same.
+        self.env = self.env(user=finance)
         self._import(self._csv([("Chargeback", "ORD-3", "-30.00", "-15.00")]))
         dispute = self.env["retail.dispute"].search([])
-        finance = self._create_retail_user("finance", "account.group_account_invoice")
-        as_finance = dispute.with_user(finance)
+        self.assertEqual(dispute.state, "opened")
+        self.assertEqual(len(self._dispute_messages(self.invoices["ORD-3"])), 1)
+        as_finance = dispute
         self.assertEqual(as_finance.amount, 30.0)
         with self.assertRaises(AccessError):
             as_finance.write({"amount": 1.0})
