@@ -18,7 +18,7 @@ export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.marketplace:1,root.reta
 RETAIL_MODULES="retail_connector_base,retail_marketplace,retail_pos_sync,retail_loyalty,retail_settlement"
 # Auto-install bridges between two of them: a fresh install brings them in, an
 # update of an older database does not, so updates install them by name.
-RETAIL_BRIDGES="retail_loyalty_pos,retail_loyalty_marketplace,retail_settlement_pos"
+RETAIL_BRIDGES="retail_loyalty_pos,retail_loyalty_marketplace,retail_settlement_pos,retail_settlement_marketplace"
 
 export PGHOST="${PGHOST:-127.0.0.1}"
 export PGPORT="${PGPORT:-5432}"

@@ -4,11 +4,14 @@
 suite's own entry points (channel webhooks and POS batches through the inbox,
 a payout file through the settlement import), then the tax report and the
 receivable, gift card liability, store card and settlement clearing balances
-compared with figures this test works out from the inputs alone.
+compared with figures this test works out from the inputs alone; the
+chargeback's dispute ends lost on its order.
 
 It runs in-process (a TransactionCase, rolled back) in the database with
 every module and bridge installed; it uses none of the real-server fixtures
 of tests/conftest.py."""
+
+import json
 
 from odoo import Command
 
@@ -256,9 +259,35 @@ class TestAccountingDay(PosSettlementCommon, MarketplaceCommon):
         )
         self.assertEqual(settlement.state, "matched")
         chargeback = self._lines(settlement, line_type="chargeback")
-        self.assertEqual(chargeback.order_ref_id, self._channel_sale("5102"))
+        disputed = self._channel_sale("5102")
+        self.assertEqual(chargeback.order_ref_id, disputed)
         settlement.action_post()
         self.assertEqual(settlement.state, "posted")
+        # The payout opened the order's dispute; the provider's message
+        # closes it lost, through the inbox.
+        dispute = chargeback.dispute_id
+        self.assertEqual((dispute.state, dispute.order_ref_id), ("opened", disputed))
+        event = self.env["retail.event"]._receive(
+            self.provider,
+            "disputes/update",
+            "dp-5102:lost",
+            json.dumps(
+                {
+                    "id": "dp-5102",
+                    "order_id": "5102",
+                    "status": "lost",
+                    "amount": "21.00",
+                    "currency": self.currency.name,
+                    "reason": "fraudulent",
+                }
+            ),
+            subject="dp-5102",
+        )
+        self.provider._process_events()
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(disputed.retail_dispute_ids, dispute)
+        self.assertEqual((dispute.external_id, dispute.state), ("dp-5102", "lost"))
+        self.assertIn("lost", disputed.message_ids[0].body)
 
         # The tax report, per tax: (base, tax).
         # 20 %: orders 30.00 + 17.50 + 12.50 + 35.00 = 95.00, less the

@@ -3,19 +3,25 @@
 """The simulator's Stripe mode speaks Stripe as the settlement fetch reads it:
 paid payouts by creation time, the balance transactions of an automatic
 payout with their sources expanded, cursor pagination, Bearer auth, and
-documents the Stripe parser imports whole."""
+documents the Stripe parser imports whole; and disputes as the settlement
+module's webhook and disputes adapters read them."""
 
+import json
+import time
 from decimal import Decimal
 
 import pytest
 import requests
 from payouts import read_payout, simulated
 from simulator import Simulator
+from simulator.receiver import WebhookReceiver
 
 from odoo.addons.retail_settlement.adapters.stripe import (
     DEFAULT_VERSION,
     StripeConnection,
+    StripeDisputes,
     StripePayouts,
+    verify_signature,
 )
 from odoo.addons.retail_settlement.parsers import stripe as stripe_parser
 
@@ -155,3 +161,56 @@ def test_wrong_key_is_401_and_the_connection_stays_usable(sim):
     assert failed.status_code == 500
     assert failed.json()["error"]["type"] == "api_error"
     assert _request(sim, session=session)("v1/payouts", {})["object"] == "list"
+
+
+class Disputes(StripeDisputes):
+    def __init__(self):
+        # No backend: parsing reads the payload only.
+        pass
+
+
+def test_disputes_are_signed_events_and_payout_lines_naming_them():
+    receiver = WebhookReceiver()
+    try:
+        with Simulator(
+            platform="stripe",
+            currency="usd",
+            target_url=receiver.url,
+            webhook_secret="whsec_sim",
+        ) as sim:
+            charge = sim.platform.create_charge("S1", "80.00")
+            dispute = sim.platform.create_dispute(charge["id"])
+            sim.platform.close_dispute(dispute["id"], "lost")
+            answer = _request(sim)(f"v1/charges/{charge['id']}", {})
+            assert answer["metadata"] == {"order_id": "S1"} and answer["disputed"]
+            with pytest.raises(requests.HTTPError) as missing:
+                _request(sim)("v1/charges/ch_unknown", {})
+            assert missing.value.response.json()["error"]["code"] == "resource_missing"
+            payout = sim.platform.create_payout(
+                disputes=[{"dispute": dispute["id"], "fee": "15.00"}]
+            )
+            raw = simulated(StripePayouts, _request(sim)).payout_document(payout)
+    finally:
+        receiver.close()
+    topics = []
+    for headers, body in receiver.deliveries:
+        assert (
+            verify_signature(
+                ["whsec_sim"], headers["Stripe-Signature"], body, 300, now=time.time()
+            )
+            is None
+        )
+        event = json.loads(body)
+        topics.append(event["type"])
+        read = Disputes().parse(event)
+        assert (read.external_id, read.transaction_ref) == (dispute["id"], charge["id"])
+        assert read.amount == Decimal("80.00") and read.currency == "USD"
+    assert topics == ["charge.dispute.created", "charge.dispute.closed"]
+    assert read.state == "lost" and read.closed_at
+    _header, lines = read_payout(stripe_parser, raw)
+    withdrawn = next(line for line in lines if line.line_type == "chargeback")
+    assert (withdrawn.dispute_ref, withdrawn.original_transaction_ref) == (
+        dispute["id"],
+        charge["id"],
+    )
+    assert withdrawn.amount_net == Decimal("-95.00")

@@ -3,7 +3,7 @@
 {
     "name": "Retail Settlement",
     "summary": "Marketplace and payment-provider payouts matched and reconciled",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "views/retail_settlement_views.xml",
         "views/retail_settlement_line_views.xml",
+        "views/retail_dispute_views.xml",
         "views/retail_settlement_import_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_settlement_menus.xml",

@@ -172,7 +172,8 @@ class GenericAnswers:
 class Platform:
     """A platform mode of the simulator. Subclasses list their ``ROUTES`` as
     ``(method, path template, method name)``; ``<v>`` in a template is the
-    API version and ``<id>`` a numeric id passed to the method."""
+    API version, ``<id>`` a numeric id and ``<key>`` a text id (Stripe's
+    ``ch_...``), passed to the method."""
 
     DEFAULTS = {}
     ROUTES = ()
@@ -217,7 +218,9 @@ class Platform:
         for route_method, _template, pattern, name in self.routes:
             match = pattern.match(path)
             if match and route_method == method:
-                ids = [int(value) for value in match.groups()]
+                ids = [
+                    int(value) if value.isdigit() else value for value in match.groups()
+                ]
                 with self.sim.lock:
                     self.request_path = path  # for the links a page names
                     try:
@@ -230,5 +233,10 @@ class Platform:
 
 
 def _pattern(template):
-    pattern = re.escape(template).replace("<v>", "[^/]+").replace("<id>", r"(\d+)")
+    pattern = (
+        re.escape(template)
+        .replace("<v>", "[^/]+")
+        .replace("<id>", r"(\d+)")
+        .replace("<key>", r"(\w+)")
+    )
     return re.compile(pattern + "$")

@@ -1,14 +1,20 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Stripe mode: what a settlement fetch reads of Stripe, the payouts list and
-the balance transactions of an automatic payout. Shapes follow Stripe's API
-reference (Payout, Balance Transaction, list objects and their cursor
-pagination, https://docs.stripe.com/api/payouts and
-https://docs.stripe.com/api/balance_transactions): amounts are integers in minor units,
-currencies lower case, times Unix seconds. Payouts are built from a compact
-spec (README.md)."""
+the balance transactions of an automatic payout, and the disputes Stripe
+reports by webhook. Shapes follow Stripe's API reference (Payout, Balance
+Transaction, Charge, Dispute, Event, list objects and their cursor
+pagination, https://docs.stripe.com/api/payouts,
+https://docs.stripe.com/api/balance_transactions,
+https://docs.stripe.com/api/disputes/object, https://docs.stripe.com/api/events)
+and webhooks are signed as https://docs.stripe.com/webhooks#verify-manually
+says: amounts are integers in minor units, currencies lower case, times Unix
+seconds. Payouts are built from a compact spec (README.md)."""
 
+import hashlib
+import hmac
 import itertools
+import json
 import secrets
 import time
 from decimal import Decimal
@@ -30,6 +36,12 @@ def _error(kind, message, code=None, param_name=None):
     return {"error": error}
 
 
+def sign(secret, timestamp, body):
+    """``v1`` of ``Stripe-Signature``: hex HMAC-SHA256 of ``<t>.<body>``."""
+    signed = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
 def _cents(amount):
     return int((Decimal(str(amount)) * 100).to_integral_value())
 
@@ -47,11 +59,14 @@ class Stripe(Platform):
     ROUTES = (
         ("GET", "/v1/payouts", "_payouts"),
         ("GET", "/v1/balance_transactions", "_balance_transactions"),
+        ("GET", "/v1/charges/<key>", "_charge_object"),
     )
 
     def reset(self):
         self.payouts = {}  # id: Payout
         self.transactions = {}  # payout id: [BalanceTransaction]
+        self.charges = {}  # id: Charge
+        self.disputes = {}  # id: Dispute
         self.clock = itertools.count(int(time.time()) - 30 * 86400, 3600)
         self.versions_seen = []
 
@@ -72,13 +87,18 @@ class Stripe(Platform):
         automatic=True,
         currency=None,
         payout_transaction=True,
+        disputes=(),
     ):
         """A payout and its balance transactions, from a compact spec:
 
         - ``charges``: ``[{"order", "amount", "fee", "fee_tax"}]`` (decimal
-          strings in major units; the charge's ``metadata`` names the order);
+          strings in major units; the charge's ``metadata`` names the order;
+          a ``"charge"`` of ``create_charge`` pays that one out instead);
         - ``refunds``: ``[{"order", "amount"}]`` (a positive amount refunded);
-        - ``fees``: ``[{"amount", "description"}]`` (account fees, positive).
+        - ``fees``: ``[{"amount", "description"}]`` (account fees, positive);
+        - ``disputes``: ``[{"dispute", "fee", "reversal"}]``: the funds a
+          dispute of ``create_dispute`` withdrew (with Stripe's dispute fee,
+          default 15.00), or with ``"reversal": true`` reinstated.
 
         The payout pays the sum of the nets; its own ``payout`` transaction is
         listed too unless ``payout_transaction`` is false. ``created`` (Unix
@@ -95,6 +115,8 @@ class Stripe(Platform):
                 transactions.append(self._refund(refund, currency, created))
             for fee in fees:
                 transactions.append(self._fee(fee, currency, created))
+            for dispute in disputes:
+                transactions.append(self._dispute_funds(dispute, currency, created))
             amount = sum(transaction["net"] for transaction in transactions)
             payout = {
                 "id": payout_id,
@@ -188,6 +210,136 @@ class Stripe(Platform):
             "type": kind,
         }
 
+    def create_charge(self, order, amount, currency=None):
+        """A charge paying ``order``, not paid out yet: what a dispute is
+        about, and what ``GET /v1/charges/<id>`` answers."""
+        with self.sim.lock:
+            charge = self._new_charge(
+                order, _cents(amount), (currency or self.config["currency"]).lower()
+            )
+            return dict(charge)
+
+    def _new_charge(self, order, amount, currency):
+        charge = {
+            "id": self._id("ch_"),
+            "object": "charge",
+            "amount": amount,
+            "currency": currency,
+            "metadata": {self.config["order_ref_field"]: order} if order else {},
+            "payment_intent": self._id("pi_"),
+            "disputed": False,
+        }
+        self.charges[charge["id"]] = charge
+        return charge
+
+    def create_dispute(self, charge_id, reason="fraudulent", amount=None):
+        """A dispute of a charge of ``create_charge``, needing a response;
+        sends ``charge.dispute.created`` when the simulator has a target."""
+        with self.sim.lock:
+            charge = self.charges[charge_id]
+            charge["disputed"] = True
+            created = int(time.time())
+            dispute = {
+                "id": self._id("du_"),
+                "object": "dispute",
+                "amount": _cents(amount) if amount else charge["amount"],
+                "balance_transactions": [],
+                "charge": charge_id,
+                "created": created,
+                "currency": charge["currency"],
+                "evidence_details": {
+                    "due_by": created + 21 * 86400,
+                    "has_evidence": False,
+                    "past_due": False,
+                    "submission_count": 0,
+                },
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "payment_intent": charge["payment_intent"],
+                "reason": reason,
+                "status": "needs_response",
+            }
+            self.disputes[dispute["id"]] = dispute
+        self._announce("charge.dispute.created", dispute)
+        return dict(dispute)
+
+    def close_dispute(self, dispute_id, status):
+        """The issuer's decision (``won`` or ``lost``): sends
+        ``charge.dispute.closed``."""
+        if status not in ("won", "lost"):
+            raise ValueError(f"a dispute closes won or lost, not {status}")
+        with self.sim.lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = status
+        self._announce("charge.dispute.closed", dispute)
+        return dict(dispute)
+
+    def event(self, topic, data_object, event_id=None, created=None):
+        """The Event Stripe sends for ``topic`` about ``data_object``."""
+        return {
+            "id": event_id or self._id("evt_"),
+            "object": "event",
+            "api_version": self.config["api_version"],
+            "created": int(time.time() if created is None else created),
+            "data": {"object": data_object},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": topic,
+        }
+
+    def send(self, topic, payload, event_id, duplicates, timestamp, secret):
+        """Deliver the Event about ``payload`` (its id ``event_id``, the same
+        for every copy), signed per attempt with a fresh timestamp."""
+        body = json.dumps(
+            self.event(topic, payload, event_id, timestamp), separators=(",", ":")
+        ).encode()
+
+        def signed_headers():
+            stamp = str(int(time.time() if timestamp is None else timestamp))
+            return {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                "Stripe-Signature": f"t={stamp},v1="
+                + sign(secret or self.config["webhook_secret"], stamp, body),
+            }
+
+        return [
+            self.sim._post_with_retries(topic, event_id, body, signed_headers)
+            for _copy in range(duplicates)
+        ]
+
+    def _announce(self, topic, data_object):
+        if self.config["target_url"]:
+            self.sim.send_webhook(topic, dict(data_object), event_id=self._id("evt_"))
+
+    def _dispute_funds(self, spec, currency, created):
+        dispute = self.disputes[spec["dispute"]]
+        reversal = bool(spec.get("reversal"))
+        fee = 0 if reversal else _cents(spec.get("fee", "15.00"))
+        details = [self._fee_detail(fee, "stripe_fee", currency)] if fee else []
+        amount = dispute["amount"] if reversal else -dispute["amount"]
+        txn_id = self._id("txn_")
+        dispute["balance_transactions"].append(txn_id)
+        source = {
+            key: dispute[key]
+            for key in ("id", "object", "amount", "currency", "charge", "metadata")
+        }
+        return self._transaction(
+            txn_id,
+            amount,
+            fee,
+            details,
+            currency,
+            created,
+            "adjustment",
+            "dispute_reversal" if reversal else "dispute",
+            source,
+            ("Chargeback reversal for " if reversal else "Chargeback withdrawal for ")
+            + dispute["charge"],
+        )
+
     def _charge(self, spec, currency, created):
         amount = _cents(spec["amount"])
         details = []
@@ -198,16 +350,11 @@ class Stripe(Platform):
         if spec.get("fee_tax"):
             details.append(self._fee_detail(_cents(spec["fee_tax"]), "tax", currency))
         fee = sum(detail["amount"] for detail in details)
-        charge = {
-            "id": self._id("ch_"),
-            "object": "charge",
-            "amount": amount,
-            "currency": currency,
-            "metadata": {self.config["order_ref_field"]: spec["order"]}
-            if spec.get("order")
-            else {},
-            "payment_intent": self._id("pi_"),
-        }
+        charge = (
+            self.charges[spec["charge"]]
+            if spec.get("charge")
+            else self._new_charge(spec.get("order"), amount, currency)
+        )
         return self._transaction(
             self._id("txn_"),
             amount,
@@ -358,6 +505,17 @@ class Stripe(Platform):
             if (not status or payout["status"] == status) and created(payout)
         ]
         return self._page(records, query, "/v1/payouts")
+
+    def _charge_object(self, query, body, charge_id):
+        charge = self.charges.get(charge_id)
+        if charge is None:
+            return 404, _error(
+                "invalid_request_error",
+                f"No such charge: '{charge_id}'",
+                "resource_missing",
+                "id",
+            )
+        return 200, charge
 
     def _balance_transactions(self, query, body):
         payout_id = param(query, "payout")

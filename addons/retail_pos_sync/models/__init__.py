@@ -1,3 +1,5 @@
+from . import account_bank_statement_line
+from . import account_payment
 from . import retail_backend
 from . import retail_event
 from . import retail_pos_store

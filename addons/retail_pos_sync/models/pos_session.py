@@ -70,6 +70,28 @@ class PosSession(models.Model):
         return result
 
     @api.model
+    def _retail_date_on_business_day(self, vals_list):
+        """Date on its session's business day each entry of ``vals_list``
+        (create values of payments and cash statement lines) that a store
+        day's session makes: Odoo dates what a closing creates on the day
+        it runs, so a day closed after midnight, or days later by a store
+        that was offline, would book its cash and card receipts in the next
+        period while its sales and taxes stay on the business day. A session
+        books one business day, so its entries all take that day."""
+        session_ids = {vals.get("pos_session_id") for vals in vals_list} - {False, None}
+        if not session_ids:
+            return
+        days = {
+            session.id: session.retail_business_day
+            for session in self.browse(session_ids).sudo()
+            if session.retail_business_day
+        }
+        for vals in vals_list:
+            day = days.get(vals.get("pos_session_id"))
+            if day:
+                vals["date"] = day
+
+    @api.model
     def _cron_close_business_days(self):
         """Scheduled action: enqueue the closing of the store sessions of
         business days past their backend's grace period, which posts their

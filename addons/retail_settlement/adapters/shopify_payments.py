@@ -23,6 +23,19 @@ Built from the GraphQL reference, ``shopifyPaymentsAccount``
 each connection read page after page to the end by its cursor. The nodes
 are written back in the REST resources' shapes (``payout_record``,
 ``transaction_record``), which the parser and uploaded files share.
+
+Disputes come by the shop's webhooks, topics ``disputes/create`` and
+``disputes/update`` (https://shopify.dev/changelog/new-webhook-topic-disputes),
+whose body is the REST *Dispute* resource
+(https://shopify.dev/docs/api/admin-rest/2025-01/resources/dispute):
+``id``, ``order_id``, ``type`` (``inquiry`` or ``chargeback``), ``amount``
+(a decimal string) and ``currency``, ``reason``, ``status``
+(``needs_response``, ``under_review``, ``accepted``, ``won``, ``lost``;
+``charge_refunded`` in older shops), ``evidence_due_by``, ``finalized_on``
+and ``initiated_at``. The marketplace module's Shopify webhook adapter
+checks and stores them; they need the ``read_shopify_payments_disputes``
+access scope. A dispute's withdrawal and reversal in a payout carry its id
+as their ``source_id``.
 """
 
 from datetime import date, datetime, time, timezone
@@ -35,6 +48,7 @@ from odoo.addons.retail_connector_base.adapters.shopify_graphql import legacy_id
 from odoo.addons.retail_connector_base.registry import register
 
 from ..parsers import shopify_payments as parser
+from .disputes import DisputesAdapter
 from .payouts import PayoutsAdapter
 
 # The summary's categories: (GraphQL gross, GraphQL fee, REST category).
@@ -175,3 +189,14 @@ class ShopifyPayouts(ShopifyAdapter, PayoutsAdapter):
         """Only a paid payout is final: a scheduled or in-transit one may
         still fail or be cancelled."""
         return payout.get("status") == "paid"
+
+
+@register("shopify", "disputes")
+class ShopifyDisputes(DisputesAdapter):
+    topics = ("disputes/create", "disputes/update")
+    # The merchant accepting the chargeback, or refunding the charge, gives
+    # the money up as surely as losing it.
+    lost_statuses = ("lost", "accepted", "charge_refunded")
+
+    def parse(self, payload):
+        return self.read_order_dispute(payload, "initiated_at", "finalized_on")

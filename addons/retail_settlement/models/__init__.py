@@ -1,4 +1,6 @@
 from . import retail_backend
+from . import retail_dispute
+from . import retail_event
 from . import retail_settlement
 from . import retail_settlement_line
 from . import retail_settlement_fee_mapping

@@ -388,6 +388,7 @@ class RetailSettlement(models.Model):
             "order_ref": parsed.order_ref or parsed.merchant_order_ref or False,
             "transaction_ref": parsed.transaction_ref or False,
             "original_transaction_ref": parsed.original_transaction_ref or False,
+            "dispute_ref": parsed.dispute_ref or False,
             "sku": parsed.sku or False,
             "amount_gross": float(parsed.amount_gross),
             "amount_fee": float(parsed.amount_fee),

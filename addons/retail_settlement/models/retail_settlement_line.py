@@ -52,6 +52,7 @@ BULK_COLUMNS = (
     "order_ref",
     "transaction_ref",
     "original_transaction_ref",
+    "dispute_ref",
     "sku",
     "amount_gross",
     "amount_fee",
@@ -96,6 +97,12 @@ class RetailSettlementLine(models.Model):
     order_ref = fields.Char("Order reference", index=True)
     transaction_ref = fields.Char("Transaction", index=True)
     original_transaction_ref = fields.Char("Original transaction")
+    dispute_ref = fields.Char(
+        "Dispute id",
+        index="btree_not_null",
+        help="The provider's id of the dispute a chargeback line belongs to, "
+        "for formats that carry one (Stripe, Shopify Payments).",
+    )
     sku = fields.Char("SKU")
     amount_gross = fields.Monetary("Gross")
     amount_fee = fields.Monetary("Fees")
@@ -126,6 +133,13 @@ class RetailSettlementLine(models.Model):
     )
     invoice_ids = fields.Many2many("account.move", string="Invoices / credit notes")
     matched_by_hand = fields.Boolean(readonly=True)
+    dispute_id = fields.Many2one(
+        "retail.dispute",
+        "Dispute",
+        readonly=True,
+        index="btree_not_null",
+        help="The dispute this chargeback or reversal moves money for.",
+    )
     # The entry books amounts per account and kind, not per line: each line
     # is followed to it through its settlement.
     move_id = fields.Many2one(related="settlement_id.move_id", string="Journal entry")

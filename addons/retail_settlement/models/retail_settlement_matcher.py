@@ -5,6 +5,8 @@ from collections import defaultdict
 from odoo import api, models
 from odoo.tools import SQL
 
+from .retail_dispute import CHARGEBACK_TYPES
+
 # Lines that need no Odoo document: they are booked to the backend's accounts.
 ACCOUNT_ONLY = {
     "fee",
@@ -46,9 +48,11 @@ class RetailSettlementMatcher(models.AbstractModel):
         (an Amazon order item per line, say) are matched together against
         the order's documents; the first carries the documents and the
         expected amount. Lines the rules leave discrepancies are offered to
-        :meth:`_match_other_documents`."""
+        :meth:`_match_other_documents`. Chargebacks and reversals matched to
+        an order are then linked to their disputes (``retail.dispute``)."""
         lines.fetch(["order_ref", "line_type", "raw_type", "amount_gross"])
-        bindings = self._bindings(settlement, lines)
+        order_refs = self._disputed_order_refs(settlement, lines)
+        bindings = self._bindings(settlement, lines, order_refs.values())
         settled_elsewhere = self._settled_elsewhere(settlement, lines)
         groups = defaultdict(list)
         for line in lines:
@@ -62,7 +66,9 @@ class RetailSettlementMatcher(models.AbstractModel):
         outcomes = {}
         for ids in groups.values():
             group = Line.browse(ids).with_prefetch(lines._prefetch_ids)
-            values = self._match_group(settlement, group, bindings, settled_elsewhere)
+            values = self._match_group(
+                settlement, group, bindings, settled_elsewhere, order_refs
+            )
             outcomes[ids[0]] = {**OUTCOME_DEFAULTS, **values}
             if len(ids) > 1:
                 rest = {
@@ -76,6 +82,9 @@ class RetailSettlementMatcher(models.AbstractModel):
         unmatched = lines.filtered(lambda line: line.state == "discrepancy")
         if unmatched:
             self._match_other_documents(settlement, unmatched)
+        disputed = lines.filtered(lambda line: line.line_type in CHARGEBACK_TYPES)
+        if disputed:
+            self.env["retail.dispute"]._link_settlement_lines(settlement, disputed)
 
     @api.model
     def _match_other_documents(self, settlement, lines):
@@ -183,14 +192,60 @@ class RetailSettlementMatcher(models.AbstractModel):
         return earlier
 
     @api.model
-    def _bindings(self, settlement, lines):
-        """External id -> (binding, its order), read in one query per
-        model: the orders of the chunk share one prefetch, so their
-        documents are read together too."""
+    def _disputed_order_refs(self, settlement, lines):
+        """Line id -> order reference, for the chargebacks and reversals of
+        ``lines`` that name no order (a Stripe dispute names its charge):
+        the order of their dispute, else of the payout line that settled
+        the disputed payment; two queries for the chunk."""
+        lines = lines.filtered(
+            lambda line: line.line_type in CHARGEBACK_TYPES and not line.order_ref
+        )
+        if not lines:
+            return {}
+        backend = settlement.backend_id
+        dispute_refs = [ref for ref in lines.mapped("dispute_ref") if ref]
+        disputes = {
+            dispute.external_id: dispute.order_binding_id.external_id
+            for dispute in self.env["retail.dispute"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("external_id", "in", dispute_refs),
+                    ("order_binding_id", "!=", False),
+                ]
+            )
+        }
+        payments = [ref for ref in lines.mapped("original_transaction_ref") if ref]
+        charged = {
+            line.transaction_ref: line.order_ref
+            for line in self.env["retail.settlement.line"].search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("line_type", "=", "order"),
+                    ("transaction_ref", "in", payments),
+                    ("order_ref", "!=", False),
+                ],
+                order="id desc",
+            )
+        }
+        found = {
+            line.id: disputes.get(line.dispute_ref)
+            or charged.get(line.original_transaction_ref)
+            for line in lines
+        }
+        return {line_id: ref for line_id, ref in found.items() if ref}
+
+    @api.model
+    def _bindings(self, settlement, lines, other_refs=()):
+        """External id -> (binding, its order) for the order references of
+        ``lines`` and ``other_refs``, read in one query per model: the
+        orders of the chunk share one prefetch, so their documents are read
+        together too."""
         backends = (
             settlement.backend_id.settlement_order_backend_ids or settlement.backend_id
         )
-        refs = {line.order_ref for line in lines if line.order_ref}
+        refs = {line.order_ref for line in lines if line.order_ref} | set(other_refs)
         found = self.env["retail.order.binding"].search(
             [("backend_id", "in", backends.ids), ("external_id", "in", list(refs))]
         )
@@ -213,7 +268,7 @@ class RetailSettlementMatcher(models.AbstractModel):
         return bindings
 
     @api.model
-    def _match_group(self, settlement, group, bindings, settled_elsewhere):
+    def _match_group(self, settlement, group, bindings, settled_elsewhere, order_refs):
         line = group[0]
         if line.line_type in ("payout", "payout_reversal"):
             return dict(PLAIN_MATCH)
@@ -227,13 +282,14 @@ class RetailSettlementMatcher(models.AbstractModel):
             )
         if line.line_type in ACCOUNT_ONLY:
             return dict(PLAIN_MATCH)
-        binding, order = bindings.get(line.order_ref, (None, None))
+        order_ref = line.order_ref or order_refs.get(line.id)
+        binding, order = bindings.get(order_ref, (None, None))
         if not binding:
             return self._discrepancy(
                 "missing_order",
                 self.env._(
                     "No imported order %(ref)s: it is missing from Odoo.",
-                    ref=line.order_ref or self.env._("(no reference)"),
+                    ref=order_ref or self.env._("(no reference)"),
                 ),
             )
         values = {
@@ -241,7 +297,8 @@ class RetailSettlementMatcher(models.AbstractModel):
             "order_ref_id": f"{order._name},{order.id}" if order else False,
         }
         if line.line_type not in ORDER_DOCUMENTS:
-            # Chargebacks: the order is known, the amount is an expense.
+            # Chargebacks: the order is known, the amount is booked to the
+            # chargebacks account; the line's dispute is found afterwards.
             return {**values, "state": "matched"}
         duplicate = settled_elsewhere.get((line.order_ref, line.line_type))
         if duplicate:

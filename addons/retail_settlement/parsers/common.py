@@ -118,6 +118,9 @@ class ParsedLine:
     merchant_order_ref: str = ""
     transaction_ref: str = ""
     original_transaction_ref: str = ""
+    # The platform's own dispute id, on chargeback lines of formats that
+    # carry one: a dispute's withdrawal and reversal share it.
+    dispute_ref: str = ""
     sku: str = ""
     quantity: float = 0.0
     fees: list[tuple[str, Decimal]] = field(default_factory=list)

@@ -17,7 +17,9 @@ The options (settlements.md §9.3, after OCA's sheet mapping)::
      "encoding": "cp1252"}                         # optional: files not in UTF-8
 
 At least one of ``amount_gross``/``amount_net`` is mapped; a missing one is
-computed. A type the map does not know is ``other`` (kept, flagged by
+computed. A provider whose export names each chargeback's dispute maps that
+column as ``dispute_ref``, so that a dispute's withdrawal and reversal join
+one dispute. A type the map does not know is ``other`` (kept, flagged by
 matching). The file's ``total_column``, when mapped, is the declared total.
 A file is read as UTF-8 (with or without byte order mark), else in the
 mapping's ``encoding`` when it has one (an export from a spreadsheet on
@@ -56,6 +58,7 @@ COLUMN_KEYS = (
     "merchant_order_ref",
     "transaction_ref",
     "original_transaction_ref",
+    "dispute_ref",
     "date",
     "value_date",
     "description",
@@ -96,6 +99,7 @@ TEXT_KEYS = (
     "merchant_order_ref",
     "transaction_ref",
     "original_transaction_ref",
+    "dispute_ref",
     "description",
     "sku",
 )

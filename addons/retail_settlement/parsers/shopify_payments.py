@@ -180,6 +180,9 @@ class Parser(BaseParser):
             original_transaction_ref=text_value(transaction.get("source_id"))
             if kind in ("dispute", "refund")
             else "",
+            dispute_ref=text_value(transaction.get("source_id"))
+            if kind == "dispute"
+            else "",
             fees=[(f"shopify:{kind or 'fee'}", fee)] if fee else [],
             raw=transaction,
         )

@@ -66,7 +66,8 @@ CATEGORIES = {
     "payout_reversal": "payout_reversal",
 }
 RESERVE_CATEGORIES = ("risk_reserved_funds", "connect_reserved_funds")
-ORIGINAL_CATEGORIES = ("refund", "refund_failure", "dispute", "dispute_reversal")
+DISPUTE_CATEGORIES = ("dispute", "dispute_reversal")
+ORIGINAL_CATEGORIES = ("refund", "refund_failure", *DISPUTE_CATEGORIES)
 REPORT_COLUMNS = (
     "balance_transaction_id",
     "automatic_payout_id",
@@ -230,6 +231,9 @@ class Parser(BaseParser):
             original_transaction_ref=text_value(source.get("charge"))
             if category in ORIGINAL_CATEGORIES
             else "",
+            dispute_ref=text_value(source.get("id"))
+            if category in DISPUTE_CATEGORIES
+            else "",
             fees=fees,
             raw=transaction,
         )
@@ -338,6 +342,9 @@ class Parser(BaseParser):
             order_ref=get(values, f"payment_metadata[{self.order_ref_field}]"),
             transaction_ref=get(values, "source_id") or charge,
             original_transaction_ref=charge if category in ORIGINAL_CATEGORIES else "",
+            dispute_ref=get(values, "source_id")
+            if category in DISPUTE_CATEGORIES
+            else "",
             fees=[("stripe:stripe_fee", -fee_paid)] if fee_paid else [],
             raw={k: v for k, v in values.items() if v},
         )

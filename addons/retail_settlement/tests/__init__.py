@@ -15,3 +15,4 @@ from . import test_settlement_fetch
 from . import test_settlement_fetch_shopify
 from . import test_settlement_screens_tour
 from . import test_migration
+from . import test_disputes

@@ -1,0 +1,2 @@
+from . import retail_dispute
+from . import sale_order
