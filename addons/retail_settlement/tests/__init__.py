@@ -10,9 +10,7 @@ from . import test_parser_streaming
 from . import test_settlement_bank
 from . import test_settlement_matching
 from . import test_settlement_import_failures
-from . import test_settlement_tour
 from . import test_settlement_fetch
 from . import test_settlement_fetch_shopify
-from . import test_settlement_screens_tour
 from . import test_migration
 from . import test_disputes

@@ -1,1 +1,3 @@
 from . import test_disputes
+from . import test_settlement_screens_tour
+from . import test_settlement_tour

@@ -2,7 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tests import HttpCase, tagged
 
-from .common import SettlementCommon
+from odoo.addons.retail_settlement.tests.common import SettlementCommon
+
+# Run beside the marketplace: in CI's database holding retail_settlement
+# alone, the run's first tour did not become ready within the browser's 60 s
+# three times (never reproduced by hand); until that is understood the
+# settlement tours run in the full database only.
 
 
 @tagged("post_install", "-at_install")
