@@ -24,6 +24,7 @@ from odoo import fields
 
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     ShopifyGraphQL,
+    graphql_path,
 )
 from odoo.addons.retail_marketplace.adapters import (
     shopify,
@@ -1094,7 +1095,7 @@ def _catalog_call(sim, name, document, variables):
     connection = _SimConnection(sim)
     answer = connection.request(
         "POST",
-        connection._path("graphql.json"),
+        graphql_path(connection.api_version),
         json_body={"query": document, "variables": variables},
     )
     assert answer["extensions"]["cost"]["actualQueryCost"] is not None, answer
