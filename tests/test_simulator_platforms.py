@@ -22,6 +22,7 @@ from waiting import inbox_state, wait_for
 
 from odoo import fields
 
+from odoo.addons.retail_connector_base.adapters.common import parse_datetime
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     ShopifyGraphQL,
     graphql_path,
@@ -1064,6 +1065,46 @@ def test_shopify_graphql_poll_reads_the_webhook_orders(shop, receiver):
     assert [order["id"] for order in again] == [
         order["id"] for order in created if order["updated_at"] >= checkpoint
     ]
+
+
+def test_shopify_graphql_poll_reads_past_250_lines_and_crowded_instants(shop):
+    """Test that an order of 300 line items is read whole, its lines paged
+    by cursor past 250; and that a run never ends inside the instant it
+    started from: when more orders than the batch changed in the same
+    second, it reads on to the first later one, so that the next run starts
+    later and none is left behind."""
+    many = [{"sku": f"L{n}", "quantity": 1, "price": "1.00"} for n in range(300)]
+    big = shop.create_order(lines=many)
+    client = ShopifyGraphQL(_SimConnection(shop))
+    (order,), _checkpoint = shopify_graphql.poll_orders(client, None, 1)
+    assert [line["sku"] for line in order["line_items"]] == [
+        f"L{n}" for n in range(300)
+    ]
+    assert shopify.parse_order(order) == shopify.parse_order(big)
+    assert [
+        call["variables"]["after"] is None
+        for call in shop.platform.graphql_calls
+        if "id" in call["variables"]
+    ] == [False, False], "the first 25 lines came with the order, then 250 + 25"
+
+    instant, second = "2025-03-01T09:00:00+00:00", "2025-03-01T09:00:01+00:00"
+    crowded = [
+        shop.create_order(created_at=instant, updated_at=instant)["id"]
+        for _order in range(5)
+    ]
+    later = shop.create_order(created_at=second, updated_at=second)["id"]
+
+    def run(since):
+        orders, checkpoint = shopify_graphql.poll_orders(client, since, 3)
+        return [order["id"] for order in orders], checkpoint
+
+    first_run, checkpoint = run(None)
+    assert first_run == crowded[:3]
+    assert parse_datetime(checkpoint) == parse_datetime(instant)
+    second_run, checkpoint = run(checkpoint)
+    assert second_run == [*crowded, later]
+    third_run, _checkpoint = run(checkpoint)
+    assert third_run == [later, big["id"]]
 
 
 def test_shopify_graphql_throttled_when_the_cost_bucket_is_empty(shop, receiver):

@@ -418,11 +418,16 @@ def poll_orders(client, since, limit):
     ``limit`` orders. The checkpoint is the latest ``updatedAt`` read; the
     next run reads again from it (inclusive), so orders sharing that instant
     are not lost, and those already read are stored once (their version is
-    the same)."""
+    the same). A run that has read only orders of the instant it started
+    from reads on past ``limit`` to the first later one, so that the next
+    run starts later even when more than ``limit`` orders changed at once."""
     orders, after = [], None
     search = f"updated_at:>='{since}'" if since else None
-    while len(orders) < limit:
-        first = min(ORDERS_PAGE, limit - len(orders))
+    start = parse_datetime(since) if since else None
+    while True:
+        # Past the limit, still in the start instant: whole pages again.
+        left = limit - len(orders)
+        first = min(ORDERS_PAGE, left) if left > 0 else ORDERS_PAGE
         page = client.execute(
             POLL_ORDERS,
             {
@@ -435,6 +440,8 @@ def poll_orders(client, since, limit):
         )["orders"]
         for node in page["nodes"]:
             orders.append(order_payload(node, _all_lines(client, node)))
+            if len(orders) >= limit and _past(orders[-1], start):
+                return orders, orders[-1]["updated_at"]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
@@ -442,6 +449,12 @@ def poll_orders(client, since, limit):
         return orders, since
     latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
     return orders, latest["updated_at"]
+
+
+def _past(order, start):
+    """Whether ``order`` changed after the instant ``start`` (None: the
+    first run)."""
+    return start is None or parse_datetime(order["updated_at"]) > start
 
 
 def _all_lines(client, node):

@@ -265,7 +265,8 @@ class TestShopifyGraphQL(TransactionCase):
         empty = recording(
             shopify.ShopifyMarketplace, {GRAPHQL: orders_answer([], False, None)}
         )
-        self.assertEqual(empty.poll_orders("x", 50), ([], "x"))
+        since = "2026-01-05T10:00:00Z"
+        self.assertEqual(empty.poll_orders(since, 50), ([], since))
 
     def test_line_items_are_paged_past_250(self):
         """Test that an order of 600 lines is completed from its line items
