@@ -23,6 +23,7 @@ from waiting import inbox_state, wait_for
 from odoo import fields
 
 from odoo.addons.retail_connector_base.adapters.common import parse_datetime
+from odoo.addons.retail_connector_base.adapters.shopify import SHOP_ACCESS
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     ShopifyGraphQL,
     graphql_path,
@@ -147,11 +148,24 @@ def _quantity(item_id, quantity, compare=None):
 
 
 def _available(sim, *item_ids):
-    ids = ",".join(str(item_id) for item_id in item_ids)
-    levels = _shopify(
-        sim, "GET", "inventory_levels.json", params={"inventory_item_ids": ids}
-    ).json()["inventory_levels"]
-    return {level["inventory_item_id"]: level["available"] for level in levels}
+    """The ``available`` quantities at the location, as the simulator keeps
+    them."""
+    with sim.lock:
+        return {
+            item_id: sim.platform.levels[(item_id, LOCATION)]["available"]
+            for item_id in item_ids
+        }
+
+
+def _shop_access(sim, token="sim-token"):
+    """The connection test's query, posted as the client posts it."""
+    return _shopify(
+        sim,
+        "POST",
+        "graphql.json",
+        token=token,
+        json={"query": SHOP_ACCESS, "variables": {}},
+    )
 
 
 # --- Shopify ---
@@ -244,8 +258,9 @@ def test_shopify_guest_order_and_seeded_product_ids(shop):
 
 
 def test_shopify_order_polling_filters_and_sorts(shop, receiver):
-    """Test updated_at_min, the open/any status filter, update order and
-    limit, and that updates and cancellations send their topics."""
+    """Test that updates and cancellations send their topics, and that the
+    GraphQL poll filters by ``updated_at``, sorts by it and pages by
+    cursor."""
     orders = [
         shop.create_order(
             created_at=f"2025-01-1{day}T10:00:00+00:00",
@@ -267,24 +282,31 @@ def test_shopify_order_polling_filters_and_sorts(shop, receiver):
         "orders/cancelled",
     ]
 
-    def poll(**params):
-        params = {"updated_at_min": "2025-01-11T00:00:00Z", **params}
-        answer = _shopify(shop, "GET", "orders.json", params=params)
-        assert answer.status_code == 200
-        return [order["id"] for order in answer.json()["orders"]]
+    def poll(first=10, after=None):
+        variables = {
+            "first": first,
+            "after": after,
+            "query": "updated_at:>='2025-01-11T00:00:00Z'",
+            "lineFirst": 5,
+        }
+        answer = _shopify(
+            shop,
+            "POST",
+            "graphql.json",
+            json={"query": shopify_graphql.POLL_ORDERS, "variables": variables},
+        )
+        page = answer.json()["data"]["orders"]
+        return [sim_shopify._gid_number(node["id"]) for node in page["nodes"]], page
 
-    everything = poll(status="any", order="updated_at asc")
+    everything, _page = poll()
     assert everything[:2] == [second, third]
     assert set(everything[2:]) == {first, fourth}
     versions = [shop.orders[order_id]["updated_at"] for order_id in everything]
     assert versions == sorted(versions)
-    assert poll(status="any", order="updated_at asc", limit=2) == [second, third]
-    assert poll(order="updated_at asc") == [second, third, first]
-    assert poll(status="any", order="updated_at desc")[2:] == [third, second]
-    found = _shopify(shop, "GET", f"orders/{second}.json")
-    assert found.json()["order"]["id"] == second
-    missing = _shopify(shop, "GET", "orders/1.json")
-    assert (missing.status_code, missing.json()) == (404, {"errors": "Not Found"})
+    two, page = poll(first=2)
+    assert two == [second, third] and page["pageInfo"]["hasNextPage"]
+    rest, page = poll(first=2, after=page["pageInfo"]["endCursor"])
+    assert rest == everything[2:] and not page["pageInfo"]["hasNextPage"]
 
 
 def test_shopify_fulfilment_through_fulfillment_orders(shop):
@@ -340,7 +362,7 @@ def test_shopify_fulfilment_through_fulfillment_orders(shop):
     partial = fulfil([{"id": line_a["id"], "quantity": 2}])
     assert partial["userErrors"] == []
     assert partial["fulfillment"]["status"] == "SUCCESS"
-    current = _shopify(shop, "GET", f"orders/{order['id']}.json").json()["order"]
+    current = shop.orders[order["id"]]
     assert current["fulfillment_status"] == "partial"
     assert current["line_items"][0]["fulfillable_quantity"] == 1
     assert current["updated_at"] > order["updated_at"]
@@ -453,66 +475,6 @@ def test_shopify_inventory_set_quantities(shop):
 
     other = _shopify(shop, "POST", "graphql.json", json={"query": "{ shop { id } }"})
     assert other.status_code == 200 and other.json()["errors"]
-    ids = ",".join(str(number) for number in range(51))
-    over = _shopify(
-        shop, "GET", "inventory_levels.json", params={"inventory_item_ids": ids}
-    )
-    assert over.status_code == 422
-    levels = _shopify(
-        shop,
-        "GET",
-        "inventory_levels.json",
-        params={"inventory_item_ids": str(item_a), "location_ids": str(LOCATION)},
-    ).json()["inventory_levels"]
-    assert levels[0]["location_id"] == LOCATION and levels[0]["updated_at"]
-
-
-def test_shopify_products_and_variants(shop):
-    """Test product creation, product and variant updates, and their record."""
-    created = _shopify(
-        shop,
-        "POST",
-        "products.json",
-        json={
-            "product": {
-                "title": "Mug",
-                "body_html": "<p>Blue</p>",
-                "variants": [{"sku": "MUG", "barcode": "301", "price": "9.5"}],
-            }
-        },
-    )
-    assert created.status_code == 201
-    product = created.json()["product"]
-    variant = product["variants"][0]
-    assert variant["product_id"] == product["id"] and variant["price"] == "9.50"
-    assert isinstance(variant["inventory_item_id"], int)
-    assert _available(shop, variant["inventory_item_id"]) == {
-        variant["inventory_item_id"]: 0
-    }
-    renamed = _shopify(
-        shop,
-        "PUT",
-        f"products/{product['id']}.json",
-        json={"product": {"id": product["id"], "title": "Big mug"}},
-    )
-    assert renamed.json()["product"]["title"] == "Big mug"
-    repriced = _shopify(
-        shop,
-        "PUT",
-        f"variants/{variant['id']}.json",
-        json={"variant": {"id": variant["id"], "price": "11", "barcode": "302"}},
-    ).json()["variant"]
-    assert (repriced["price"], repriced["barcode"]) == ("11.00", "302")
-    read = _shopify(shop, "GET", f"products/{product['id']}.json").json()["product"]
-    assert read["title"] == "Big mug" and read["variants"][0]["barcode"] == "302"
-    untitled = _shopify(shop, "POST", "products.json", json={"product": {}})
-    assert untitled.status_code == 422
-    updates = shop.stats()["product_updates"]
-    assert [(u["action"], u["resource"], u["sku"]) for u in updates] == [
-        ("create", "product", "MUG"),
-        ("update", "product", "MUG"),
-        ("update", "variant", "MUG"),
-    ]
 
 
 def test_shopify_refund_restocks_and_refunds_shipping(shop, receiver):
@@ -559,9 +521,8 @@ def test_shopify_refund_restocks_and_refunds_shipping(shop, receiver):
         ],
     )
     assert rest["transactions"][0]["amount"] == "26.39"
-    refunds = _shopify(shop, "GET", f"orders/{order['id']}/refunds.json").json()
-    assert [r["id"] for r in refunds["refunds"]] == [refund["id"], rest["id"]]
-    final = _shopify(shop, "GET", f"orders/{order['id']}.json").json()["order"]
+    final = shop.orders[order["id"]]
+    assert [r["id"] for r in final["refunds"]] == [refund["id"], rest["id"]]
     assert final["financial_status"] == "refunded"
     assert final["current_total_price"] == "0.00"
     assert _available(shop, item_id) == {item_id: 9}
@@ -580,14 +541,15 @@ def test_shopify_refund_restocks_and_refunds_shipping(shop, receiver):
 
 def test_shopify_rate_limit_auth_faults_and_counters(shop):
     """Test the call-limit header and 429, the 401 body, an injected fault in
-    Shopify's shape, and counters keyed by path template."""
-    assert _shopify(shop, "GET", "shop.json", token="wrong").json() == {
+    Shopify's shape, and counters keyed by path template: the GraphQL
+    endpoint is the only one served."""
+    assert _shop_access(shop, token="wrong").json() == {
         "errors": "[API] Invalid API key or access token "
         "(unrecognized login or wrong password)"
     }
     shop.configure(rate_per_second=1, burst=2)
     shop.reset()
-    answers = [_shopify(shop, "GET", "shop.json") for _call in range(3)]
+    answers = [_shop_access(shop) for _call in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert [a.headers["X-Shopify-Shop-Api-Call-Limit"] for a in answers] == [
         "1/2",
@@ -596,17 +558,20 @@ def test_shopify_rate_limit_auth_faults_and_counters(shop):
     ]
     assert answers[2].headers["Retry-After"] == "2.0"
     assert answers[2].json()["errors"].startswith("Exceeded 2 calls per second")
-    assert answers[0].json()["shop"]["domain"] == "sim-shop.myshopify.com"
+    assert (
+        answers[0].json()["data"]["shop"]["myshopifyDomain"] == "sim-shop.myshopify.com"
+    )
     shop.configure(rate_limit_enabled=False)
     shop.set_faults(fail_next=1, fail_status=503, retry_after=3)
-    failed = _shopify(shop, "GET", "orders/1.json")
+    failed = _shop_access(shop)
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "3"
     assert failed.json() == {"errors": "Service Unavailable"}
     assert "X-Shopify-Shop-Api-Call-Limit" in failed.headers
-    assert _shopify(shop, "GET", "orders/2.json").status_code == 404
+    assert _shop_access(shop).status_code == 200
+    for path in ("shop.json", "orders.json", "products.json"):
+        assert _shopify(shop, "GET", path).status_code == 404
     requests_made = shop.stats()["requests"]
-    assert requests_made["GET /admin/api/<v>/shop.json"] == 3
-    assert requests_made["GET /admin/api/<v>/orders/<id>.json"] == 2
+    assert requests_made["POST /admin/api/<v>/graphql.json"] == 5
 
 
 def test_control_api_drives_the_platform_helpers(shop, receiver):
@@ -661,12 +626,15 @@ def test_command_line_serves_a_platform():
     )
     try:
         assert "shopify simulator on" in process.stdout.readline()
-        answer = requests.get(
-            f"http://127.0.0.1:{port}/admin/api/2025-01/shop.json",
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/admin/api/2025-10/graphql.json",
             headers={"X-Shopify-Access-Token": "sim-token"},
+            json={"query": SHOP_ACCESS, "variables": {}},
             timeout=5,
         )
-        assert answer.json()["shop"]["domain"] == "sim-shop.myshopify.com"
+        assert answer.json()["data"]["shop"]["myshopifyDomain"] == (
+            "sim-shop.myshopify.com"
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -1233,6 +1201,56 @@ def test_shopify_graphql_product_set_sets_the_whole_product(shop):
         shop, {"title": "Big", "productOptions": options, "variants": variants}, 10
     )
     assert limited["userErrors"][0]["code"] == "VARIANTS_OVER_LIMIT"
+
+
+def test_shopify_graphql_product_set_takes_variant_images(shop):
+    """Test that productSet shows a variant's file on that variant when the
+    file is among the product's files, and refuses one that is not,
+    changing nothing."""
+    options = [{"name": "Color", "values": [{"name": "Red"}, {"name": "Blue"}]}]
+    front = {
+        "originalSource": "https://cdn.example.com/cap.jpg",
+        "contentType": "IMAGE",
+    }
+    red = {"originalSource": "https://cdn.example.com/red.jpg", "contentType": "IMAGE"}
+
+    def variant(color, **values):
+        return {"optionValues": [{"optionName": "Color", "name": color}], **values}
+
+    created = _product_set(
+        shop,
+        {
+            "title": "Cap",
+            "productOptions": options,
+            "files": [front, red],
+            "variants": [variant("Red", sku="CAP-R", file=red), variant("Blue")],
+        },
+    )
+    assert created["userErrors"] == []
+    stored = shop.platform.sim.products[
+        sim_shopify._gid_number(created["product"]["id"])
+    ]
+    images = {image["src"]: image for image in stored["images"]}
+    assert list(images) == [front["originalSource"], red["originalSource"]]
+    red_variant, blue_variant = stored["variants"]
+    assert red_variant["image_id"] == images[red["originalSource"]]["id"]
+    assert images[red["originalSource"]]["variant_ids"] == [red_variant["id"]]
+    assert blue_variant["image_id"] is None
+
+    blue = {"originalSource": "https://cdn.example.com/blue.jpg"}
+    refused = _product_set(
+        shop,
+        {
+            "id": created["product"]["id"],
+            "productOptions": options,
+            "files": [front],
+            "variants": [variant("Red"), variant("Blue", file=blue)],
+        },
+    )
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("INVALID_INPUT", ["input", "variants", "1", "file"])
+    ]
+    assert len(stored["images"]) == 2 and red_variant["image_id"], "nothing changed"
 
 
 def test_shopify_bulk_operation_serves_its_result_file(shop):

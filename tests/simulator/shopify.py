@@ -4,12 +4,13 @@
 with cursors and line items paged, refunds, fulfillment orders and
 ``fulfillmentCreate``, ``inventorySetQuantities``, Shopify Payments payouts
 and balance transactions, the app's access scopes, webhook subscriptions)
-within a query-cost bucket; what the REST Admin API still serves
-(shop, orders, refunds, products and variants, inventory levels); and
-webhooks signed as Shopify signs them, sent to the subscribed addresses.
+within a query-cost bucket, and nothing of the REST Admin API, which the
+suite no longer calls; and webhooks signed as Shopify signs them, sent to
+the subscribed addresses, their bodies in the REST resources' JSON shape as
+Shopify still sends them. The records are kept in that shape too.
 Shapes follow the Admin API reference
-(https://shopify.dev/docs/api/admin-graphql, https://shopify.dev/docs/api/admin-rest)
-and, for webhooks, https://shopify.dev/docs/apps/build/webhooks."""
+(https://shopify.dev/docs/api/admin-graphql) and, for webhooks,
+https://shopify.dev/docs/apps/build/webhooks."""
 
 import base64
 import copy
@@ -30,10 +31,8 @@ from .common import (
     DEFAULT_CUSTOMER,
     ZERO,
     Platform,
-    id_list,
     merge,
     money,
-    param,
     parse_spec,
     parse_time,
     phrase,
@@ -43,10 +42,12 @@ from .shopify_catalog import ShopifyCatalog
 
 PREFIX = "/admin/api/<v>/"
 SHOP_ID = 548380009
-MAX_ORDERS_PAGE = 250
 MAX_QUANTITIES = 250
-MAX_LEVEL_ITEMS = 50
 MUTATION_COST = 10
+# inventorySetQuantities: changeFromQuantity and @idempotent from this
+# version, both required from the next.
+CHANGE_FROM_VERSION = "2026-01"
+CHANGE_FROM_REQUIRED_VERSION = "2026-04"
 # What an order's own objects cost when read, apart from its line items (the
 # estimate of a query counts more, as Shopify's does: requested >= actual).
 ORDER_POINTS = 10
@@ -64,6 +65,7 @@ ID_STARTS = {
     "order": 820982911946154508,
     "line_item": 450789469,
     "product": 632910392,
+    "product_image": 850703190,
     "variant": 808950810,
     "inventory_item": 39072856,
     "customer": 207119551,
@@ -80,9 +82,6 @@ ID_STARTS = {
     "payments_source": 460709370,
     "webhook_subscription": 4759306,
 }
-ORDER_SORT_FIELDS = ("created_at", "updated_at", "processed_at")
-PRODUCT_FIELDS = ("title", "body_html", "vendor", "product_type", "tags", "status")
-VARIANT_FIELDS = ("sku", "barcode", "price", "compare_at_price")
 RESTOCKING = ("return", "cancel")
 REASONS = {
     "correction",
@@ -134,10 +133,13 @@ ACCESS_SCOPES = (
     "write_products",
     "write_merchant_managed_fulfillment_orders",
     "read_shopify_payments_payouts",
+    "read_shopify_payments_disputes",
 )
 # The webhook topics a subscription may name (WebhookSubscriptionTopic).
 WEBHOOK_TOPICS = {
     "APP_UNINSTALLED",
+    "DISPUTES_CREATE",
+    "DISPUTES_UPDATE",
     "ORDERS_CANCELLED",
     "ORDERS_CREATE",
     "ORDERS_EDITED",
@@ -147,6 +149,11 @@ WEBHOOK_TOPICS = {
     "ORDERS_UPDATED",
     "PRODUCTS_UPDATE",
     "REFUNDS_CREATE",
+}
+# Topics an app subscribes to only with an access scope.
+TOPIC_SCOPES = {
+    "DISPUTES_CREATE": "read_shopify_payments_disputes",
+    "DISPUTES_UPDATE": "read_shopify_payments_disputes",
 }
 # What a payout summary's categories are called in GraphQL.
 SUMMARY_FIELDS = {
@@ -226,19 +233,8 @@ class Shopify(ShopifyCatalog, Platform):
         # Location names by id; fulfillment orders are assigned to one.
         "locations": {655441491: "Sim Warehouse", 655441492: "Sim Store"},
     }
-    ROUTES = (
-        ("GET", PREFIX + "shop.json", "_shop"),
-        ("GET", PREFIX + "orders.json", "_orders"),
-        ("GET", PREFIX + "orders/<id>.json", "_order"),
-        ("GET", PREFIX + "orders/<id>/refunds.json", "_refunds"),
-        ("POST", PREFIX + "graphql.json", "_graphql"),
-        ("GET", PREFIX + "inventory_levels.json", "_inventory_levels"),
-        ("POST", PREFIX + "products.json", "_create_product"),
-        ("GET", PREFIX + "products/<id>.json", "_product"),
-        ("PUT", PREFIX + "products/<id>.json", "_update_product"),
-        ("GET", PREFIX + "variants/<id>.json", "_variant"),
-        ("PUT", PREFIX + "variants/<id>.json", "_update_variant"),
-    )
+    # The GraphQL Admin API only: the suite calls no REST Admin endpoint.
+    ROUTES = (("POST", PREFIX + "graphql.json", "_graphql"),)
 
     def reset(self):
         self.ids = {kind: itertools.count(start) for kind, start in ID_STARTS.items()}
@@ -250,9 +246,12 @@ class Shopify(ShopifyCatalog, Platform):
         self.items = {}  # inventory item id: its variant
         self.levels = {}  # (inventory item id, location id): inventory level
         self.points, self.points_at = self.config["points_max"], time.monotonic()
-        self.graphql_calls = []  # requested and actual cost, variables
-        self.points, self.points_at = POINTS_MAX, time.monotonic()
-        self.graphql_calls = []  # operation, requested and actual cost, variables
+        # operation, requested and actual cost, variables, when (monotonic)
+        self.graphql_calls = []
+        self.graphql_throttled = 0  # queries refused as THROTTLED
+        # idempotency key: (the arguments first sent, the answer given)
+        self.idempotent = {}
+        self.idempotent_replays = 0  # repeats answered from the first call
         self.graphql_operations = Counter()  # requests per operation name
         self.subscriptions = {}  # webhook subscription id: subscription
         self.payouts = {}  # id: payout
@@ -405,6 +404,7 @@ class Shopify(ShopifyCatalog, Platform):
             "inventory_quantity": 0,
             "inventory_management": "shopify",
             "inventory_policy": "deny",
+            "image_id": None,
             "requires_shipping": True,
             "taxable": True,
             "created_at": product["created_at"],
@@ -990,49 +990,7 @@ class Shopify(ShopifyCatalog, Platform):
                 "adjustment_reason": spec.get("reason") or "other",
             }
 
-    # --- REST routes (called under the simulator's lock) ---
-    def _shop(self, query, body):
-        return 200, {
-            "shop": {
-                "id": SHOP_ID,
-                "name": "Sim Shop",
-                "domain": self.config["shop_domain"],
-                "myshopify_domain": self.config["shop_domain"],
-                "currency": self.config["currency"],
-                "iana_timezone": "UTC",
-                "plan_name": "basic",
-            }
-        }
-
-    def _orders(self, query, body):
-        status = param(query, "status", "open")
-        since = param(query, "updated_at_min")
-        limit = min(int(param(query, "limit", "50")), MAX_ORDERS_PAGE)
-        field, _, direction = (param(query, "order") or "created_at desc").partition(
-            " "
-        )
-        if field not in ORDER_SORT_FIELDS:
-            return 400, {"errors": {"order": [f"cannot sort by {field}"]}}
-        orders = [
-            order
-            for order in self.sim.orders.values()
-            if _has_status(order, status)
-            and (not since or parse_time(order["updated_at"]) >= parse_time(since))
-        ]
-        orders.sort(
-            key=lambda order: (parse_time(order[field]), order["id"]),
-            reverse=direction.strip().lower() == "desc",
-        )
-        return 200, {"orders": orders[:limit]}
-
-    def _order(self, query, body, order_id):
-        order = self.sim.orders.get(order_id)
-        return (200, {"order": order}) if order else self.not_found()
-
-    def _refunds(self, query, body, order_id):
-        order = self.sim.orders.get(order_id)
-        return (200, {"refunds": order["refunds"]}) if order else self.not_found()
-
+    # --- GraphQL (called under the simulator's lock) ---
     def _apply_fulfillment(self, plan, data):
         """Fulfil the planned fulfillment order lines with the REST
         ``fulfillment`` values ``data`` (tracking, notification); the
@@ -1166,7 +1124,9 @@ class Shopify(ShopifyCatalog, Platform):
             return self._run_operation(operation, variables)
         if "inventorySetQuantities" in text:
             return self._graphql_answer(
-                MUTATION_COST, self._inventory_mutation, variables
+                MUTATION_COST,
+                lambda values: self._inventory_mutation(values, text),
+                variables,
             )
         if name == "PollOrders":
             return self._graphql_answer(
@@ -1197,6 +1157,7 @@ class Shopify(ShopifyCatalog, Platform):
         only when the bucket holds the ``requested`` cost; THROTTLED
         otherwise, as Shopify answers (HTTP 200)."""
         if not self._take_points(requested):
+            self.graphql_throttled += 1
             return 200, {
                 "errors": [
                     {
@@ -1218,23 +1179,66 @@ class Shopify(ShopifyCatalog, Platform):
                 "actual": actual,
                 "variables": variables,
                 "name": name,
+                "at": time.monotonic(),
             }
         )
         return 200, dict(answer, extensions={"cost": self._cost(requested, actual)})
 
-    def _inventory_mutation(self, variables):
+    def _api_version(self):
+        """The API version of the request being answered."""
+        found = re.search(r"/admin/api/([^/]+)/", self.request_path or "")
+        return found.group(1) if found else self.config["api_version"]
+
+    def _inventory_mutation(self, variables, text):
+        """``inventorySetQuantities`` as the request's API version has it
+        (https://shopify.dev/changelog/concurrency-protection-features):
+        from 2026-01 an ``@idempotent(key:)`` directive is understood (a
+        repeated key answers the first call's result, changing nothing),
+        from 2026-04 it is required, and so is ``changeFromQuantity`` on
+        each quantity, ``compareQuantity`` and ``ignoreCompareQuantity``
+        being gone."""
         data = variables.get("input")
         if not isinstance(data, dict):
-            return {
-                "errors": [
-                    {
-                        "message": "Variable $input of type "
-                        "InventorySetQuantitiesInput! was provided invalid value",
-                        "extensions": {"code": "INVALID_VARIABLE"},
-                    }
-                ]
-            }, MUTATION_COST
-        errors, changes = self._set_quantities(data)
+            return _request_error(
+                "Variable $input of type InventorySetQuantitiesInput! was "
+                "provided invalid value",
+                "INVALID_VARIABLE",
+            ), MUTATION_COST
+        version = self._api_version()
+        if version >= CHANGE_FROM_REQUIRED_VERSION:
+            removed = [
+                name
+                for name in ("ignoreCompareQuantity", "compareQuantity")
+                if name in data
+                or any(name in entry for entry in data.get("quantities") or [])
+            ]
+            if removed:
+                return _request_error(
+                    f"InputObject 'InventorySetQuantitiesInput' doesn't accept "
+                    f"argument '{removed[0]}'",
+                    "argumentNotAccepted",
+                ), MUTATION_COST
+        key = None
+        if version >= CHANGE_FROM_VERSION:
+            key = _idempotency_key(text, variables)
+            if key is None and version >= CHANGE_FROM_REQUIRED_VERSION:
+                return _request_error(
+                    "This mutation requires an idempotency key: the "
+                    "@idempotent(key:) directive.",
+                    "BAD_REQUEST",
+                ), MUTATION_COST
+        if key is not None:
+            sent = json.dumps(data, sort_keys=True)
+            if key in self.idempotent:
+                first_sent, answer = self.idempotent[key]
+                if first_sent != sent:
+                    return _request_error(
+                        "The idempotency key was already used with other arguments.",
+                        "BAD_REQUEST",
+                    ), MUTATION_COST
+                self.idempotent_replays += 1
+                return copy.deepcopy(answer), MUTATION_COST
+        errors, changes = self._set_quantities(data, version)
         group = None
         if not errors:
             group = {
@@ -1244,7 +1248,10 @@ class Shopify(ShopifyCatalog, Platform):
                 "changes": changes,
             }
         result = {"inventoryAdjustmentGroup": group, "userErrors": errors}
-        return {"data": {"inventorySetQuantities": result}}, MUTATION_COST
+        answer = {"data": {"inventorySetQuantities": result}}
+        if key is not None:
+            self.idempotent[key] = (sent, copy.deepcopy(answer))
+        return answer, MUTATION_COST
 
     def _orders_query(self, variables):
         """``orders(first, after, sortKey: UPDATED_AT, query)``: the query
@@ -1305,7 +1312,7 @@ class Shopify(ShopifyCatalog, Platform):
         self.points -= requested
         return True
 
-    def _set_quantities(self, data):
+    def _set_quantities(self, data, version):
         """``(userErrors, changes)``: all quantities are set, or none."""
         quantities = data.get("quantities") or []
         if len(quantities) > MAX_QUANTITIES:
@@ -1350,18 +1357,8 @@ class Shopify(ShopifyCatalog, Platform):
                         "The specified location could not be found.",
                     )
                 )
-            elif (
-                not data.get("ignoreCompareQuantity")
-                and entry.get("compareQuantity") != level["available"]
-            ):
-                errors.append(
-                    _user_error(
-                        "COMPARE_QUANTITY_STALE",
-                        field + ["compareQuantity"],
-                        "The compareQuantity argument no longer matches the "
-                        "persisted quantity.",
-                    )
-                )
+            elif stale := _compare_error(data, entry, level, field, version):
+                errors.append(stale)
             else:
                 plan.append((item_id, level, int(entry["quantity"])))
         if errors:
@@ -1393,80 +1390,6 @@ class Shopify(ShopifyCatalog, Platform):
                 "restoreRate": self.config["points_restore"],
             },
         }
-
-    def _inventory_levels(self, query, body):
-        items = id_list(param(query, "inventory_item_ids"))
-        locations = id_list(param(query, "location_ids"))
-        if not items and not locations:
-            return 422, {
-                "errors": "Must specify at least one of inventory_item_ids or "
-                "location_ids"
-            }
-        if len(items) > MAX_LEVEL_ITEMS:
-            return 422, {
-                "errors": {
-                    "inventory_item_ids": [f"must have at most {MAX_LEVEL_ITEMS} items"]
-                }
-            }
-        levels = [
-            level
-            for (item_id, location_id), level in self.levels.items()
-            if (not items or item_id in items)
-            and (not locations or location_id in locations)
-        ]
-        return 200, {"inventory_levels": levels}
-
-    def _create_product(self, query, body):
-        data = body.get("product") or {}
-        if not data.get("title"):
-            return 422, {"errors": {"title": ["can't be blank"]}}
-        product = self._new_product(data)
-        self._record("create", "product", product, data)
-        return 201, {"product": product}
-
-    def _product(self, query, body, product_id):
-        product = self.sim.products.get(product_id)
-        return (200, {"product": product}) if product else self.not_found()
-
-    def _update_product(self, query, body, product_id):
-        product = self.sim.products.get(product_id)
-        if product is None:
-            return self.not_found()
-        data = body.get("product") or {}
-        product.update({key: data[key] for key in PRODUCT_FIELDS if key in data})
-        product["updated_at"] = self._stamp(product["updated_at"])
-        self._record("update", "product", product, data)
-        return 200, {"product": product}
-
-    def _variant(self, query, body, variant_id):
-        variant = self.variants.get(variant_id)
-        return (200, {"variant": variant}) if variant else self.not_found()
-
-    def _update_variant(self, query, body, variant_id):
-        variant = self.variants.get(variant_id)
-        if variant is None:
-            return self.not_found()
-        data = body.get("variant") or {}
-        variant.update({key: data[key] for key in VARIANT_FIELDS if key in data})
-        if "price" in data:
-            variant["price"] = money(Decimal(str(data["price"])))
-        variant["updated_at"] = self._stamp(variant["updated_at"])
-        product = self.sim.products[variant["product_id"]]
-        product["updated_at"] = self._stamp(product["updated_at"])
-        self._record("update", "variant", variant, data)
-        return 200, {"variant": variant}
-
-    def _record(self, action, resource, record, data):
-        sku = record["sku"] if resource == "variant" else record["variants"][0]["sku"]
-        self.sim.product_updates.append(
-            {
-                "action": action,
-                "resource": resource,
-                "id": record["id"],
-                "sku": sku,
-                "changes": copy.deepcopy(data),
-            }
-        )
 
     # --- GraphQL operations beyond the order poll and stock (by name) ---
     def _operations(self):
@@ -1855,8 +1778,14 @@ class Shopify(ShopifyCatalog, Platform):
         field = "uri" if "uri" in data else "callbackUrl"
         uri = data.get(field) or ""
         parts = urlsplit(uri)
-        error = None
-        if parts.scheme != "https" and not (
+        error, path = None, ["webhookSubscription", field]
+        if topic in TOPIC_SCOPES and not self._granted(TOPIC_SCOPES[topic]):
+            path = ["topic"]
+            error = (
+                f"Access denied for {topic}: the app needs the "
+                f"{TOPIC_SCOPES[topic]} access scope"
+            )
+        elif parts.scheme != "https" and not (
             parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
         ):
             error = f"Address protocol {parts.scheme or 'none'}:// is not supported"
@@ -1868,9 +1797,7 @@ class Shopify(ShopifyCatalog, Platform):
         if error:
             result = {
                 "webhookSubscription": None,
-                "userErrors": [
-                    _user_error(None, ["webhookSubscription", field], error)
-                ],
+                "userErrors": [_user_error(None, path, error)],
             }
             return {"data": {"webhookSubscriptionCreate": result}}, MUTATION_COST
         subscription_id = self._next("webhook_subscription")
@@ -1908,6 +1835,8 @@ class Shopify(ShopifyCatalog, Platform):
         (called under the simulator's lock)."""
         return {
             "graphql": dict(self.graphql_operations),
+            "graphql_throttled": self.graphql_throttled,
+            "idempotent_replays": self.idempotent_replays,
             "webhook_subscriptions": [
                 {"topic": s["topic"], "uri": s["uri"]}
                 for s in sorted(self.subscriptions.values(), key=lambda s: s["id"])
@@ -1929,14 +1858,51 @@ def _payout_summary(transactions):
     return summary
 
 
-def _has_status(order, status):
-    if status == "any":
-        return True
-    if status == "cancelled":
-        return bool(order["cancelled_at"])
-    if status == "closed":
-        return bool(order["closed_at"])
-    return not order["cancelled_at"] and not order["closed_at"]
+def _request_error(message, code):
+    """A request refused as a whole (top-level ``errors``)."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def _idempotency_key(text, variables):
+    """The key of the ``@idempotent(key:)`` directive of ``text``, a
+    literal or a variable; None without one."""
+    found = re.search(r'@idempotent\(\s*key:\s*(?:\$(\w+)|"([^"]*)")\s*\)', text or "")
+    if not found:
+        return None
+    key = variables.get(found.group(1)) if found.group(1) else found.group(2)
+    return str(key) if key else None
+
+
+def _compare_error(data, entry, level, field, version):
+    """The userError of a quantity whose compare-and-set fails, else None:
+    ``changeFromQuantity`` (null skips the compare) from 2026-01, where
+    given, and required from 2026-04; ``compareQuantity`` unless
+    ``ignoreCompareQuantity`` before."""
+    if version >= CHANGE_FROM_VERSION and "changeFromQuantity" in entry:
+        expected = entry["changeFromQuantity"]
+        if expected is None or expected == level["available"]:
+            return None
+        return _user_error(
+            "CHANGE_FROM_QUANTITY_STALE",
+            field + ["changeFromQuantity"],
+            "The changeFromQuantity argument no longer matches the persisted quantity.",
+        )
+    if version >= CHANGE_FROM_REQUIRED_VERSION:
+        return _user_error(
+            "INVALID",
+            field + ["changeFromQuantity"],
+            "changeFromQuantity is required: the quantity expected, or null "
+            "to skip the compare.",
+        )
+    if data.get("ignoreCompareQuantity") or (
+        entry.get("compareQuantity") == level["available"]
+    ):
+        return None
+    return _user_error(
+        "COMPARE_QUANTITY_STALE",
+        field + ["compareQuantity"],
+        "The compareQuantity argument no longer matches the persisted quantity.",
+    )
 
 
 def _user_error(code, field, message):

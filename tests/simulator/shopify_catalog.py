@@ -64,6 +64,10 @@ def _page(records, first, after, node):
     }
 
 
+def _is_url(value):
+    return str(value or "").startswith(("https://", "http://"))
+
+
 def _price(value):
     """The decimal of a Money input, None when it is not one or negative."""
     try:
@@ -173,14 +177,23 @@ class ShopifyCatalog:
                 )
             )
         for index, source in enumerate(data.get("files") or []):
-            if not str(source.get("originalSource") or "").startswith(
-                ("https://", "http://")
-            ):
+            if not _is_url(source.get("originalSource")):
                 errors.append(
                     _error(
                         "INVALID_INPUT",
                         ["input", "files", str(index), "originalSource"],
                         "Original source is not a valid URL.",
+                    )
+                )
+        files = {source.get("originalSource") for source in data.get("files") or []}
+        for index, variant in enumerate(variants):
+            source = (variant.get("file") or {}).get("originalSource")
+            if "file" in variant and (not _is_url(source) or source not in files):
+                errors.append(
+                    _error(
+                        "INVALID_INPUT",
+                        ["input", "variants", str(index), "file"],
+                        "A variant's file must also be in the product's files.",
                     )
                 )
         if errors:
@@ -316,12 +329,16 @@ class ShopifyCatalog:
         if "files" in data:
             product["images"] = [
                 {
+                    "id": self._next("product_image"),
                     "position": position,
                     "src": source["originalSource"],
                     "alt": source.get("alt"),
+                    "variant_ids": [],
                 }
                 for position, source in enumerate(data["files"], 1)
             ]
+            for variant in product["variants"]:
+                variant["image_id"] = None
         if "productOptions" in data:
             product["options"] = [
                 {
@@ -358,6 +375,14 @@ class ShopifyCatalog:
             item = source.get("inventoryItem") or {}
             if "tracked" in item:
                 variant["inventory_management"] = "shopify" if item["tracked"] else None
+            if "file" in source:
+                image = next(
+                    image
+                    for image in product["images"]
+                    if image["src"] == source["file"]["originalSource"]
+                )
+                variant["image_id"] = image["id"]
+                image["variant_ids"].append(variant["id"])
             weight = (item.get("measurement") or {}).get("weight")
             if weight:
                 variant["weight"] = weight["value"]

@@ -370,8 +370,9 @@ def _payments(payload, total):
 
 
 def parse_order(payload):
-    """A ``ChannelOrder`` from a REST Order (``orders/*`` webhooks, ``GET
-    orders.json``): https://shopify.dev/docs/api/admin-rest/2025-01/resources/order"""
+    """A ``ChannelOrder`` from an Order in the JSON shape of the ``orders/*``
+    webhooks (the GraphQL poll's orders are turned into it):
+    https://shopify.dev/docs/api/admin-rest/2025-01/resources/order"""
     try:
         email = payload.get("email") or ""
         total = money(payload["total_price"])

@@ -27,8 +27,7 @@ from .fixtures import (
     recording,
 )
 
-API = "admin/api/2025-01"
-GRAPHQL = ("POST", f"{API}/graphql.json")
+GRAPHQL = ("POST", "admin/api/2025-01/graphql.json")
 
 
 def channel_amount(order, payload):

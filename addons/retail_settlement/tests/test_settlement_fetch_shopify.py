@@ -113,7 +113,9 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         self.assertEqual(self.flow.checkpoint, str(self._created(second)))
         self.assertFalse(self.flow.last_error)
         self.assertEqual(self._calls(TRANSACTIONS), 2)
-        self.assertIn(f"/admin/api/{API_VERSION}/", self._payout_list_urls()[0])
+        self.assertIn(
+            f"/admin/api/{API_VERSION}/graphql.json", self._payout_list_urls()[0]
+        )
 
     def test_refunds_chargebacks_and_adjustments_add_up(self):
         one, two = self._order("100.00"), self._order("50.00")
@@ -234,7 +236,7 @@ class TestSettlementFetchShopify(SettlementFetchCommon, HttpCase):
         self.provider.api_version = "2025-04"
         self.flow._run()
         self.assertEqual(len(self._settlements()), 1)
-        self.assertIn("/admin/api/2025-04/", self._payout_list_urls()[-1])
+        self.assertIn("/admin/api/2025-04/graphql.json", self._payout_list_urls()[-1])
         self.assertEqual(
             self.provider._get_request_headers(),
             {"X-Shopify-Access-Token": self.TOKEN},
