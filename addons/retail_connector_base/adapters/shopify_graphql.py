@@ -34,6 +34,9 @@ from ..http_client import MAX_INLINE_WAIT, Throttle
 THROTTLE_RETRIES = 2
 # A mutation's requested cost: 10 points.
 MUTATION_COST = 10
+# Points reserved for queries under way are forgotten after the bucket was
+# left alone this long (seconds): longer than any request may take.
+PENDING_TTL = 300
 # A list read to the end stops here: a connection that never ends is the
 # platform's bug, not a reason to loop for ever.
 MAX_PAGES = 1000
@@ -140,12 +143,21 @@ def user_errors(result, variables, what):
 # === COST BUCKET === #
 class CostBucket(Throttle):
     """The shop's GraphQL cost bucket in the backend's throttle row: single
-    SQL statements on their own committed cursor, as the request bucket."""
+    SQL statements on their own committed cursor, as the request bucket.
+
+    Points reserved for queries still under way are kept apart
+    (``cost_pending``): the bucket Shopify states after one query does not
+    yet count the queries other workers sent meanwhile, so they are taken
+    off it again. A query Shopify already counted and whose answer is not
+    recorded yet is thus counted twice for a moment, which only makes the
+    next worker wait a little longer. Reservations a crashed worker left
+    are forgotten once the bucket has been idle for ``PENDING_TTL``."""
 
     def take(self, cost):
         """Reserve ``cost`` points; return how long to wait before sending
-        (the bucket may go into debt, as the request bucket does). Nothing
-        is known before the first answer: no wait."""
+        (the bucket may go into debt, as the request bucket does), or None
+        when nothing is known of the bucket before its first answer: nothing
+        is reserved then, and the query goes at once."""
         row = self._execute(
             """
             UPDATE retail_backend_throttle
@@ -156,34 +168,58 @@ class CostBucket(Throttle):
                                       - cost_at
                        )
                    ) - %(cost)s,
+                   cost_pending = %(cost)s + CASE
+                       WHEN cost_at < (clock_timestamp() at time zone 'UTC')
+                                      - make_interval(secs => %(ttl)s)
+                       THEN 0 ELSE COALESCE(cost_pending, 0) END,
                    cost_at = clock_timestamp() at time zone 'UTC'
              WHERE backend_id = %(backend)s AND cost_maximum > 0
                AND cost_restore_rate > 0
             RETURNING cost_available, cost_restore_rate
             """,
-            dict(self._params(), cost=cost),
+            dict(self._params(), cost=cost, ttl=PENDING_TTL),
         )
         if not row:
-            return 0.0
+            return None
         available, rate = row
         return max(0.0, -available / rate)
 
     def give_back(self, cost):
+        """The points of a query that is not sent after all."""
         self._execute(
             """
             UPDATE retail_backend_throttle
-               SET cost_available = cost_available + %(cost)s
+               SET cost_available = cost_available + %(cost)s,
+                   cost_pending = GREATEST(0, COALESCE(cost_pending, 0) - %(cost)s)
              WHERE backend_id = %(backend)s RETURNING cost_available
             """,
             dict(self._params(), cost=cost),
         )
 
-    def record(self, status):
-        """The bucket as Shopify states it after a query."""
+    def release(self, cost):
+        """A query that got no answer: whether Shopify counted it is
+        unknown, so only its reservation ends."""
         self._execute(
             """
             UPDATE retail_backend_throttle
-               SET cost_available = %(available)s,
+               SET cost_pending = GREATEST(0, COALESCE(cost_pending, 0) - %(cost)s)
+             WHERE backend_id = %(backend)s RETURNING cost_pending
+            """,
+            dict(self._params(), cost=cost),
+        )
+
+    def record(self, status, reserved=0):
+        """The bucket as Shopify states it after a query that had reserved
+        ``reserved`` points, less what other queries under way reserved."""
+        self._execute(
+            """
+            UPDATE retail_backend_throttle
+               SET cost_pending = GREATEST(
+                       0, COALESCE(cost_pending, 0) - %(reserved)s
+                   ),
+                   cost_available = %(available)s - GREATEST(
+                       0, COALESCE(cost_pending, 0) - %(reserved)s
+                   ),
                    cost_maximum = %(maximum)s,
                    cost_restore_rate = %(rate)s,
                    cost_at = clock_timestamp() at time zone 'UTC'
@@ -194,6 +230,7 @@ class CostBucket(Throttle):
                 available=status["currentlyAvailable"],
                 maximum=status["maximumAvailable"],
                 rate=status["restoreRate"],
+                reserved=reserved,
             ),
         )
 
@@ -215,15 +252,24 @@ class ShopifyGraphQL:
         is waited out and retried a bounded number of times."""
         path = graphql_path(self.adapter.api_version)
         for attempt in range(THROTTLE_RETRIES + 1):
-            self._reserve(cost)
-            answer = self.adapter.request(
-                "POST", path, json_body={"query": query, "variables": variables or {}}
-            )
+            reserved = self._reserve(cost)
+            try:
+                answer = self.adapter.request(
+                    "POST",
+                    path,
+                    json_body={"query": query, "variables": variables or {}},
+                )
+            except Exception:
+                if reserved:
+                    self.bucket.release(reserved)
+                raise
             status = ((answer.get("extensions") or {}).get("cost") or {}).get(
                 "throttleStatus"
             )
             if self.bucket and status and status.get("restoreRate"):
-                self.bucket.record(status)
+                self.bucket.record(status, reserved)
+            elif reserved:
+                self.bucket.release(reserved)
             if not is_throttled(answer):
                 graphql_errors(answer)
                 return answer["data"]
@@ -233,9 +279,13 @@ class ShopifyGraphQL:
             time.sleep(wait)
 
     def _reserve(self, cost):
+        """The points reserved for the query (0 when the bucket is not known
+        yet), after waiting until the bucket holds them."""
         if not self.bucket:
-            return
+            return 0
         wait = self.bucket.take(cost)
+        if wait is None:
+            return 0
         if wait > MAX_INLINE_WAIT:
             self.bucket.give_back(cost)
             raise RetailTransientError(
@@ -243,6 +293,7 @@ class ShopifyGraphQL:
                 retry_after=wait,
             )
         time.sleep(wait)
+        return cost
 
     def pages(self, query, variables, path, cost, first_page=None):
         """Every node of the connection at ``path`` (its keys from ``data``)

@@ -26,6 +26,9 @@ class RetailBackendThrottle(models.Model):
     cost_available = fields.Float(help="Query cost points available right now.")
     cost_maximum = fields.Float(help="Size of the query cost bucket.")
     cost_restore_rate = fields.Float(help="Query cost points restored per second.")
+    cost_pending = fields.Float(
+        help="Query cost points reserved by queries sent and not answered yet."
+    )
     cost_at = fields.Datetime(help="When the query cost bucket was last updated.")
 
     _sql_constraints = [
