@@ -229,13 +229,15 @@ class ListingVariant:
     """One variant of a ``ProductListing``: what Odoo publishes of it
     (``data``), its value of each of the listing's options (in their order),
     its weight in ``weight_unit`` (``kg`` or ``lb``; None when Odoo does not
-    own products), and the ids the channel gave it (None before it is
-    listed)."""
+    own products), the https address of its own image (None: none, or Odoo
+    does not own products), and the ids the channel gave it (None before it
+    is listed)."""
 
     data: ProductData
     option_values: list[str] = field(default_factory=list)
     weight: Decimal | None = None
     weight_unit: str = "kg"
+    image_url: str | None = None
     external_id: str | None = None
     stock_ref: str | None = None
 

@@ -8,8 +8,10 @@ Catalog. A product is set whole, options and variants together, with
 run synchronously (the default since 2024-07, without the 100-variant input
 limit older versions had): list fields (variants, options, files) become
 what is sent, so a variant left out is deleted, and fields left out are not
-touched. A product takes at most 2,048 variants (the limit for every shop
-since 2025-10-15: https://shopify.dev/changelog/the-product-variant-limit-is-now-2048-for-all-merchants)
+touched. Images are fetched by Shopify from their https addresses: the
+product's, and each variant's own (``file``, which must be among the
+product's ``files`` too). A product takes at most 2,048 variants (the limit
+for every shop since 2025-10-15: https://shopify.dev/changelog/the-product-variant-limit-is-now-2048-for-all-merchants)
 and 3 options. When Odoo owns prices but not products, only the variants'
 prices are sent (``productVariantsBulkUpdate``). A product gone from Odoo is
 archived (``productUpdate`` with status ``ARCHIVED``), never deleted.
@@ -270,16 +272,23 @@ def _product_input(listing):
         product["title"] = listing.title
         product["descriptionHtml"] = listing.description or ""
         product["status"] = STATUSES[listing.status]
-        if listing.image_urls:
-            product["files"] = [
-                {"originalSource": url, "contentType": "IMAGE", "alt": listing.title}
-                for url in listing.image_urls
-            ]
+        # A variant's image must be among the product's files as well.
+        urls = unique(
+            listing.image_urls
+            + [v.image_url for v in listing.variants if v.image_url is not None]
+        )
+        if urls:
+            product["files"] = [_file_input(url, listing.title) for url in urls]
     elif not listing.parent_ref:
         # Shopify requires a title; Odoo does not own it, so the channel may
         # change it afterwards.
         product["title"] = listing.name
     return product
+
+
+def _file_input(url, alt):
+    """An image Shopify fetches from ``url`` (``FileSetInput``)."""
+    return {"originalSource": url, "contentType": "IMAGE", "alt": alt}
 
 
 def _variant_input(listing, variant):
@@ -301,6 +310,10 @@ def _variant_input(listing, variant):
         values["barcode"] = data.barcode
     if data.price is not None:
         values["price"] = str(data.price)
+    if variant.image_url is not None:
+        # The same input as among the product's files, so that it names
+        # that file.
+        values["file"] = _file_input(variant.image_url, listing.title)
     if variant.weight is not None:
         values["inventoryItem"]["measurement"] = {
             "weight": {

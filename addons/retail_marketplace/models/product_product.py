@@ -9,6 +9,20 @@ class ProductProduct(models.Model):
     retail_binding_ids = fields.One2many(
         "retail.product.binding", "odoo_id", string="Channel listings"
     )
+    retail_image_url = fields.Char(
+        "Channel variant image URL",
+        help="The image of this variant on channels that fetch images by "
+        "address and show one per variant (Shopify), an https:// URL. It is "
+        "sent with the product's images. Empty: the variant shows none of "
+        "its own.",
+    )
+
+    @api.constrains("retail_image_url")
+    def _check_retail_image_url(self):
+        for product in self.filtered("retail_image_url"):
+            self.env["product.template"]._retail_check_image_urls(
+                [product.retail_image_url.strip()]
+            )
 
     @api.model
     def _retail_find_for_line(self, backend, line):

@@ -42,20 +42,25 @@ class ProductTemplate(models.Model):
     @api.constrains("retail_image_urls")
     def _check_retail_image_urls(self):
         for template in self:
-            for url in template._retail_image_urls():
-                try:
-                    parts = urlsplit(url)
-                    valid = parts.scheme == "https" and bool(parts.hostname)
-                except ValueError:
-                    valid = False
-                if not valid:
-                    raise ValidationError(
-                        self.env._(
-                            "Channel image URLs must be https:// addresses the "
-                            "channel can fetch: %(url)s",
-                            url=url,
-                        )
+            self._retail_check_image_urls(template._retail_image_urls())
+
+    @api.model
+    def _retail_check_image_urls(self, urls):
+        """ValidationError unless each of ``urls`` is an https:// address."""
+        for url in urls:
+            try:
+                parts = urlsplit(url)
+                valid = parts.scheme == "https" and bool(parts.hostname)
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValidationError(
+                    self.env._(
+                        "Channel image URLs must be https:// addresses the "
+                        "channel can fetch: %(url)s",
+                        url=url,
                     )
+                )
 
     def unlink(self):
         # Deleting a template deletes its variants in SQL, past their unlink.

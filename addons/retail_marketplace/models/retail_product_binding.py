@@ -36,6 +36,10 @@ def _listing_payload(listing):
     for variant in values["variants"]:
         variant.pop("external_id")
         variant.pop("stock_ref")
+        # Left out when there is none, so that listings hashed before
+        # variants had images hash the same and are not all sent again.
+        if variant["image_url"] is None:
+            variant.pop("image_url")
     return json.loads(json.dumps(values, default=str))
 
 
@@ -356,6 +360,7 @@ class RetailProductBinding(models.Model):
                     option_values=[names.get(line.attribute_id, "") for line in lines],
                     weight=product.weight if weighed else None,
                     weight_unit=template.weight_uom_name if weighed else "kg",
+                    image_url=(product.retail_image_url or None) if owned else None,
                     external_id=bound.external_id if bound else None,
                     stock_ref=(bound.stock_ref or None) if bound else None,
                 )

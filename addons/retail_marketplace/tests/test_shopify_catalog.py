@@ -8,6 +8,7 @@ and the reconciliation as a bulk operation."""
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -192,6 +193,47 @@ class TestShopifyCatalog(MarketplaceCommon, HttpCase):
         self.assertEqual(set(bindings.mapped("external_id")), ids)
         self.assertEqual(len(product["variants"]), 150)
         self.assertEqual({v["price"] for v in product["variants"]}, {"22.50"})
+
+    def test_variant_images_are_sent_by_url_among_the_products(self):
+        """Test that each variant's own image is sent by its https address,
+        among the product's images (as Shopify requires), and shown on that
+        variant; that a new image is sent again; and that only https
+        addresses are taken."""
+        template = self._template(
+            "Cap",
+            colors=COLORS[:2],
+            sizes=(),
+            retail_image_urls="https://cdn.example.com/cap.jpg",
+        )
+        first, second = template.product_variant_ids
+        first.retail_image_url = "https://cdn.example.com/cap-00.jpg"
+        self._publish(template)
+        bindings = self._bindings(template)
+        product = self._product(bindings[0])
+        images = {image["src"]: image for image in product["images"]}
+        self.assertEqual(
+            list(images),
+            ["https://cdn.example.com/cap.jpg", "https://cdn.example.com/cap-00.jpg"],
+        )
+        variants = {
+            binding.odoo_id: self.sim.platform.variants[int(binding.external_id)]
+            for binding in bindings
+        }
+        own = images["https://cdn.example.com/cap-00.jpg"]
+        self.assertEqual(variants[first]["image_id"], own["id"])
+        self.assertEqual(own["variant_ids"], [variants[first]["id"]])
+        self.assertIsNone(variants[second]["image_id"])
+
+        second.retail_image_url = "https://cdn.example.com/cap-01.jpg"
+        self.assertEqual(self.Binding._export_products(self.backend), 1)
+        images = {image["src"]: image for image in product["images"]}
+        self.assertEqual(len(images), 3)
+        self.assertEqual(
+            variants[second]["image_id"],
+            images["https://cdn.example.com/cap-01.jpg"]["id"],
+        )
+        with self.assertRaisesRegex(ValidationError, "https://"):
+            second.retail_image_url = "http://cdn.example.com/cap-01.jpg"
 
     def test_user_errors_are_a_sync_exception_naming_variant_field_and_value(self):
         """Test that a product Shopify refuses (a negative price) gets one
