@@ -50,6 +50,14 @@ class Adapter:
         the ones the platform did not grant (where it tells)."""
         return []
 
+    def webhook_topics(self):
+        """The platform's webhook topics the backend's enabled features need
+        from this adapter: a platform whose webhook adapter registers its
+        own subscriptions subscribes to those of every installed module, so
+        each module names the topics it reads without depending on the
+        module that registers them."""
+        return []
+
     def request(self, method, path, json_body=None, params=None, **options):
         """A call to the platform through the connector's client (rate
         limit, circuit breaker, request log, https only)."""

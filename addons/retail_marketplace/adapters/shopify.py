@@ -63,7 +63,7 @@ from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     user_errors,
 )
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
-from odoo.addons.retail_connector_base.registry import register
+from odoo.addons.retail_connector_base.registry import adapter_classes, register
 
 from . import shopify_catalog
 from .channel_model import (
@@ -562,6 +562,12 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
         """The scopes of the flows set up (``FLOW_SCOPES``)."""
         return flow_scopes(self.backend, FLOW_SCOPES)
 
+    def webhook_topics(self):
+        """An order's every change and its refunds, while orders come in."""
+        if self.backend._get_flow_mode("orders_in") == "off":
+            return []
+        return list(ORDER_TOPICS + REFUND_TOPICS)
+
     def fetch_refunds(self, payload):
         """The order's refunds. A webhook's Order embeds them in full, read
         as delivered; a polled one names them, and each is read through
@@ -667,11 +673,18 @@ class ShopifyWebhook(ShopifyAdapter, WebhookAdapter):
     registers_subscriptions = True
 
     def topics(self):
-        """The topics the backend's flows need: an order's every change and
-        its refunds while orders come in (none for an archived backend)."""
-        if not self.backend.active or self.backend._get_flow_mode("orders_in") == "off":
+        """The topics the backend's enabled flows need, from every installed
+        Shopify adapter (``webhook_topics``: the orders' of this module, the
+        disputes' of the settlement module...); none for an archived
+        backend."""
+        if not self.backend.active:
             return []
-        return list(ORDER_TOPICS + REFUND_TOPICS)
+        topics = []
+        for cls in adapter_classes(self.env, self.backend.platform):
+            for topic in cls(self.backend).webhook_topics():
+                if topic not in topics:
+                    topics.append(topic)
+        return topics
 
     def sync_subscriptions(self):
         """The app's subscriptions of the backend's topics at its webhook

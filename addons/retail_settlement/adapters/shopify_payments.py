@@ -33,9 +33,11 @@ whose body is the REST *Dispute* resource
 (``needs_response``, ``under_review``, ``accepted``, ``won``, ``lost``;
 ``charge_refunded`` in older shops), ``evidence_due_by``, ``finalized_on``
 and ``initiated_at``. The marketplace module's Shopify webhook adapter
-checks and stores them; they need the ``read_shopify_payments_disputes``
-access scope. A dispute's withdrawal and reversal in a payout carry its id
-as their ``source_id``.
+checks and stores them, and subscribes to them for a backend whose
+payouts are followed (``webhook_topics``: this module names its topics,
+without depending on the marketplace module); they need the
+``read_shopify_payments_disputes`` access scope. A dispute's withdrawal
+and reversal in a payout carry its id as their ``source_id``.
 """
 
 from datetime import date, datetime, time, timezone
@@ -197,6 +199,19 @@ class ShopifyDisputes(DisputesAdapter):
     # The merchant accepting the chargeback, or refunding the charge, gives
     # the money up as surely as losing it.
     lost_statuses = ("lost", "accepted", "charge_refunded")
+
+    def access_scopes(self):
+        return flow_scopes(
+            self.backend, {"settlements_in": ("read_shopify_payments_disputes",)}
+        )
+
+    def webhook_topics(self):
+        """The dispute topics, for a shop whose Shopify Payments payouts are
+        followed: the shop's webhook registration (the marketplace module's)
+        subscribes to them."""
+        if self.backend._get_flow_mode("settlements_in") == "off":
+            return []
+        return list(self.topics)
 
     def parse(self, payload):
         return self.read_order_dispute(payload, "initiated_at", "finalized_on")
