@@ -39,7 +39,9 @@ step with its flows. Amounts are the shop currency's (``total_price``,
 import base64
 import hashlib
 import hmac
+import json
 import time
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -215,13 +217,26 @@ mutation webhookSubscriptionDelete($id: ID!) {
 """
 # GraphQL input arrays hold at most 250 items.
 MAX_STOCK_BATCH = 250
-# From this version on each quantity takes ``changeFromQuantity`` (null: no
-# compare-and-set) and, from 2026-04, must; older versions only know
-# ``ignoreCompareQuantity``.
+# inventorySetQuantities' compare-and-set and idempotency by API version
+# (https://shopify.dev/changelog/concurrency-protection-features): up to
+# 2025-10 the call opts out of the compare with ``ignoreCompareQuantity``;
+# 2026-01 adds ``changeFromQuantity`` per quantity (null: no compare, which
+# overrides the older fields) and an optional ``@idempotent(key:)``
+# directive; from 2026-04 both are required and the older fields are gone.
 CHANGE_FROM_QUANTITY_VERSION = "2026-01"
 INVENTORY_SET_QUANTITIES = """
 mutation inventorySetQuantities($input: InventorySetQuantitiesInput!) {
   inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}
+"""
+INVENTORY_SET_QUANTITIES_IDEMPOTENT = """
+mutation inventorySetQuantities(
+  $input: InventorySetQuantitiesInput!, $idempotencyKey: String!
+) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
     inventoryAdjustmentGroup { id }
     userErrors { code field message }
   }
@@ -539,6 +554,22 @@ def _refused_in_chunk(chunk, result):
     return refused
 
 
+def idempotency_key(env, variables):
+    """The ``@idempotent`` key of a mutation sending ``variables``. Shopify
+    answers a repeat of a key with the first call's result: a queue job
+    tried again (``job_uuid`` in the context) repeats its calls under the
+    same keys, while the same quantities sent by a later job are a new
+    operation, under new keys (https://shopify.dev/docs/api/usage/implementing-idempotency)."""
+    # Adapters playing against a stand-in (tests) have no environment.
+    job = env.context.get("job_uuid") if env is not None else None
+    if not job:
+        return str(uuid.uuid4())
+    digest = hashlib.sha256(
+        json.dumps(variables, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"retail-job:{job}:{digest}"))
+
+
 def _check_location(location_ref):
     if not location_ref:
         raise RetailBusinessError(
@@ -593,8 +624,9 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def push_stock(self, items, location_ref):
         """Set the ``available`` quantities with ``inventorySetQuantities``, 250
-        per call: https://shopify.dev/docs/api/admin-graphql/2025-01/mutations/inventorySetQuantities.
-        Odoo is the source of truth, so no compare-and-set."""
+        per call: https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities.
+        Odoo is the source of truth, so no compare-and-set, in the words of
+        the backend's API version (``CHANGE_FROM_QUANTITY_VERSION``)."""
         _check_location(location_ref)
         modern = self.api_version >= CHANGE_FROM_QUANTITY_VERSION
         refused = {}
@@ -617,9 +649,11 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
                     **({} if modern else {"ignoreCompareQuantity": True}),
                 )
             }
-            data = client.execute(
-                INVENTORY_SET_QUANTITIES, variables, cost=MUTATION_COST
-            )
+            document = INVENTORY_SET_QUANTITIES
+            if modern:
+                document = INVENTORY_SET_QUANTITIES_IDEMPOTENT
+                variables["idempotencyKey"] = idempotency_key(self.env, variables)
+            data = client.execute(document, variables, cost=MUTATION_COST)
             refused.update(_refused_in_chunk(chunk, data["inventorySetQuantities"]))
         return refused
 

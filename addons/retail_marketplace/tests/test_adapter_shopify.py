@@ -386,7 +386,8 @@ class TestShopifyAdapter(TransactionCase):
 
     def test_push_stock_from_2026_sets_change_from_quantity(self):
         """Test that versions that know changeFromQuantity get it as null on
-        each quantity instead of ignoreCompareQuantity."""
+        each quantity instead of ignoreCompareQuantity, under an idempotency
+        key of the @idempotent directive, while older versions get neither."""
         adapter = recording(
             shopify.ShopifyMarketplace,
             {
@@ -397,9 +398,19 @@ class TestShopifyAdapter(TransactionCase):
             version="2026-04",
         )
         adapter.push_stock([StockItem("1", "A", 3)], "9")
-        values = adapter.calls[0][2]["variables"]["input"]
+        body = adapter.calls[0][2]
+        values = body["variables"]["input"]
         self.assertNotIn("ignoreCompareQuantity", values)
         self.assertIsNone(values["quantities"][0]["changeFromQuantity"])
+        self.assertIn("@idempotent(key: $idempotencyKey)", body["query"])
+        self.assertTrue(body["variables"]["idempotencyKey"])
+        older = recording(
+            shopify.ShopifyMarketplace,
+            {GRAPHQL: load("shopify_inventory_set_quantities.json")},
+        )
+        older.push_stock([StockItem("1", "A", 3)], "9")
+        self.assertNotIn("@idempotent", older.calls[0][2]["query"])
+        self.assertNotIn("idempotencyKey", older.calls[0][2]["variables"])
 
     def test_push_stock_user_errors(self):
         """Test that a user error naming a quantity is that item's, and that

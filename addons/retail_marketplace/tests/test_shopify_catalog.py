@@ -12,10 +12,13 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.retail_connector_base.exceptions import RetailTransientError
+from odoo.addons.retail_connector_base.exceptions import (
+    RetailBusinessError,
+    RetailTransientError,
+)
 from odoo.addons.retail_connector_base.tests.common import simulator_class
 
-from ..adapters import shopify_catalog
+from ..adapters import shopify, shopify_catalog
 from ..adapters.channel_model import StockItem
 from ..adapters.shopify import ShopifyMarketplace
 from .common import MarketplaceCommon
@@ -387,6 +390,53 @@ class TestShopifyCatalog(MarketplaceCommon, HttpCase):
                     int(binding.stock_ref), 99, other_location
                 )
         return bindings
+
+    def test_stock_is_set_in_the_words_of_the_api_version(self):
+        """Test that stock is set at 2025-10 opting out of the compare with
+        ignoreCompareQuantity, and at 2026-04 with changeFromQuantity null
+        on each quantity under the idempotency key Shopify then requires: a
+        job tried again repeats its call under the same key, which Shopify
+        answers without setting anything again, while another job's call is
+        a new operation; a call without the key is refused."""
+        items = [
+            self.sim.add_product(sku=f"INV-{n}", quantity=5)["variants"][0][
+                "inventory_item_id"
+            ]
+            for n in range(2)
+        ]
+
+        def push(backend, quantity):
+            stock = [StockItem(str(item), "", quantity) for item in items]
+            adapter = backend._adapter("marketplace")
+            self.assertEqual(adapter.push_stock(stock, str(LOCATION)), {})
+
+        def available():
+            levels = self.sim.platform.levels
+            return [levels[(item, LOCATION)]["available"] for item in items]
+
+        push(self.backend, 7)
+        self.assertEqual(available(), [7, 7])
+        self.backend.api_version = "2026-04"
+        job = self.backend.with_context(job_uuid="4a3c5e1f-retried")
+        push(job, 3)
+        self.sim.platform.set_available(items[0], 9)
+        push(job, 3)
+        self.assertEqual(available(), [9, 3], "the repeat changed nothing")
+        self.assertEqual(self.sim.stats()["idempotent_replays"], 1)
+        push(self.backend.with_context(job_uuid="9b1d2c7e-next"), 3)
+        self.assertEqual(available(), [3, 3])
+        quantities = self.sim.platform.graphql_calls[-1]["variables"]["input"]
+        self.assertEqual(
+            {entry["changeFromQuantity"] for entry in quantities["quantities"]},
+            {None},
+        )
+        self.assertNotIn("ignoreCompareQuantity", quantities)
+        with self.assertRaisesRegex(RetailBusinessError, "idempotency key"):
+            self.backend._adapter("marketplace").graphql().execute(
+                shopify.INVENTORY_SET_QUANTITIES,
+                {"input": dict(quantities)},
+                cost=10,
+            )
 
     def test_fetch_stock_reads_levels_by_item_in_batches(self):
         """Test that levels are read 250 items a query at the location (2 a
