@@ -77,6 +77,8 @@ class MarketplaceAdapter(Adapter):
     # Whether the channel lists a product's variants under one product, sent
     # together (``push_listing``) rather than one by one (``push_product``).
     lists_variants = False
+    # Whether the adapter publishes prices and promotions (``push_prices``).
+    publishes_promotions = False
 
     @property
     def api_version(self):

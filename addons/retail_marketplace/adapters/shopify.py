@@ -549,6 +549,7 @@ def _check_location(location_ref):
 
 @register("shopify", "marketplace")
 class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
+    publishes_promotions = True
     lists_variants = True
 
     # Pure payload reading: module functions, which the tests call too.
@@ -648,6 +649,12 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def archive_listing(self, parent_ref):
         shopify_catalog.archive_listing(self.graphql(), parent_ref)
+
+    def push_prices(self, items):
+        """Prices and promotions (``shopify_catalog.push_prices``): Shopify
+        has no promotion window, so the connector switches it at its start
+        and end."""
+        return shopify_catalog.push_prices(self.graphql(), items)
 
     def stock_ref_for(self, external_id):
         """The inventory item of a variant: order lines name the variant, while

@@ -300,7 +300,7 @@ def _variant_input(listing, variant):
     if data.barcode is not None:
         values["barcode"] = data.barcode
     if data.price is not None:
-        values["price"] = str(data.price)
+        values.update(price_fields(data))
     if variant.weight is not None:
         values["inventoryItem"]["measurement"] = {
             "weight": {
@@ -456,6 +456,51 @@ def push_listing(client, listing):
     return _listing_refs(listing, product["id"], nodes)
 
 
+def price_fields(data):
+    """A variant's price input: during a promotion the price it sells at,
+    the regular one as ``compareAtPrice`` (shown struck through); otherwise
+    the regular price, and no compare-at price (null clears one left by an
+    ended promotion)."""
+    if data.sale_price is None:
+        return {"price": str(data.price), "compareAtPrice": None}
+    return {"price": str(data.sale_price), "compareAtPrice": str(data.price)}
+
+
+def push_prices(client, items):
+    """The prices of ``items`` (``PriceItem``) with
+    ``productVariantsBulkUpdate``, per product, 250 variants a call:
+    https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/productVariantsBulkUpdate.
+    ``{external_id: message}`` for the variants Shopify refused (a refusal
+    refuses its call's variants: Shopify applies such a call whole or not
+    at all)."""
+    refused, by_product = {}, {}
+    for item in items:
+        if item.parent_ref:
+            by_product.setdefault(item.parent_ref, []).append(item)
+        else:
+            refused[item.external_id] = "not listed on Shopify (no product id)"
+    for parent_ref, group in by_product.items():
+        for chunk in chunks(group, PAGE):
+            variables = {
+                "productId": gid("Product", parent_ref),
+                "variants": [
+                    {
+                        "id": gid("ProductVariant", item.external_id),
+                        **price_fields(item),
+                    }
+                    for item in chunk
+                ],
+            }
+            result = client.execute(
+                UPDATE_VARIANT_PRICES, variables, cost=MUTATION_COST
+            )["productVariantsBulkUpdate"]
+            errors = result.get("userErrors") or []
+            if errors:
+                message = "; ".join(error.get("message", "") for error in errors)
+                refused.update(dict.fromkeys((i.external_id for i in chunk), message))
+    return refused
+
+
 def _update_prices(client, listing):
     """The prices of the listed variants Shopify has, the product as the
     channel (which owns it) keeps it."""
@@ -464,7 +509,7 @@ def _update_prices(client, listing):
         variables = {
             "productId": gid("Product", listing.parent_ref),
             "variants": [
-                {"id": gid("ProductVariant", v.external_id), "price": str(v.data.price)}
+                {"id": gid("ProductVariant", v.external_id), **price_fields(v.data)}
                 for v in chunk
             ],
         }
