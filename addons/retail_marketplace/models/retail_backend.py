@@ -25,7 +25,14 @@ WEBHOOK_FAILURE = "webhook_subscriptions"
 UNMAPPED_LOCATION = "channel_location_unmapped"
 PROMOTION_FAILURE = "promotion_publish"
 # Fields whose change may change every channel quantity of a backend.
-STOCK_RULE_FIELDS = {"stock_buffer", "warehouse_id", "location_ref", "owner_stock"}
+# An archived backend's marks are pruned: back, it reads everything once.
+STOCK_RULE_FIELDS = {
+    "stock_buffer",
+    "warehouse_id",
+    "location_ref",
+    "owner_stock",
+    "active",
+}
 
 # Where a publication sends quantities: a channel location (empty: the
 # backend's own ``location_ref``), the channel's id of it, and the Odoo
@@ -1041,7 +1048,9 @@ class RetailBackend(models.Model):
     @api.model
     def _cron_reconcile_stock(self):
         """Enqueue the drift reconciliation of every marketplace backend
-        whose stock Odoo owns, one job per backend."""
+        whose stock Odoo owns, one job per backend, and forget the stock
+        change marks all backends have read."""
+        self.env["retail.stock.change"]._prune()
         backends = self.search([("kind", "=", "marketplace")])
         for backend in backends.filtered(lambda record: record._owns("stock")):
             backend._retail_delay("_retail_reconcile_stock")

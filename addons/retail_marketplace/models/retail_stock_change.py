@@ -80,15 +80,19 @@ class RetailStockChange(models.Model):
 
     @api.model
     def _prune(self):
-        """Forget the marks every marketplace backend has read."""
-        cursors = (
-            self.env["retail.backend"]
+        """Forget the marks every active marketplace backend has read (all of
+        them when none has a cursor: the next publication reads every
+        listing anyway)."""
+        cursors = [
+            cursor
+            for cursor in self.env["retail.backend"]
             .sudo()
-            .with_context(active_test=False)
             .search([("kind", "=", "marketplace")])
             .mapped("stock_change_cursor")
-        )
-        if not cursors or not all(cursors):
+            if cursor
+        ]
+        if not cursors:
+            self.env.cr.execute("DELETE FROM retail_stock_change")
             return
         self.env.cr.execute(
             """

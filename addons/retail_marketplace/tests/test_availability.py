@@ -229,6 +229,17 @@ class TestAvailability(MarketplaceCommon, HttpCase):
             Binding._publish_stock(self.backend)
         self.assertEqual(self.binding_a.published_qty, 50 - 2)
 
+    def test_marks_are_forgotten_when_no_backend_needs_them(self):
+        """Test that the daily run forgets the marks once no backend has a
+        publication to read on from (each reads every listing next)."""
+        Change = self.env["retail.stock.change"]
+        Change._mark(self.product_a)
+        self.env["retail.backend"].search([("kind", "=", "marketplace")]).write(
+            {"stock_change_cursor": False}
+        )
+        self.env["retail.backend"]._cron_reconcile_stock()
+        self.assertFalse(Change.search_count([]))
+
     # === DRIFT === #
     def test_drift_reconciliation_is_a_daily_job_with_a_threshold(self):
         """Test that the daily cron enqueues one reconciliation job per
