@@ -102,6 +102,11 @@ class MarketplaceAdapter(Adapter):
         what ``fetch_stock`` reads, unless the platform exports it in bulk."""
         return self.fetch_stock(items, location_ref)
 
+    def fetch_all_stock_at(self, items, location_refs):
+        """``{location_ref: {stock_ref: quantity}}``: ``fetch_all_stock`` at
+        each location, unless the platform reads them all at once."""
+        return {ref: self.fetch_all_stock(items, ref) for ref in location_refs}
+
     def fetch_locations(self):
         """The channel's stock locations (``ChannelLocation``) a backend may
         publish to; none on a channel without locations."""

@@ -626,8 +626,13 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     def fetch_all_stock(self, items, location_ref):
         """``available`` per inventory item at the location, from one bulk
         operation over the shop's levels (``shopify_catalog.fetch_all_stock``)."""
-        _check_location(location_ref)
-        return shopify_catalog.fetch_all_stock(self, items, location_ref)
+        return self.fetch_all_stock_at(items, [location_ref])[location_ref]
+
+    def fetch_all_stock_at(self, items, location_refs):
+        """The same at several locations, from the same one bulk operation."""
+        for location_ref in location_refs:
+            _check_location(location_ref)
+        return shopify_catalog.fetch_all_stock(self, items, location_refs)
 
     def fetch_locations(self):
         return [

@@ -649,32 +649,34 @@ def _records(backend, url):
             ) from error
 
 
-def fetch_all_stock(adapter, items, location_ref):
-    """``{stock_ref: available}`` of ``items`` at the location, from one bulk
-    operation over every level of the shop, its result read line by line:
-    what is kept is one number per item asked. RetailBusinessError when
-    Shopify has no such location."""
+def fetch_all_stock(adapter, items, location_refs):
+    """``{location_ref: {stock_ref: available}}`` of ``items`` at each
+    location, from one bulk operation over every level of the shop, its
+    result read line by line: what is kept is one number per item asked and
+    location. RetailBusinessError when Shopify has no such location."""
     client = adapter.graphql()
     operation = wait_for_bulk(
         client, _start_bulk_query(client, INVENTORY_LEVELS_BULK, adapter.api_version)
     )
     wanted = {item.stock_ref for item in items}
-    location = gid("Location", location_ref)
-    quantities, seen = {}, False
+    locations = {gid("Location", ref): ref for ref in location_refs}
+    quantities, seen = {ref: {} for ref in location_refs}, set()
     # No url: the query found nothing at all.
     records = _records(adapter.backend, operation["url"]) if operation["url"] else ()
     for record in records:
         parent = record.get("__parentId")
         if parent is None:
-            seen = seen or record.get("id") == location
+            if record.get("id") in locations:
+                seen.add(record["id"])
             continue
         ref = _ref((record.get("item") or {}).get("id"))
-        if parent == location and ref in wanted:
-            quantities[ref] = _available(record.get("quantities"))
-    if not seen:
+        if parent in locations and ref in wanted:
+            quantities[locations[parent]][ref] = _available(record.get("quantities"))
+    missing = [ref for location, ref in locations.items() if location not in seen]
+    if missing:
         raise RetailBusinessError(
-            f"Shopify has no active location {location_ref}: choose the backend's "
-            "channel location among the shop's locations.",
+            f"Shopify has no active location {', '.join(map(str, missing))}: "
+            "choose the backend's channel location among the shop's locations.",
             code="shopify_unknown_location",
         )
     return quantities

@@ -916,15 +916,15 @@ class RetailBackend(models.Model):
         adapter = self._adapter("marketplace")
         threshold = self.stock_drift_threshold
         drifted = 0
-        for target in self._retail_stock_targets():
+        targets = self._retail_stock_targets()
+        items = [
+            StockItem(binding._get_stock_ref(), binding.odoo_id.default_code or "", 0)
+            for binding in bindings
+        ]
+        shown = adapter.fetch_all_stock_at(items, [target.ref for target in targets])
+        for target in targets:
             expected = Binding._channel_quantities(self, bindings, target)
-            items = [
-                StockItem(
-                    binding._get_stock_ref(), binding.odoo_id.default_code or "", 0
-                )
-                for binding in bindings
-            ]
-            actual = adapter.fetch_all_stock(items, target.ref)
+            actual = shown[target.ref]
 
             def differs(binding, actual=actual, expected=expected):
                 shown = actual.get(binding._get_stock_ref())

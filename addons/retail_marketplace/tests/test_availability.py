@@ -327,8 +327,11 @@ class TestShopifyLocations(MarketplaceCommon, HttpCase):
         self.assertEqual(levels[(item, outlet)]["available"], 7)
         # Drift at one location only, corrected there.
         self.sim.platform.set_available(item, 3, outlet)
+        before = len(self.sim.platform.graphql_calls)
         drift, bound = self.backend._reconcile_stock()
         self.assertEqual((drift, bound), (1, 1))
+        names = [call["name"] for call in self.sim.platform.graphql_calls[before:]]
+        self.assertEqual(names.count("RunBulkQuery"), 1, "one read for both")
         self.assertEqual(levels[(item, outlet)]["available"], 7)
         self.assertIn("channel 3, Odoo 7", self.backend.message_ids[0].body)
 
