@@ -99,6 +99,7 @@ def _settlement(args):
             f"Settlement file of {lines:,} lines ({label}, 10 lines per order)",
             [
                 ("lines imported/s", lines / suite["import_s"], "12,.0f"),
+                ("  of which parsing alone: seconds", suite["parse_s"], "12,.1f"),
                 ("lines matched/s", lines / suite["match_s"], "12,.0f"),
                 ("lines imported and matched/s", lines / total, "12,.0f"),
                 ("baseline: bare ORM line creates/s", floor, "12,.0f"),
