@@ -15,6 +15,7 @@
         "data/queue_job_data.xml",
         "views/retail_backend_views.xml",
         "views/sale_order_views.xml",
+        "views/account_move_views.xml",
         "views/retail_product_binding_views.xml",
         "views/retail_channel_location_choice_views.xml",
         "views/retail_marketplace_menus.xml",

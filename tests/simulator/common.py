@@ -181,6 +181,9 @@ class Platform:
     def __init__(self, sim):
         self.sim = sim
         self.config = sim.config
+        # Webhooks of changes made through the API, sent once the call's
+        # change is made (outside the simulator's lock), before its answer.
+        self.echoes = []
         self.routes = [
             (method, template, _pattern(template), name)
             for method, template, name in self.ROUTES
@@ -203,6 +206,17 @@ class Platform:
 
     def handle(self, method, path, query, body):
         return self.dispatch(method, path, query, body)
+
+    def echo(self, topic, payload):
+        """Queue the webhook ``topic`` of a change made through the API
+        (under the simulator's lock), with the record as it is now."""
+        self.echoes.append((topic, copy.deepcopy(payload)))
+
+    def take_echoes(self):
+        """The queued webhooks, once: the caller sends them."""
+        with self.sim.lock:
+            echoes, self.echoes = self.echoes, []
+        return echoes
 
     def template(self, path):
         """The route template of ``path``, for the request counters."""

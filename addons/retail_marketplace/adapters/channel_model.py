@@ -267,3 +267,43 @@ class ChannelLocation:
     ref: str
     name: str
     address: str = ""
+
+
+@dataclass
+class CancelRequest:
+    """An order cancelled in Odoo, for the channel to cancel: whether to
+    give the money back (``refund``) and put the items back on sale
+    (``restock``), the staff note the channel keeps, and whether the channel
+    tells the customer."""
+
+    order_external_id: str
+    note: str = ""
+    refund: bool = True
+    restock: bool = True
+    notify_customer: bool = True
+
+
+@dataclass
+class RefundRequest:
+    """A credit note posted in Odoo, for the channel to refund: the units of
+    its lines (``ChannelRefundLine`` with the credit note line's untaxed
+    subtotal and its tax), the shipping refunded (untaxed, and its tax),
+    whether the order's prices include tax, and the money to give back, tax
+    included. ``key`` is the idempotency key: the same key sent twice
+    refunds once, and the channel's refund carries it in its note
+    (``channel_note``) so that its own message about it is recognised."""
+
+    order_external_id: str
+    currency: str
+    amount: Decimal
+    key: str
+    note: str = ""
+    lines: list[ChannelRefundLine] = field(default_factory=list)
+    shipping_subtotal: Decimal = ZERO
+    shipping_tax: Decimal = ZERO
+    tax_included: bool = False
+    notify_customer: bool = True
+
+    @property
+    def channel_note(self):
+        return f"{self.note} [{self.key}]".strip()

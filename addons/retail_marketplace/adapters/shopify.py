@@ -65,7 +65,7 @@ from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import register
 
-from . import shopify_catalog
+from . import shopify_catalog, shopify_order_changes
 from .channel_model import (
     ChannelAddress,
     ChannelCustomer,
@@ -177,6 +177,8 @@ FLOW_SCOPES = {
     "catalog_out": ("write_products",),
     "prices_out": ("write_products",),
 }
+# What needs ``write_orders``, as the connection test names it.
+ORDER_CHANGES_FEATURE = "Cancellations and refunds made in Odoo"
 # Webhook subscriptions name their endpoint ``uri`` from this version on,
 # ``callbackUrl`` before (https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces).
 URI_VERSION = "2025-10"
@@ -550,6 +552,8 @@ def _check_location(location_ref):
 @register("shopify", "marketplace")
 class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     lists_variants = True
+    cancels_orders = True
+    refunds_orders = True
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
@@ -558,8 +562,25 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     order_version = staticmethod(order_version)
 
     def access_scopes(self):
-        """The scopes of the flows set up (``FLOW_SCOPES``)."""
-        return flow_scopes(self.backend, FLOW_SCOPES)
+        """The scopes of the flows set up (``FLOW_SCOPES``), and
+        ``write_orders`` when Odoo's cancellations and refunds go to the
+        shop."""
+        scopes = flow_scopes(self.backend, FLOW_SCOPES)
+        if self.backend._retail_sends_order_changes():
+            scopes.append(("write_orders", ORDER_CHANGES_FEATURE))
+        return scopes
+
+    def cancel_order(self, request):
+        """``orderCancel`` (``shopify_order_changes.cancel_order``)."""
+        return shopify_order_changes.cancel_order(
+            self.graphql(), request, self.api_version
+        )
+
+    def push_refund(self, request):
+        """``refundCreate`` (``shopify_order_changes.push_refund``)."""
+        return shopify_order_changes.push_refund(
+            self.graphql(), request, self.api_version
+        )
 
     def fetch_refunds(self, payload):
         """The order's refunds. A webhook's Order embeds them in full, read

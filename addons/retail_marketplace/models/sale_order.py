@@ -11,6 +11,9 @@ from odoo.addons.retail_connector_base.exceptions import (
     RetailTransientError,
 )
 
+from ..adapters.channel_model import CancelRequest
+from .retail_backend import CANCEL_FAILURE
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -42,6 +45,119 @@ class SaleOrder(models.Model):
         "delivery done at import and reported to nobody.",
     )
     retail_updated_at = fields.Datetime("Changed on the channel", readonly=True)
+    retail_cancel_state = fields.Selection(
+        [("requested", "Asked of the channel")],
+        "Channel cancellation",
+        readonly=True,
+        copy=False,
+        help="Set while a cancellation made in Odoo waits for the channel: "
+        "the order is cancelled here once the channel confirms, and stays as "
+        "it was if the channel refuses.",
+    )
+
+    # === CHANGES MADE IN ODOO === #
+    def action_cancel(self):
+        # EXTENDS sale: a channel order is cancelled on the channel first
+        # (when the backend's ownership of order status lets Odoo send it).
+        channel = self.filtered(
+            lambda order: order.retail_backend_id and order.state != "cancel"
+        )
+        channel._retail_request_cancel()
+        rest = self - channel
+        if rest:
+            return super(SaleOrder, rest).action_cancel()
+        return True
+
+    def _retail_request_cancel(self):
+        """Ask each order's channel to cancel it, in a job; the order is
+        cancelled once the channel confirms (``_retail_cancel_confirmed``).
+        Refused at once where the channel may not be asked: the backend's
+        ownership gives order status to the channel, its platform takes no
+        cancellation, or the order has shipped."""
+        self.check_access("write")
+        for order in self:
+            # Whoever cancels an order need not be a connector user.
+            backend = order.retail_backend_id.sudo()
+            if order.locked:
+                raise UserError(
+                    self.env._(
+                        "You cannot cancel a locked order. Please unlock it first."
+                    )
+                )
+            if not backend._retail_sends_order_changes():
+                raise UserError(
+                    self.env._(
+                        "%(backend)s owns the status of its orders: cancel "
+                        "%(order)s on the channel; its cancellation then reaches "
+                        "Odoo.",
+                        backend=backend.name,
+                        order=order.name,
+                    )
+                )
+            adapter = backend._adapter("marketplace")
+            if not adapter.cancels_orders:
+                raise UserError(adapter.changes_unsupported)
+            shipped = order._retail_shipped()
+            if shipped:
+                raise UserError(
+                    self.env._(
+                        "%(order)s has shipped (%(pickings)s): it can no longer "
+                        "be cancelled. Receive a return and post a credit note "
+                        "instead; the refund reaches the channel.",
+                        order=order.name,
+                        pickings=", ".join(shipped.mapped("name")),
+                    )
+                )
+            if order.retail_cancel_state:
+                continue
+            order.retail_cancel_state = "requested"
+            order.message_post(
+                body=self.env._(
+                    "Cancellation asked of %(backend)s: the order is cancelled "
+                    "here once the channel confirms.",
+                    backend=backend.name,
+                )
+            )
+            backend._retail_delay_as_system(
+                "_retail_cancel_order", f"retail_cancel_order_{order.id}", order.id
+            )
+
+    def _retail_shipped(self):
+        """The order's validated deliveries to the customer."""
+        return self.picking_ids.filtered(
+            lambda picking: picking.state == "done"
+            and picking.picking_type_code == "outgoing"
+        )
+
+    def _retail_cancel_request(self):
+        """Note: self.ensure_one"""
+        self.ensure_one()
+        return CancelRequest(
+            order_external_id=self.retail_external_id,
+            note=self.env._("Cancelled in Odoo (%(order)s)", order=self.name),
+        )
+
+    def _retail_cancel_confirmed(self, answer):
+        """The channel cancelled the order: cancel it here, with its answer.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self._action_cancel()
+        self.retail_cancel_state = False
+        self.message_post(body=answer)
+        self.env["retail.exception.activity"]._resolve(self, CANCEL_FAILURE)
+
+    def _retail_cancel_refused(self, reason):
+        """The channel did not cancel: the order stays as it was.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self.retail_cancel_state = False
+        self.message_post(
+            body=self.env._(
+                "The channel did not cancel the order, which stays as it was: "
+                "%(reason)s",
+                reason=reason,
+            )
+        )
 
     # === IMPORT === #
     @api.model
@@ -549,10 +665,7 @@ class SaleOrder(models.Model):
                 "retail_updated_at": order.updated_at,
             }
         )
-        shipped = self.picking_ids.filtered(
-            lambda picking: picking.state == "done"
-            and picking.picking_type_code == "outgoing"
-        )
+        shipped = self._retail_shipped()
         if order.state == "cancelled" and self.state != "cancel":
             if shipped:
                 raise RetailBusinessError(
@@ -577,6 +690,7 @@ class SaleOrder(models.Model):
         Note: self.ensure_one"""
         self.ensure_one()
         self._action_cancel()
+        self.retail_cancel_state = False
         body = self.env._("Cancelled on the channel.")
         if order.cancel_reason:
             body = f"{body} {order.cancel_reason}"
@@ -617,6 +731,40 @@ class SaleOrder(models.Model):
                 )
             )
         return sale
+
+    def _retail_odoo_refund(self, backend, refund):
+        """The credit note posted in Odoo that made the channel's ``refund``
+        (its idempotency key is in the refund's note), now bound to it; none
+        for a refund the channel made itself. While a credit note of the
+        order is on its way to the channel the refund may be its own, not
+        bound yet: transient, tried again once the job has answered.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        notes = self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_refund"),
+                ("retail_refund_key", "!=", False),
+                "|",
+                ("id", "in", self.invoice_ids.ids),
+                ("reversed_entry_id", "in", self.invoice_ids.ids),
+            ]
+        )
+        waiting = notes.filtered(lambda move: move.retail_refund_state == "waiting")
+        sent = notes.filtered(
+            lambda move: move.retail_refund_key in (refund.reason or "")
+        )[:1]
+        if waiting:
+            raise RetailTransientError(
+                self.env._(
+                    "Refund %(refund)s may be the one credit note %(notes)s is "
+                    "making on the channel: it waits for the channel's answer.",
+                    refund=refund.external_id,
+                    notes=", ".join(waiting.mapped("name")),
+                )
+            )
+        if sent:
+            sent._retail_refund_confirmed(backend, refund.external_id)
+        return sent
 
     def _retail_note_unbooked_refund(self, refund):
         """Say once on the order why a channel refund is not booked: its
