@@ -38,6 +38,7 @@ from .common import (
     parse_time,
     phrase,
     share,
+    tax_on,
 )
 from .shopify_catalog import ShopifyCatalog
 
@@ -79,6 +80,7 @@ ID_STARTS = {
     "balance_transaction": 699519475,
     "payments_source": 460709370,
     "webhook_subscription": 4759306,
+    "order_edit": 1029265010,
 }
 ORDER_SORT_FIELDS = ("created_at", "updated_at", "processed_at")
 PRODUCT_FIELDS = ("title", "body_html", "vendor", "product_type", "tags", "status")
@@ -685,6 +687,141 @@ class Shopify(ShopifyCatalog, Platform):
             ("orders/cancelled" if cancelling else "orders/updated", payload)
         )
         return payload
+
+    def edit_order(self, order_id, quantities=None, add=()):
+        """Commit an order edit as the merchant would (``orderEditBegin``,
+        ``orderEditSetQuantity``, ``orderEditAddVariant``,
+        ``orderEditCommit``): line items' ``current_quantity`` set
+        (``quantities``: ``{line item id: units}``; removed units restocked
+        and no longer to fulfil), new line items added (``add``: compact
+        spec lines, at the order's tax rate, their stock taken and their
+        units to fulfil), the ``current_*`` totals moved by the edit's
+        amounts (``total_price`` stays the order as placed). Sends
+        ``orders/edited`` (an OrderEdit with the additions and removals and
+        their deltas) to its subscriptions only, then ``orders/updated``."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            rate = (
+                Decimal(str(order["tax_lines"][0]["rate"]))
+                if order["tax_lines"]
+                else ZERO
+            )
+            included = order["taxes_included"]
+            items = {item["id"]: item for item in order["line_items"]}
+            additions, removals = [], []
+            net_change = ZERO
+            for item_id, units in (quantities or {}).items():
+                item = items[int(item_id)]
+                delta = int(units) - item["current_quantity"]
+                if not delta or int(units) < 0:
+                    continue
+                item["current_quantity"] += delta
+                item["fulfillable_quantity"] = max(
+                    item["fulfillable_quantity"] + delta, 0
+                )
+                self._move_fulfillable(order, item, delta)
+                net = (
+                    (
+                        Decimal(item["price"]) * item["quantity"]
+                        - Decimal(item["total_discount"])
+                    )
+                    / item["quantity"]
+                    * delta
+                )
+                net_change += net
+                (additions if delta > 0 else removals).append(
+                    {"id": item["id"], "delta": abs(delta)}
+                )
+                variant = self.variants.get(item["variant_id"])
+                if variant:
+                    self._adjust_available(variant["inventory_item_id"], -delta)
+            spec = (
+                parse_spec(
+                    {
+                        "lines": list(add),
+                        "shipping": None,
+                        "tax_rate": str(rate),
+                        "taxes_included": included,
+                    }
+                )
+                if add
+                else None
+            )
+            for line in (spec or {}).get("lines", []):
+                item = self._line_item(line, spec, order["currency"])
+                order["line_items"].append(item)
+                self._move_fulfillable(order, item, item["quantity"], new=True)
+                net_change += line["net"]
+                additions.append({"id": item["id"], "delta": item["quantity"]})
+            tax_change = tax_on(net_change, rate, included)
+            _set_money(
+                order,
+                order["currency"],
+                current_subtotal_price=Decimal(order["current_subtotal_price"])
+                + net_change,
+                current_total_tax=Decimal(order["current_total_tax"]) + tax_change,
+                current_total_price=Decimal(order["current_total_price"])
+                + net_change
+                + (ZERO if included else tax_change),
+            )
+            now = self._stamp(order["updated_at"])
+            order["updated_at"] = now
+            edit = {
+                "order_edit": {
+                    "id": self._next("order_edit"),
+                    "app_id": None,
+                    "created_at": now,
+                    "committed_at": now,
+                    "notify_customer": False,
+                    "order_id": order["id"],
+                    "staff_note": "",
+                    "user_id": None,
+                    "line_items": {"additions": additions, "removals": removals},
+                }
+            }
+            payload = copy.deepcopy(order)
+        with self.sim.lock:
+            subscribed = any(
+                s["topic"] == "ORDERS_EDITED" for s in self.subscriptions.values()
+            )
+        if subscribed:
+            self.sim.send_webhook("orders/edited", edit)
+        self._announce(("orders/updated", payload))
+        return payload
+
+    def _move_fulfillable(self, order, item, delta, new=False):
+        """The order's open fulfillment order takes ``delta`` more units of
+        ``item`` (fewer when negative), a new line for a new item."""
+        open_orders = [
+            fo
+            for fo in self._fulfillment_orders_of(order["id"])
+            if fo["status"] != "closed"
+        ]
+        if not open_orders:
+            return
+        fulfillment_order = open_orders[0]
+        if new:
+            variant = self.variants.get(item["variant_id"], {})
+            fulfillment_order["line_items"].append(
+                {
+                    "id": self._next("fulfillment_order_line"),
+                    "shop_id": SHOP_ID,
+                    "fulfillment_order_id": fulfillment_order["id"],
+                    "line_item_id": item["id"],
+                    "inventory_item_id": variant.get("inventory_item_id"),
+                    "variant_id": item["variant_id"],
+                    "quantity": delta,
+                    "fulfillable_quantity": delta,
+                }
+            )
+            return
+        for fo_line in fulfillment_order["line_items"]:
+            if fo_line["line_item_id"] == item["id"]:
+                fo_line["quantity"] += delta
+                fo_line["fulfillable_quantity"] = max(
+                    fo_line["fulfillable_quantity"] + delta, 0
+                )
+        self._update_fulfillment_order_status(fulfillment_order)
 
     def create_refund(self, order_id, lines=(), shipping=None, note=None):
         """Refund ``lines`` (``line_item_id``, ``quantity``, ``restock_type``)

@@ -60,6 +60,10 @@ class ChannelOrderLine:
     tax_codes: list[str] = field(default_factory=list)
     # A gift card sold: money received for later purchases, not revenue.
     gift_card: bool = False
+    # The units the order holds now that the channel's order edits are
+    # made, refunded ones still counted (refunds are booked on their own);
+    # None: ``quantity``, the order as placed.
+    current_quantity: Decimal | None = None
 
 
 @dataclass
@@ -134,6 +138,9 @@ class ChannelOrder:
     fulfilled_by_channel: bool = False
     # Why the channel cancelled the order, for its chatter, when it says.
     cancel_reason: str = ""
+    # The total after the channel's order edits, refunds not taken off;
+    # None: ``total``.
+    current_total: Decimal | None = None
 
     @property
     def is_paid(self):

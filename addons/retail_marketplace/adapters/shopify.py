@@ -312,7 +312,43 @@ def _customer(payload):
     )
 
 
-def _line(item):
+def _refunded_units(payload):
+    """``{line item id: units refunded}`` of the order's refunds."""
+    units = {}
+    for refund in payload.get("refunds") or []:
+        for line in refund.get("refund_line_items") or []:
+            key = str(line["line_item_id"])
+            units[key] = units.get(key, 0) + int(line["quantity"])
+    return units
+
+
+def _edited(payload):
+    """``(current quantities, current total)`` after the order's edits:
+    ``current_quantity`` and ``current_total_price`` are net of edits and
+    refunds both (REST 2024-01 on), so the refunded units and money are
+    added back; None for both when the payload predates them."""
+    items = payload.get("line_items") or []
+    if not items or any("current_quantity" not in item for item in items):
+        return {}, None
+    refunded = _refunded_units(payload)
+    quantities = {
+        str(item["id"]): quantity(item["current_quantity"])
+        + refunded.get(str(item["id"]), 0)
+        for item in items
+    }
+    money_back = sum(
+        (
+            money(transaction["amount"])
+            for refund in payload.get("refunds") or []
+            for transaction in _refund_status(refund.get("transactions"))[1]
+        ),
+        money(0),
+    )
+    current = payload.get("current_total_price")
+    return quantities, None if current is None else money(current) + money_back
+
+
+def _line(item, current_quantity=None):
     return ChannelOrderLine(
         external_line_id=str(item["id"]),
         sku=item.get("sku") or "",
@@ -323,6 +359,7 @@ def _line(item):
         discount_amount=_allocated(item, money(item.get("total_discount"))),
         tax_codes=_tax_codes(item.get("tax_lines")),
         gift_card=bool(item.get("gift_card")),
+        current_quantity=current_quantity,
     )
 
 
@@ -378,6 +415,7 @@ def parse_order(payload):
         email = payload.get("email") or ""
         total = money(payload["total_price"])
         status = payload.get("financial_status")
+        current_quantities, current_total = _edited(payload)
         return ChannelOrder(
             external_id=str(payload["id"]),
             number=payload.get("name") or str(payload["id"]),
@@ -394,7 +432,11 @@ def parse_order(payload):
             customer=_customer(payload),
             billing_address=_address(payload.get("billing_address"), email),
             shipping_address=_address(payload.get("shipping_address"), email),
-            lines=[_line(item) for item in payload["line_items"]],
+            lines=[
+                _line(item, current_quantities.get(str(item["id"])))
+                for item in payload["line_items"]
+            ],
+            current_total=current_total,
             shipping_lines=[
                 _shipping_line(line) for line in payload.get("shipping_lines") or []
             ],

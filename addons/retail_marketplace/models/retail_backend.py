@@ -24,6 +24,7 @@ RECONCILE_FAILURE = "stock_reconcile"
 WEBHOOK_FAILURE = "webhook_subscriptions"
 CANCEL_FAILURE = "channel_cancel"
 REFUND_FAILURE = "channel_refund"
+EDIT_FAILURE = "channel_edit"
 # What a backend's webhook subscriptions depend on (its flows, URL, platform
 # address and credentials): saving one of them brings them in step.
 WEBHOOK_FIELDS = {

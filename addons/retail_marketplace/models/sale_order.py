@@ -1,18 +1,19 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+from dataclasses import replace
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_round
+from odoo.tools import float_compare, float_round
 
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
 
-from ..adapters.channel_model import CancelRequest
-from .retail_backend import CANCEL_FAILURE
+from ..adapters.channel_model import ZERO, CancelRequest
+from .retail_backend import CANCEL_FAILURE, EDIT_FAILURE
 
 
 class SaleOrder(models.Model):
@@ -198,6 +199,7 @@ class SaleOrder(models.Model):
         )
         sale = self.create(self._retail_prepare_order_vals(backend, order, partner))
         sale._retail_check_total(order)
+        sale._retail_apply_edits(order)
         if order.state == "cancelled":
             sale._retail_cancel(order)
             return sale
@@ -680,10 +682,115 @@ class SaleOrder(models.Model):
                 )
             self._retail_cancel(order)
             return
+        if self.state != "cancel":
+            self._retail_apply_edits(order, shipped)
         if order.shipping_address:
             self._retail_update_delivery_address(order, shipped)
         if self.state == "draft" and self.retail_backend_id.auto_confirm:
             self._retail_run_workflow(order)
+
+    def _retail_edits(self, order):
+        """``[(sale line or None, channel line, units before, units now)]``
+        of the lines the channel's edits changed since Odoo last saw the
+        order: quantities, lines added (no sale line yet) or removed (0).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        by_ref = {
+            line.retail_external_line_id: line
+            for line in self.order_line
+            if line.retail_external_line_id
+        }
+        edits = []
+        for line in order.lines:
+            now = float(
+                line.quantity
+                if line.current_quantity is None
+                else line.current_quantity
+            )
+            sale_line = by_ref.get(line.external_line_id)
+            before = (
+                float(line.quantity) + sale_line.retail_edited_qty if sale_line else 0.0
+            )
+            if float_compare(before, now, precision_digits=3):
+                edits.append((sale_line, line, before, now))
+        return edits
+
+    def _retail_apply_edits(self, order, shipped=None):
+        """Apply the channel's order edits before shipment: quantities
+        changed (the delivery follows), lines added, the total checked
+        again against the channel's edited total. After shipment, nothing
+        is changed: a sync exception says what the channel changed, for a
+        person to decide (a return, a refund, another delivery).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        edits = self._retail_edits(order)
+        if not edits:
+            return
+        described = "; ".join(
+            self.env._(
+                "%(item)s: %(before)s → %(now)s",
+                item=line.title or line.sku,
+                before=f"{before:g}",
+                now=f"{now:g}",
+            )
+            for _sale_line, line, before, now in edits
+        )
+        backend = self.retail_backend_id
+        if shipped:
+            self.env["retail.exception.activity"]._raise(
+                backend,
+                self,
+                EDIT_FAILURE,
+                self.env._(
+                    "%(order)s edited on the channel after shipment", order=self.name
+                ),
+                self.env._(
+                    "Order %(number)s was edited on the channel after it shipped "
+                    "(%(pickings)s): %(edits)s. Nothing was changed in Odoo: "
+                    "decide on a return, a refund or another delivery, then mark "
+                    "this done.",
+                    number=order.number,
+                    pickings=", ".join(shipped.mapped("name")),
+                    edits=described,
+                ),
+            )
+            return
+        added = []
+        for sale_line, line, before, now in edits:
+            if sale_line:
+                sale_line.write(
+                    {
+                        "product_uom_qty": sale_line.product_uom_qty + now - before,
+                        "retail_edited_qty": now - float(line.quantity),
+                    }
+                )
+            else:
+                added.append(line)
+        if added:
+            only_added = replace(
+                order,
+                lines=added,
+                shipping_lines=[],
+                discounts=[],
+                facilitator_tax=ZERO,
+            )
+            self.order_line = [
+                Command.create(values)
+                for values in self._retail_prepare_lines(
+                    backend, only_added, self.currency_id, self.fiscal_position_id
+                )
+            ]
+        self._retail_check_total(
+            replace(
+                order,
+                total=order.total
+                if order.current_total is None
+                else order.current_total,
+            )
+        )
+        self.message_post(
+            body=self.env._("Edited on the channel: %(edits)s.", edits=described)
+        )
 
     def _retail_cancel(self, order):
         """Cancel the order as the channel did, saying why when it says.

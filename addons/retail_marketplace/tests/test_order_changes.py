@@ -85,6 +85,13 @@ class OrderChangesCommon(ShopifySimulatorCommon):
                 line.quantity = quantities[key]
         return credit_note
 
+    def _ship_in_odoo(self, sale):
+        for move in sale.picking_ids.move_ids:
+            move.quantity = move.product_uom_qty
+        sale.picking_ids.with_context(
+            skip_backorder=True, picking_ids_not_to_backorder=[]
+        ).button_validate()
+
     def _activity(self, record, kind):
         return self.env["retail.exception.activity"]._open(record, kind)
 
@@ -244,13 +251,66 @@ class TestShopifyOrderChanges(OrderChangesCommon):
 
     def test_an_order_shipped_in_odoo_cannot_be_cancelled(self):
         _order, sale = self._import()
-        for move in sale.picking_ids.move_ids:
-            move.quantity = move.product_uom_qty
-        sale.picking_ids.with_context(
-            skip_backorder=True, picking_ids_not_to_backorder=[]
-        ).button_validate()
+        self._ship_in_odoo(sale)
         with self.assertRaisesRegex(UserError, "has shipped"):
             sale.action_cancel()
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOrderEdits(OrderChangesCommon):
+    def _edit(self, order):
+        """One more SKU-1, SKU-2 removed, and a new line of 1 x SKU-2 at
+        20.00, edited on Shopify; its orders/updated webhook processed."""
+        first, second = order["line_items"]
+        edited = self.sim.platform.edit_order(
+            order["id"],
+            quantities={first["id"]: 3, second["id"]: 0},
+            add=[{"sku": "SKU-2", "quantity": 1, "price": "20.00"}],
+        )
+        self.env.flush_all()
+        self.backend._process_events()
+        return edited
+
+    def _units(self, sale):
+        return sorted(
+            (line.product_id.default_code, line.product_uom_qty, line.price_unit)
+            for line in sale.order_line
+            if line.retail_external_line_id
+        )
+
+    def test_an_edit_before_shipment_changes_the_order_and_its_delivery(self):
+        """Test that an order edited on Shopify before shipment (a quantity
+        raised, a line removed, a line added) changes Odoo's order and its
+        delivery the same way, its total then the shop's edited total, and
+        that the same version seen again changes nothing more."""
+        order, sale = self._import()
+        edited = self._edit(order)
+        self.assertEqual(
+            self._units(sale),
+            [("SKU-1", 3.0, 12.5), ("SKU-2", 0.0, 30.0), ("SKU-2", 1.0, 20.0)],
+        )
+        self.assertAlmostEqual(sale.amount_total, float(edited["current_total_price"]))
+        moves = sale.picking_ids.filtered(lambda p: p.state != "cancel").move_ids
+        delivered = {}
+        for move in moves.filtered(lambda m: m.state != "cancel"):
+            code = move.product_id.default_code
+            delivered[code] = delivered.get(code, 0) + move.product_uom_qty
+        self.assertEqual(delivered, {"SKU-1": 3.0, "SKU-2": 1.0})
+        self.assertIn("Edited on the channel", str(sale.message_ids[0].body))
+        self._deliver(edited, topic="orders/updated", key="again")
+        self.assertEqual(len(sale.order_line.filtered("retail_external_line_id")), 3)
+
+    def test_an_edit_after_shipment_is_a_sync_exception_saying_what_changed(self):
+        order, sale = self._import()
+        self._ship_in_odoo(sale)
+        self._edit(order)
+        self.assertEqual(
+            self._units(sale), [("SKU-1", 2.0, 12.5), ("SKU-2", 1.0, 30.0)]
+        )
+        activity = self._activity(sale, "channel_edit")
+        self.assertEqual(len(activity), 1)
+        self.assertIn("after it shipped", str(activity.note))
+        self.assertIn("2 → 3", str(activity.note))
 
 
 @tagged("post_install", "-at_install")
