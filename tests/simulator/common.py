@@ -5,6 +5,7 @@ its tax arithmetic, a clock, and routing by path template."""
 
 import copy
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from http import HTTPStatus
@@ -212,11 +213,26 @@ class Platform:
         (under the simulator's lock), with the record as it is now."""
         self.echoes.append((topic, copy.deepcopy(payload)))
 
-    def take_echoes(self):
-        """The queued webhooks, once: the caller sends them."""
+    def send_echoes(self, announce):
+        """Send the queued webhooks with ``announce(topic, payload)``: at
+        once, before the call is answered, or with config ``echo_delay``
+        (seconds) from a thread of their own after it, as the platform
+        does (a server whose workers are all busy with the calls that
+        caused them must not wait for its own webhooks)."""
         with self.sim.lock:
             echoes, self.echoes = self.echoes, []
-        return echoes
+        if not echoes:
+            return
+
+        def deliver():
+            for topic, payload in echoes:
+                announce(topic, payload)
+
+        delay = self.config.get("echo_delay")
+        if delay is None:
+            deliver()
+            return
+        threading.Timer(delay, deliver).start()
 
     def template(self, path):
         """The route template of ``path``, for the request counters."""

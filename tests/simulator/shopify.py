@@ -297,7 +297,7 @@ class Shopify(ShopifyCatalog, Platform):
 
     def handle(self, method, path, query, body):
         status, answer, headers = self.dispatch(method, path, query, body)
-        self._announce(*self.take_echoes())
+        self.send_echoes(lambda topic, payload: self._announce((topic, payload)))
         return status, answer, {**headers, **self._call_limit()}
 
     def _call_limit(self):

@@ -317,8 +317,7 @@ class WooCommerce(Platform):
 
     def handle(self, method, path, query, body):
         answer = self.dispatch(method, path, query, body)
-        for topic, payload in self.take_echoes():
-            self._announce(topic, payload)
+        self.send_echoes(self._announce)
         return answer
 
     # --- catalog ---
