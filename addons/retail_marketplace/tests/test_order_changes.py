@@ -215,6 +215,41 @@ class TestShopifyOrderChanges(OrderChangesCommon):
         self.backend._retail_push_refund(credit_note.id)
         self.assertEqual(len(self.sim.orders[order["id"]]["refunds"]), 1)
 
+    def test_an_echo_before_the_jobs_answer_waits_then_is_recognised(self):
+        """Test that the shop's refund arriving while a credit note of its
+        order still waits for the shop is not booked (it may be that
+        credit note's: the event is tried again later), and that once the
+        job gave up, the refund whose note carries the credit note's key is
+        bound to it rather than booked a second time."""
+        order, sale = self._import()
+        line_ref = str(order["line_items"][0]["id"])
+        credit_note = self._credit_note(sale, {line_ref: 1})
+        with trap_jobs():
+            credit_note.action_post()
+        self.assertEqual(credit_note.retail_refund_state, "waiting")
+        refund = self.sim.create_refund(
+            order["id"],
+            lines=[{"line_item_id": int(line_ref), "quantity": 1}],
+            note=f"Answer lost [{credit_note.retail_refund_key}]",
+        )
+        self.env.flush_all()
+        self.backend._process_events()
+        event = self.env["retail.event"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "refunds/create")]
+        )
+        self.assertEqual(event.state, "pending")
+        self.assertEqual(self._credit_notes(sale), credit_note)
+        credit_note._retail_refund_refused("the shop did not answer")
+        # The event's next attempt.
+        self.assertEqual(
+            self.env["account.move"]._retail_import_refund_event(event), credit_note
+        )
+        self.assertEqual(self._credit_notes(sale), credit_note)
+        self.assertEqual(
+            (credit_note.retail_refund_state, credit_note.retail_refund_ref),
+            ("done", str(refund["id"])),
+        )
+
     def test_refused_refund_is_a_sync_exception_on_the_credit_note(self):
         """Test that a refund Shopify refuses (more than the order has
         left) leaves the credit note posted in Odoo, marked not refunded,
