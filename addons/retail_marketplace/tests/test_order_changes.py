@@ -156,6 +156,28 @@ class TestShopifyOrderChanges(OrderChangesCommon):
         self.assertEqual(sale.state, "cancel")
         self.assertTrue(self.sim.orders[order["id"]]["cancelled_at"])
 
+    def test_a_shop_that_does_not_answer_leaves_the_order_uncancelled(self):
+        """Test that while Shopify does not answer the cancellation is tried
+        again by a job of its own (the suite's retry policy), and that once
+        the backend's attempts are spent the order is still confirmed, its
+        chatter and one sync exception on the backend saying so."""
+        order, sale = self._import()
+        self.sim.set_faults(fail_next=100, fail_status=503)
+        with trap_jobs() as trap:
+            sale.action_cancel()
+            self.env.flush_all()
+            for _attempt in range(self.backend.max_attempts):
+                trap.perform_enqueued_jobs()
+            trap.assert_jobs_count(0)
+        self.sim.clear_faults()
+        self.assertEqual(sale.state, "sale")
+        self.assertFalse(sale.retail_cancel_state)
+        self.assertIn("stays as it was", str(sale.message_ids[0].body))
+        activity = self._activity(self.backend, "channel_cancel")
+        self.assertEqual(len(activity), 1)
+        self.assertIn(sale.name, str(activity.note))
+        self.assertFalse(self.sim.orders[order["id"]]["cancelled_at"])
+
     def test_fulfilled_on_shopify_the_cancel_is_refused_and_nothing_changes(self):
         """Test that an order Shopify has fulfilled (Odoo's delivery not
         validated yet) is not cancelled: Odoo's order stays confirmed, its
