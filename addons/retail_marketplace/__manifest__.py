@@ -16,6 +16,7 @@
         "data/ir_cron_data.xml",
         "views/retail_backend_views.xml",
         "views/sale_order_views.xml",
+        "views/account_move_views.xml",
         "views/retail_product_binding_views.xml",
         "views/retail_channel_location_choice_views.xml",
         "views/retail_channel_location_views.xml",

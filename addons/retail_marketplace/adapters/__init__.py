@@ -59,6 +59,16 @@ Publishing
   [{"external_id", "stock_ref"}]}`` in the listing's variant order;
   ``archive_listing(parent_ref)`` takes a product off sale, keeping it.
 
+Order changes made in Odoo (adapters whose ``cancels_orders`` and
+``refunds_orders`` are True; the others say what to do instead in
+``changes_unsupported``)
+- ``cancel_order(request)``: cancel a ``CancelRequest``'s order, once (an
+  order the channel already cancelled is no error); return the channel's
+  answer, for the order's chatter. A business error (a ``UserError``) when
+  the channel refuses (the order shipped there).
+- ``push_refund(request)``: refund a ``RefundRequest`` once per ``key`` and
+  return the channel's refund id, which its own refund messages name.
+
 The parsing methods are the file's module functions (pure, tested on their
 own). The others call the platform with ``self.request(method, path,
 json_body=None, params=None)``, which returns the decoded JSON (raising the

@@ -60,6 +60,10 @@ class ChannelOrderLine:
     tax_codes: list[str] = field(default_factory=list)
     # A gift card sold: money received for later purchases, not revenue.
     gift_card: bool = False
+    # The units the order holds now that the channel's order edits are
+    # made, refunded ones still counted (refunds are booked on their own);
+    # None: ``quantity``, the order as placed.
+    current_quantity: Decimal | None = None
 
 
 @dataclass
@@ -134,6 +138,9 @@ class ChannelOrder:
     fulfilled_by_channel: bool = False
     # Why the channel cancelled the order, for its chatter, when it says.
     cancel_reason: str = ""
+    # The total after the channel's order edits, refunds not taken off;
+    # None: ``total``.
+    current_total: Decimal | None = None
 
     @property
     def is_paid(self):
@@ -287,3 +294,43 @@ class ChannelLocation:
     ref: str
     name: str
     address: str = ""
+
+
+@dataclass
+class CancelRequest:
+    """An order cancelled in Odoo, for the channel to cancel: whether to
+    give the money back (``refund``) and put the items back on sale
+    (``restock``), the staff note the channel keeps, and whether the channel
+    tells the customer."""
+
+    order_external_id: str
+    note: str = ""
+    refund: bool = True
+    restock: bool = True
+    notify_customer: bool = True
+
+
+@dataclass
+class RefundRequest:
+    """A credit note posted in Odoo, for the channel to refund: the units of
+    its lines (``ChannelRefundLine`` with the credit note line's untaxed
+    subtotal and its tax), the shipping refunded (untaxed, and its tax),
+    whether the order's prices include tax, and the money to give back, tax
+    included. ``key`` is the idempotency key: the same key sent twice
+    refunds once, and the channel's refund carries it in its note
+    (``channel_note``) so that its own message about it is recognised."""
+
+    order_external_id: str
+    currency: str
+    amount: Decimal
+    key: str
+    note: str = ""
+    lines: list[ChannelRefundLine] = field(default_factory=list)
+    shipping_subtotal: Decimal = ZERO
+    shipping_tax: Decimal = ZERO
+    tax_included: bool = False
+    notify_customer: bool = True
+
+    @property
+    def channel_note(self):
+        return f"{self.note} [{self.key}]".strip()

@@ -79,6 +79,16 @@ class MarketplaceAdapter(Adapter):
     lists_variants = False
     # Whether the adapter publishes prices and promotions (``push_prices``).
     publishes_promotions = False
+    # Whether the channel's API takes the cancellations (``cancel_order``)
+    # and refunds (``push_refund``) made in Odoo; ``changes_unsupported``
+    # says what to do instead on a channel that takes neither.
+    cancels_orders = False
+    refunds_orders = False
+    changes_unsupported = (
+        "The channel's API does not take cancellations or refunds made "
+        "elsewhere: make them on the channel, whose own messages then bring "
+        "them to Odoo."
+    )
 
     @property
     def api_version(self):

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.retail_connector_base import http_client, jobs, retry
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+from odoo.addons.retail_connector_base.models.retail_backend import OWNER_SELECTION
 
 from ..adapters.amazon import ENDPOINTS
 from ..adapters.channel_model import StockItem
@@ -38,6 +39,9 @@ STOCK_RULE_FIELDS = {
 # backend's own ``location_ref``), the channel's id of it, and the Odoo
 # locations it sells (empty: the backend's warehouse, or all).
 StockTarget = namedtuple("StockTarget", "channel_location ref locations")
+CANCEL_FAILURE = "channel_cancel"
+REFUND_FAILURE = "channel_refund"
+EDIT_FAILURE = "channel_edit"
 # What a backend's webhook subscriptions depend on (its flows, URL, platform
 # address and credentials): saving one of them brings them in step.
 WEBHOOK_FIELDS = {
@@ -67,6 +71,21 @@ class RetailBackend(models.Model):
             "woocommerce": "set default",
             "amazon": "set default",
         },
+    )
+    owner_order_status = fields.Selection(
+        OWNER_SELECTION,
+        string="Order status owned by",
+        default="odoo",
+        required=True,
+        tracking=True,
+        help="Odoo: an order cancelled in Odoo before it ships is cancelled "
+        "on the channel first (Odoo's order is cancelled once the channel "
+        "confirms, and left as it was if the channel refuses), and a credit "
+        "note posted against a channel order is refunded on the channel. "
+        "Channel: orders are cancelled and refunded on the channel only; "
+        "Odoo refuses to cancel them, and its credit notes stay Odoo's. "
+        "Either way the channel's own cancellations, refunds and edits "
+        "reach Odoo.",
     )
     warehouse_id = fields.Many2one(
         "stock.warehouse",
@@ -324,6 +343,13 @@ class RetailBackend(models.Model):
             count=len(totals),
             total=sum(totals.values()),
         )
+
+    def _retail_sends_order_changes(self):
+        """Whether Odoo's cancellations and refunds of the backend's orders
+        go to the channel (the ownership of order status).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        return self.kind == "marketplace" and self.owner_order_status == "odoo"
 
     # === FLOWS === #
     def _run_flow(self, flow):
@@ -774,6 +800,111 @@ class RetailBackend(models.Model):
             **self._retail_job_options(method),
         )
 
+    def _retail_cancel_order(self, sale_id, attempt=1):
+        """Job: ask the channel to cancel the sale order ``sale_id``, then
+        cancel it in Odoo. Asking first keeps Odoo's order as it was when
+        the channel refuses (the order shipped there): no cancellation to
+        undo. A refusal is a sync exception on the order; the channel being
+        unavailable is retried (the suite's policy), and once the attempts
+        are spent the order stays uncancelled, which its chatter says."""
+        self.ensure_one()
+        sale = self.env["sale.order"].browse(sale_id).exists()
+        if not sale or sale.state == "cancel" or not sale.retail_cancel_state:
+            return "nothing to cancel"
+        summary = self.env._("%(order)s not cancelled on the channel", order=sale.name)
+        try:
+            with self.env.cr.savepoint():
+                answer = self._adapter("marketplace").cancel_order(
+                    sale._retail_cancel_request()
+                )
+        except retry.TRANSIENT_ERRORS as error:
+            if retry.exhausted(attempt, self.max_attempts):
+                sale._retail_cancel_refused(str(error))
+            return self._retail_retry_job(
+                "_retail_cancel_order",
+                attempt,
+                error,
+                CANCEL_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer the cancellation of %(order)s "
+                    "after %(attempts)s attempts: %(error)s. The order was left "
+                    "as it was: cancel it again once the channel is back.",
+                    order=sale.name,
+                    attempts=attempt,
+                    error=error,
+                ),
+                sale_id=sale_id,
+            )
+        except UserError as error:
+            sale._retail_cancel_refused(str(error))
+            self.env["retail.exception.activity"]._raise(
+                self, sale, CANCEL_FAILURE, summary, str(error)
+            )
+            return str(error)
+        sale._retail_cancel_confirmed(answer)
+        return answer
+
+    def _retail_push_refund(self, move_id, attempt=1):
+        """Job: refund the credit note ``move_id`` on the channel, under its
+        idempotency key, and bind the channel's refund to it so that the
+        channel's message about that refund books nothing more. A refusal
+        is a sync exception on the credit note; the channel being
+        unavailable is retried (the suite's policy)."""
+        self.ensure_one()
+        move = self.env["account.move"].browse(move_id).exists()
+        if not move or move.retail_refund_state != "waiting":
+            return "nothing to refund"
+        summary = self.env._("%(move)s not refunded on the channel", move=move.name)
+        try:
+            with self.env.cr.savepoint():
+                reference = self._adapter("marketplace").push_refund(
+                    move._retail_refund_request()
+                )
+        except retry.TRANSIENT_ERRORS as error:
+            if retry.exhausted(attempt, self.max_attempts):
+                move._retail_refund_refused(str(error))
+            return self._retail_retry_job(
+                "_retail_push_refund",
+                attempt,
+                error,
+                REFUND_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer the refund of %(move)s after "
+                    "%(attempts)s attempts: %(error)s. Refund it on the "
+                    "channel; its refund is matched to the credit note by the "
+                    "key in its note.",
+                    move=move.name,
+                    attempts=attempt,
+                    error=error,
+                ),
+                move_id=move_id,
+            )
+        except UserError as error:
+            move._retail_refund_refused(str(error))
+            self.env["retail.exception.activity"]._raise(
+                self, move, REFUND_FAILURE, summary, str(error)
+            )
+            return str(error)
+        move._retail_refund_confirmed(self, reference)
+        return f"refund {reference}"
+
+    def _retail_delay_as_system(self, method, identity_key, record_id):
+        """Enqueue the job ``method`` about one order or credit note as the
+        system: the person who cancels an order or posts a credit note need
+        be neither a connector user nor allowed the backend's secrets, and
+        the backend's responsible person need not be allowed sales and
+        invoices; the job touches only that record and the channel."""
+        self.ensure_one()
+        system = self.with_user(SUPERUSER_ID).with_company(self.company_id)
+        getattr(
+            system.with_delay(
+                identity_key=identity_key, **system._retail_job_options(method)
+            ),
+            method,
+        )(record_id)
+
     def _retail_job_identity(self, method):
         self.ensure_one()
         return f"{method.strip('_')}_{self.id}"
@@ -798,6 +929,12 @@ class RetailBackend(models.Model):
             ),
             "_retail_reconcile_stock": self.env._(
                 "Reconcile the stock of %(name)s", name=self.name
+            ),
+            "_retail_cancel_order": self.env._(
+                "Cancel an order on %(name)s", name=self.name
+            ),
+            "_retail_push_refund": self.env._(
+                "Refund a credit note on %(name)s", name=self.name
             ),
         }
         return {
