@@ -5,6 +5,7 @@ its tax arithmetic, a clock, and routing by path template."""
 
 import copy
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from http import HTTPStatus
@@ -181,6 +182,9 @@ class Platform:
     def __init__(self, sim):
         self.sim = sim
         self.config = sim.config
+        # Webhooks of changes made through the API, sent once the call's
+        # change is made (outside the simulator's lock), before its answer.
+        self.echoes = []
         self.routes = [
             (method, template, _pattern(template), name)
             for method, template, name in self.ROUTES
@@ -203,6 +207,32 @@ class Platform:
 
     def handle(self, method, path, query, body):
         return self.dispatch(method, path, query, body)
+
+    def echo(self, topic, payload):
+        """Queue the webhook ``topic`` of a change made through the API
+        (under the simulator's lock), with the record as it is now."""
+        self.echoes.append((topic, copy.deepcopy(payload)))
+
+    def send_echoes(self, announce):
+        """Send the queued webhooks with ``announce(topic, payload)``: at
+        once, before the call is answered, or with config ``echo_delay``
+        (seconds) from a thread of their own after it, as the platform
+        does (a server whose workers are all busy with the calls that
+        caused them must not wait for its own webhooks)."""
+        with self.sim.lock:
+            echoes, self.echoes = self.echoes, []
+        if not echoes:
+            return
+
+        def deliver():
+            for topic, payload in echoes:
+                announce(topic, payload)
+
+        delay = self.config.get("echo_delay")
+        if delay is None:
+            deliver()
+            return
+        threading.Timer(delay, deliver).start()
 
     def template(self, path):
         """The route template of ``path``, for the request counters."""

@@ -37,6 +37,7 @@ from .common import (
     parse_time,
     phrase,
     share,
+    tax_on,
 )
 from .shopify_catalog import ShopifyCatalog
 
@@ -81,8 +82,11 @@ ID_STARTS = {
     "balance_transaction": 699519475,
     "payments_source": 460709370,
     "webhook_subscription": 4759306,
+    "order_edit": 1029265010,
 }
 RESTOCKING = ("return", "cancel")
+PAID_STATUSES = ("paid", "partially_paid", "partially_refunded", "refunded")
+RESTOCK_TYPES = {"NO_RESTOCK": "no_restock", "CANCEL": "cancel", "RETURN": "return"}
 REASONS = {
     "correction",
     "cycle_count_available",
@@ -128,6 +132,7 @@ SUMMARY_KEYS = (
 COUNTRIES = {"FR": "France", "BE": "Belgium", "DE": "Germany", "US": "United States"}
 ACCESS_SCOPES = (
     "read_orders",
+    "write_orders",
     "write_inventory",
     "read_locations",
     "write_products",
@@ -291,6 +296,7 @@ class Shopify(ShopifyCatalog, Platform):
 
     def handle(self, method, path, query, body):
         status, answer, headers = self.dispatch(method, path, query, body)
+        self.send_echoes(lambda topic, payload: self._announce((topic, payload)))
         return status, answer, {**headers, **self._call_limit()}
 
     def _call_limit(self):
@@ -416,13 +422,18 @@ class Shopify(ShopifyCatalog, Platform):
             self._stock_at(item_id, location_id)
         return variant
 
-    def _set_available(self, item_id, quantity):
-        level = self.levels.get((item_id, self.config["location_id"]))
+    def _set_available(self, item_id, quantity, location_id=None):
+        """The item's level at ``location_id`` (the shop's first location by
+        default); the variant's ``inventory_quantity`` is the first
+        location's."""
+        location_id = location_id or self.config["location_id"]
+        level = self.levels.get((item_id, location_id))
         if level is None:
             return
         level["available"] = quantity
         level["updated_at"] = self._stamp()
-        self.items[item_id]["inventory_quantity"] = quantity
+        if location_id == self.config["location_id"]:
+            self.items[item_id]["inventory_quantity"] = quantity
 
     def _adjust_available(self, item_id, delta):
         level = self.levels.get((item_id, self.config["location_id"]))
@@ -681,6 +692,141 @@ class Shopify(ShopifyCatalog, Platform):
             ("orders/cancelled" if cancelling else "orders/updated", payload)
         )
         return payload
+
+    def edit_order(self, order_id, quantities=None, add=()):
+        """Commit an order edit as the merchant would (``orderEditBegin``,
+        ``orderEditSetQuantity``, ``orderEditAddVariant``,
+        ``orderEditCommit``): line items' ``current_quantity`` set
+        (``quantities``: ``{line item id: units}``; removed units restocked
+        and no longer to fulfil), new line items added (``add``: compact
+        spec lines, at the order's tax rate, their stock taken and their
+        units to fulfil), the ``current_*`` totals moved by the edit's
+        amounts (``total_price`` stays the order as placed). Sends
+        ``orders/edited`` (an OrderEdit with the additions and removals and
+        their deltas) to its subscriptions only, then ``orders/updated``."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            rate = (
+                Decimal(str(order["tax_lines"][0]["rate"]))
+                if order["tax_lines"]
+                else ZERO
+            )
+            included = order["taxes_included"]
+            items = {item["id"]: item for item in order["line_items"]}
+            additions, removals = [], []
+            net_change = ZERO
+            for item_id, units in (quantities or {}).items():
+                item = items[int(item_id)]
+                delta = int(units) - item["current_quantity"]
+                if not delta or int(units) < 0:
+                    continue
+                item["current_quantity"] += delta
+                item["fulfillable_quantity"] = max(
+                    item["fulfillable_quantity"] + delta, 0
+                )
+                self._move_fulfillable(order, item, delta)
+                net = (
+                    (
+                        Decimal(item["price"]) * item["quantity"]
+                        - Decimal(item["total_discount"])
+                    )
+                    / item["quantity"]
+                    * delta
+                )
+                net_change += net
+                (additions if delta > 0 else removals).append(
+                    {"id": item["id"], "delta": abs(delta)}
+                )
+                variant = self.variants.get(item["variant_id"])
+                if variant:
+                    self._adjust_available(variant["inventory_item_id"], -delta)
+            spec = (
+                parse_spec(
+                    {
+                        "lines": list(add),
+                        "shipping": None,
+                        "tax_rate": str(rate),
+                        "taxes_included": included,
+                    }
+                )
+                if add
+                else None
+            )
+            for line in (spec or {}).get("lines", []):
+                item = self._line_item(line, spec, order["currency"])
+                order["line_items"].append(item)
+                self._move_fulfillable(order, item, item["quantity"], new=True)
+                net_change += line["net"]
+                additions.append({"id": item["id"], "delta": item["quantity"]})
+            tax_change = tax_on(net_change, rate, included)
+            _set_money(
+                order,
+                order["currency"],
+                current_subtotal_price=Decimal(order["current_subtotal_price"])
+                + net_change,
+                current_total_tax=Decimal(order["current_total_tax"]) + tax_change,
+                current_total_price=Decimal(order["current_total_price"])
+                + net_change
+                + (ZERO if included else tax_change),
+            )
+            now = self._stamp(order["updated_at"])
+            order["updated_at"] = now
+            edit = {
+                "order_edit": {
+                    "id": self._next("order_edit"),
+                    "app_id": None,
+                    "created_at": now,
+                    "committed_at": now,
+                    "notify_customer": False,
+                    "order_id": order["id"],
+                    "staff_note": "",
+                    "user_id": None,
+                    "line_items": {"additions": additions, "removals": removals},
+                }
+            }
+            payload = copy.deepcopy(order)
+        with self.sim.lock:
+            subscribed = any(
+                s["topic"] == "ORDERS_EDITED" for s in self.subscriptions.values()
+            )
+        if subscribed:
+            self.sim.send_webhook("orders/edited", edit)
+        self._announce(("orders/updated", payload))
+        return payload
+
+    def _move_fulfillable(self, order, item, delta, new=False):
+        """The order's open fulfillment order takes ``delta`` more units of
+        ``item`` (fewer when negative), a new line for a new item."""
+        open_orders = [
+            fo
+            for fo in self._fulfillment_orders_of(order["id"])
+            if fo["status"] != "closed"
+        ]
+        if not open_orders:
+            return
+        fulfillment_order = open_orders[0]
+        if new:
+            variant = self.variants.get(item["variant_id"], {})
+            fulfillment_order["line_items"].append(
+                {
+                    "id": self._next("fulfillment_order_line"),
+                    "shop_id": SHOP_ID,
+                    "fulfillment_order_id": fulfillment_order["id"],
+                    "line_item_id": item["id"],
+                    "inventory_item_id": variant.get("inventory_item_id"),
+                    "variant_id": item["variant_id"],
+                    "quantity": delta,
+                    "fulfillable_quantity": delta,
+                }
+            )
+            return
+        for fo_line in fulfillment_order["line_items"]:
+            if fo_line["line_item_id"] == item["id"]:
+                fo_line["quantity"] += delta
+                fo_line["fulfillable_quantity"] = max(
+                    fo_line["fulfillable_quantity"] + delta, 0
+                )
+        self._update_fulfillment_order_status(fulfillment_order)
 
     def create_refund(self, order_id, lines=(), shipping=None, note=None):
         """Refund ``lines`` (``line_item_id``, ``quantity``, ``restock_type``)
@@ -1372,7 +1518,7 @@ class Shopify(ShopifyCatalog, Platform):
                     "quantityAfterChange": quantity,
                 }
             )
-            self._set_available(item_id, quantity)
+            self._set_available(item_id, quantity, level["location_id"])
             self.sim.stock_updates.append(
                 {"sku": self.items[item_id]["sku"], "quantity": quantity}
             )
@@ -1417,6 +1563,22 @@ class Shopify(ShopifyCatalog, Platform):
                 lambda v: 63 + 6 * int(v["first"]),
                 self._refund_query,
                 "read_orders",
+            ),
+            "OrderCancelState": (lambda v: 2, self._order_cancel_state, "read_orders"),
+            "orderCancel": (
+                lambda v: MUTATION_COST,
+                self._order_cancel,
+                "write_orders",
+            ),
+            "OrderRefundState": (
+                lambda v: 103,
+                self._order_refund_state,
+                "read_orders",
+            ),
+            "refundCreate": (
+                lambda v: MUTATION_COST,
+                self._refund_create,
+                "write_orders",
             ),
             "ShopifyPaymentsPayouts": (
                 lambda v: 3 + 15 * int(v["first"]),
@@ -1668,6 +1830,214 @@ class Shopify(ShopifyCatalog, Platform):
                     return {"data": {"refund": node}}, 10 + 6 * len(page)
         return {"data": {"refund": None}}, 1
 
+    # changes made by the app: cancellations and refunds
+    def _order_cancel_state(self, variables):
+        order = self.sim.orders.get(_gid_number(variables.get("id")))
+        if order is None:
+            return {"data": {"order": None}}, 1
+        node = {
+            "id": order["admin_graphql_api_id"],
+            "name": order["name"],
+            "cancelledAt": order["cancelled_at"],
+            "displayFulfillmentStatus": _display_fulfillment_status(order),
+        }
+        return {"data": {"order": node}}, 2
+
+    def _order_cancel(self, variables):
+        """``orderCancel``: refused (``orderCancelUserErrors``) for an order
+        cancelled already or with fulfilments; else cancelled at once (the
+        job answered done), its stock restocked when asked, what was paid
+        refunded when asked (``refund``, or ``refundMethod``'s
+        ``originalPaymentMethodsRefund``), and ``orders/cancelled`` (after
+        ``refunds/create``) sent."""
+        order = self.sim.orders.get(_gid_number(variables.get("orderId")))
+        errors = []
+        if order is None:
+            errors.append(_user_error("NOT_FOUND", ["orderId"], "Order not found"))
+        elif order["cancelled_at"]:
+            errors.append(
+                _user_error("INVALID", ["orderId"], "Order has already been cancelled")
+            )
+        elif order["fulfillments"]:
+            errors.append(
+                _user_error(
+                    "INVALID",
+                    ["orderId"],
+                    "Cannot cancel an order that has fulfillments",
+                )
+            )
+        if errors:
+            result = {"job": None, "orderCancelUserErrors": errors, "userErrors": []}
+            return {"data": {"orderCancel": result}}, MUTATION_COST
+        refund = variables.get("refund")
+        if refund is None:
+            refund = (variables.get("refundMethod") or {}).get(
+                "originalPaymentMethodsRefund", False
+            )
+        restock = "cancel" if variables.get("restock") else "no_restock"
+        if refund and order["financial_status"] in PAID_STATUSES:
+            lines = [
+                {
+                    "line_item_id": item["id"],
+                    "quantity": item["current_quantity"],
+                    "restock_type": restock,
+                }
+                for item in order["line_items"]
+                if item["current_quantity"]
+            ]
+            refunded_shipping = sum(
+                (
+                    Decimal(line["subtotal_amount"])
+                    for r in order["refunds"]
+                    for line in r.get("refund_shipping_lines") or []
+                ),
+                ZERO,
+            )
+            shipping = (
+                Decimal(order["shipping_lines"][0]["price"]) - refunded_shipping
+                if order["shipping_lines"]
+                else None
+            )
+            self._refund_now(order, lines, shipping or None, None)
+        elif variables.get("restock"):
+            for item in order["line_items"]:
+                variant = self.variants.get(item["variant_id"])
+                if variant and item["current_quantity"]:
+                    self._adjust_available(
+                        variant["inventory_item_id"], item["current_quantity"]
+                    )
+        now = self._stamp(order["updated_at"])
+        order.update(
+            cancelled_at=now,
+            cancel_reason=(variables.get("reason") or "other").lower(),
+            closed_at=order["closed_at"] or now,
+            updated_at=now,
+        )
+        for fulfillment_order in self._fulfillment_orders_of(order["id"]):
+            fulfillment_order["status"] = "closed"
+        self.echo("orders/cancelled", order)
+        job = {"id": gid("Job", uuid.uuid4()), "done": True}
+        result = {"job": job, "orderCancelUserErrors": [], "userErrors": []}
+        return {"data": {"orderCancel": result}}, MUTATION_COST
+
+    def _order_refund_state(self, variables):
+        """The order's transactions (its sale, then its refunds' own) and
+        refunds with their notes."""
+        order = self.sim.orders.get(_gid_number(variables.get("id")))
+        if order is None:
+            return {"data": {"order": None}}, 1
+        sale = {
+            "id": self.sale_transactions[order["id"]],
+            "kind": "sale",
+            "status": "success"
+            if order["financial_status"] in PAID_STATUSES
+            else "pending",
+            "gateway": order["payment_gateway_names"][0],
+            "amount": order["total_price"],
+            "currency": order["currency"],
+        }
+        transactions = [sale] + [
+            t for refund in order["refunds"] for t in refund["transactions"]
+        ]
+        node = {
+            "id": order["admin_graphql_api_id"],
+            "name": order["name"],
+            "transactions": [_transaction_node(t) for t in transactions],
+            "refunds": [
+                {"id": gid("Refund", refund["id"]), "note": refund.get("note")}
+                for refund in order["refunds"]
+            ],
+        }
+        return {"data": {"order": node}}, 3 + len(transactions) + len(order["refunds"])
+
+    def _refund_create(self, variables):
+        """``refundCreate(input: RefundInput!)``: the line items (their
+        ``restockType``) and shipping refunded with amounts prorated from
+        the order's, the money given back the transactions' amount (a
+        difference from the lines is recorded as a ``refund_discrepancy``
+        adjustment, as Shopify does); ``refunds/create`` and
+        ``orders/updated`` sent. A transaction whose parent is not the
+        order's sale, or more money than is left, is refused in
+        ``userErrors``. The ``@idempotent`` key is not remembered: the
+        connector's note carries it."""
+        data = variables.get("input") or {}
+        order = self.sim.orders.get(_gid_number(data.get("orderId")))
+        if order is None:
+            return self._refund_refused(["input", "orderId"], "Order does not exist")
+        transactions = data.get("transactions") or []
+        amount = sum((Decimal(str(t.get("amount"))) for t in transactions), ZERO)
+        refunded = sum(
+            (Decimal(t["amount"]) for r in order["refunds"] for t in r["transactions"]),
+            ZERO,
+        )
+        if any(
+            _gid_number(t.get("parentId")) != self.sale_transactions[order["id"]]
+            for t in transactions
+        ):
+            return self._refund_refused(
+                ["input", "transactions", "0", "parentId"], "Parent is invalid"
+            )
+        if amount > Decimal(order["total_price"]) - refunded:
+            return self._refund_refused(
+                ["input", "transactions", "0", "amount"],
+                "Amount exceeds the amount that can be refunded",
+            )
+        lines = [
+            {
+                "line_item_id": _gid_number(line.get("lineItemId")),
+                "quantity": line.get("quantity"),
+                "restock_type": RESTOCK_TYPES.get(
+                    line.get("restockType") or "NO_RESTOCK", "no_restock"
+                ),
+            }
+            for line in data.get("refundLineItems") or []
+        ]
+        shipping = (data.get("shipping") or {}).get("amount")
+        try:
+            refund = self._refund_now(
+                order,
+                lines,
+                shipping,
+                data.get("note"),
+                amount if transactions else None,
+            )
+        except (LookupError, ValueError) as error:
+            return self._refund_refused(["input"], str(error))
+        result = {"refund": {"id": gid("Refund", refund["id"])}, "userErrors": []}
+        return {"data": {"refundCreate": result}}, MUTATION_COST
+
+    @staticmethod
+    def _refund_refused(field, message):
+        result = {"refund": None, "userErrors": [_user_error(None, field, message)]}
+        return {"data": {"refundCreate": result}}, MUTATION_COST
+
+    def _refund_now(self, order, lines, shipping, note, amount=None):
+        """Refund on the order, under the lock, the webhooks queued; with
+        ``amount``, the money given back whatever the lines are worth."""
+        refund = self._build_refund(order, lines, shipping, note)
+        if amount is not None:
+            transaction = refund["transactions"][0]
+            difference = Decimal(transaction["amount"]) - amount
+            transaction["amount"] = money(amount)
+            if difference:
+                adjustment = {
+                    "id": self._next("adjustment"),
+                    "order_id": order["id"],
+                    "refund_id": refund["id"],
+                    "kind": "refund_discrepancy",
+                    "reason": "Refund discrepancy",
+                }
+                _set_money(
+                    adjustment, order["currency"], amount=difference, tax_amount=ZERO
+                )
+                refund["order_adjustments"].append(adjustment)
+        order["refunds"].append(refund)
+        self._refresh_current_totals(order)
+        order["updated_at"] = self._stamp(order["updated_at"])
+        self.echo("refunds/create", refund)
+        self.echo("orders/updated", order)
+        return refund
+
     # Shopify Payments
     def _payouts_query(self, variables):
         """``shopifyPaymentsAccount.payouts``, sorted by issue date; the
@@ -1902,6 +2272,13 @@ def _compare_error(data, entry, level, field, version):
         "COMPARE_QUANTITY_STALE",
         field + ["compareQuantity"],
         "The compareQuantity argument no longer matches the persisted quantity.",
+    )
+
+
+def _display_fulfillment_status(order):
+    """``Order.displayFulfillmentStatus`` from the REST order."""
+    return {"fulfilled": "FULFILLED", "partial": "PARTIALLY_FULFILLED"}.get(
+        order.get("fulfillment_status"), "UNFULFILLED"
     )
 
 

@@ -67,6 +67,9 @@ PRODUCT_FIELDS = (
     "short_description",
     "sku",
     "regular_price",
+    "sale_price",
+    "date_on_sale_from_gmt",
+    "date_on_sale_to_gmt",
     "global_unique_id",
     "status",
     "manage_stock",
@@ -130,6 +133,7 @@ class WooCommerce(Platform):
         ("GET", PREFIX + "orders/<id>", "_order"),
         ("PUT", PREFIX + "orders/<id>", "_update_order"),
         ("GET", PREFIX + "orders/<id>/refunds", "_refunds"),
+        ("POST", PREFIX + "orders/<id>/refunds", "_create_refund"),
         ("GET", PREFIX + "products", "_products"),
         ("POST", PREFIX + "products", "_create_product"),
         ("POST", PREFIX + "products/batch", "_batch"),
@@ -152,6 +156,8 @@ class WooCommerce(Platform):
         self.customer_ids = itertools.count(25)
         self.customers = {}  # email: customer id
         self.refunds = {}  # order id: its refunds, newest first
+        # Orders whose stock is taken (WooCommerce's _order_stock_reduced).
+        self.stock_reduced = set()
         self.trackings = {}  # order id: its shipment trackings
         self.webhook_status, self.failure_count = "active", 0
         self.webhooks = {}  # id: webhook created through the REST API
@@ -312,6 +318,11 @@ class WooCommerce(Platform):
         if self.config["target_url"] or self._hooks_of(topic):
             self.sim.send_webhook(topic, payload)
 
+    def handle(self, method, path, query, body):
+        answer = self.dispatch(method, path, query, body)
+        self.send_echoes(self._announce)
+        return answer
+
     # --- catalog ---
     def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
         """Seed a simple product managing its stock."""
@@ -349,6 +360,8 @@ class WooCommerce(Platform):
             "price": "",
             "regular_price": "",
             "sale_price": "",
+            "date_on_sale_from_gmt": None,
+            "date_on_sale_to_gmt": None,
             "manage_stock": False,
             "stock_quantity": None,
             "stock_status": "instock",
@@ -362,7 +375,7 @@ class WooCommerce(Platform):
 
     def _apply_product(self, product, data):
         product.update({key: data[key] for key in PRODUCT_FIELDS if key in data})
-        product["price"] = product["regular_price"]
+        product["price"] = self._active_price(product)
         if "stock_quantity" in data:
             quantity = data["stock_quantity"]
             product["stock_quantity"] = None if quantity is None else int(quantity)
@@ -374,6 +387,17 @@ class WooCommerce(Platform):
         if product["manage_stock"]:
             in_stock = (product["stock_quantity"] or 0) > 0
             product["stock_status"] = "instock" if in_stock else "outofstock"
+
+    def _active_price(self, product):
+        """What the product sells at now: its sale price within the sale's
+        window (GMT, either side open when empty), else its regular price."""
+        sale = product.get("sale_price") or ""
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        starts = product.get("date_on_sale_from_gmt") or ""
+        ends = product.get("date_on_sale_to_gmt") or ""
+        if sale and (not starts or starts <= now) and (not ends or now <= ends):
+            return sale
+        return product["regular_price"]
 
     def _set_meta(self, record, entries):
         """Meta entries are matched by id, else by key, else added."""
@@ -497,6 +521,7 @@ class WooCommerce(Platform):
             ]
         order.update(spec["extra"])
         if order["status"] in STOCK_TAKING:
+            self.stock_reduced.add(order["id"])
             for line in lines:
                 self._adjust_stock(line["product_id"], -line["quantity"])
         return order
@@ -819,6 +844,15 @@ class WooCommerce(Platform):
         if status not in STATUSES:
             return self.bad_request(f"status is not one of {sorted(STATUSES)}")
         completing = status == "completed" and order["status"] != "completed"
+        # wc_maybe_increase_stock_levels: a cancelled order whose stock was
+        # taken gives it back, less the units its refunds took off.
+        if status == "cancelled" and order["id"] in self.stock_reduced:
+            self.stock_reduced.discard(order["id"])
+            for item in order["line_items"]:
+                left = item["quantity"] - self._refunded_quantity(
+                    order["id"], item["id"]
+                )
+                self._adjust_stock(item["product_id"], left)
         order["status"] = status
         merge(order, {"shipping": body.get("shipping") or {}})
         self._set_meta(order, body.get("meta_data") or [])
@@ -828,6 +862,7 @@ class WooCommerce(Platform):
                 "date_modified"
             ]
             self._record_completion(order)
+        self.echo("order.updated", order)
         return 200, order
 
     def _record_completion(self, order):
@@ -855,6 +890,116 @@ class WooCommerce(Platform):
         if order_id not in self.sim.orders:
             return self._invalid_order()
         return 200, self.refunds.get(order_id, [])
+
+    def _create_refund(self, query, body, order_id):
+        """``POST orders/<id>/refunds``: ``amount`` given back (through the
+        gateway with ``api_refund``, the default, recorded as
+        ``refunded_payment``), the ``line_items`` (order item ``id``,
+        ``quantity``, ``refund_total`` and ``refund_tax`` per rate id) and
+        shipping lines recorded negative as WooCommerce reads refunds back,
+        stock put back with ``api_restock`` (the default); more than is
+        left to refund is refused. ``order.updated`` is sent."""
+        order = self.sim.orders.get(order_id)
+        if order is None:
+            return self._invalid_order()
+        amount = Decimal(str(body.get("amount") or "0"))
+        refunded = -sum((Decimal(entry["total"]) for entry in order["refunds"]), ZERO)
+        if amount <= 0 or amount > Decimal(order["total"]) - refunded:
+            return _answer(
+                "woocommerce_rest_invalid_order_refund",
+                "Invalid refund amount.",
+                400,
+            )
+        items = {item["id"]: item for item in order["line_items"]}
+        shipping = {line["id"]: line for line in order["shipping_lines"]}
+        lines, shipping_lines = [], []
+        for values in body.get("line_items") or []:
+            item_id = int(values["id"])
+            total = Decimal(str(values.get("refund_total") or "0"))
+            tax = sum(
+                (
+                    Decimal(str(t.get("refund_total") or "0"))
+                    for t in values.get("refund_tax") or []
+                ),
+                ZERO,
+            )
+            if item_id in shipping:
+                shipping_lines.append(
+                    self._refund_entry(shipping[item_id], 0, total, tax)
+                )
+                continue
+            item = items.get(item_id)
+            if item is None:
+                return _answer(
+                    "woocommerce_rest_invalid_order_refund",
+                    f"Invalid line item {item_id}.",
+                    400,
+                )
+            quantity = int(values.get("quantity") or 0)
+            lines.append(self._refund_entry(item, quantity, total, tax))
+            if body.get("api_restock", True) and quantity:
+                self._adjust_stock(item["product_id"], quantity)
+        now = self._stamp()
+        refund = {
+            "id": next(self.post_ids),
+            "date_created": now,
+            "date_created_gmt": now,
+            "amount": money(amount),
+            "reason": body.get("reason") or "",
+            "refunded_by": 1,
+            "refunded_payment": bool(body.get("api_refund", True)),
+            "meta_data": [],
+            "line_items": lines,
+            "tax_lines": [],
+            "shipping_lines": shipping_lines,
+            "fee_lines": [],
+            "_links": self._links(f"orders/{order['id']}/refunds"),
+        }
+        self.refunds.setdefault(order["id"], []).insert(0, refund)
+        order["refunds"].insert(
+            0,
+            {
+                "id": refund["id"],
+                "reason": refund["reason"],
+                "total": f"-{refund['amount']}",
+            },
+        )
+        if amount + refunded >= Decimal(order["total"]):
+            order["status"] = "refunded"
+        self._touch(order)
+        self.echo("order.updated", order)
+        return 201, refund
+
+    def _refund_entry(self, item, quantity, total, tax):
+        """A refund's copy of an order item or shipping line, negative."""
+        entry = {
+            "id": next(self.item_ids),
+            "total": money(-total),
+            "total_tax": money(-tax),
+            "taxes": self._taxes(-tax, "") if item.get("taxes") and tax else [],
+            "meta_data": [
+                {
+                    "id": next(self.meta_ids),
+                    "key": "_refunded_item_id",
+                    "value": str(item["id"]),
+                }
+            ],
+        }
+        if "method_id" in item:
+            entry.update(method_title=item["method_title"], method_id=item["method_id"])
+            return entry
+        entry.update(
+            name=item["name"],
+            product_id=item["product_id"],
+            variation_id=item["variation_id"],
+            quantity=-quantity,
+            tax_class=item["tax_class"],
+            subtotal=money(-total),
+            subtotal_tax=money(-tax),
+            sku=item["sku"],
+            price=item["price"],
+        )
+        return entry
 
     def _products(self, query, body):
         include = id_list(param(query, "include"))

@@ -37,6 +37,12 @@ Publishing
 - ``fetch_all_stock(items, location_ref)``: the same for a full
   reconciliation; ``fetch_stock`` unless the platform exports in bulk
   (Shopify: a bulk operation).
+- ``fetch_all_stock_at(items, location_refs)``: ``{location_ref:
+  {stock_ref: quantity}}``, the same at several locations (Shopify: one
+  bulk operation for them all).
+- ``push_prices(items)``: the regular price and promotion of listings
+  (``PriceItem``), for adapters whose ``publishes_promotions`` is True;
+  return ``{external_id: error message}`` for those refused.
 - ``fetch_locations()``: the channel's stock locations
   (``ChannelLocation``), for the backend's *Channel location*; none by
   default.
@@ -52,6 +58,16 @@ Publishing
   variants, images, status) and returns ``{"parent_ref", "variants":
   [{"external_id", "stock_ref"}]}`` in the listing's variant order;
   ``archive_listing(parent_ref)`` takes a product off sale, keeping it.
+
+Order changes made in Odoo (adapters whose ``cancels_orders`` and
+``refunds_orders`` are True; the others say what to do instead in
+``changes_unsupported``)
+- ``cancel_order(request)``: cancel a ``CancelRequest``'s order, once (an
+  order the channel already cancelled is no error); return the channel's
+  answer, for the order's chatter. A business error (a ``UserError``) when
+  the channel refuses (the order shipped there).
+- ``push_refund(request)``: refund a ``RefundRequest`` once per ``key`` and
+  return the channel's refund id, which its own refund messages name.
 
 The parsing methods are the file's module functions (pure, tested on their
 own). The others call the platform with ``self.request(method, path,

@@ -476,6 +476,14 @@ def _availability_message(message_id, item):
 @register("amazon", "marketplace")
 class AmazonMarketplace(MarketplaceAdapter):
     channel_fulfilment = "FBA"
+    # Cancellations and refunds are not sent: Seller Central's are read
+    # back (the orders poll, the financial events).
+    changes_unsupported = (
+        "This connector sends no cancellation or refund to Amazon: cancel "
+        "or refund the order in Seller Central (Orders, Manage orders); the "
+        "orders poll then brings the cancellation, and the financial events "
+        "the refund, to Odoo."
+    )
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)

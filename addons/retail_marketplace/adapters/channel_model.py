@@ -60,6 +60,10 @@ class ChannelOrderLine:
     tax_codes: list[str] = field(default_factory=list)
     # A gift card sold: money received for later purchases, not revenue.
     gift_card: bool = False
+    # The units the order holds now that the channel's order edits are
+    # made, refunded ones still counted (refunds are booked on their own);
+    # None: ``quantity``, the order as placed.
+    current_quantity: Decimal | None = None
 
 
 @dataclass
@@ -134,6 +138,9 @@ class ChannelOrder:
     fulfilled_by_channel: bool = False
     # Why the channel cancelled the order, for its chatter, when it says.
     cancel_reason: str = ""
+    # The total after the channel's order edits, refunds not taken off;
+    # None: ``total``.
+    current_total: Decimal | None = None
 
     @property
     def is_paid(self):
@@ -221,7 +228,27 @@ class ProductData:
     title: str | None = None
     description: str | None = None
     barcode: str | None = None
+    # The regular price; during a promotion, ``sale_price`` is what the
+    # product sells at, from ``sale_from`` to ``sale_to`` (UTC, None: open).
     price: Decimal | None = None
+    sale_price: Decimal | None = None
+    sale_from: datetime | None = None
+    sale_to: datetime | None = None
+
+
+@dataclass
+class PriceItem:
+    """A listing's prices for ``push_prices``: the regular ``price`` and,
+    during a promotion, the ``sale_price`` and its window (UTC; None: open
+    on that side). ``sale_price`` None ends any promotion on the channel."""
+
+    external_id: str
+    parent_ref: str | None
+    sku: str
+    price: Decimal
+    sale_price: Decimal | None = None
+    sale_from: datetime | None = None
+    sale_to: datetime | None = None
 
 
 @dataclass
@@ -269,3 +296,43 @@ class ChannelLocation:
     ref: str
     name: str
     address: str = ""
+
+
+@dataclass
+class CancelRequest:
+    """An order cancelled in Odoo, for the channel to cancel: whether to
+    give the money back (``refund``) and put the items back on sale
+    (``restock``), the staff note the channel keeps, and whether the channel
+    tells the customer."""
+
+    order_external_id: str
+    note: str = ""
+    refund: bool = True
+    restock: bool = True
+    notify_customer: bool = True
+
+
+@dataclass
+class RefundRequest:
+    """A credit note posted in Odoo, for the channel to refund: the units of
+    its lines (``ChannelRefundLine`` with the credit note line's untaxed
+    subtotal and its tax), the shipping refunded (untaxed, and its tax),
+    whether the order's prices include tax, and the money to give back, tax
+    included. ``key`` is the idempotency key: the same key sent twice
+    refunds once, and the channel's refund carries it in its note
+    (``channel_note``) so that its own message about it is recognised."""
+
+    order_external_id: str
+    currency: str
+    amount: Decimal
+    key: str
+    note: str = ""
+    lines: list[ChannelRefundLine] = field(default_factory=list)
+    shipping_subtotal: Decimal = ZERO
+    shipping_tax: Decimal = ZERO
+    tax_included: bool = False
+    notify_customer: bool = True
+
+    @property
+    def channel_note(self):
+        return f"{self.note} [{self.key}]".strip()

@@ -77,6 +77,18 @@ class MarketplaceAdapter(Adapter):
     # Whether the channel lists a product's variants under one product, sent
     # together (``push_listing``) rather than one by one (``push_product``).
     lists_variants = False
+    # Whether the adapter publishes prices and promotions (``push_prices``).
+    publishes_promotions = False
+    # Whether the channel's API takes the cancellations (``cancel_order``)
+    # and refunds (``push_refund``) made in Odoo; ``changes_unsupported``
+    # says what to do instead on a channel that takes neither.
+    cancels_orders = False
+    refunds_orders = False
+    changes_unsupported = (
+        "The channel's API does not take cancellations or refunds made "
+        "elsewhere: make them on the channel, whose own messages then bring "
+        "them to Odoo."
+    )
 
     @property
     def api_version(self):
@@ -99,6 +111,11 @@ class MarketplaceAdapter(Adapter):
         """``{stock_ref: quantity}`` of every item, for a full reconciliation:
         what ``fetch_stock`` reads, unless the platform exports it in bulk."""
         return self.fetch_stock(items, location_ref)
+
+    def fetch_all_stock_at(self, items, location_refs):
+        """``{location_ref: {stock_ref: quantity}}``: ``fetch_all_stock`` at
+        each location, unless the platform reads them all at once."""
+        return {ref: self.fetch_all_stock(items, ref) for ref in location_refs}
 
     def fetch_locations(self):
         """The channel's stock locations (``ChannelLocation``) a backend may

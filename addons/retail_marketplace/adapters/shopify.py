@@ -67,7 +67,7 @@ from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.registry import adapter_classes, register
 
-from . import shopify_catalog
+from . import shopify_catalog, shopify_order_changes
 from .channel_model import (
     ChannelAddress,
     ChannelCustomer,
@@ -179,6 +179,8 @@ FLOW_SCOPES = {
     "catalog_out": ("write_products",),
     "prices_out": ("write_products",),
 }
+# What needs ``write_orders``, as the connection test names it.
+ORDER_CHANGES_FEATURE = "Cancellations and refunds made in Odoo"
 # Webhook subscriptions name their endpoint ``uri`` from this version on,
 # ``callbackUrl`` before (https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces).
 URI_VERSION = "2025-10"
@@ -325,7 +327,43 @@ def _customer(payload):
     )
 
 
-def _line(item):
+def _refunded_units(payload):
+    """``{line item id: units refunded}`` of the order's refunds."""
+    units = {}
+    for refund in payload.get("refunds") or []:
+        for line in refund.get("refund_line_items") or []:
+            key = str(line["line_item_id"])
+            units[key] = units.get(key, 0) + int(line["quantity"])
+    return units
+
+
+def _edited(payload):
+    """``(current quantities, current total)`` after the order's edits:
+    ``current_quantity`` and ``current_total_price`` are net of edits and
+    refunds both (REST 2024-01 on), so the refunded units and money are
+    added back; None for both when the payload predates them."""
+    items = payload.get("line_items") or []
+    if not items or any("current_quantity" not in item for item in items):
+        return {}, None
+    refunded = _refunded_units(payload)
+    quantities = {
+        str(item["id"]): quantity(item["current_quantity"])
+        + refunded.get(str(item["id"]), 0)
+        for item in items
+    }
+    money_back = sum(
+        (
+            money(transaction["amount"])
+            for refund in payload.get("refunds") or []
+            for transaction in _refund_status(refund.get("transactions"))[1]
+        ),
+        money(0),
+    )
+    current = payload.get("current_total_price")
+    return quantities, None if current is None else money(current) + money_back
+
+
+def _line(item, current_quantity=None):
     return ChannelOrderLine(
         external_line_id=str(item["id"]),
         sku=item.get("sku") or "",
@@ -336,6 +374,7 @@ def _line(item):
         discount_amount=_allocated(item, money(item.get("total_discount"))),
         tax_codes=_tax_codes(item.get("tax_lines")),
         gift_card=bool(item.get("gift_card")),
+        current_quantity=current_quantity,
     )
 
 
@@ -392,6 +431,7 @@ def parse_order(payload):
         email = payload.get("email") or ""
         total = money(payload["total_price"])
         status = payload.get("financial_status")
+        current_quantities, current_total = _edited(payload)
         return ChannelOrder(
             external_id=str(payload["id"]),
             number=payload.get("name") or str(payload["id"]),
@@ -408,7 +448,11 @@ def parse_order(payload):
             customer=_customer(payload),
             billing_address=_address(payload.get("billing_address"), email),
             shipping_address=_address(payload.get("shipping_address"), email),
-            lines=[_line(item) for item in payload["line_items"]],
+            lines=[
+                _line(item, current_quantities.get(str(item["id"])))
+                for item in payload["line_items"]
+            ],
+            current_total=current_total,
             shipping_lines=[
                 _shipping_line(line) for line in payload.get("shipping_lines") or []
             ],
@@ -581,7 +625,10 @@ def _check_location(location_ref):
 
 @register("shopify", "marketplace")
 class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
+    publishes_promotions = True
     lists_variants = True
+    cancels_orders = True
+    refunds_orders = True
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
@@ -590,8 +637,25 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     order_version = staticmethod(order_version)
 
     def access_scopes(self):
-        """The scopes of the flows set up (``FLOW_SCOPES``)."""
-        return flow_scopes(self.backend, FLOW_SCOPES)
+        """The scopes of the flows set up (``FLOW_SCOPES``), and
+        ``write_orders`` when Odoo's cancellations and refunds go to the
+        shop."""
+        scopes = flow_scopes(self.backend, FLOW_SCOPES)
+        if self.backend._retail_sends_order_changes():
+            scopes.append(("write_orders", ORDER_CHANGES_FEATURE))
+        return scopes
+
+    def cancel_order(self, request):
+        """``orderCancel`` (``shopify_order_changes.cancel_order``)."""
+        return shopify_order_changes.cancel_order(
+            self.graphql(), request, self.api_version
+        )
+
+    def push_refund(self, request):
+        """``refundCreate`` (``shopify_order_changes.push_refund``)."""
+        return shopify_order_changes.push_refund(
+            self.graphql(), request, self.api_version
+        )
 
     def webhook_topics(self):
         """An order's every change and its refunds, while orders come in."""
@@ -666,8 +730,13 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     def fetch_all_stock(self, items, location_ref):
         """``available`` per inventory item at the location, from one bulk
         operation over the shop's levels (``shopify_catalog.fetch_all_stock``)."""
-        _check_location(location_ref)
-        return shopify_catalog.fetch_all_stock(self, items, location_ref)
+        return self.fetch_all_stock_at(items, [location_ref])[location_ref]
+
+    def fetch_all_stock_at(self, items, location_refs):
+        """The same at several locations, from the same one bulk operation."""
+        for location_ref in location_refs:
+            _check_location(location_ref)
+        return shopify_catalog.fetch_all_stock(self, items, location_refs)
 
     def fetch_locations(self):
         return [
@@ -689,6 +758,12 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def archive_listing(self, parent_ref):
         shopify_catalog.archive_listing(self.graphql(), parent_ref)
+
+    def push_prices(self, items):
+        """Prices and promotions (``shopify_catalog.push_prices``): Shopify
+        has no promotion window, so the connector switches it at its start
+        and end."""
+        return shopify_catalog.push_prices(self.graphql(), items)
 
     def stock_ref_for(self, external_id):
         """The inventory item of a variant: order lines name the variant, while

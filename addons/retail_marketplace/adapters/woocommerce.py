@@ -130,6 +130,10 @@ API = "wp-json/wc/v3"
 TRACKING_API = "wp-json/wc-shipment-tracking/v3"
 ORDER_TOPICS = ("order.created", "order.updated", "order.restored")
 CANCELLED_STATUSES = ("cancelled", "failed", "trash")
+# An order in one of these has left the shop (or been refunded in full).
+SHIPPED_STATUSES = ("completed", "refunded")
+# The key of the refund a cancellation gives back: one per order.
+CANCEL_KEY = "odoo-cancel-{}"
 # Orders the adapter must not set to completed.
 CLOSED_STATUSES = ("completed", "cancelled", "refunded", "failed", "trash")
 PAID_STATES = ("paid", "partially_refunded", "refunded")
@@ -406,6 +410,25 @@ def _by_parent(refs):
     return groups
 
 
+def _gmt(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
+
+
+def _sale_fields(data):
+    """A product's promotion as WooCommerce takes it; empty strings end one."""
+    if data.sale_price is None:
+        return {
+            "sale_price": "",
+            "date_on_sale_from_gmt": "",
+            "date_on_sale_to_gmt": "",
+        }
+    return {
+        "sale_price": str(data.sale_price),
+        "date_on_sale_from_gmt": _gmt(data.sale_from),
+        "date_on_sale_to_gmt": _gmt(data.sale_to),
+    }
+
+
 def _collection(parent):
     return f"{API}/products/{parent}/variations" if parent else f"{API}/products"
 
@@ -427,6 +450,18 @@ def _tracking_values(shipment, number, shipped_on):
     return values
 
 
+def _refund_item(item, count, subtotal, tax):
+    """A refund's line: the order item (or shipping line), the units (none
+    for shipping), the untaxed amount and its tax on the item's tax rate."""
+    values = {"id": item["id"], "refund_total": str(subtotal or 0)}
+    if count is not None:
+        values["quantity"] = int(count)
+    rates = [tax_line.get("id") for tax_line in item.get("taxes") or []]
+    if rates and tax:
+        values["refund_tax"] = [{"id": rates[0], "refund_total": str(tax)}]
+    return values
+
+
 def _ships_everything(order, shipment):
     shipped = {}
     for line_ref, qty in shipment.lines:
@@ -439,8 +474,11 @@ def _ships_everything(order, shipment):
 
 @register("woocommerce", "marketplace")
 class WooCommerceMarketplace(MarketplaceAdapter):
+    publishes_promotions = True
     # A failed webhook is never sent again: the orders are polled as well.
     poll_always = True
+    cancels_orders = True
+    refunds_orders = True
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
@@ -499,22 +537,45 @@ class WooCommerceMarketplace(MarketplaceAdapter):
         checked: a refused one comes back as ``{"id", "error": {"code",
         "message"}}``. WooCommerce keeps one stock per product, so
         ``location_ref`` is not used."""
-        quantities = {item.stock_ref: item.quantity for item in items}
+        return self._batch_update(
+            {
+                item.stock_ref: {"manage_stock": True, "stock_quantity": item.quantity}
+                for item in items
+            }
+        )
+
+    def push_prices(self, items):
+        """Regular price and promotion (``sale_price`` with its window,
+        ``date_on_sale_from_gmt``/``date_on_sale_to_gmt``, which WooCommerce
+        switches itself) by batch update:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#product-properties.
+        Empty values end a promotion."""
+        return self._batch_update(
+            {
+                item.external_id: {
+                    "regular_price": str(item.price),
+                    **_sale_fields(item),
+                }
+                for item in items
+            }
+        )
+
+    def _batch_update(self, updates):
+        """Write ``{product ref: values}`` by batch update, 100 per call
+        (``#batch-update-products``, ``#batch-update-product-variations``),
+        and return ``{ref: message}`` for those refused. Each item of the
+        answer is checked: a refused one comes back as ``{"id", "error":
+        {"code", "message"}}``."""
         refused = {
             ref: "not a WooCommerce product id"
-            for ref in quantities
+            for ref in updates
             if not _split_ref(ref)[1].isdigit()
         }
-        sendable = [ref for ref in quantities if ref not in refused]
+        sendable = [ref for ref in updates if ref not in refused]
         for parent, owns in _by_parent(sendable).items():
             for chunk in chunks(owns, MAX_BATCH):
                 update = [
-                    {
-                        "id": int(own),
-                        "manage_stock": True,
-                        "stock_quantity": quantities[_full_ref(parent, own)],
-                    }
-                    for own in chunk
+                    {"id": int(own), **updates[_full_ref(parent, own)]} for own in chunk
                 ]
                 answer = self.request(
                     "POST", f"{_collection(parent)}/batch", json_body={"update": update}
@@ -597,6 +658,9 @@ class WooCommerceMarketplace(MarketplaceAdapter):
             }.items()
             if value is not None
         }
+        if data.sale_price is not None:
+            # An ended promotion is cleared by push_prices, at its end.
+            values.update(_sale_fields(data))
         external_id = refs.get("external_id")
         if not external_id:
             values.setdefault("name", data.sku)
@@ -620,6 +684,97 @@ class WooCommerceMarketplace(MarketplaceAdapter):
     def stock_ref_for(self, external_id):
         """The stock API addresses products by the id orders name them with."""
         return external_id
+
+    def cancel_order(self, request):
+        """The order set ``cancelled``
+        (https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order),
+        which puts its stock back. WooCommerce gives no money back when it
+        cancels, so a paid order asked to be refunded is refunded first, in
+        full, through the gateway (``push_refund``'s call, keyed by the
+        order). A ``completed`` order has shipped: refused, before asking."""
+        order_id = request.order_external_id
+        order = self.request("GET", f"{API}/orders/{order_id}")
+        number = order.get("number") or order_id
+        if order.get("status") in CANCELLED_STATUSES:
+            return f"WooCommerce order {number} was already {order['status']}."
+        if order.get("status") in SHIPPED_STATUSES:
+            raise RetailBusinessError(
+                f"WooCommerce order {number} is already {order['status']} there "
+                "and cannot be cancelled: make a return and a refund instead.",
+                code="woocommerce_cancel_shipped",
+            )
+        refunded = ""
+        left = money(order.get("total")) + sum(
+            (money(entry.get("total")) for entry in order.get("refunds") or []),
+            money(0),
+        )
+        if request.refund and order.get("date_paid_gmt") and left > 0:
+            refund_id = self._refund(
+                order,
+                {"amount": str(left), "line_items": []},
+                f"Cancelled in Odoo [{CANCEL_KEY.format(order_id)}]",
+                CANCEL_KEY.format(order_id),
+            )
+            refunded = f", {left} {order.get('currency')} refunded (refund {refund_id})"
+        self.request(
+            "PUT", f"{API}/orders/{order_id}", json_body={"status": "cancelled"}
+        )
+        return f"WooCommerce order {number} set cancelled{refunded}."
+
+    def push_refund(self, request):
+        """A refund through the payment gateway (``api_refund``), without
+        restocking (returns are reported on their own):
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#create-a-refund.
+        Each line names the order item and its tax rate, the shipping the
+        order's shipping line. WooCommerce takes no idempotency key: the
+        key is in the refund's reason, and the order's refunds are read
+        first for it."""
+        order_id = request.order_external_id
+        order = self.request("GET", f"{API}/orders/{order_id}")
+        items = {str(item["id"]): item for item in order.get("line_items") or []}
+        line_items = []
+        for line in request.lines:
+            item = items.get(line.external_line_id)
+            if item is None:
+                raise RetailBusinessError(
+                    f"WooCommerce order {order_id} has no line "
+                    f"{line.external_line_id} to refund.",
+                    code="woocommerce_unknown_line",
+                )
+            line_items.append(
+                _refund_item(item, line.quantity, line.subtotal, line.tax)
+            )
+        shipping = (order.get("shipping_lines") or [None])[0]
+        if request.shipping_subtotal and shipping:
+            line_items.append(
+                _refund_item(
+                    shipping, None, request.shipping_subtotal, request.shipping_tax
+                )
+            )
+        return self._refund(
+            order,
+            {"amount": str(request.amount), "line_items": line_items},
+            request.channel_note,
+            request.key,
+        )
+
+    def _refund(self, order, values, reason, key):
+        """The id of the order's refund whose reason holds ``key``, made
+        now unless it exists."""
+        existing = self.request(
+            "GET",
+            f"{API}/orders/{order['id']}/refunds",
+            params={"per_page": MAX_PAGE},
+        )
+        for refund in existing:
+            if key in (refund.get("reason") or ""):
+                return str(refund["id"])
+        answer = self.request(
+            "POST",
+            f"{API}/orders/{order['id']}/refunds",
+            json_body=dict(values, reason=reason, api_refund=True, api_restock=False),
+        )
+        return str(answer["id"])
 
 
 @register("woocommerce", "connection")

@@ -1,16 +1,155 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+import uuid
+from decimal import Decimal
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+
+from ..adapters.channel_model import ChannelRefundLine, RefundRequest
+from .retail_backend import REFUND_FAILURE
 
 REFUND_KEY = "refund:{}"
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    retail_refund_ref = fields.Char(
+        "Channel refund id",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The channel's refund this credit note books: one the channel "
+        "made, or the one Odoo's credit note made there.",
+    )
+    retail_refund_state = fields.Selection(
+        [
+            ("waiting", "Waiting for the channel"),
+            ("done", "Refunded on the channel"),
+            ("refused", "Not refunded on the channel"),
+        ],
+        "Channel refund",
+        readonly=True,
+        copy=False,
+        help="A credit note posted in Odoo against a channel order is "
+        "refunded on the channel when the backend's ownership of order "
+        "status lets Odoo send it.",
+    )
+    retail_refund_key = fields.Char(
+        "Refund idempotency key",
+        readonly=True,
+        copy=False,
+        help="Sent with the refund: the channel refunds it once however often "
+        "it is sent, and its refund's note carries it, so that the channel's "
+        "message about that refund is recognised as this credit note's.",
+    )
+
+    # === REFUNDS MADE IN ODOO === #
+    def _post(self, soft=True):
+        # EXTENDS account: credit notes of channel orders go to the channel
+        posted = super()._post(soft=soft)
+        posted._retail_send_refunds()
+        return posted
+
+    def _retail_channel_sale(self):
+        """The channel order this credit note refunds, if any.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        lines = (self.invoice_line_ids | self.reversed_entry_id.invoice_line_ids).sudo()
+        return lines.sale_line_ids.order_id.filtered("retail_backend_id")[:1]
+
+    def _retail_send_refunds(self):
+        """Enqueue the refund on the channel of each credit note posted in
+        Odoo against a channel order (those booking a channel's refund
+        already name it), when the backend lets Odoo send it."""
+        for move in self.filtered(
+            lambda move: move.move_type == "out_refund"
+            and not move.retail_refund_ref
+            and not move.retail_refund_state
+        ):
+            sale = move._retail_channel_sale()
+            # Whoever posts a credit note need not be a connector user.
+            backend = sale.retail_backend_id.sudo()
+            if not sale or not backend._retail_sends_order_changes():
+                continue
+            adapter = backend._adapter("marketplace")
+            if not adapter.refunds_orders:
+                move.message_post(body=adapter.changes_unsupported)
+                continue
+            move.write(
+                {
+                    "retail_refund_state": "waiting",
+                    "retail_refund_key": str(uuid.uuid4()),
+                }
+            )
+            backend._retail_delay_as_system(
+                "_retail_push_refund", f"retail_push_refund_{move.id}", move.id
+            )
+
+    def _retail_amount(self, value):
+        return Decimal(
+            f"{self.currency_id.round(value):.{self.currency_id.decimal_places}f}"
+        )
+
+    def _retail_refund_request(self):
+        """The channel's view of this credit note. Note: self.ensure_one"""
+        self.ensure_one()
+        sale = self._retail_channel_sale()
+        request = RefundRequest(
+            order_external_id=sale.retail_external_id,
+            currency=self.currency_id.name,
+            amount=self._retail_amount(self.amount_total),
+            key=self.retail_refund_key,
+            note=self.env._("Odoo credit note %(name)s", name=self.name),
+        )
+        for line in self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        ):
+            sale_line = line.sale_line_ids[:1]
+            tax = self._retail_amount(line.price_total - line.price_subtotal)
+            if sale_line.retail_external_line_id:
+                request.lines.append(
+                    ChannelRefundLine(
+                        external_line_id=sale_line.retail_external_line_id,
+                        quantity=Decimal(str(line.quantity)),
+                        subtotal=self._retail_amount(line.price_subtotal),
+                        tax=tax,
+                    )
+                )
+            elif sale_line.is_delivery:
+                request.shipping_subtotal += self._retail_amount(line.price_subtotal)
+                request.shipping_tax += tax
+            if line.tax_ids:
+                request.tax_included = all(line.tax_ids.mapped("price_include"))
+        return request
+
+    def _retail_refund_confirmed(self, backend, reference):
+        """The channel refunded this credit note as its refund
+        ``reference``. Note: self.ensure_one"""
+        self.ensure_one()
+        self.write({"retail_refund_ref": reference, "retail_refund_state": "done"})
+        self.env["retail.order.binding"]._bind(
+            backend, REFUND_KEY.format(reference), self
+        )
+        self.message_post(
+            body=self.env._(
+                "Refunded on %(backend)s (refund %(reference)s).",
+                backend=backend.name,
+                reference=reference,
+            )
+        )
+        self.env["retail.exception.activity"]._resolve(self, REFUND_FAILURE)
+
+    def _retail_refund_refused(self, reason):
+        """Note: self.ensure_one"""
+        self.ensure_one()
+        self.retail_refund_state = "refused"
+        self.message_post(
+            body=self.env._("Not refunded on the channel: %(reason)s", reason=reason)
+        )
 
     # === REFUNDS === #
     @api.model
@@ -41,7 +180,9 @@ class AccountMove(models.Model):
         credit_notes = self.browse()
         for refund in refunds:
             key = REFUND_KEY.format(refund.external_id)
-            existing = Binding._to_internal(backend, key)
+            existing = Binding._to_internal(backend, key) or sale._retail_odoo_refund(
+                backend, refund
+            )
             if existing:
                 credit_notes |= existing
                 continue
@@ -99,6 +240,7 @@ class AccountMove(models.Model):
                     "Channel refund %(refund)s", refund=refund.external_id
                 ),
                 "reversed_entry_id": invoice.id or False,
+                "retail_refund_ref": refund.external_id,
                 "invoice_line_ids": [Command.create(vals) for vals in invoice_lines],
             }
         )

@@ -2,15 +2,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 import json
+from collections import namedtuple
 from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.retail_connector_base import http_client, jobs, retry
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
+from odoo.addons.retail_connector_base.models.retail_backend import OWNER_SELECTION
 
 from ..adapters.amazon import ENDPOINTS
 from ..adapters.channel_model import StockItem
@@ -21,6 +23,25 @@ CATALOG_FAILURE = "catalog_export"
 ARCHIVE_FAILURE = "catalog_archive"
 RECONCILE_FAILURE = "stock_reconcile"
 WEBHOOK_FAILURE = "webhook_subscriptions"
+UNMAPPED_LOCATION = "channel_location_unmapped"
+PROMOTION_FAILURE = "promotion_publish"
+# Fields whose change may change every channel quantity of a backend.
+# An archived backend's marks are pruned: back, it reads everything once.
+STOCK_RULE_FIELDS = {
+    "stock_buffer",
+    "warehouse_id",
+    "location_ref",
+    "owner_stock",
+    "active",
+}
+
+# Where a publication sends quantities: a channel location (empty: the
+# backend's own ``location_ref``), the channel's id of it, and the Odoo
+# locations it sells (empty: the backend's warehouse, or all).
+StockTarget = namedtuple("StockTarget", "channel_location ref locations")
+CANCEL_FAILURE = "channel_cancel"
+REFUND_FAILURE = "channel_refund"
+EDIT_FAILURE = "channel_edit"
 # What a backend's webhook subscriptions depend on (its flows, URL, platform
 # address and credentials): saving one of them brings them in step.
 WEBHOOK_FIELDS = {
@@ -50,6 +71,21 @@ class RetailBackend(models.Model):
             "woocommerce": "set default",
             "amazon": "set default",
         },
+    )
+    owner_order_status = fields.Selection(
+        OWNER_SELECTION,
+        string="Order status owned by",
+        default="odoo",
+        required=True,
+        tracking=True,
+        help="Odoo: an order cancelled in Odoo before it ships is cancelled "
+        "on the channel first (Odoo's order is cancelled once the channel "
+        "confirms, and left as it was if the channel refuses), and a credit "
+        "note posted against a channel order is refunded on the channel. "
+        "Channel: orders are cancelled and refunded on the channel only; "
+        "Odoo refuses to cancel them, and its credit notes stay Odoo's. "
+        "Either way the channel's own cancellations, refunds and edits "
+        "reach Odoo.",
     )
     warehouse_id = fields.Many2one(
         "stock.warehouse",
@@ -211,6 +247,26 @@ class RetailBackend(models.Model):
         "(Shopify: the location id); *Choose* lists the channel's locations.",
     )
     stock_published_at = fields.Datetime(readonly=True)
+    stock_drift_threshold = fields.Integer(
+        "Drift threshold",
+        default=0,
+        help="The daily reconciliation corrects a channel quantity differing "
+        "from Odoo's by more than this many units (0: any difference).",
+    )
+    stock_change_cursor = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The database snapshot of the last stock publication: the next "
+        "one reads the stock changes that snapshot did not see. Empty: the "
+        "next publication reads every listing.",
+    )
+    channel_location_ids = fields.One2many(
+        "retail.channel.location",
+        "backend_id",
+        string="Channel locations",
+        help="The channel's stock locations and the Odoo stock each sells. "
+        "Empty: the backend's warehouse is published to its channel location.",
+    )
     webhook_self_managed = fields.Boolean(
         "Registers its webhooks",
         compute="_compute_webhook_self_managed",
@@ -287,6 +343,13 @@ class RetailBackend(models.Model):
             count=len(totals),
             total=sum(totals.values()),
         )
+
+    def _retail_sends_order_changes(self):
+        """Whether Odoo's cancellations and refunds of the backend's orders
+        go to the channel (the ownership of order status).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        return self.kind == "marketplace" and self.owner_order_status == "odoo"
 
     # === FLOWS === #
     def _run_flow(self, flow):
@@ -435,7 +498,61 @@ class RetailBackend(models.Model):
             self._ensure_channel_warehouse()
         if WEBHOOK_FIELDS & set(vals):
             self._retail_enqueue_webhook_sync()
+        if STOCK_RULE_FIELDS & set(vals):
+            self._retail_stock_rule_changed()
+        if {"pricelist_id", "owner_prices"} & set(vals):
+            self._retail_enqueue_promotions()
         return result
+
+    # === CHANNEL LOCATIONS === #
+    def _retail_stock_rule_changed(self):
+        """A rule of every channel quantity of these backends changed: their
+        next publication reads every listing."""
+        self.filtered("stock_change_cursor").write({"stock_change_cursor": False})
+
+    def _retail_stock_targets(self):
+        """The ``StockTarget`` list a publication sends to: the mapped channel
+        locations, else the backend's warehouse to its channel location. A
+        channel location mapped to no Odoo stock publishes nothing and is a
+        sync exception on the backend (publishing zero would take the
+        channel off sale on a mapping mistake). Note: self.ensure_one"""
+        self.ensure_one()
+        mapped = self.channel_location_ids
+        if not mapped:
+            return [
+                StockTarget(
+                    mapped, self.location_ref, self.warehouse_id.view_location_id
+                )
+            ]
+        Activity = self.env["retail.exception.activity"]
+        targets, unmapped = [], mapped.browse()
+        for location in mapped:
+            stock = location._odoo_locations()
+            if stock:
+                targets.append(StockTarget(location, location.ref, stock))
+            else:
+                unmapped |= location
+        if unmapped:
+            Activity._raise(
+                self,
+                self,
+                UNMAPPED_LOCATION,
+                self.env._(
+                    "Channel location without stock on %(name)s", name=self.name
+                ),
+                self.env._(
+                    "No stock is published to %(locations)s of %(name)s: no "
+                    "Odoo warehouse or location is mapped to it. Map one under "
+                    "Channel locations.",
+                    locations=", ".join(
+                        f"{location.name} ({location.ref})" for location in unmapped
+                    ),
+                    name=self.name,
+                ),
+            )
+        else:
+            Activity._resolve(self, UNMAPPED_LOCATION)
+        return targets
 
     # === WEBHOOK SUBSCRIPTIONS === #
     def action_sync_webhooks(self):
@@ -484,12 +601,7 @@ class RetailBackend(models.Model):
         for backend in self.filtered(
             lambda b: b.webhook_synced_at and b.api_url and b.webhook_self_managed
         ):
-            jobs.delay_drain(
-                backend.with_company(backend.company_id),
-                "_retail_sync_webhooks",
-                backend._retail_job_identity("_retail_sync_webhooks"),
-                **backend._retail_job_options("_retail_sync_webhooks"),
-            )
+            backend._retail_delay("_retail_sync_webhooks")
 
     def _retail_sync_webhooks(self, attempt=1):
         """Job: bring the webhook subscriptions in step. The platform being
@@ -631,12 +743,7 @@ class RetailBackend(models.Model):
         """Enqueue the shipment report of each backend, one waiting job per
         backend however many deliveries are validated."""
         for backend in self:
-            jobs.delay_drain(
-                backend.with_company(backend.company_id),
-                "_retail_export_shipments",
-                backend._retail_job_identity("_retail_export_shipments"),
-                **backend._retail_job_options("_retail_export_shipments"),
-            )
+            backend._retail_delay("_retail_export_shipments")
 
     def _retail_archive_listing(self, parent_ref, attempt=1):
         """Job: archive on the channel the product ``parent_ref``, whose
@@ -679,6 +786,125 @@ class RetailBackend(models.Model):
             return str(error)
         return f"product {parent_ref} archived"
 
+    def _retail_delay(self, method, suffix="", **options):
+        """Enqueue ``method`` of the backend as its one waiting job (of
+        identity ``suffix`` too, when given), in its company.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        identity = self._retail_job_identity(method)
+        return jobs.delay_drain(
+            self.with_company(self.company_id),
+            method,
+            f"{identity}_{suffix}" if suffix else identity,
+            **options,
+            **self._retail_job_options(method),
+        )
+
+    def _retail_cancel_order(self, sale_id, attempt=1):
+        """Job: ask the channel to cancel the sale order ``sale_id``, then
+        cancel it in Odoo. Asking first keeps Odoo's order as it was when
+        the channel refuses (the order shipped there): no cancellation to
+        undo. A refusal is a sync exception on the order; the channel being
+        unavailable is retried (the suite's policy), and once the attempts
+        are spent the order stays uncancelled, which its chatter says."""
+        self.ensure_one()
+        sale = self.env["sale.order"].browse(sale_id).exists()
+        if not sale or sale.state == "cancel" or not sale.retail_cancel_state:
+            return "nothing to cancel"
+        summary = self.env._("%(order)s not cancelled on the channel", order=sale.name)
+        try:
+            with self.env.cr.savepoint():
+                answer = self._adapter("marketplace").cancel_order(
+                    sale._retail_cancel_request()
+                )
+        except retry.TRANSIENT_ERRORS as error:
+            if retry.exhausted(attempt, self.max_attempts):
+                sale._retail_cancel_refused(str(error))
+            return self._retail_retry_job(
+                "_retail_cancel_order",
+                attempt,
+                error,
+                CANCEL_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer the cancellation of %(order)s "
+                    "after %(attempts)s attempts: %(error)s. The order was left "
+                    "as it was: cancel it again once the channel is back.",
+                    order=sale.name,
+                    attempts=attempt,
+                    error=error,
+                ),
+                sale_id=sale_id,
+            )
+        except UserError as error:
+            sale._retail_cancel_refused(str(error))
+            self.env["retail.exception.activity"]._raise(
+                self, sale, CANCEL_FAILURE, summary, str(error)
+            )
+            return str(error)
+        sale._retail_cancel_confirmed(answer)
+        return answer
+
+    def _retail_push_refund(self, move_id, attempt=1):
+        """Job: refund the credit note ``move_id`` on the channel, under its
+        idempotency key, and bind the channel's refund to it so that the
+        channel's message about that refund books nothing more. A refusal
+        is a sync exception on the credit note; the channel being
+        unavailable is retried (the suite's policy)."""
+        self.ensure_one()
+        move = self.env["account.move"].browse(move_id).exists()
+        if not move or move.retail_refund_state != "waiting":
+            return "nothing to refund"
+        summary = self.env._("%(move)s not refunded on the channel", move=move.name)
+        try:
+            with self.env.cr.savepoint():
+                reference = self._adapter("marketplace").push_refund(
+                    move._retail_refund_request()
+                )
+        except retry.TRANSIENT_ERRORS as error:
+            if retry.exhausted(attempt, self.max_attempts):
+                move._retail_refund_refused(str(error))
+            return self._retail_retry_job(
+                "_retail_push_refund",
+                attempt,
+                error,
+                REFUND_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer the refund of %(move)s after "
+                    "%(attempts)s attempts: %(error)s. Refund it on the "
+                    "channel; its refund is matched to the credit note by the "
+                    "key in its note.",
+                    move=move.name,
+                    attempts=attempt,
+                    error=error,
+                ),
+                move_id=move_id,
+            )
+        except UserError as error:
+            move._retail_refund_refused(str(error))
+            self.env["retail.exception.activity"]._raise(
+                self, move, REFUND_FAILURE, summary, str(error)
+            )
+            return str(error)
+        move._retail_refund_confirmed(self, reference)
+        return f"refund {reference}"
+
+    def _retail_delay_as_system(self, method, identity_key, record_id):
+        """Enqueue the job ``method`` about one order or credit note as the
+        system: the person who cancels an order or posts a credit note need
+        be neither a connector user nor allowed the backend's secrets, and
+        the backend's responsible person need not be allowed sales and
+        invoices; the job touches only that record and the channel."""
+        self.ensure_one()
+        system = self.with_user(SUPERUSER_ID).with_company(self.company_id)
+        getattr(
+            system.with_delay(
+                identity_key=identity_key, **system._retail_job_options(method)
+            ),
+            method,
+        )(record_id)
+
     def _retail_job_identity(self, method):
         self.ensure_one()
         return f"{method.strip('_')}_{self.id}"
@@ -697,6 +923,18 @@ class RetailBackend(models.Model):
             ),
             "_retail_sync_webhooks": self.env._(
                 "Register the webhooks of %(name)s", name=self.name
+            ),
+            "_retail_publish_promotions": self.env._(
+                "Publish the promotions of %(name)s", name=self.name
+            ),
+            "_retail_reconcile_stock": self.env._(
+                "Reconcile the stock of %(name)s", name=self.name
+            ),
+            "_retail_cancel_order": self.env._(
+                "Cancel an order on %(name)s", name=self.name
+            ),
+            "_retail_push_refund": self.env._(
+                "Refund a credit note on %(name)s", name=self.name
             ),
         }
         return {
@@ -802,22 +1040,40 @@ class RetailBackend(models.Model):
         )
 
     def _reconcile_stock(self):
-        """``(drifted, bound)`` product counts: the channel's quantities
-        (``fetch_all_stock``) compared with Odoo's, the drift reported in
-        the chatter and published again."""
+        """``(drifted, bound)`` counts: at each channel location, the
+        channel's quantities (``fetch_all_stock``) compared with Odoo's; a
+        difference beyond the backend's drift threshold (or a listing the
+        channel does not show) is reported in the chatter, with why, and
+        published again."""
         self.ensure_one()
-        Binding = self.env["retail.product.binding"]
+        Binding = self.env["retail.product.binding"].with_context(
+            retail_waiting_cache={}
+        )
         bindings = Binding.search([("backend_id", "=", self.id)])
-        expected = Binding._channel_quantities(self, bindings)
+        adapter = self._adapter("marketplace")
+        threshold = self.stock_drift_threshold
+        drifted = 0
+        targets = self._retail_stock_targets()
         items = [
             StockItem(binding._get_stock_ref(), binding.odoo_id.default_code or "", 0)
             for binding in bindings
         ]
-        actual = self._adapter("marketplace").fetch_all_stock(items, self.location_ref)
-        drift = bindings.filtered(
-            lambda binding: actual.get(binding._get_stock_ref()) != expected[binding]
-        )
-        if drift:
+        shown = adapter.fetch_all_stock_at(items, [target.ref for target in targets])
+        for target in targets:
+            expected = Binding._channel_quantities(self, bindings, target)
+            actual = shown[target.ref]
+
+            def differs(binding, actual=actual, expected=expected):
+                shown = actual.get(binding._get_stock_ref())
+                try:
+                    return abs(int(shown) - expected[binding]) > threshold
+                except (TypeError, ValueError):
+                    return True
+
+            drift = bindings.filtered(differs)
+            if not drift:
+                continue
+            drifted += len(drift)
             # What the channel answered is data, escaped like the rest.
             rows = Markup().join(
                 Markup("<li>%s: channel %s, Odoo %s</li>")
@@ -828,13 +1084,113 @@ class RetailBackend(models.Model):
                 )
                 for binding in drift
             )
+            where = target.channel_location.display_name or target.ref or ""
             self.message_post(
                 body=Markup("%s<ul>%s</ul>")
-                % (self.env._("Stock drift found and corrected:"), rows)
+                % (
+                    self.env._(
+                        "Stock drift found and corrected%(where)s: Odoo owns the "
+                        "stock, and these quantities differed by more than "
+                        "%(threshold)s units from what Odoo makes available:",
+                        where=f" ({where})" if where else "",
+                        threshold=threshold,
+                    ),
+                    rows,
+                )
             )
-            drift.write({"published_at": False})
-            Binding._publish_stock(self, drift)
-        return len(drift), len(bindings)
+            Binding._publish_target(self, target, drift, force=True)
+        return drifted, len(bindings)
+
+    def _retail_reconcile_stock(self, attempt=1):
+        """Job: the daily drift reconciliation of the backend. Unavailable,
+        it is retried (the suite's policy); a refusal is an exception
+        activity, done by the next one that completes."""
+        self.ensure_one()
+        if not self._owns("stock") or not self.active:
+            return "Odoo does not own this backend's stock"
+        try:
+            with self.env.cr.savepoint():
+                drift, count = self._reconcile_stock()
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_reconcile_stock",
+                attempt,
+                error,
+                RECONCILE_FAILURE,
+                self.env._("Stock not reconciled with %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not answer after %(attempts)s attempts: "
+                    "%(error)s. Tomorrow's reconciliation tries again.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
+        except UserError as error:
+            self.env["retail.exception.activity"]._raise(
+                self,
+                self,
+                RECONCILE_FAILURE,
+                self.env._("Stock not reconciled with %(name)s", name=self.name),
+                str(error),
+            )
+            return str(error)
+        self.env["retail.exception.activity"]._resolve(self, RECONCILE_FAILURE)
+        return f"{drift} of {count} quantities corrected"
+
+    def _retail_publish_promotions(self, attempt=1):
+        """Job: publish the promotions that started, ended or changed, then
+        wait for the next start or end as a job at that moment. Run late
+        (the server was down), it applies what is due at once: a promotion
+        whose end passed is ended."""
+        self.ensure_one()
+        Binding = self.env["retail.product.binding"]
+        try:
+            count = Binding._publish_promotions(self)
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_publish_promotions",
+                attempt,
+                error,
+                PROMOTION_FAILURE,
+                self.env._("Promotions not published to %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not take the promotions after %(attempts)s "
+                    "attempts: %(error)s. The next change of a pricelist rule or "
+                    "the hourly check publishes them.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
+        self.env["retail.exception.activity"]._resolve(self, PROMOTION_FAILURE)
+        switch = Binding._next_promotion_switch(self)
+        if switch:
+            # A job of its own per moment, beside the one waiting to run now.
+            self._retail_delay(
+                "_retail_publish_promotions", f"{switch:%Y%m%d%H%M%S}", eta=switch
+            )
+        return f"{count} listings' prices published; next switch {switch or '-'}"
+
+    def _retail_enqueue_promotions(self):
+        """Publish the promotions of these backends soon, one waiting job per
+        backend."""
+        for backend in self.filtered(lambda record: record._owns("prices")):
+            backend._retail_delay("_retail_publish_promotions")
+
+    @api.model
+    def _cron_publish_promotions(self):
+        """Hourly: every marketplace backend checks its promotions, so one
+        whose switch job was lost is still started or ended."""
+        self.search([("kind", "=", "marketplace")])._retail_enqueue_promotions()
+
+    @api.model
+    def _cron_reconcile_stock(self):
+        """Enqueue the drift reconciliation of every marketplace backend
+        whose stock Odoo owns, one job per backend, and forget the stock
+        change marks all backends have read."""
+        self.env["retail.stock.change"]._prune()
+        backends = self.search([("kind", "=", "marketplace")])
+        for backend in backends.filtered(lambda record: record._owns("stock")):
+            backend._retail_delay("_retail_reconcile_stock")
 
     def action_choose_location(self):
         """List the channel's locations to choose the one Odoo publishes

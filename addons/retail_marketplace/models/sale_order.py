@@ -1,15 +1,19 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+from dataclasses import replace
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_round
+from odoo.tools import float_compare, float_round
 
 from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
+
+from ..adapters.channel_model import ZERO, CancelRequest
+from .retail_backend import CANCEL_FAILURE, EDIT_FAILURE
 
 
 class SaleOrder(models.Model):
@@ -42,6 +46,119 @@ class SaleOrder(models.Model):
         "delivery done at import and reported to nobody.",
     )
     retail_updated_at = fields.Datetime("Changed on the channel", readonly=True)
+    retail_cancel_state = fields.Selection(
+        [("requested", "Asked of the channel")],
+        "Channel cancellation",
+        readonly=True,
+        copy=False,
+        help="Set while a cancellation made in Odoo waits for the channel: "
+        "the order is cancelled here once the channel confirms, and stays as "
+        "it was if the channel refuses.",
+    )
+
+    # === CHANGES MADE IN ODOO === #
+    def action_cancel(self):
+        # EXTENDS sale: a channel order is cancelled on the channel first
+        # (when the backend's ownership of order status lets Odoo send it).
+        channel = self.filtered(
+            lambda order: order.retail_backend_id and order.state != "cancel"
+        )
+        channel._retail_request_cancel()
+        rest = self - channel
+        if rest:
+            return super(SaleOrder, rest).action_cancel()
+        return True
+
+    def _retail_request_cancel(self):
+        """Ask each order's channel to cancel it, in a job; the order is
+        cancelled once the channel confirms (``_retail_cancel_confirmed``).
+        Refused at once where the channel may not be asked: the backend's
+        ownership gives order status to the channel, its platform takes no
+        cancellation, or the order has shipped."""
+        self.check_access("write")
+        for order in self:
+            # Whoever cancels an order need not be a connector user.
+            backend = order.retail_backend_id.sudo()
+            if order.locked:
+                raise UserError(
+                    self.env._(
+                        "You cannot cancel a locked order. Please unlock it first."
+                    )
+                )
+            if not backend._retail_sends_order_changes():
+                raise UserError(
+                    self.env._(
+                        "%(backend)s owns the status of its orders: cancel "
+                        "%(order)s on the channel; its cancellation then reaches "
+                        "Odoo.",
+                        backend=backend.name,
+                        order=order.name,
+                    )
+                )
+            adapter = backend._adapter("marketplace")
+            if not adapter.cancels_orders:
+                raise UserError(adapter.changes_unsupported)
+            shipped = order._retail_shipped()
+            if shipped:
+                raise UserError(
+                    self.env._(
+                        "%(order)s has shipped (%(pickings)s): it can no longer "
+                        "be cancelled. Receive a return and post a credit note "
+                        "instead; the refund reaches the channel.",
+                        order=order.name,
+                        pickings=", ".join(shipped.mapped("name")),
+                    )
+                )
+            if order.retail_cancel_state:
+                continue
+            order.retail_cancel_state = "requested"
+            order.message_post(
+                body=self.env._(
+                    "Cancellation asked of %(backend)s: the order is cancelled "
+                    "here once the channel confirms.",
+                    backend=backend.name,
+                )
+            )
+            backend._retail_delay_as_system(
+                "_retail_cancel_order", f"retail_cancel_order_{order.id}", order.id
+            )
+
+    def _retail_shipped(self):
+        """The order's validated deliveries to the customer."""
+        return self.picking_ids.filtered(
+            lambda picking: picking.state == "done"
+            and picking.picking_type_code == "outgoing"
+        )
+
+    def _retail_cancel_request(self):
+        """Note: self.ensure_one"""
+        self.ensure_one()
+        return CancelRequest(
+            order_external_id=self.retail_external_id,
+            note=self.env._("Cancelled in Odoo (%(order)s)", order=self.name),
+        )
+
+    def _retail_cancel_confirmed(self, answer):
+        """The channel cancelled the order: cancel it here, with its answer.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self._action_cancel()
+        self.retail_cancel_state = False
+        self.message_post(body=answer)
+        self.env["retail.exception.activity"]._resolve(self, CANCEL_FAILURE)
+
+    def _retail_cancel_refused(self, reason):
+        """The channel did not cancel: the order stays as it was.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        self.retail_cancel_state = False
+        self.message_post(
+            body=self.env._(
+                "The channel did not cancel the order, which stays as it was: "
+                "%(reason)s",
+                reason=reason,
+            )
+        )
 
     # === IMPORT === #
     @api.model
@@ -82,6 +199,7 @@ class SaleOrder(models.Model):
         )
         sale = self.create(self._retail_prepare_order_vals(backend, order, partner))
         sale._retail_check_total(order)
+        sale._retail_apply_edits(order)
         if order.state == "cancelled":
             sale._retail_cancel(order)
             return sale
@@ -549,10 +667,7 @@ class SaleOrder(models.Model):
                 "retail_updated_at": order.updated_at,
             }
         )
-        shipped = self.picking_ids.filtered(
-            lambda picking: picking.state == "done"
-            and picking.picking_type_code == "outgoing"
-        )
+        shipped = self._retail_shipped()
         if order.state == "cancelled" and self.state != "cancel":
             if shipped:
                 raise RetailBusinessError(
@@ -567,16 +682,122 @@ class SaleOrder(models.Model):
                 )
             self._retail_cancel(order)
             return
+        if self.state != "cancel":
+            self._retail_apply_edits(order, shipped)
         if order.shipping_address:
             self._retail_update_delivery_address(order, shipped)
         if self.state == "draft" and self.retail_backend_id.auto_confirm:
             self._retail_run_workflow(order)
+
+    def _retail_edits(self, order):
+        """``[(sale line or None, channel line, units before, units now)]``
+        of the lines the channel's edits changed since Odoo last saw the
+        order: quantities, lines added (no sale line yet) or removed (0).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        by_ref = {
+            line.retail_external_line_id: line
+            for line in self.order_line
+            if line.retail_external_line_id
+        }
+        edits = []
+        for line in order.lines:
+            now = float(
+                line.quantity
+                if line.current_quantity is None
+                else line.current_quantity
+            )
+            sale_line = by_ref.get(line.external_line_id)
+            before = (
+                float(line.quantity) + sale_line.retail_edited_qty if sale_line else 0.0
+            )
+            if float_compare(before, now, precision_digits=3):
+                edits.append((sale_line, line, before, now))
+        return edits
+
+    def _retail_apply_edits(self, order, shipped=None):
+        """Apply the channel's order edits before shipment: quantities
+        changed (the delivery follows), lines added, the total checked
+        again against the channel's edited total. After shipment, nothing
+        is changed: a sync exception says what the channel changed, for a
+        person to decide (a return, a refund, another delivery).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        edits = self._retail_edits(order)
+        if not edits:
+            return
+        described = "; ".join(
+            self.env._(
+                "%(item)s: %(before)s → %(now)s",
+                item=line.title or line.sku,
+                before=f"{before:g}",
+                now=f"{now:g}",
+            )
+            for _sale_line, line, before, now in edits
+        )
+        backend = self.retail_backend_id
+        if shipped:
+            self.env["retail.exception.activity"]._raise(
+                backend,
+                self,
+                EDIT_FAILURE,
+                self.env._(
+                    "%(order)s edited on the channel after shipment", order=self.name
+                ),
+                self.env._(
+                    "Order %(number)s was edited on the channel after it shipped "
+                    "(%(pickings)s): %(edits)s. Nothing was changed in Odoo: "
+                    "decide on a return, a refund or another delivery, then mark "
+                    "this done.",
+                    number=order.number,
+                    pickings=", ".join(shipped.mapped("name")),
+                    edits=described,
+                ),
+            )
+            return
+        added = []
+        for sale_line, line, before, now in edits:
+            if sale_line:
+                sale_line.write(
+                    {
+                        "product_uom_qty": sale_line.product_uom_qty + now - before,
+                        "retail_edited_qty": now - float(line.quantity),
+                    }
+                )
+            else:
+                added.append(line)
+        if added:
+            only_added = replace(
+                order,
+                lines=added,
+                shipping_lines=[],
+                discounts=[],
+                facilitator_tax=ZERO,
+            )
+            self.order_line = [
+                Command.create(values)
+                for values in self._retail_prepare_lines(
+                    backend, only_added, self.currency_id, self.fiscal_position_id
+                )
+            ]
+        self._retail_check_total(
+            replace(
+                order,
+                total=order.total
+                if order.current_total is None
+                else order.current_total,
+            )
+        )
+        self.message_post(
+            body=self.env._("Edited on the channel: %(edits)s.", edits=described)
+        )
 
     def _retail_cancel(self, order):
         """Cancel the order as the channel did, saying why when it says.
         Note: self.ensure_one"""
         self.ensure_one()
         self._action_cancel()
+        self.retail_cancel_state = False
         body = self.env._("Cancelled on the channel.")
         if order.cancel_reason:
             body = f"{body} {order.cancel_reason}"
@@ -617,6 +838,40 @@ class SaleOrder(models.Model):
                 )
             )
         return sale
+
+    def _retail_odoo_refund(self, backend, refund):
+        """The credit note posted in Odoo that made the channel's ``refund``
+        (its idempotency key is in the refund's note), now bound to it; none
+        for a refund the channel made itself. While a credit note of the
+        order is on its way to the channel the refund may be its own, not
+        bound yet: transient, tried again once the job has answered.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        notes = self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_refund"),
+                ("retail_refund_key", "!=", False),
+                "|",
+                ("id", "in", self.invoice_ids.ids),
+                ("reversed_entry_id", "in", self.invoice_ids.ids),
+            ]
+        )
+        waiting = notes.filtered(lambda move: move.retail_refund_state == "waiting")
+        sent = notes.filtered(
+            lambda move: move.retail_refund_key in (refund.reason or "")
+        )[:1]
+        if waiting:
+            raise RetailTransientError(
+                self.env._(
+                    "Refund %(refund)s may be the one credit note %(notes)s is "
+                    "making on the channel: it waits for the channel's answer.",
+                    refund=refund.external_id,
+                    notes=", ".join(waiting.mapped("name")),
+                )
+            )
+        if sent:
+            sent._retail_refund_confirmed(backend, refund.external_id)
+        return sent
 
     def _retail_note_unbooked_refund(self, refund):
         """Say once on the order why a channel refund is not booked: its

@@ -12,6 +12,15 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The channel's id of this line, used by its refunds and shipments.",
     )
+    retail_edited_qty = fields.Float(
+        "Units edited on the channel",
+        digits="Product Unit of Measure",
+        readonly=True,
+        copy=False,
+        help="Units the channel added (positive) or removed (negative) by "
+        "editing the order after it was placed; the line's quantity follows "
+        "them before shipment.",
+    )
     retail_gift_card = fields.Boolean(
         "Gift card sold",
         readonly=True,

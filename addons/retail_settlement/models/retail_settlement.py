@@ -279,38 +279,38 @@ class RetailSettlement(models.Model):
     def _read_lines(self, parser):
         self.line_ids.unlink()
         Line = self.env["retail.settlement.line"]
-        batch, count, total, ids = [], 0, 0, []
+        batch, count, total = [], 0, 0
         for parsed in parser.lines():
             count += 1
             batch.append(self._line_values(parsed, count))
             if parsed.line_type != "payout":
                 total += parsed.amount_net
             if len(batch) == CHUNK:
-                ids += Line._create_in_bulk(self, batch).ids
+                # Lines are inserted in the file's currency as soon as the
+                # file has named it (they all share it), not set afterwards.
+                self._set_currency(self._currency_of(parser.settlement.currency))
+                Line._create_in_bulk(self, batch)
                 batch = []
                 self._report_progress(count)
-        ids += Line._create_in_bulk(self, batch).ids
-        self._report_progress(count)
-        self._check_header(parser.settlement, total)
         header = parser.settlement
-        currency = self._currency(header.currency)
-        # The lines' stored related currency, known once the file is read:
-        # set in one statement, not recomputed line by line by the write.
-        lines = Line.browse(ids)
-        self.env.cr.execute(
-            "UPDATE retail_settlement_line SET currency_id = %s WHERE id = ANY(%s)",
-            (currency.id, ids),
-        )
-        lines.invalidate_recordset(["currency_id"])
-        with self.env.protecting([Line._fields["currency_id"]], lines):
-            self._write_header(header, currency, total, count)
+        self._check_header(header, total)
+        self._set_currency(self._currency(header.currency))
+        Line._create_in_bulk(self, batch)
+        self._report_progress(count)
+        self._write_header(header, total, count)
         return True
 
-    def _write_header(self, header, currency, total, count):
+    def _set_currency(self, currency):
+        """The settlement's currency, once known. Lines created before the
+        file named it (a format naming it late) are recomputed by the ORM
+        to follow it; the others are created in it."""
+        if currency and self.currency_id != currency:
+            self.currency_id = currency
+
+    def _write_header(self, header, total, count):
         self.write(
             {
                 "external_id": header.external_id,
-                "currency_id": currency.id,
                 "declared_total": float(header.declared_total)
                 if header.declared_total is not None
                 else float(total),
@@ -365,12 +365,18 @@ class RetailSettlement(models.Model):
                 )
             )
 
-    def _currency(self, code):
-        currency = (
+    def _currency_of(self, code):
+        """The currency of ISO ``code`` (empty when unknown or not yet read)."""
+        if not code:
+            return self.env["res.currency"]
+        return (
             self.env["res.currency"]
             .with_context(active_test=False)
             .search([("name", "=", code)], limit=1)
         )
+
+    def _currency(self, code):
+        currency = self._currency_of(code)
         if not currency:
             raise UserError(self.env._("Unknown currency %(code)s.", code=code))
         return currency

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The platform-neutral shape every settlement parser produces, and the
 helpers they share: amounts, minor units, dates, CSV rows with their physical
-line numbers, JSON lists with theirs.
+line numbers, JSON lists' items with theirs.
 
 Conventions (settlements.md §9): amounts are ``Decimal`` in the settlement
 currency, signed from the merchant's side (+ received, - taken), and
@@ -15,12 +15,10 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
-import gc
 import io
 import json
 import re
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -564,65 +562,12 @@ class Columns:
 
 
 # === JSON === #
-def _skip_space(text, index):
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
-
-
-def line_of(text, index):
-    return text.count("\n", 0, index) + 1
-
-
-def load_json_document(text, list_key):
-    """``(document, [(line number, item) of document[list_key]])``: a JSON
-    object whose list items keep the physical line they start on, for error
-    messages. JSON files are small enough to load whole."""
-    try:
-        with _collector_paused():
-            document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SettlementParseError(
-            error.lineno, f"not valid JSON ({error.msg}): truncated?"
-        ) from error
-    except RecursionError:
-        raise SettlementParseError(
-            _deepest_line(text), "the JSON is nested too deeply to be read"
-        ) from None
-    except ValueError:
-        # Python refuses integers longer than sys.get_int_max_str_digits().
-        limit = sys.get_int_max_str_digits()
-        raise SettlementParseError(
-            _long_integer_line(text, limit),
-            f"a number has more than {limit} digits",
-        ) from None
-    if not isinstance(document, dict):
-        raise SettlementParseError(1, "the file is not a JSON object")
-    items = document.get(list_key)
-    if items is None:
-        raise SettlementParseError(None, f"the file has no '{list_key}' list")
-    if not isinstance(items, list):
-        raise SettlementParseError(None, f"'{list_key}' is not a list")
-    with _collector_paused():
-        lines = _item_lines(text, list_key)
-    return document, list(zip(lines, items, strict=False))
-
-
-@contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while a document is decoded: the
-    decoder makes no cycles, but its many new objects trigger collections
-    that each go over everything the process holds (an Odoo server holds
-    much), which made a 40k-item document four times slower to read."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
+# Text read at a time from a JSON document's stream.
+JSON_CHUNK = 1 << 16
+# A decoding error this close to the end of what is read (or a string not
+# ended) may be the read cutting a value, not the file: read on to know.
+CUT_MARGIN = 8
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
 # Strings (skipped whole: they may hold brackets and digits), brackets and
 # numbers.
 _JSON_TOKENS = re.compile(
@@ -630,65 +575,234 @@ _JSON_TOKENS = re.compile(
 )
 
 
-def _deepest_line(text):
-    """Line where a JSON text's nesting is deepest (first reached)."""
-    depth = deepest = where = 0
-    for match in _JSON_TOKENS.finditer(text):
-        token = match.group()
-        if token in ("[", "{"):
-            depth += 1
-            if depth > deepest:
-                deepest, where = depth, match.start()
-        elif token in ("]", "}"):
-            depth -= 1
-    return line_of(text, where)
+class JsonDocument:
+    """A JSON object read from a text stream a piece at a time: its members
+    other than one list (``head()``), then that list's items one at a time,
+    each with the physical line it starts on (``items()``), for error
+    messages. Memory holds the largest item, not the document; line numbers
+    are counted on from item to item, so each character is looked at a
+    bounded number of times (``scanned`` counts them): counting each item's
+    line from the start of the text made a 40k-item document take a minute.
+    """
 
+    def __init__(self, stream, list_key, needs=()):
+        """:param needs: members the reader of the items needs first (the
+        payout): when the list comes before one, the list is gone through
+        once to reach it, then read again from the start."""
+        self.stream = stream
+        self.list_key = list_key
+        self.needs = needs
+        self.document = {}
+        self.key_lines = {}
+        self.scanned = 0
+        self._decoder = json.JSONDecoder()
+        self._ready = False
+        self._restart()
 
-def _long_integer_line(text, limit):
-    """Line of a JSON text's first integer of more than ``limit`` digits."""
-    for match in _JSON_TOKENS.finditer(text):
-        digits = match.group().lstrip("-")
-        if len(digits) > limit and digits.isdigit():
-            return line_of(text, match.start())
-    return None
+    def _restart(self):
+        self.buffer, self.pos, self.counted, self.line = "", 0, 0, 1
+        self.eof = False
+        self.members = 0
 
+    # --- what the parsers call --- #
+    def head(self):
+        """The document's members other than the list, read up to the list;
+        refused when the document is no object or has no list."""
+        self._open()
+        if self._to_list(keep=True):
+            if all(key in self.document for key in self.needs):
+                self._ready = True
+                return self.document
+            for _item in self._items():
+                pass
+            self._after_list()
+            if all(key in self.document for key in self.needs):
+                self.stream.seek(0)
+                self._restart()
+                self._open()
+                self._ready = self._to_list(keep=False)
+            return self.document
+        if self.document.get(self.list_key) is not None:
+            raise SettlementParseError(None, f"'{self.list_key}' is not a list")
+        raise SettlementParseError(None, f"the file has no '{self.list_key}' list")
 
-def _item_lines(text, list_key):
-    """Start lines of the items of the top-level ``list_key`` array (the
-    document is known valid), counted on from item to item: counting each
-    from the start of the text made a large document quadratic."""
-    decoder = json.JSONDecoder()
-    index = _skip_space(text, 0) + 1  # past "{"
-    while True:
-        index = _skip_space(text, index)
-        if text[index] == "}":
-            return []
-        if text[index] == ",":
-            index = _skip_space(text, index + 1)
-        key, index = decoder.raw_decode(text, index)
-        index = _skip_space(text, _skip_space(text, index) + 1)  # past ":"
-        if key == list_key and text[index] == "[":
-            break
-        _value, index = decoder.raw_decode(text, index)
-    lines = []
-    line, counted = 1, 0
-    index += 1
-    while True:
-        index = _skip_space(text, index)
-        if text[index] == "]":
-            return lines
-        if text[index] == ",":
-            index = _skip_space(text, index + 1)
-        line += text.count("\n", counted, index)
-        counted = index
-        lines.append(line)
-        _value, index = decoder.raw_decode(text, index)
+    def items(self):
+        """``(line number, item)`` of the list, read one at a time, then the
+        rest of the document checked."""
+        if not self._ready:
+            return
+        self._ready = False
+        yield from self._items()
+        self._after_list()
 
+    # --- reading --- #
+    def _more(self):
+        """Read on, keeping what is not consumed; False at the end."""
+        if self.eof:
+            return False
+        self._line_at(self.pos)
+        self.buffer = self.buffer[self.pos :]
+        self.pos = self.counted = 0
+        # At least as much as is pending: a large item is read in a few
+        # doubling steps, not decoded again per chunk.
+        text = self.stream.read(max(JSON_CHUNK, len(self.buffer)))
+        if not text:
+            self.eof = True
+            return False
+        self.buffer += text
+        return True
 
-def key_line(text, key):
-    """Line of the first occurrence of ``"key":`` (the payout object)."""
-    match = re.search(rf'"{re.escape(key)}"\s*:', text)
-    return line_of(text, match.start()) if match else 1
+    def _line_at(self, index):
+        """The line of ``index`` (at or after the last one asked for)."""
+        self.line += self.buffer.count("\n", self.counted, index)
+        self.scanned += index - self.counted
+        self.counted = index
+        return self.line
+
+    def _space(self):
+        """The next character that is not white space ("" at the end)."""
+        while True:
+            self.pos = _JSON_SPACE.match(self.buffer, self.pos).end()
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self._more():
+                return ""
+
+    def _invalid(self, message, index=None):
+        line = self._line_at(self.pos if index is None else index)
+        raise SettlementParseError(line, f"not valid JSON ({message}): truncated?")
+
+    def _value(self):
+        """The JSON value at the reading position, decoded whole."""
+        self._space()
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self.buffer, self.pos)
+            except json.JSONDecodeError as error:
+                self.scanned += len(self.buffer) - self.pos
+                cut = error.pos >= len(self.buffer) - CUT_MARGIN or (
+                    error.msg.startswith("Unterminated string")
+                )
+                if cut and self._more():
+                    continue
+                self._invalid(error.msg, max(error.pos, self.pos))
+            except RecursionError:
+                raise SettlementParseError(
+                    self._line_at(self._deepest()),
+                    "the JSON is nested too deeply to be read",
+                ) from None
+            except ValueError:
+                # Python refuses integers longer than sys.get_int_max_str_digits().
+                limit = sys.get_int_max_str_digits()
+                raise SettlementParseError(
+                    self._line_at(self._long_integer(limit)),
+                    f"a number has more than {limit} digits",
+                ) from None
+            if end == len(self.buffer) and self._more():
+                continue  # a number may go on in the next piece
+            self.scanned += end - self.pos
+            self.pos = end
+            return value
+
+    def _deepest(self):
+        """Where the nesting from the reading position is deepest (first
+        reached)."""
+        depth = deepest = 0
+        where = self.pos
+        for match in _JSON_TOKENS.finditer(self.buffer, self.pos):
+            token = match.group()
+            if token in ("[", "{"):
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, match.start()
+            elif token in ("]", "}"):
+                depth -= 1
+        return where
+
+    def _long_integer(self, limit):
+        """Where the first integer of more than ``limit`` digits is."""
+        for match in _JSON_TOKENS.finditer(self.buffer, self.pos):
+            digits = match.group().lstrip("-")
+            if len(digits) > limit and digits.isdigit():
+                return match.start()
+        return self.pos
+
+    # --- the document's shape --- #
+    def _open(self):
+        """Past the document's opening brace."""
+        first = self._space()
+        if first == "\ufeff" and not self.counted and not self.pos:
+            self.pos += 1
+            first = self._space()
+        if first == "{":
+            self.pos += 1
+            return
+        if not first:
+            self._invalid("Expecting value")
+        self._value()
+        raise SettlementParseError(1, "the file is not a JSON object")
+
+    def _next_key(self):
+        """``(key, line)`` of the next member, None past the object's end
+        (then only white space may follow)."""
+        char = self._space()
+        if char == "}":
+            self.pos += 1
+            if self._space():
+                self._invalid("Extra data")
+            return None
+        if self.members:
+            if char != ",":
+                self._invalid("Expecting ',' delimiter")
+            self.pos += 1
+            char = self._space()
+        if char != '"':
+            self._invalid("Expecting property name enclosed in double quotes")
+        line = self._line_at(self.pos)
+        key = self._value()
+        if self._space() != ":":
+            self._invalid("Expecting ':' delimiter")
+        self.pos += 1
+        self.members += 1
+        return key, line
+
+    def _to_list(self, keep):
+        """Read members up to the list: True past its opening bracket,
+        False at the document's end."""
+        while (member := self._next_key()) is not None:
+            key, line = member
+            if key == self.list_key and self._space() == "[":
+                self.pos += 1
+                return True
+            value = self._value()
+            if keep:
+                self.document[key] = value
+                self.key_lines.setdefault(key, line)
+        return False
+
+    def _after_list(self):
+        """The members after the list, which must be its only one."""
+        if self._to_list(keep=True):
+            raise SettlementParseError(
+                self._line_at(self.pos),
+                f"'{self.list_key}' appears twice: one list per file",
+            )
+
+    def _items(self):
+        count = 0
+        while True:
+            char = self._space()
+            if char == "]":
+                self.pos += 1
+                return
+            if count:
+                if char != ",":
+                    self._invalid("Expecting ',' delimiter")
+                self.pos += 1
+                self._space()
+            line = self._line_at(self.pos)
+            yield line, self._value()
+            count += 1
 
 
 def text_value(value):

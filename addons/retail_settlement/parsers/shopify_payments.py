@@ -20,11 +20,10 @@ import json
 
 from .base import BaseParser
 from .common import (
+    JsonDocument,
     ParsedLine,
     SettlementParseError,
     decimal_value,
-    key_line,
-    load_json_document,
     parse_date,
     parse_datetime,
     sign_by_type,
@@ -78,15 +77,14 @@ class Parser(BaseParser):
     SOURCE = SOURCE
 
     def _lines(self):
-        text = self.stream.read()
-        document_, items = load_json_document(text, "transactions")
-        payout = document_.get("payout")
-        payout_line = key_line(text, "payout")
+        reader = JsonDocument(self.stream, "transactions", needs=("payout",))
+        payout = reader.head().get("payout")
+        payout_line = reader.key_lines.get("payout", 1)
         if not isinstance(payout, dict):
             raise SettlementParseError(payout_line, "the file has no 'payout' object")
         self._read_payout(payout, payout_line)
         paid = None
-        for position, (line_no, transaction) in enumerate(items, start=1):
+        for position, (line_no, transaction) in enumerate(reader.items(), start=1):
             line = self._line(position, line_no, transaction)
             if line.line_type == "payout":
                 paid = line, line_no

@@ -32,13 +32,12 @@ from .common import (
     ZERO,
     Columns,
     CsvRows,
+    JsonDocument,
     ParsedLine,
     SettlementParseError,
     amount,
     currency_code,
     from_timestamp,
-    key_line,
-    load_json_document,
     minor_units,
     normalise_header,
     parse_date,
@@ -124,19 +123,20 @@ class Parser(BaseParser):
         if not first:
             raise SettlementParseError(None, "the file is empty")
         if first.lstrip("\ufeff \t").startswith(("{", "[")):
-            return self._json_lines(first + self.stream.read())
+            self.stream.seek(0)
+            return self._json_lines()
         return self._report_lines(itertools.chain([first], self.stream))
 
     # === API OBJECTS (JSON) === #
-    def _json_lines(self, text):
-        document_, items = load_json_document(text, "balance_transactions")
-        payout = document_.get("payout")
-        payout_line = key_line(text, "payout")
+    def _json_lines(self):
+        reader = JsonDocument(self.stream, "balance_transactions", needs=("payout",))
+        payout = reader.head().get("payout")
+        payout_line = reader.key_lines.get("payout", 1)
         if not isinstance(payout, dict):
             raise SettlementParseError(payout_line, "the file has no 'payout' object")
         self._read_payout(payout, payout_line)
         paid = None
-        for position, (line_no, transaction) in enumerate(items, start=1):
+        for position, (line_no, transaction) in enumerate(reader.items(), start=1):
             line = self._api_line(position, line_no, transaction)
             if line.line_type == "payout":
                 if paid is not None:
