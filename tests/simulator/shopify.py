@@ -2348,6 +2348,7 @@ def _line_item_node(item):
         "name": item["name"],
         "title": item["title"],
         "quantity": item["quantity"],
+        "currentQuantity": item["current_quantity"],
         "variant": {"id": gid("ProductVariant", item["variant_id"])}
         if item.get("variant_id")
         else None,
@@ -2488,6 +2489,7 @@ def _order_node(order, line_first):
         "test": order.get("test", False),
         "paymentGatewayNames": order.get("payment_gateway_names") or [],
         "totalPriceSet": _graphql_money(order["total_price_set"]),
+        "currentTotalPriceSet": _graphql_money(order["current_total_price_set"]),
         "subtotalPriceSet": _graphql_money(order.get("subtotal_price_set")),
         "totalTaxSet": _graphql_money(order.get("total_tax_set")),
         "totalDiscountsSet": _graphql_money(order.get("total_discounts_set")),

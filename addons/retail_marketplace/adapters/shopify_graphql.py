@@ -36,7 +36,7 @@ NESTED_REFUND_PAGE = 10
 MONEY = "shopMoney { amount currencyCode }"
 TAX_LINES = f"taxLines {{ title rate priceSet {{ {MONEY} }} }}"
 LINE_ITEM = f"""
-  id sku name title quantity
+  id sku name title quantity currentQuantity
   variant {{ id }} product {{ id }}
   originalUnitPriceSet {{ {MONEY} }}
   totalDiscountSet {{ {MONEY} }}
@@ -55,6 +55,7 @@ ORDER = f"""
   currencyCode taxesIncluded displayFinancialStatus note test
   paymentGatewayNames
   totalPriceSet {{ {MONEY} }}
+  currentTotalPriceSet {{ {MONEY} }}
   subtotalPriceSet {{ {MONEY} }}
   totalTaxSet {{ {MONEY} }}
   totalDiscountsSet {{ {MONEY} }}
@@ -209,6 +210,8 @@ def line_item(node):
         "name": node.get("name"),
         "title": node.get("title"),
         "quantity": node["quantity"],
+        # Net of edits and refunds (parse_order reads an edited order by it).
+        "current_quantity": node.get("currentQuantity", node["quantity"]),
         "variant_id": _ref(node.get("variant")),
         "product_id": _ref(node.get("product")),
         "price": _amount(node["originalUnitPriceSet"]),
@@ -385,6 +388,7 @@ def order_payload(node, line_items=None):
         "payment_gateway_names": node.get("paymentGatewayNames") or [],
         "total_price": _amount(node["totalPriceSet"]),
         "total_price_set": _money_set(node["totalPriceSet"]),
+        "current_total_price": _amount(node.get("currentTotalPriceSet")),
         "subtotal_price": _amount(node.get("subtotalPriceSet")),
         "total_tax": _amount(node.get("totalTaxSet")),
         "total_discounts": _amount(node.get("totalDiscountsSet")),
