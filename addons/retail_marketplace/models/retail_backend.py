@@ -700,7 +700,7 @@ class RetailBackend(models.Model):
             ),
         }
         return {
-            "channel": self._get_queue_channel(),
+            **self._job_route(method),
             "description": descriptions[method],
         }
 
