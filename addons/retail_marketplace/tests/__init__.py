@@ -17,3 +17,5 @@ from . import test_amazon
 from . import test_shopify_catalog
 from . import test_amazon_stock
 from . import test_amazon_refunds
+from . import test_availability
+from . import test_promotions
