@@ -38,6 +38,8 @@ FLOW_LANES = {
     "_retail_export_shipments": "realtime",
     "fulfilment_out": "realtime",
     "_loyalty_push": "realtime",
+    # A promotion's prices start and end at their hour, not after a batch.
+    "_retail_publish_promotions": "realtime",
     "loyalty_sync": "realtime",
     "stock_out": "batch",
     "prices_out": "batch",
@@ -46,6 +48,7 @@ FLOW_LANES = {
     "_retail_sync_webhooks": "batch",
     "settlements_in": "report",
     "_loyalty_reconcile": "report",
+    "_retail_reconcile_stock": "report",
     "_retail_close": "report",
     "_import_and_match_job": "report",
 }
