@@ -13,8 +13,9 @@ ODOO_NIGHTLY_VERSION="18.0.post20250506"
 ODOO_NIGHTLY_URL="https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.20250506.tar.gz"
 ODOO_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/retail-suite"
 
-# One channel per backend kind, so a slow or failing kind never starves another.
-export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.marketplace:1,root.retail.pos:1,root.retail.loyalty:1,root.retail.payment:1"
+# One channel per lane (intake, realtime, batch, report; odoo.conf.example),
+# so a catalog export never holds the slot orders come in by.
+export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.intake:1,root.retail.realtime:1,root.retail.batch:1,root.retail.report:1"
 RETAIL_MODULES="retail_connector_base,retail_marketplace,retail_pos_sync,retail_loyalty,retail_settlement"
 # Auto-install bridges between two of them: a fresh install brings them in, an
 # update of an older database does not, so updates install them by name.

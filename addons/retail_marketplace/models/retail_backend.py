@@ -938,7 +938,7 @@ class RetailBackend(models.Model):
             ),
         }
         return {
-            "channel": self._get_queue_channel(),
+            **self._job_route(method),
             "description": descriptions[method],
         }
 
