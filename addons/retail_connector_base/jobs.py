@@ -34,6 +34,9 @@ FLOW_LANES = {
     "_process_events": "intake",
     "orders_in": "intake",
     "transactions_in": "intake",
+    # What a person did in Odoo to an order the customer is waiting on.
+    "_retail_cancel_order": "intake",
+    "_retail_push_refund": "intake",
     "_retail_publish_fast_movers": "realtime",
     "_retail_export_shipments": "realtime",
     "fulfilment_out": "realtime",
