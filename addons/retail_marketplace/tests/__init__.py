@@ -16,4 +16,5 @@ from . import test_adapter_amazon
 from . import test_amazon
 from . import test_shopify_catalog
 from . import test_amazon_stock
+from . import test_amazon_notifications
 from . import test_amazon_refunds
