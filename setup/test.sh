@@ -40,6 +40,7 @@ drop_test_db() {
         dropdb --if-exists "$db" 2>/dev/null || true
         rm -rf "$VAR_DIR/data/filestore/$db"
     done
+    rm -f "$VAR_DIR/odoo-test-$$-"*.conf
     if [ "${RETAIL_KEEP_TEST_DB:-0}" = 1 ]; then
         info "kept test database $test_db"
     else
@@ -60,15 +61,20 @@ if [ $# -eq 0 ] && [ "${RETAIL_SKIP_ALONE:-0}" != 1 ]; then
     for module in ${RETAIL_MODULES//,/ }; do
         alone_db="${test_db}_${module#retail_}"
         alone_dbs+=("$alone_db")
+        # A port of its own per run: a browser or bus client of the previous run's
+        # tours that reconnects late must not reach this run's server.
+        alone_config="$VAR_DIR/odoo-test-$$-${module#retail_}.conf"
+        write_config "$alone_config" "$(free_port)" 0 "root:0" "db_name = $alone_db"
         step "$module alone: fresh database $alone_db"
-        odoo_bin -c "$test_config" -d "$alone_db" -i "$module" --stop-after-init --no-http \
+        odoo_bin -c "$alone_config" -d "$alone_db" -i "$module" --stop-after-init --no-http \
             --log-level=warn ||
             die "$module does not install alone." "read the log above: a dependency its manifest does not declare?"
-        pytest --odoo-config="$test_config" --odoo-database="$alone_db" --odoo-http \
+        pytest --odoo-config="$alone_config" --odoo-database="$alone_db" --odoo-http \
             "addons/$module/tests" ||
             die "$module's tests fail with $module installed alone." \
                 "the failures above rely on another module: declare it or move the test to a bridge module."
         dropdb --if-exists "$alone_db" 2>/dev/null || true
+        rm -f "$alone_config"
     done
 fi
 
