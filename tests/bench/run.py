@@ -223,7 +223,7 @@ def _orders(args):
 
 def _stock(args):
     figures = _figures(args, "stock", args.skus)
-    suite, full = figures["suite"], figures["full"]
+    suite, full, reading = figures["suite"], figures["full"], figures["reading"]
     _table(
         f"Stock publishing: {figures['skus']:,} bound SKUs, "
         f"{figures['changed']:,} changed; channel limit 10 requests/s, "
@@ -249,6 +249,15 @@ def _stock(args):
                 "requests throttled (429), suite / full sync",
                 f"{suite['throttled']} / {full['throttled']}",
                 ">12",
+            ),
+            ("listings read, suite (changed since)", reading["changed"]["read"], "12,"),
+            ("listings read, full read", reading["full"]["read"], "12,"),
+            ("seconds reading, suite", reading["changed"]["seconds"], "12,.2f"),
+            ("seconds reading, full read", reading["full"]["seconds"], "12,.2f"),
+            (
+                "ratio of reading suite / full read",
+                reading["changed"]["seconds"] / reading["full"]["seconds"],
+                "12.3f",
             ),
         ],
     )

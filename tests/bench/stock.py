@@ -107,6 +107,44 @@ def _change_stock(registry, backend_id, count):
         return expected
 
 
+def _first_publication(registry, backend_id):
+    """The publication before the change: every listing read (the backend
+    never published), nothing sent (all were published at zero)."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["retail.product.binding"]._publish_stock(
+            env["retail.backend"].browse(backend_id)
+        )
+
+
+def _reading(registry, backend_id):
+    """Seconds reading the channel quantities, as the suite reads them (the
+    products marked as changed since the last publication) and as a full
+    read (every listing), in one rolled-back transaction each; the number of
+    listings each read."""
+    figures = {}
+    for name in ("changed", "full"):
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            Binding = env["retail.product.binding"].with_context(
+                retail_waiting_cache={}
+            )
+            backend = env["retail.backend"].browse(backend_id)
+            (target,) = backend._retail_stock_targets()
+            started = time.perf_counter()
+            if name == "changed":
+                bindings, _cursor = Binding._stock_candidates(backend)
+            else:
+                bindings = Binding.search([("backend_id", "=", backend_id)])
+            Binding._availability(backend, target, bindings)
+            figures[name] = {
+                "seconds": time.perf_counter() - started,
+                "read": len(bindings),
+            }
+            cr.rollback()
+    return figures
+
+
 def _publish(registry, backend_id, sim, publish):
     """Seconds and stock calls ``publish(env, backend)`` takes."""
     sim.reset()
@@ -144,10 +182,18 @@ def run(config_path, db_name, count):
         registry = Registry(copy)
         with Simulator(api_token=TOKEN, rate_per_second=RATE, burst=BURST) as sim:
             backend_id = _catalog(registry, count, sim.url)
+            _first_publication(registry, backend_id)
             expected = _change_stock(registry, backend_id, count)
+            reading = _reading(registry, backend_id)
             suite = _publish(registry, backend_id, sim, _changed_only)
             published = dict(sim.stock)
             if published != expected:
                 raise RuntimeError("the channel does not show the changed stock")
             full = _publish(registry, backend_id, sim, _full_sync)
-    return {"skus": count, "changed": len(expected), "suite": suite, "full": full}
+    return {
+        "skus": count,
+        "changed": len(expected),
+        "suite": suite,
+        "full": full,
+        "reading": reading,
+    }

@@ -416,13 +416,18 @@ class Shopify(ShopifyCatalog, Platform):
             self._stock_at(item_id, location_id)
         return variant
 
-    def _set_available(self, item_id, quantity):
-        level = self.levels.get((item_id, self.config["location_id"]))
+    def _set_available(self, item_id, quantity, location_id=None):
+        """The item's level at ``location_id`` (the shop's first location by
+        default); the variant's ``inventory_quantity`` is the first
+        location's."""
+        location_id = location_id or self.config["location_id"]
+        level = self.levels.get((item_id, location_id))
         if level is None:
             return
         level["available"] = quantity
         level["updated_at"] = self._stamp()
-        self.items[item_id]["inventory_quantity"] = quantity
+        if location_id == self.config["location_id"]:
+            self.items[item_id]["inventory_quantity"] = quantity
 
     def _adjust_available(self, item_id, delta):
         level = self.levels.get((item_id, self.config["location_id"]))
@@ -1375,7 +1380,7 @@ class Shopify(ShopifyCatalog, Platform):
                     "quantityAfterChange": quantity,
                 }
             )
-            self._set_available(item_id, quantity)
+            self._set_available(item_id, quantity, level["location_id"])
             self.sim.stock_updates.append(
                 {"sku": self.items[item_id]["sku"], "quantity": quantity}
             )

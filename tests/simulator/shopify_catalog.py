@@ -73,6 +73,17 @@ def _price(value):
     return price if price.is_finite() and price >= 0 else None
 
 
+def _set_prices(variant, source):
+    """A variant input's ``price`` and ``compareAtPrice`` (null clears it)."""
+    if "price" in source:
+        variant["price"] = f"{_price(source['price']):.2f}"
+    if "compareAtPrice" in source:
+        compare = source["compareAtPrice"]
+        variant["compare_at_price"] = (
+            None if compare is None else f"{_price(compare):.2f}"
+        )
+
+
 class ShopifyCatalog:
     """GraphQL catalog and inventory operations of the Shopify mode."""
 
@@ -353,8 +364,7 @@ class ShopifyCatalog:
             for key in ("sku", "barcode"):
                 if key in source:
                     variant[key] = source[key] or ""
-            if "price" in source:
-                variant["price"] = f"{_price(source['price']):.2f}"
+            _set_prices(variant, source)
             item = source.get("inventoryItem") or {}
             if "tracked" in item:
                 variant["inventory_management"] = "shopify" if item["tracked"] else None
@@ -431,14 +441,25 @@ class ShopifyCatalog:
                         "Price must be greater than or equal to 0.",
                     )
                 )
+            elif (
+                source.get("compareAtPrice") is not None
+                and _price(source["compareAtPrice"]) is None
+            ):
+                errors.append(
+                    _error(
+                        "INVALID_INPUT",
+                        ["variants", str(index), "compareAtPrice"],
+                        "Compare at price must be greater than or equal to 0.",
+                    )
+                )
             else:
                 plan.append((variant, source))
         if errors:
             result = {"productVariants": None, "userErrors": errors}
             return {"data": {"productVariantsBulkUpdate": result}}, MUTATION_COST
         for variant, source in plan:
-            if "price" in source:
-                variant["price"] = f"{_price(source['price']):.2f}"
+            if "price" in source or "compareAtPrice" in source:
+                _set_prices(variant, source)
                 variant["updated_at"] = self._stamp(variant["updated_at"])
         result = {
             "productVariants": [

@@ -67,6 +67,9 @@ PRODUCT_FIELDS = (
     "short_description",
     "sku",
     "regular_price",
+    "sale_price",
+    "date_on_sale_from_gmt",
+    "date_on_sale_to_gmt",
     "global_unique_id",
     "status",
     "manage_stock",
@@ -349,6 +352,8 @@ class WooCommerce(Platform):
             "price": "",
             "regular_price": "",
             "sale_price": "",
+            "date_on_sale_from_gmt": None,
+            "date_on_sale_to_gmt": None,
             "manage_stock": False,
             "stock_quantity": None,
             "stock_status": "instock",
@@ -362,7 +367,7 @@ class WooCommerce(Platform):
 
     def _apply_product(self, product, data):
         product.update({key: data[key] for key in PRODUCT_FIELDS if key in data})
-        product["price"] = product["regular_price"]
+        product["price"] = self._active_price(product)
         if "stock_quantity" in data:
             quantity = data["stock_quantity"]
             product["stock_quantity"] = None if quantity is None else int(quantity)
@@ -374,6 +379,17 @@ class WooCommerce(Platform):
         if product["manage_stock"]:
             in_stock = (product["stock_quantity"] or 0) > 0
             product["stock_status"] = "instock" if in_stock else "outofstock"
+
+    def _active_price(self, product):
+        """What the product sells at now: its sale price within the sale's
+        window (GMT, either side open when empty), else its regular price."""
+        sale = product.get("sale_price") or ""
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        starts = product.get("date_on_sale_from_gmt") or ""
+        ends = product.get("date_on_sale_to_gmt") or ""
+        if sale and (not starts or starts <= now) and (not ends or now <= ends):
+            return sale
+        return product["regular_price"]
 
     def _set_meta(self, record, entries):
         """Meta entries are matched by id, else by key, else added."""

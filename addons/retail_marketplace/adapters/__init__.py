@@ -43,6 +43,12 @@ Publishing
 - ``fetch_all_stock(items, location_ref)``: the same for a full
   reconciliation; ``fetch_stock`` unless the platform exports in bulk
   (Shopify: a bulk operation).
+- ``fetch_all_stock_at(items, location_refs)``: ``{location_ref:
+  {stock_ref: quantity}}``, the same at several locations (Shopify: one
+  bulk operation for them all).
+- ``push_prices(items)``: the regular price and promotion of listings
+  (``PriceItem``), for adapters whose ``publishes_promotions`` is True;
+  return ``{external_id: error message}`` for those refused.
 - ``fetch_locations()``: the channel's stock locations
   (``ChannelLocation``), for the backend's *Channel location*; none by
   default.

@@ -224,7 +224,27 @@ class ProductData:
     title: str | None = None
     description: str | None = None
     barcode: str | None = None
+    # The regular price; during a promotion, ``sale_price`` is what the
+    # product sells at, from ``sale_from`` to ``sale_to`` (UTC, None: open).
     price: Decimal | None = None
+    sale_price: Decimal | None = None
+    sale_from: datetime | None = None
+    sale_to: datetime | None = None
+
+
+@dataclass
+class PriceItem:
+    """A listing's prices for ``push_prices``: the regular ``price`` and,
+    during a promotion, the ``sale_price`` and its window (UTC; None: open
+    on that side). ``sale_price`` None ends any promotion on the channel."""
+
+    external_id: str
+    parent_ref: str | None
+    sku: str
+    price: Decimal
+    sale_price: Decimal | None = None
+    sale_from: datetime | None = None
+    sale_to: datetime | None = None
 
 
 @dataclass

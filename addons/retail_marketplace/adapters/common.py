@@ -77,6 +77,8 @@ class MarketplaceAdapter(Adapter):
     # Whether the channel lists a product's variants under one product, sent
     # together (``push_listing``) rather than one by one (``push_product``).
     lists_variants = False
+    # Whether the adapter publishes prices and promotions (``push_prices``).
+    publishes_promotions = False
 
     @property
     def api_version(self):
@@ -111,6 +113,11 @@ class MarketplaceAdapter(Adapter):
         """``{stock_ref: quantity}`` of every item, for a full reconciliation:
         what ``fetch_stock`` reads, unless the platform exports it in bulk."""
         return self.fetch_stock(items, location_ref)
+
+    def fetch_all_stock_at(self, items, location_refs):
+        """``{location_ref: {stock_ref: quantity}}``: ``fetch_all_stock`` at
+        each location, unless the platform reads them all at once."""
+        return {ref: self.fetch_all_stock(items, ref) for ref in location_refs}
 
     def fetch_locations(self):
         """The channel's stock locations (``ChannelLocation``) a backend may

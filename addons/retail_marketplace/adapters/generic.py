@@ -165,8 +165,13 @@ def order_version(payload):
     return payload["updated_at"]
 
 
+def _text(value):
+    return None if value is None else str(value)
+
+
 @register("simulator", "marketplace")
 class SimulatorMarketplace(MarketplaceAdapter):
+    publishes_promotions = True
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
     parse_order = staticmethod(parse_order)
@@ -242,3 +247,18 @@ class SimulatorMarketplace(MarketplaceAdapter):
     def stock_ref_for(self, external_id):
         """The stock API addresses products by the id orders name them with."""
         return external_id
+
+    def push_prices(self, items):
+        """Regular price and promotion of each product, one call each."""
+        for item in items:
+            self.request(
+                "PUT",
+                f"api/v1/products/{item.external_id}",
+                json_body={
+                    "price": str(item.price),
+                    "sale_price": _text(item.sale_price),
+                    "sale_from": item.sale_from.isoformat() if item.sale_from else None,
+                    "sale_to": item.sale_to.isoformat() if item.sale_to else None,
+                },
+            )
+        return {}

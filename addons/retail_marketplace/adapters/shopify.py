@@ -549,6 +549,7 @@ def _check_location(location_ref):
 
 @register("shopify", "marketplace")
 class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
+    publishes_promotions = True
     lists_variants = True
 
     # Pure payload reading: module functions, which the tests call too.
@@ -625,8 +626,13 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     def fetch_all_stock(self, items, location_ref):
         """``available`` per inventory item at the location, from one bulk
         operation over the shop's levels (``shopify_catalog.fetch_all_stock``)."""
-        _check_location(location_ref)
-        return shopify_catalog.fetch_all_stock(self, items, location_ref)
+        return self.fetch_all_stock_at(items, [location_ref])[location_ref]
+
+    def fetch_all_stock_at(self, items, location_refs):
+        """The same at several locations, from the same one bulk operation."""
+        for location_ref in location_refs:
+            _check_location(location_ref)
+        return shopify_catalog.fetch_all_stock(self, items, location_refs)
 
     def fetch_locations(self):
         return [
@@ -648,6 +654,12 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def archive_listing(self, parent_ref):
         shopify_catalog.archive_listing(self.graphql(), parent_ref)
+
+    def push_prices(self, items):
+        """Prices and promotions (``shopify_catalog.push_prices``): Shopify
+        has no promotion window, so the connector switches it at its start
+        and end."""
+        return shopify_catalog.push_prices(self.graphql(), items)
 
     def stock_ref_for(self, external_id):
         """The inventory item of a variant: order lines name the variant, while

@@ -300,7 +300,7 @@ def _variant_input(listing, variant):
     if data.barcode is not None:
         values["barcode"] = data.barcode
     if data.price is not None:
-        values["price"] = str(data.price)
+        values.update(price_fields(data))
     if variant.weight is not None:
         values["inventoryItem"]["measurement"] = {
             "weight": {
@@ -456,6 +456,51 @@ def push_listing(client, listing):
     return _listing_refs(listing, product["id"], nodes)
 
 
+def price_fields(data):
+    """A variant's price input: during a promotion the price it sells at,
+    the regular one as ``compareAtPrice`` (shown struck through); otherwise
+    the regular price, and no compare-at price (null clears one left by an
+    ended promotion)."""
+    if data.sale_price is None:
+        return {"price": str(data.price), "compareAtPrice": None}
+    return {"price": str(data.sale_price), "compareAtPrice": str(data.price)}
+
+
+def push_prices(client, items):
+    """The prices of ``items`` (``PriceItem``) with
+    ``productVariantsBulkUpdate``, per product, 250 variants a call:
+    https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/productVariantsBulkUpdate.
+    ``{external_id: message}`` for the variants Shopify refused (a refusal
+    refuses its call's variants: Shopify applies such a call whole or not
+    at all)."""
+    refused, by_product = {}, {}
+    for item in items:
+        if item.parent_ref:
+            by_product.setdefault(item.parent_ref, []).append(item)
+        else:
+            refused[item.external_id] = "not listed on Shopify (no product id)"
+    for parent_ref, group in by_product.items():
+        for chunk in chunks(group, PAGE):
+            variables = {
+                "productId": gid("Product", parent_ref),
+                "variants": [
+                    {
+                        "id": gid("ProductVariant", item.external_id),
+                        **price_fields(item),
+                    }
+                    for item in chunk
+                ],
+            }
+            result = client.execute(
+                UPDATE_VARIANT_PRICES, variables, cost=MUTATION_COST
+            )["productVariantsBulkUpdate"]
+            errors = result.get("userErrors") or []
+            if errors:
+                message = "; ".join(error.get("message", "") for error in errors)
+                refused.update(dict.fromkeys((i.external_id for i in chunk), message))
+    return refused
+
+
 def _update_prices(client, listing):
     """The prices of the listed variants Shopify has, the product as the
     channel (which owns it) keeps it."""
@@ -464,7 +509,7 @@ def _update_prices(client, listing):
         variables = {
             "productId": gid("Product", listing.parent_ref),
             "variants": [
-                {"id": gid("ProductVariant", v.external_id), "price": str(v.data.price)}
+                {"id": gid("ProductVariant", v.external_id), **price_fields(v.data)}
                 for v in chunk
             ],
         }
@@ -604,32 +649,34 @@ def _records(backend, url):
             ) from error
 
 
-def fetch_all_stock(adapter, items, location_ref):
-    """``{stock_ref: available}`` of ``items`` at the location, from one bulk
-    operation over every level of the shop, its result read line by line:
-    what is kept is one number per item asked. RetailBusinessError when
-    Shopify has no such location."""
+def fetch_all_stock(adapter, items, location_refs):
+    """``{location_ref: {stock_ref: available}}`` of ``items`` at each
+    location, from one bulk operation over every level of the shop, its
+    result read line by line: what is kept is one number per item asked and
+    location. RetailBusinessError when Shopify has no such location."""
     client = adapter.graphql()
     operation = wait_for_bulk(
         client, _start_bulk_query(client, INVENTORY_LEVELS_BULK, adapter.api_version)
     )
     wanted = {item.stock_ref for item in items}
-    location = gid("Location", location_ref)
-    quantities, seen = {}, False
+    locations = {gid("Location", ref): ref for ref in location_refs}
+    quantities, seen = {ref: {} for ref in location_refs}, set()
     # No url: the query found nothing at all.
     records = _records(adapter.backend, operation["url"]) if operation["url"] else ()
     for record in records:
         parent = record.get("__parentId")
         if parent is None:
-            seen = seen or record.get("id") == location
+            if record.get("id") in locations:
+                seen.add(record["id"])
             continue
         ref = _ref((record.get("item") or {}).get("id"))
-        if parent == location and ref in wanted:
-            quantities[ref] = _available(record.get("quantities"))
-    if not seen:
+        if parent in locations and ref in wanted:
+            quantities[locations[parent]][ref] = _available(record.get("quantities"))
+    missing = [ref for location, ref in locations.items() if location not in seen]
+    if missing:
         raise RetailBusinessError(
-            f"Shopify has no active location {location_ref}: choose the backend's "
-            "channel location among the shop's locations.",
+            f"Shopify has no active location {', '.join(map(str, missing))}: "
+            "choose the backend's channel location among the shop's locations.",
             code="shopify_unknown_location",
         )
     return quantities

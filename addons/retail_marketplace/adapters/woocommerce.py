@@ -406,6 +406,25 @@ def _by_parent(refs):
     return groups
 
 
+def _gmt(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
+
+
+def _sale_fields(data):
+    """A product's promotion as WooCommerce takes it; empty strings end one."""
+    if data.sale_price is None:
+        return {
+            "sale_price": "",
+            "date_on_sale_from_gmt": "",
+            "date_on_sale_to_gmt": "",
+        }
+    return {
+        "sale_price": str(data.sale_price),
+        "date_on_sale_from_gmt": _gmt(data.sale_from),
+        "date_on_sale_to_gmt": _gmt(data.sale_to),
+    }
+
+
 def _collection(parent):
     return f"{API}/products/{parent}/variations" if parent else f"{API}/products"
 
@@ -439,6 +458,7 @@ def _ships_everything(order, shipment):
 
 @register("woocommerce", "marketplace")
 class WooCommerceMarketplace(MarketplaceAdapter):
+    publishes_promotions = True
     # A failed webhook is never sent again: the orders are polled as well.
     poll_always = True
 
@@ -499,22 +519,45 @@ class WooCommerceMarketplace(MarketplaceAdapter):
         checked: a refused one comes back as ``{"id", "error": {"code",
         "message"}}``. WooCommerce keeps one stock per product, so
         ``location_ref`` is not used."""
-        quantities = {item.stock_ref: item.quantity for item in items}
+        return self._batch_update(
+            {
+                item.stock_ref: {"manage_stock": True, "stock_quantity": item.quantity}
+                for item in items
+            }
+        )
+
+    def push_prices(self, items):
+        """Regular price and promotion (``sale_price`` with its window,
+        ``date_on_sale_from_gmt``/``date_on_sale_to_gmt``, which WooCommerce
+        switches itself) by batch update:
+        https://woocommerce.github.io/woocommerce-rest-api-docs/#product-properties.
+        Empty values end a promotion."""
+        return self._batch_update(
+            {
+                item.external_id: {
+                    "regular_price": str(item.price),
+                    **_sale_fields(item),
+                }
+                for item in items
+            }
+        )
+
+    def _batch_update(self, updates):
+        """Write ``{product ref: values}`` by batch update, 100 per call
+        (``#batch-update-products``, ``#batch-update-product-variations``),
+        and return ``{ref: message}`` for those refused. Each item of the
+        answer is checked: a refused one comes back as ``{"id", "error":
+        {"code", "message"}}``."""
         refused = {
             ref: "not a WooCommerce product id"
-            for ref in quantities
+            for ref in updates
             if not _split_ref(ref)[1].isdigit()
         }
-        sendable = [ref for ref in quantities if ref not in refused]
+        sendable = [ref for ref in updates if ref not in refused]
         for parent, owns in _by_parent(sendable).items():
             for chunk in chunks(owns, MAX_BATCH):
                 update = [
-                    {
-                        "id": int(own),
-                        "manage_stock": True,
-                        "stock_quantity": quantities[_full_ref(parent, own)],
-                    }
-                    for own in chunk
+                    {"id": int(own), **updates[_full_ref(parent, own)]} for own in chunk
                 ]
                 answer = self.request(
                     "POST", f"{_collection(parent)}/batch", json_body={"update": update}
@@ -597,6 +640,9 @@ class WooCommerceMarketplace(MarketplaceAdapter):
             }.items()
             if value is not None
         }
+        if data.sale_price is not None:
+            # An ended promotion is cleared by push_prices, at its end.
+            values.update(_sale_fields(data))
         external_id = refs.get("external_id")
         if not external_id:
             values.setdefault("name", data.sku)

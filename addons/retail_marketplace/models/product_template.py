@@ -14,6 +14,12 @@ class ProductTemplate(models.Model):
         help="Publish this product's channel quantity within seconds of a "
         "stock change, instead of with the backend's scheduled batch.",
     )
+    retail_safety_stock = fields.Integer(
+        "Channel safety stock",
+        help="Units of this product never offered on any channel, on top of "
+        "the backend's buffer: for products a last sale in the store or a "
+        "miscount would oversell.",
+    )
     retail_gift_card = fields.Boolean(
         "Gift card",
         help="Selling this product sells a gift card: on channel orders its "
@@ -56,6 +62,30 @@ class ProductTemplate(models.Model):
                             url=url,
                         )
                     )
+
+    def action_view_channel_availability(self):
+        """What each channel location was last shown of this product's
+        variants, and why."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_marketplace.retail_channel_stock_action"
+        )
+        action["domain"] = [
+            (
+                "product_id",
+                "in",
+                self.with_context(active_test=False).product_variant_ids.ids,
+            )
+        ]
+        return action
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "retail_safety_stock" in vals or "active" in vals:
+            self.env["retail.stock.change"]._mark(
+                self.with_context(active_test=False).product_variant_ids
+            )
+        return result
 
     def unlink(self):
         # Deleting a template deletes its variants in SQL, past their unlink.

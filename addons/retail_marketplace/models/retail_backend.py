@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import hashlib
 import json
+from collections import namedtuple
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -24,6 +25,22 @@ NOTIFICATION_FAILURE = "notification_queue"
 # Notifications one run of the notifications job reads at most.
 NOTIFICATIONS_PER_RUN = 200
 WEBHOOK_FAILURE = "webhook_subscriptions"
+UNMAPPED_LOCATION = "channel_location_unmapped"
+PROMOTION_FAILURE = "promotion_publish"
+# Fields whose change may change every channel quantity of a backend.
+# An archived backend's marks are pruned: back, it reads everything once.
+STOCK_RULE_FIELDS = {
+    "stock_buffer",
+    "warehouse_id",
+    "location_ref",
+    "owner_stock",
+    "active",
+}
+
+# Where a publication sends quantities: a channel location (empty: the
+# backend's own ``location_ref``), the channel's id of it, and the Odoo
+# locations it sells (empty: the backend's warehouse, or all).
+StockTarget = namedtuple("StockTarget", "channel_location ref locations")
 # What a backend's webhook subscriptions depend on (its flows, URL, platform
 # address and credentials): saving one of them brings them in step.
 WEBHOOK_FIELDS = {
@@ -229,6 +246,26 @@ class RetailBackend(models.Model):
         "(Shopify: the location id); *Choose* lists the channel's locations.",
     )
     stock_published_at = fields.Datetime(readonly=True)
+    stock_drift_threshold = fields.Integer(
+        "Drift threshold",
+        default=0,
+        help="The daily reconciliation corrects a channel quantity differing "
+        "from Odoo's by more than this many units (0: any difference).",
+    )
+    stock_change_cursor = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The database snapshot of the last stock publication: the next "
+        "one reads the stock changes that snapshot did not see. Empty: the "
+        "next publication reads every listing.",
+    )
+    channel_location_ids = fields.One2many(
+        "retail.channel.location",
+        "backend_id",
+        string="Channel locations",
+        help="The channel's stock locations and the Odoo stock each sells. "
+        "Empty: the backend's warehouse is published to its channel location.",
+    )
     webhook_self_managed = fields.Boolean(
         "Registers its webhooks",
         compute="_compute_webhook_self_managed",
@@ -467,7 +504,61 @@ class RetailBackend(models.Model):
             self._ensure_channel_warehouse()
         if WEBHOOK_FIELDS & set(vals):
             self._retail_enqueue_webhook_sync()
+        if STOCK_RULE_FIELDS & set(vals):
+            self._retail_stock_rule_changed()
+        if {"pricelist_id", "owner_prices"} & set(vals):
+            self._retail_enqueue_promotions()
         return result
+
+    # === CHANNEL LOCATIONS === #
+    def _retail_stock_rule_changed(self):
+        """A rule of every channel quantity of these backends changed: their
+        next publication reads every listing."""
+        self.filtered("stock_change_cursor").write({"stock_change_cursor": False})
+
+    def _retail_stock_targets(self):
+        """The ``StockTarget`` list a publication sends to: the mapped channel
+        locations, else the backend's warehouse to its channel location. A
+        channel location mapped to no Odoo stock publishes nothing and is a
+        sync exception on the backend (publishing zero would take the
+        channel off sale on a mapping mistake). Note: self.ensure_one"""
+        self.ensure_one()
+        mapped = self.channel_location_ids
+        if not mapped:
+            return [
+                StockTarget(
+                    mapped, self.location_ref, self.warehouse_id.view_location_id
+                )
+            ]
+        Activity = self.env["retail.exception.activity"]
+        targets, unmapped = [], mapped.browse()
+        for location in mapped:
+            stock = location._odoo_locations()
+            if stock:
+                targets.append(StockTarget(location, location.ref, stock))
+            else:
+                unmapped |= location
+        if unmapped:
+            Activity._raise(
+                self,
+                self,
+                UNMAPPED_LOCATION,
+                self.env._(
+                    "Channel location without stock on %(name)s", name=self.name
+                ),
+                self.env._(
+                    "No stock is published to %(locations)s of %(name)s: no "
+                    "Odoo warehouse or location is mapped to it. Map one under "
+                    "Channel locations.",
+                    locations=", ".join(
+                        f"{location.name} ({location.ref})" for location in unmapped
+                    ),
+                    name=self.name,
+                ),
+            )
+        else:
+            Activity._resolve(self, UNMAPPED_LOCATION)
+        return targets
 
     # === WEBHOOK SUBSCRIPTIONS === #
     def action_sync_webhooks(self):
@@ -516,12 +607,7 @@ class RetailBackend(models.Model):
         for backend in self.filtered(
             lambda b: b.webhook_synced_at and b.api_url and b.webhook_self_managed
         ):
-            jobs.delay_drain(
-                backend.with_company(backend.company_id),
-                "_retail_sync_webhooks",
-                backend._retail_job_identity("_retail_sync_webhooks"),
-                **backend._retail_job_options("_retail_sync_webhooks"),
-            )
+            backend._retail_delay("_retail_sync_webhooks")
 
     def _retail_sync_webhooks(self, attempt=1):
         """Job: bring the webhook subscriptions in step. The platform being
@@ -724,12 +810,7 @@ class RetailBackend(models.Model):
         """Enqueue the shipment report of each backend, one waiting job per
         backend however many deliveries are validated."""
         for backend in self:
-            jobs.delay_drain(
-                backend.with_company(backend.company_id),
-                "_retail_export_shipments",
-                backend._retail_job_identity("_retail_export_shipments"),
-                **backend._retail_job_options("_retail_export_shipments"),
-            )
+            backend._retail_delay("_retail_export_shipments")
 
     def _retail_archive_listing(self, parent_ref, attempt=1):
         """Job: archive on the channel the product ``parent_ref``, whose
@@ -772,6 +853,20 @@ class RetailBackend(models.Model):
             return str(error)
         return f"product {parent_ref} archived"
 
+    def _retail_delay(self, method, suffix="", **options):
+        """Enqueue ``method`` of the backend as its one waiting job (of
+        identity ``suffix`` too, when given), in its company.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        identity = self._retail_job_identity(method)
+        return jobs.delay_drain(
+            self.with_company(self.company_id),
+            method,
+            f"{identity}_{suffix}" if suffix else identity,
+            **options,
+            **self._retail_job_options(method),
+        )
+
     def _retail_job_identity(self, method):
         self.ensure_one()
         return f"{method.strip('_')}_{self.id}"
@@ -793,6 +888,12 @@ class RetailBackend(models.Model):
             ),
             "_retail_read_notifications": self.env._(
                 "Read the notifications of %(name)s", name=self.name
+            ),
+            "_retail_publish_promotions": self.env._(
+                "Publish the promotions of %(name)s", name=self.name
+            ),
+            "_retail_reconcile_stock": self.env._(
+                "Reconcile the stock of %(name)s", name=self.name
             ),
         }
         return {
@@ -898,22 +999,40 @@ class RetailBackend(models.Model):
         )
 
     def _reconcile_stock(self):
-        """``(drifted, bound)`` product counts: the channel's quantities
-        (``fetch_all_stock``) compared with Odoo's, the drift reported in
-        the chatter and published again."""
+        """``(drifted, bound)`` counts: at each channel location, the
+        channel's quantities (``fetch_all_stock``) compared with Odoo's; a
+        difference beyond the backend's drift threshold (or a listing the
+        channel does not show) is reported in the chatter, with why, and
+        published again."""
         self.ensure_one()
-        Binding = self.env["retail.product.binding"]
+        Binding = self.env["retail.product.binding"].with_context(
+            retail_waiting_cache={}
+        )
         bindings = Binding.search([("backend_id", "=", self.id)])
-        expected = Binding._channel_quantities(self, bindings)
+        adapter = self._adapter("marketplace")
+        threshold = self.stock_drift_threshold
+        drifted = 0
+        targets = self._retail_stock_targets()
         items = [
             StockItem(binding._get_stock_ref(), binding.odoo_id.default_code or "", 0)
             for binding in bindings
         ]
-        actual = self._adapter("marketplace").fetch_all_stock(items, self.location_ref)
-        drift = bindings.filtered(
-            lambda binding: actual.get(binding._get_stock_ref()) != expected[binding]
-        )
-        if drift:
+        shown = adapter.fetch_all_stock_at(items, [target.ref for target in targets])
+        for target in targets:
+            expected = Binding._channel_quantities(self, bindings, target)
+            actual = shown[target.ref]
+
+            def differs(binding, actual=actual, expected=expected):
+                shown = actual.get(binding._get_stock_ref())
+                try:
+                    return abs(int(shown) - expected[binding]) > threshold
+                except (TypeError, ValueError):
+                    return True
+
+            drift = bindings.filtered(differs)
+            if not drift:
+                continue
+            drifted += len(drift)
             # What the channel answered is data, escaped like the rest.
             rows = Markup().join(
                 Markup("<li>%s: channel %s, Odoo %s</li>")
@@ -924,13 +1043,113 @@ class RetailBackend(models.Model):
                 )
                 for binding in drift
             )
+            where = target.channel_location.display_name or target.ref or ""
             self.message_post(
                 body=Markup("%s<ul>%s</ul>")
-                % (self.env._("Stock drift found and corrected:"), rows)
+                % (
+                    self.env._(
+                        "Stock drift found and corrected%(where)s: Odoo owns the "
+                        "stock, and these quantities differed by more than "
+                        "%(threshold)s units from what Odoo makes available:",
+                        where=f" ({where})" if where else "",
+                        threshold=threshold,
+                    ),
+                    rows,
+                )
             )
-            drift.write({"published_at": False})
-            Binding._publish_stock(self, drift)
-        return len(drift), len(bindings)
+            Binding._publish_target(self, target, drift, force=True)
+        return drifted, len(bindings)
+
+    def _retail_reconcile_stock(self, attempt=1):
+        """Job: the daily drift reconciliation of the backend. Unavailable,
+        it is retried (the suite's policy); a refusal is an exception
+        activity, done by the next one that completes."""
+        self.ensure_one()
+        if not self._owns("stock") or not self.active:
+            return "Odoo does not own this backend's stock"
+        try:
+            with self.env.cr.savepoint():
+                drift, count = self._reconcile_stock()
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_reconcile_stock",
+                attempt,
+                error,
+                RECONCILE_FAILURE,
+                self.env._("Stock not reconciled with %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not answer after %(attempts)s attempts: "
+                    "%(error)s. Tomorrow's reconciliation tries again.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
+        except UserError as error:
+            self.env["retail.exception.activity"]._raise(
+                self,
+                self,
+                RECONCILE_FAILURE,
+                self.env._("Stock not reconciled with %(name)s", name=self.name),
+                str(error),
+            )
+            return str(error)
+        self.env["retail.exception.activity"]._resolve(self, RECONCILE_FAILURE)
+        return f"{drift} of {count} quantities corrected"
+
+    def _retail_publish_promotions(self, attempt=1):
+        """Job: publish the promotions that started, ended or changed, then
+        wait for the next start or end as a job at that moment. Run late
+        (the server was down), it applies what is due at once: a promotion
+        whose end passed is ended."""
+        self.ensure_one()
+        Binding = self.env["retail.product.binding"]
+        try:
+            count = Binding._publish_promotions(self)
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_publish_promotions",
+                attempt,
+                error,
+                PROMOTION_FAILURE,
+                self.env._("Promotions not published to %(name)s", name=self.name),
+                self.env._(
+                    "The channel did not take the promotions after %(attempts)s "
+                    "attempts: %(error)s. The next change of a pricelist rule or "
+                    "the hourly check publishes them.",
+                    attempts=attempt,
+                    error=error,
+                ),
+            )
+        self.env["retail.exception.activity"]._resolve(self, PROMOTION_FAILURE)
+        switch = Binding._next_promotion_switch(self)
+        if switch:
+            # A job of its own per moment, beside the one waiting to run now.
+            self._retail_delay(
+                "_retail_publish_promotions", f"{switch:%Y%m%d%H%M%S}", eta=switch
+            )
+        return f"{count} listings' prices published; next switch {switch or '-'}"
+
+    def _retail_enqueue_promotions(self):
+        """Publish the promotions of these backends soon, one waiting job per
+        backend."""
+        for backend in self.filtered(lambda record: record._owns("prices")):
+            backend._retail_delay("_retail_publish_promotions")
+
+    @api.model
+    def _cron_publish_promotions(self):
+        """Hourly: every marketplace backend checks its promotions, so one
+        whose switch job was lost is still started or ended."""
+        self.search([("kind", "=", "marketplace")])._retail_enqueue_promotions()
+
+    @api.model
+    def _cron_reconcile_stock(self):
+        """Enqueue the drift reconciliation of every marketplace backend
+        whose stock Odoo owns, one job per backend, and forget the stock
+        change marks all backends have read."""
+        self.env["retail.stock.change"]._prune()
+        backends = self.search([("kind", "=", "marketplace")])
+        for backend in backends.filtered(lambda record: record._owns("stock")):
+            backend._retail_delay("_retail_reconcile_stock")
 
     def action_choose_location(self):
         """List the channel's locations to choose the one Odoo publishes

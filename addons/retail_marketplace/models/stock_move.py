@@ -11,5 +11,6 @@ class StockMove(models.Model):
         # Reserving, unreserving, validating and cancelling all change a
         # move's state, and with it the free quantity the channels may sell.
         if "state" in vals:
+            self.env["retail.stock.change"]._mark(self.product_id)
             self.env["retail.product.binding"]._enqueue_fast_movers(self.product_id)
         return result

@@ -111,6 +111,28 @@ class MarketplaceCommon(RetailCommon):
         cls.currency = cls.company.currency_id.name
 
     @classmethod
+    def _bind_products(cls):
+        """Product A listed as SKU-1 and product B as SKU-2 on the backend."""
+        Binding = cls.env["retail.product.binding"]
+        cls.binding_a = Binding._bind(cls.backend, "SKU-1", cls.product_a)
+        cls.binding_b = Binding._bind(cls.backend, "SKU-2", cls.product_b)
+
+    @classmethod
+    def _use_shopify(cls, location_ref):
+        """The backend on Shopify (the simulator's API version, no throttle
+        worth the name), publishing stock to ``location_ref``."""
+        cls.backend.write(
+            {
+                "platform": "shopify",
+                "api_version": "2025-10",
+                "access_token": "sim-token",
+                "rate_limit": 1000,
+                "rate_burst": 1000,
+                "location_ref": str(location_ref),
+            }
+        )
+
+    @classmethod
     def _set_up_gift_cards(cls):
         """Gift cards sold on the backend credit a liability account, and
         the gift card journal's redemptions debit it."""

@@ -25,9 +25,7 @@ class TestAmazonStock(AmazonCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Binding = cls.env["retail.product.binding"]
-        cls.binding_a = Binding._bind(cls.backend, "SKU-1", cls.product_a)
-        cls.binding_b = Binding._bind(cls.backend, "SKU-2", cls.product_b)
+        cls._bind_products()
         cls.backend.write({"amazon_seller_id": SELLER, "stock_buffer": 2})
         cls.stock_flow = cls.backend.flow_ids.filtered(
             lambda flow: flow.flow == "stock_out"

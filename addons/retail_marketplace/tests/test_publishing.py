@@ -31,9 +31,7 @@ class TestPublishing(MarketplaceCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Binding = cls.env["retail.product.binding"]
-        cls.binding_a = Binding._bind(cls.backend, "SKU-1", cls.product_a)
-        cls.binding_b = Binding._bind(cls.backend, "SKU-2", cls.product_b)
+        cls._bind_products()
         cls.backend.write({"stock_buffer": 2, "access_token": "sim-token"})
 
     def _serve(self, server):

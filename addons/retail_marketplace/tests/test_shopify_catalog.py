@@ -32,16 +32,7 @@ class TestShopifyCatalog(MarketplaceCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.backend.write(
-            {
-                "platform": "shopify",
-                "api_version": "2025-10",
-                "access_token": "sim-token",
-                "rate_limit": 1000,
-                "rate_burst": 1000,
-                "location_ref": str(LOCATION),
-            }
-        )
+        cls._use_shopify(LOCATION)
         Attribute = cls.env["product.attribute"]
         cls.color = Attribute.create(
             {

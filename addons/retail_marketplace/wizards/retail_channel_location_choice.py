@@ -61,6 +61,25 @@ class RetailChannelLocationChoice(models.TransientModel):
             "target": "new",
         }
 
+    def action_map(self):
+        """Add this location to the backend's channel locations, to map it
+        to the Odoo stock it sells."""
+        self.ensure_one()
+        Location = self.env["retail.channel.location"].with_context(active_test=False)
+        location = Location.search(
+            [("backend_id", "=", self.backend_id.id), ("ref", "=", self.ref)]
+        ) or Location.create(
+            {"backend_id": self.backend_id.id, "ref": self.ref, "name": self.name}
+        )
+        location.active = True
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "retail.channel.location",
+            "res_id": location.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
     def action_choose(self):
         """Publish the backend's stock to this location."""
         self.ensure_one()
