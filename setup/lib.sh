@@ -362,6 +362,26 @@ prepare_packages() {
     echo "$odoo_src" >"$VENV_DIR/.retail-odoo-src"
 }
 
+# moto's SQS server for the tests of Amazon's notifications, in a virtualenv
+# of its own: moto needs Werkzeug 3 and a recent cryptography, which Odoo 18's
+# pins refuse. Only the tests start it, on loopback.
+MOTO_VENV="$VAR_DIR/moto-venv"
+MOTO_REQUIREMENT="moto[server]==5.2.6"
+ensure_moto_venv() {
+    step "moto's SQS server for the tests in ${MOTO_VENV#"$REPO_DIR"/}"
+    if [ -x "$MOTO_VENV/bin/moto_server" ] &&
+        [ "$(cat "$MOTO_VENV/.retail-moto" 2>/dev/null)" = "$MOTO_REQUIREMENT" ]; then
+        info "present"
+        return
+    fi
+    rm -rf "$MOTO_VENV"
+    "$(find_python)" -m venv "$MOTO_VENV" || die "could not create $MOTO_VENV."
+    "$MOTO_VENV/bin/python" -m pip install --disable-pip-version-check -q "$MOTO_REQUIREMENT" ||
+        die "pip could not install $MOTO_REQUIREMENT in $MOTO_VENV." "check access to the Python package index."
+    echo "$MOTO_REQUIREMENT" >"$MOTO_VENV/.retail-moto"
+    info "installed $MOTO_REQUIREMENT"
+}
+
 # The common part of every entry point: PostgreSQL, the virtualenv, Odoo and the packages.
 prepare_runtime() {
     ensure_postgres

@@ -37,6 +37,8 @@ FLOW_LANES = {
     # What a person did in Odoo to an order the customer is waiting on.
     "_retail_cancel_order": "intake",
     "_retail_push_refund": "intake",
+    # Reading a notification queue brings orders in.
+    "_retail_read_notifications": "intake",
     "_retail_publish_fast_movers": "realtime",
     "_retail_export_shipments": "realtime",
     "fulfilment_out": "realtime",
