@@ -19,6 +19,6 @@ fi
 prepare_runtime
 step "Configuration var/odoo.conf"
 write_config "$VAR_DIR/odoo.conf" "$RETAIL_HTTP_PORT" 2 "$RETAIL_CHANNELS" \
-    "db_name = $RETAIL_DB" "dbfilter = ^$RETAIL_DB\$" "proxy_mode = False"
+    "db_name = $RETAIL_DB" "proxy_mode = False"
 ensure_database "$RETAIL_DB" "$VAR_DIR/odoo.conf"
 step "Ready: setup/start.sh serves database $RETAIL_DB on http://localhost:$RETAIL_HTTP_PORT"

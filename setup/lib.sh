@@ -13,8 +13,9 @@ ODOO_NIGHTLY_VERSION="18.0.post20250506"
 ODOO_NIGHTLY_URL="https://nightly.odoo.com/18.0/nightly/tgz/odoo_18.0.20250506.tar.gz"
 ODOO_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/retail-suite"
 
-# One channel per backend kind, so a slow or failing kind never starves another.
-export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.marketplace:1,root.retail.pos:1,root.retail.loyalty:1,root.retail.payment:1"
+# One channel per lane (intake, realtime, batch, report; odoo.conf.example),
+# so a catalog export never holds the slot orders come in by.
+export RETAIL_CHANNELS="root:2,root.retail:2,root.retail.intake:1,root.retail.realtime:1,root.retail.batch:1,root.retail.report:1"
 RETAIL_MODULES="retail_connector_base,retail_marketplace,retail_pos_sync,retail_loyalty,retail_settlement"
 # Auto-install bridges between two of them: a fresh install brings them in, an
 # update of an older database does not, so updates install them by name.
@@ -359,6 +360,26 @@ prepare_packages() {
     odoo_src="$(resolve_odoo_src)" || exit 1
     ensure_python_packages "$odoo_src"
     echo "$odoo_src" >"$VENV_DIR/.retail-odoo-src"
+}
+
+# moto's SQS server for the tests of Amazon's notifications, in a virtualenv
+# of its own: moto needs Werkzeug 3 and a recent cryptography, which Odoo 18's
+# pins refuse. Only the tests start it, on loopback.
+MOTO_VENV="$VAR_DIR/moto-venv"
+MOTO_REQUIREMENT="moto[server]==5.2.6"
+ensure_moto_venv() {
+    step "moto's SQS server for the tests in ${MOTO_VENV#"$REPO_DIR"/}"
+    if [ -x "$MOTO_VENV/bin/moto_server" ] &&
+        [ "$(cat "$MOTO_VENV/.retail-moto" 2>/dev/null)" = "$MOTO_REQUIREMENT" ]; then
+        info "present"
+        return
+    fi
+    rm -rf "$MOTO_VENV"
+    "$(find_python)" -m venv "$MOTO_VENV" || die "could not create $MOTO_VENV."
+    "$MOTO_VENV/bin/python" -m pip install --disable-pip-version-check -q "$MOTO_REQUIREMENT" ||
+        die "pip could not install $MOTO_REQUIREMENT in $MOTO_VENV." "check access to the Python package index."
+    echo "$MOTO_REQUIREMENT" >"$MOTO_VENV/.retail-moto"
+    info "installed $MOTO_REQUIREMENT"
 }
 
 # The common part of every entry point: PostgreSQL, the virtualenv, Odoo and the packages.

@@ -16,6 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prepare_runtime
 ensure_chromium
+ensure_moto_venv
 export PATH="$VENV_DIR/bin:$PATH"
 cd "$REPO_DIR"
 

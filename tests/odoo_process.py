@@ -40,8 +40,8 @@ def start(
         sys.executable,
         str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin"),
         f"--config={config_path}",
+        # The one database, without a dbfilter, as odoo.conf.example.
         f"--database={db_name}",
-        f"--db-filter=^{db_name}$",
         "--http-interface=127.0.0.1",
         f"--http-port={http_port}",
         f"--gevent-port={gevent_port}",

@@ -127,7 +127,7 @@ def bookings(env, backend_id):
 def jobs_idle(env, backend_id):
     return not env["queue.job"].search_count(
         [
-            ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+            ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
             ("state", "in", ("wait_dependencies", "pending", "enqueued", "started")),
         ]
     )

@@ -144,7 +144,7 @@ def _started_import_job(committed_env, backend_id):
     with committed_env() as env:
         job = env["queue.job"].search(
             [
-                ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
                 ("method_name", "=", "_process_events"),
                 ("state", "=", "started"),
             ],
@@ -314,7 +314,7 @@ def test_channel_outage_opens_circuit_and_exports_catch_up(
     with committed_env() as env:
         jobs = env["queue.job"].search(
             [
-                ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
                 ("method_name", "=", "_retail_export_shipments"),
             ]
         )

@@ -132,7 +132,7 @@ def _jobs_idle(committed_env, backend_id):
     with committed_env() as env:
         return not env["queue.job"].search_count(
             [
-                ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
                 (
                     "state",
                     "in",

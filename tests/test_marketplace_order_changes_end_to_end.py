@@ -142,7 +142,7 @@ def _settled(committed_env, backend_id):
         )
         jobs = env["queue.job"].search_count(
             [
-                ("channel", "=", f"root.retail.marketplace.backend_{backend_id}"),
+                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
                 (
                     "state",
                     "in",

@@ -126,3 +126,79 @@ def test_shipment_confirmation_is_checked(sim):
     assert confirm(order["AmazonOrderId"], 1).status_code == 204
     assert sim.platform.orders[order["AmazonOrderId"]]["OrderStatus"] == "Shipped"
     assert len(sim.stats()["shipment_confirmations"]) == 2
+
+
+def _restricted(sim, token, resources):
+    return requests.post(
+        f"{sim.url}/tokens/2021-03-01/restrictedDataToken",
+        json={"restrictedResources": resources},
+        headers={"x-amz-access-token": token},
+        timeout=10,
+    )
+
+
+def test_personal_data_only_with_a_restricted_data_token(sim):
+    """The buyer's name, email, street, company and gift message come with
+    a Restricted Data Token naming them only; the access token reads the
+    city, postal code and country. An RDT opens only the resources it names
+    and cannot ask for another."""
+    sim.configure(token_lifetime=60)
+    token = _token(sim).json()["access_token"]
+    order = sim.create_order(
+        business={"company": "Acme Inc", "vat": "US1"},
+        lines=[{"sku": "SKU-1", "gift_message": "Happy birthday"}],
+    )
+    path = f"{ORDERS}/{order['AmazonOrderId']}"
+    plain = _get(sim, path, token).json()["payload"]
+    assert "BuyerInfo" not in plain
+    assert set(plain["ShippingAddress"]) == {
+        "City",
+        "StateOrRegion",
+        "PostalCode",
+        "CountryCode",
+    }
+    items = _get(sim, f"{path}/orderItems", token).json()["payload"]["OrderItems"]
+    assert "BuyerInfo" not in items[0]
+    refused = _restricted(
+        sim,
+        token,
+        [{"method": "GET", "path": "/orders/v0/orders", "dataElements": ["x"]}],
+    )
+    assert refused.status_code == 400
+    answer = _restricted(
+        sim,
+        token,
+        [
+            {
+                "method": "GET",
+                "path": "/orders/v0/orders/{orderId}",
+                "dataElements": ["buyerInfo", "shippingAddress"],
+            }
+        ],
+    ).json()
+    assert answer["expiresIn"] == 60
+    rdt = answer["restrictedDataToken"]
+    shown = _get(sim, path, rdt).json()["payload"]
+    assert shown["BuyerInfo"]["BuyerEmail"].endswith("@marketplace.amazon.fr")
+    assert "BuyerTaxInfo" not in shown["BuyerInfo"], "not asked for"
+    assert shown["ShippingAddress"]["AddressLine1"] == "2201 Westlake Ave"
+    assert _get(sim, f"{path}/orderItems", rdt).status_code == 403
+    assert _get(sim, ORDERS, rdt, MarketplaceIds=US).status_code == 403
+    again = _restricted(
+        sim, rdt, [{"method": "GET", "path": ORDERS, "dataElements": ["buyerInfo"]}]
+    )
+    assert again.status_code == 403
+    items_rdt = _restricted(
+        sim,
+        token,
+        [
+            {
+                "method": "GET",
+                "path": f"/{path}/orderItems",
+                "dataElements": ["buyerInfo"],
+            }
+        ],
+    ).json()["restrictedDataToken"]
+    items = _get(sim, f"{path}/orderItems", items_rdt).json()["payload"]["OrderItems"]
+    assert items[0]["BuyerInfo"] == {"GiftMessageText": "Happy birthday"}
+    assert sim.stats()["restricted_tokens_issued"] == 2

@@ -9,7 +9,9 @@
     "author": "Retail Suite Authors",
     "license": "LGPL-3",
     "depends": ["mail", "product", "queue_job"],
-    "external_dependencies": {"python": ["cryptography", "requests"]},
+    "external_dependencies": {
+        "python": ["cryptography", "prometheus_client", "requests"]
+    },
     "data": [
         "security/retail_connector_security.xml",
         "security/ir.model.access.csv",

@@ -35,11 +35,11 @@ CUSTOMERS = 100
 SENDERS = 4  # webhook senders, and XML-RPC clients
 WARM_UP = 10
 POLL_SECONDS = 0.2
-# odoo.conf.example's channels: one marketplace job at a time. With two, two
+# odoo.conf.example's channels: one intake job at a time. With two, two
 # inbox jobs of one backend book orders of the same products and customers
 # side by side and keep losing to each other's updates (measured: about one
 # order per job, 3.1 orders/s against 7.7).
-CHANNELS = "root:2,root.retail:2,root.retail.marketplace:1"
+CHANNELS = "root:2,root.retail:2,root.retail.intake:1"
 
 
 def _order_payloads(count, currency, first_id):
@@ -181,9 +181,9 @@ def _through_webhooks(db_name, base_url, setup, payloads):
 def _import_jobs(db_name, backend_id):
     with Registry(db_name).cursor() as cr:
         cr.execute(
-            "SELECT count(*) FROM queue_job WHERE channel = %s "
+            "SELECT count(*) FROM queue_job WHERE channel LIKE %s "
             "AND method_name = '_process_events' AND state = 'done'",
-            (f"root.retail.marketplace.backend_{backend_id}",),
+            (f"root.retail.%.marketplace.backend_{backend_id}",),
         )
         return cr.fetchone()[0]
 

@@ -29,6 +29,7 @@ CASES = {
     "orders_orm": ("orders:run_orm", True),
     "stock": ("stock:run", False),
     "reconcile": ("reconcile:run", False),
+    "peak": ("peak:run", False),
     "pos": ("pos:run_suite", False),
     "pos_baseline": ("pos:run_baseline", False),
 }
@@ -303,6 +304,49 @@ def _reconcile(args):
     )
 
 
+def _peak(args):
+    figures = _figures(args, "peak", args.skus)
+    alone, loaded = figures["alone"], figures["loaded"]
+    _table(
+        f"Orders first under load: a burst of {alone['orders']} orders from 40 "
+        f"senders, alone then during a {figures['skus']:,}-SKU catalog export "
+        "(4 prefork workers, odoo.conf.example's lanes)",
+        [
+            ("orders confirmed/s, burst alone (baseline)", alone["rate"], "12,.1f"),
+            ("orders confirmed/s, burst during the export", loaded["rate"], "12,.1f"),
+            (
+                "ratio during the export / alone",
+                loaded["rate"] / alone["rate"],
+                "12.2f",
+            ),
+            (
+                "order lag p50 / p99 s, alone",
+                f"{alone['lag_p50_s']:.1f} / {alone['lag_p99_s']:.1f}",
+                ">12",
+            ),
+            (
+                "order lag p50 / p99 s, during the export",
+                f"{loaded['lag_p50_s']:.1f} / {loaded['lag_p99_s']:.1f}",
+                ">12",
+            ),
+            ("SKUs exported during the burst", figures["exported_during_burst"], "12,"),
+            ("export job state after the burst", figures["export_state_after"], ">12"),
+            (
+                "export / intake job priority",
+                f"{figures['export_priority']} / {figures['intake_priority']}",
+                ">12",
+            ),
+            ("webhooks acknowledged/s (4 senders)", figures["webhook_rate"], "12,.0f"),
+            ("baseline /web/health answers/s", figures["health_rate"], "12,.0f"),
+            (
+                "ratio webhooks / /web/health",
+                figures["webhook_rate"] / figures["health_rate"],
+                "12.2f",
+            ),
+        ],
+    )
+
+
 BENCHMARKS = {
     "webhooks": _webhooks,
     "orders": _orders,
@@ -310,6 +354,7 @@ BENCHMARKS = {
     "reconcile": _reconcile,
     "pos": _pos,
     "settlement": _settlement,
+    "peak": _peak,
 }
 
 
@@ -321,7 +366,9 @@ def main():
     parser.add_argument("--deliveries", type=int, default=2_000, help="webhooks")
     parser.add_argument("--transactions", type=int, default=20_000, help="pos")
     parser.add_argument("--orders", type=int, default=2_000, help="orders")
-    parser.add_argument("--skus", type=int, default=50_000, help="stock, reconcile")
+    parser.add_argument(
+        "--skus", type=int, default=50_000, help="stock, reconcile, peak"
+    )
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument(
         "--settlement-format", choices=sorted(SETTLEMENT_FORMATS), action="append"

@@ -32,6 +32,7 @@ import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import unquote
 
 from .common import Platform, money, parse_time, tax_on
 
@@ -40,6 +41,42 @@ ORDERS = "/orders/v0/orders"
 PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 FEEDS = "/feeds/2021-06-30"
 FINANCES = "/finances/v0"
+TOKENS = "/tokens/2021-03-01"
+LISTINGS = "/listings/2021-08-01/items"
+REPORTS = "/reports/2021-06-30"
+MERCHANT_LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+# The merchant listings report's columns, tab-separated, in Amazon's order.
+LISTINGS_COLUMNS = (
+    "item-name",
+    "item-description",
+    "listing-id",
+    "seller-sku",
+    "price",
+    "quantity",
+    "open-date",
+    "image-url",
+    "item-is-marketplace",
+    "product-id-type",
+    "zshop-shipping-fee",
+    "item-note",
+    "item-condition",
+    "zshop-category1",
+    "zshop-browse-path",
+    "zshop-storefront-feature",
+    "asin1",
+    "asin2",
+    "asin3",
+    "will-ship-internationally",
+    "expedited-shipping",
+    "zshop-boldface",
+    "product-id",
+    "bid-for-featured-placement",
+    "add-delete",
+    "pending-quantity",
+    "fulfillment-channel",
+    "merchant-shipping-group",
+    "status",
+)
 # Where documents are uploaded and downloaded: Amazon's are pre-signed S3
 # URLs, which take no access token.
 DOCUMENT_STORE = "/feed-documents/"
@@ -98,6 +135,36 @@ ROUTES = (
     ("POST", f"{FEEDS}/feeds", re.compile(re.escape(FEEDS) + "/feeds$"), "createFeed"),
     (
         "GET",
+        f"{LISTINGS}/<sellerId>/<sku>",
+        re.compile(re.escape(LISTINGS) + "/([^/]+)/([^/]+)$"),
+        "getListingsItem",
+    ),
+    (
+        "POST",
+        f"{REPORTS}/reports",
+        re.compile(re.escape(REPORTS) + "/reports$"),
+        "createReport",
+    ),
+    (
+        "GET",
+        f"{REPORTS}/reports/<reportId>",
+        re.compile(re.escape(REPORTS) + f"/reports/({FEED_ID})$"),
+        "getReport",
+    ),
+    (
+        "GET",
+        f"{REPORTS}/documents/<reportDocumentId>",
+        re.compile(re.escape(REPORTS) + f"/documents/({FEED_ID})$"),
+        "getReportDocument",
+    ),
+    (
+        "POST",
+        f"{TOKENS}/restrictedDataToken",
+        re.compile(re.escape(TOKENS) + "/restrictedDataToken$"),
+        "createRestrictedDataToken",
+    ),
+    (
+        "GET",
         f"{FEEDS}/feeds/<feedId>",
         re.compile(re.escape(FEEDS) + f"/feeds/({FEED_ID})$"),
         "getFeed",
@@ -117,7 +184,23 @@ OPERATION_LIMITS = {
     "getFeed": (2, 15),
     "listFinancialEvents": (0.5, 30),
     "listFinancialEventsByOrderId": (0.5, 30),
+    "createRestrictedDataToken": (1, 10),
+    "getListingsItem": (5, 10),
+    "createReport": (0.0167, 15),
+    "getReport": (2, 15),
+    "getReportDocument": (0.0167, 15),
 }
+# The restricted operations' paths (a generic ``{orderId}`` stands for any
+# order) and the personal data each may return with a Restricted Data Token
+# (the Tokens API use case guide's table of restricted operations).
+RESTRICTED = {
+    ORDERS: {"buyerInfo", "shippingAddress", "buyerTaxInformation"},
+    ORDERS + "/{orderId}": {"buyerInfo", "shippingAddress", "buyerTaxInformation"},
+    ORDERS + "/{orderId}/orderItems": {"buyerInfo"},
+}
+EVERYTHING = frozenset().union(*RESTRICTED.values())
+# What an order's ShippingAddress shows without the shippingAddress element.
+UNRESTRICTED_ADDRESS = ("City", "StateOrRegion", "PostalCode", "CountryCode")
 LISTINGS_FEED = "JSON_LISTINGS_FEED"
 AVAILABILITY = "/attributes/fulfillment_availability"
 # Amazon shows buyers of the US and Canadian marketplaces prices before sales
@@ -162,6 +245,13 @@ def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _matches(pattern, path):
+    """Whether a restricted resource's path (``{orderId}`` standing for any
+    order) names the called ``path``."""
+    regex = re.escape(pattern).replace(re.escape("{orderId}"), ORDER_ID)
+    return re.fullmatch(regex, path) is not None
+
+
 def _csv(query, name):
     """A list parameter: comma-separated (the models' collectionFormat csv),
     repeated keys accepted too."""
@@ -187,6 +277,8 @@ class Amazon(Platform):
         # getFeed answers IN_QUEUE, then IN_PROGRESS, this many times before
         # the feed is processed.
         "feed_polls_before_done": 2,
+        # How listings reports end: DONE, or FATAL or CANCELLED (no document).
+        "report_outcome": "DONE",
     }
 
     def __init__(self, sim):
@@ -199,6 +291,9 @@ class Amazon(Platform):
         self.ids = itertools.count(1)
         self.tokens = {}  # access token: expiry (monotonic)
         self.tokens_issued = 0
+        # Restricted Data Token: (expiry, {path pattern: data elements}).
+        self.restricted_tokens = {}
+        self.restricted_tokens_issued = 0
         self.buckets = {}  # operation: [tokens, refilled]
         self.next_tokens = {}  # NextToken: (operation, ids, offset, size)
         self.confirmations = []
@@ -209,14 +304,24 @@ class Amazon(Platform):
         self.feeds = {}  # feedId: Feed with "_polls"
         self.document_uploads = []  # headers each upload came with
         self.refund_events = []  # RefundEventList items, as posted
+        self.reports = {}  # reportId: Report with "_polls"
+        # Where ORDER_CHANGE notifications go (a function taking the
+        # message body, e.g. an SQS queue's send), None: nowhere.
+        self.notifier = None
+        self.notifications = []
+        self.files = {}  # a report document's URL token: its bytes
 
     def stats(self):
         return {
             "shipment_confirmations": copy.deepcopy(self.confirmations),
             "tokens_issued": self.tokens_issued,
+            "restricted_tokens_issued": self.restricted_tokens_issued,
             "order_queries": copy.deepcopy(self.order_queries),
             "throttled_operations": list(self.throttled_operations),
-            "listings": copy.deepcopy(self.listings),
+            "listings": {
+                sku: {"quantity": listing["quantity"]}
+                for sku, listing in self.listings.items()
+            },
             "feeds": [
                 {key: copy.deepcopy(v) for key, v in feed.items() if key[0] != "_"}
                 for feed in self.feeds.values()
@@ -228,11 +333,25 @@ class Amazon(Platform):
             "document_uploads": copy.deepcopy(self.document_uploads),
         }
 
-    def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
-        """A listing of the seller's, which listings feeds may then change."""
+    def add_product(
+        self, sku, price="12.50", quantity=0, title=None, barcode="", fulfillment="MFN"
+    ):
+        """A listing of the seller's, which listings feeds may then change;
+        an AFN one's quantity is Amazon's to count."""
         with self.sim.lock:
-            self.listings[sku] = {"quantity": int(quantity)}
+            self.listings[sku] = {
+                "quantity": int(quantity),
+                "price": str(price),
+                "title": title or sku,
+                "fulfillment": fulfillment,
+            }
             return dict(self.listings[sku], sku=sku)
+
+    def file(self, token):
+        """A report document's bytes at its pre-signed URL, None once
+        unknown."""
+        with self.sim.lock:
+            return self.files.get(token)
 
     # --- building orders ---
     def create_order(self, **spec):
@@ -318,6 +437,7 @@ class Amazon(Platform):
                     else [],
                 }
             self.orders[order_id] = order
+            self._notify(order, "OrderStatusChange")
             return self._public(order)
 
     def _item(self, order_id, index, line, currency, rate, included, spec):
@@ -367,6 +487,9 @@ class Amazon(Platform):
             taxes += tax(shipping) - tax(shipping_discount)
         if spec.get("facilitator"):
             item["TaxCollection"] = dict(FACILITATOR)
+        if line.get("gift_message"):
+            item["IsGift"] = "true"
+            item["BuyerInfo"] = {"GiftMessageText": line["gift_message"]}
         item["_total"] = total if included else total + taxes
         return item
 
@@ -386,27 +509,110 @@ class Amazon(Platform):
                     }
             order.update(changes)
             order["LastUpdateDate"] = _iso(self.moment(order["LastUpdateDate"]))
+            self._notify(
+                order, "BuyerRequestedChange" if buyer_cancel else "OrderStatusChange"
+            )
             return self._public(order)
 
+    def _notify(self, order, change_type):
+        """An ORDER_CHANGE notification of the order as it is now, in the
+        shape of Amazon's OrderChangeNotification schema (no prices, no
+        address), handed to ``notifier``."""
+        items = order["_items"]
+        reason = (
+            "Buyer Requested Cancel" if change_type == "BuyerRequestedChange" else ""
+        )
+        body = {
+            "NotificationVersion": "1.0",
+            "NotificationType": "ORDER_CHANGE",
+            "PayloadVersion": "1.0",
+            "EventTime": _iso(self.moment()),
+            "Payload": {
+                "OrderChangeNotification": {
+                    "NotificationLevel": "OrderLevel",
+                    "SellerId": self.config["seller_id"],
+                    "AmazonOrderId": order["AmazonOrderId"],
+                    "OrderChangeType": change_type,
+                    "OrderChangeTrigger": {
+                        "TimeOfOrderChange": order["LastUpdateDate"],
+                        "ChangeReason": reason or "Order status changed",
+                    },
+                    "Summary": {
+                        "MarketplaceId": order["MarketplaceId"],
+                        "OrderStatus": order["OrderStatus"],
+                        "PurchaseDate": order["PurchaseDate"],
+                        "FulfillmentType": order["FulfillmentChannel"],
+                        "OrderType": order["OrderType"],
+                        "NumberOfItemsShipped": order["NumberOfItemsShipped"],
+                        "NumberOfItemsUnshipped": order["NumberOfItemsUnshipped"],
+                        "OrderItems": [
+                            {
+                                "OrderItemId": item["OrderItemId"],
+                                "SellerSKU": item["SellerSKU"],
+                                "Quantity": item["QuantityOrdered"],
+                                "QuantityShipped": item["QuantityShipped"],
+                                "IsBuyerRequestedCancel": bool(
+                                    item.get("BuyerRequestedCancel")
+                                ),
+                            }
+                            for item in items
+                        ],
+                    },
+                }
+            },
+            "NotificationMetadata": {
+                "ApplicationId": "amzn1.sellerapps.app.simulator",
+                "SubscriptionId": "subscription-simulator",
+                "PublishTime": _iso(self.moment()),
+                "NotificationId": str(uuid.uuid4()),
+            },
+        }
+        self.notifications.append(body)
+        if self.notifier is not None:
+            self.notifier(copy.deepcopy(body))
+
     def revoke_tokens(self):
-        """Make every access token handed out so far invalid."""
+        """Make every access token and Restricted Data Token handed out so
+        far invalid."""
         with self.sim.lock:
             self.tokens.clear()
+            self.restricted_tokens.clear()
 
-    def _public(self, order):
+    def _public(self, order, grants=EVERYTHING):
         """The Order as the API shows it: no address, buyer or total before
-        it is priced (Unshipped on)."""
+        it is priced (Unshipped on), and of the buyer's personal data only
+        what the call's Restricted Data Token grants (``grants``; the
+        helpers that build orders show it all): without ``shippingAddress``
+        the address's city, region, postal code and country, without
+        ``buyerInfo`` no BuyerInfo, without ``buyerTaxInformation`` no
+        BuyerTaxInfo."""
         shown = {key: copy.deepcopy(v) for key, v in order.items() if key[0] != "_"}
         if order["OrderStatus"] in NOT_YET_PRICED:
             for key in ("OrderTotal", "ShippingAddress", "BuyerInfo"):
                 shown.pop(key, None)
+        if "shippingAddress" not in grants and "ShippingAddress" in shown:
+            shown["ShippingAddress"] = {
+                key: value
+                for key, value in shown["ShippingAddress"].items()
+                if key in UNRESTRICTED_ADDRESS
+            }
+        if "buyerTaxInformation" not in grants:
+            shown.get("BuyerInfo", {}).pop("BuyerTaxInfo", None)
+        if "buyerInfo" not in grants:
+            tax_info = shown.pop("BuyerInfo", {}).get("BuyerTaxInfo")
+            if tax_info:
+                shown["BuyerInfo"] = {"BuyerTaxInfo": tax_info}
         return shown
 
-    def _public_items(self, order):
-        return [
+    def _public_items(self, order, grants=EVERYTHING):
+        items = [
             {key: copy.deepcopy(v) for key, v in item.items() if key[0] != "_"}
             for item in order["_items"]
         ]
+        if "buyerInfo" not in grants:
+            for item in items:
+                item.pop("BuyerInfo", None)
+        return items
 
     # --- answers in Amazon's shapes ---
     def authorized(self, headers, query):
@@ -450,7 +656,9 @@ class Amazon(Platform):
             match = pattern.match(path)
             if match and route_method == method:
                 with self.sim.lock:
-                    refused = self._check_access() or self._take(operation)
+                    refused = self._check_access(method, path, operation) or (
+                        self._take(operation)
+                    )
                     if refused:
                         return refused
                     try:
@@ -512,9 +720,35 @@ class Amazon(Platform):
             {},
         )
 
-    def _check_access(self):
+    def _check_access(self, method, path, operation):
+        """None when the call's token lets it through, with the personal
+        data it grants in ``self.local.grants``; else the 403. A Restricted
+        Data Token stands in for the access token on the restricted
+        operations it names only, and cannot ask for another."""
         token = self.local.headers.get("x-amz-access-token") or ""
+        self.local.grants = frozenset()
         expiry = self.tokens.get(token)
+        restricted = self.restricted_tokens.get(token)
+        if restricted and operation != "createRestrictedDataToken":
+            expiry, resources = restricted
+            self.local.grants = next(
+                (
+                    frozenset(elements)
+                    for (allowed, pattern), elements in resources.items()
+                    if allowed == method and _matches(pattern, path)
+                ),
+                None,
+            )
+            if self.local.grants is None:
+                return (
+                    403,
+                    _error(
+                        "Unauthorized",
+                        "Access to requested resource is denied.",
+                        f"The Restricted Data Token does not cover {method} {path}.",
+                    ),
+                    {},
+                )
         if expiry is None:
             return (
                 403,
@@ -571,6 +805,136 @@ class Amazon(Platform):
             "x-amzn-RateLimit-Limit": str(self._limit(operation)[0]),
         }
 
+    # --- Listings Items API 2021-08-01 ---
+    def _getListingsItem(self, query, body, seller_id, sku):
+        """One listing; ``includedData=fulfillmentAvailability`` gives its
+        quantity on the seller's own channel (DEFAULT)."""
+        if not _csv(query, "marketplaceIds"):
+            return self.bad_request("marketplaceIds is required.")
+        listing = self.listings.get(unquote(sku))
+        if seller_id != self.config["seller_id"] or listing is None:
+            return self.not_found()
+        included = set(_csv(query, "includedData")) or {"summaries"}
+        item = {"sku": unquote(sku)}
+        if "summaries" in included:
+            item["summaries"] = [
+                {
+                    "marketplaceId": _csv(query, "marketplaceIds")[0],
+                    "asin": "B0SIM00001",
+                    "productType": "PRODUCT",
+                    "itemName": listing["title"],
+                    "status": ["BUYABLE"],
+                }
+            ]
+        if "fulfillmentAvailability" in included:
+            item["fulfillmentAvailability"] = (
+                [{"fulfillmentChannelCode": "DEFAULT", "quantity": listing["quantity"]}]
+                if listing["fulfillment"] == "MFN"
+                else [{"fulfillmentChannelCode": "AMAZON_NA"}]
+            )
+        return 200, item
+
+    # --- Reports API 2021-06-30 ---
+    def _createReport(self, query, body):
+        if body.get("reportType") != MERCHANT_LISTINGS:
+            return self.bad_request(f"Only {MERCHANT_LISTINGS} is simulated.")
+        if not body.get("marketplaceIds"):
+            return self.bad_request("marketplaceIds is required.")
+        report_id = str(60000000000 + len(self.reports) + 1)
+        self.reports[report_id] = {
+            "reportId": report_id,
+            "reportType": MERCHANT_LISTINGS,
+            "marketplaceIds": list(body["marketplaceIds"]),
+            "createdTime": _iso(self.moment()),
+            "processingStatus": "IN_QUEUE",
+            "_polls": 0,
+        }
+        return 202, {"reportId": report_id}
+
+    def _getReport(self, query, body, report_id):
+        report = self.reports.get(report_id)
+        if report is None:
+            return self.not_found()
+        report["_polls"] += 1
+        if report["processingStatus"] in ("IN_QUEUE", "IN_PROGRESS"):
+            if report["_polls"] > int(self.config["feed_polls_before_done"]):
+                report["processingStatus"] = self.config["report_outcome"]
+                report["processingEndTime"] = _iso(self.moment())
+                if report["processingStatus"] == "DONE":
+                    document_id = f"amzn1.spdoc.1.4.na.{uuid.uuid4()}"
+                    token = document_id.rsplit(".", 1)[-1]
+                    self.files[token] = self._listings_report()
+                    report["reportDocumentId"] = document_id
+            elif report["_polls"] > 1:
+                report["processingStatus"] = "IN_PROGRESS"
+        return 200, {
+            key: copy.deepcopy(v) for key, v in report.items() if key[0] != "_"
+        }
+
+    def _listings_report(self):
+        """The seller's listings as a tab-separated flat file, a header row
+        then one row a listing; an AFN listing's quantity is empty."""
+        rows = ["\t".join(LISTINGS_COLUMNS)]
+        for number, (sku, listing) in enumerate(sorted(self.listings.items()), 1):
+            mfn = listing["fulfillment"] == "MFN"
+            values = dict.fromkeys(LISTINGS_COLUMNS, "")
+            values.update(
+                {
+                    "item-name": listing["title"],
+                    "listing-id": f"0101SIM{number:05d}",
+                    "seller-sku": sku,
+                    "price": listing["price"],
+                    "quantity": str(listing["quantity"]) if mfn else "",
+                    "open-date": "2026-01-05 10:00:00 PST",
+                    "item-condition": "11",
+                    "fulfillment-channel": "DEFAULT" if mfn else "AMAZON_NA",
+                    "status": "Active",
+                }
+            )
+            rows.append("\t".join(values[column] for column in LISTINGS_COLUMNS))
+        return ("\r\n".join(rows) + "\r\n").encode("cp1252", "replace")
+
+    def _getReportDocument(self, query, body, document_id):
+        token = document_id.rsplit(".", 1)[-1]
+        if token not in self.files:
+            return self.not_found()
+        return 200, {
+            "reportDocumentId": document_id,
+            "url": f"{self.sim.url}/_files/{token}.txt",
+        }
+
+    # --- Tokens API 2021-03-01 ---
+    def _createRestrictedDataToken(self, query, body):
+        """A Restricted Data Token for the restricted resources asked for
+        (at most 50), each a method, a restricted operation's path (a
+        generic ``{orderId}`` or a given order) and the personal data it
+        may return."""
+        resources = body.get("restrictedResources") or []
+        if not resources or len(resources) > 50:
+            return self.bad_request("restrictedResources takes 1 to 50 resources.")
+        granted = {}
+        for resource in resources:
+            path = resource.get("path") or ""
+            generic = re.sub(
+                f"^{re.escape(ORDERS)}/{ORDER_ID}", ORDERS + "/{orderId}", path
+            )
+            allowed = RESTRICTED.get(path) or RESTRICTED.get(generic)
+            elements = set(resource.get("dataElements") or [])
+            if resource.get("method") != "GET" or allowed is None:
+                return self.bad_request(
+                    f"{resource.get('method')} {path} is no restricted resource."
+                )
+            if not elements or not elements <= allowed:
+                return self.bad_request(
+                    f"dataElements of {path} must be among {sorted(allowed)}."
+                )
+            granted[("GET", path)] = elements
+        token = "Atz.sprdt|" + secrets.token_urlsafe(32)
+        lifetime = int(self.config["token_lifetime"])
+        self.restricted_tokens[token] = (time.monotonic() + lifetime, granted)
+        self.restricted_tokens_issued += 1
+        return 200, {"restrictedDataToken": token, "expiresIn": lifetime}
+
     # --- Orders API v0 ---
     def _page(self, operation, ids, offset, size):
         """The ids of one page, and the NextToken of the following one."""
@@ -602,7 +966,11 @@ class Amazon(Platform):
             ids, size = self._select(query, marketplaces), self._page_size(query)
             offset = 0
         page, token = self._page("getOrders", ids, offset, size)
-        payload = {"Orders": [self._public(self.orders[order]) for order in page]}
+        payload = {
+            "Orders": [
+                self._public(self.orders[order], self.local.grants) for order in page
+            ]
+        }
         if token:
             payload["NextToken"] = token
         return 200, {"payload": payload}
@@ -644,7 +1012,7 @@ class Amazon(Platform):
     def _getOrder(self, query, body, order_id):
         if order_id not in self.orders:
             return self.not_found()
-        return 200, {"payload": self._public(self.orders[order_id])}
+        return 200, {"payload": self._public(self.orders[order_id], self.local.grants)}
 
     def _getOrderItems(self, query, body, order_id):
         if order_id not in self.orders:
@@ -656,7 +1024,9 @@ class Amazon(Platform):
         size = size or int(self.config["items_page_size"])
         page, token = self._page("getOrderItems", ids, offset, size)
         items = [
-            item for item in self._public_items(order) if item["OrderItemId"] in page
+            item
+            for item in self._public_items(order, self.local.grants)
+            if item["OrderItemId"] in page
         ]
         payload = {"AmazonOrderId": order_id, "OrderItems": items}
         if token:
@@ -712,6 +1082,7 @@ class Amazon(Platform):
         order["NumberOfItemsUnshipped"] = ordered - done
         order["OrderStatus"] = "Shipped" if done == ordered else "PartiallyShipped"
         order["LastUpdateDate"] = _iso(self.moment(order["LastUpdateDate"]))
+        self._notify(order, "OrderStatusChange")
         self.confirmations.append(dict(copy.deepcopy(body), orderId=order_id))
         return 204, {}
 
@@ -904,7 +1275,9 @@ class Amazon(Platform):
     def create_refund(self, order_id, lines=(), shipping=None, **options):
         """A refund Amazon posts as a RefundEvent: ``lines`` (``sku``,
         ``quantity``) refund their units' price and tax, ``shipping`` (an
-        amount) the shipping of the first item, with its tax."""
+        amount) the shipping of the first item, with its tax. Options:
+        ``tax_rate``, and ``item_ids=False`` for adjustments naming their
+        item by SellerSKU only (OrderItemId is optional in the model)."""
         with self.sim.lock:
             order = self.orders[order_id]
             included = order["MarketplaceId"] not in TAX_EXCLUSIVE_MARKETPLACES
@@ -966,6 +1339,8 @@ class Amazon(Platform):
                             ],
                         }
                     ]
+                if options.get("item_ids") is False:
+                    del adjustment["OrderItemId"]
                 adjustments.append(adjustment)
             event = {
                 "AmazonOrderId": order_id,

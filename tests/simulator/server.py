@@ -175,10 +175,15 @@ class Simulator:
         helper = self._platform_helper("create_refund")
         return helper(order_id, lines=lines, shipping=shipping, **options)
 
-    def add_product(self, sku, price="12.50", quantity=0, title=None, barcode=""):
-        """Platform modes: seed the catalog with a stocked product."""
+    def add_product(
+        self, sku, price="12.50", quantity=0, title=None, barcode="", **options
+    ):
+        """Platform modes: seed the catalog with a stocked product (Amazon
+        takes ``fulfillment="AFN"`` too)."""
         helper = self._platform_helper("add_product")
-        return helper(sku, price=price, quantity=quantity, title=title, barcode=barcode)
+        return helper(
+            sku, price=price, quantity=quantity, title=title, barcode=barcode, **options
+        )
 
     def ping_webhook(self):
         """WooCommerce mode: send the webhook creation ping; its status."""

@@ -9,6 +9,7 @@ from . import retail_binding
 from . import retail_event
 from . import retail_exception_activity
 from . import retail_mapping
+from . import retail_metrics
 from . import retail_order_binding
 from . import retail_partner_binding
 from . import retail_product_binding

@@ -233,6 +233,26 @@ class RetailBackend(models.Model):
         "long, with some random spread.",
     )
 
+    # === ALERTS (retail.metrics._cron_check_alerts; 0 switches one off) === #
+    alert_lag_minutes = fields.Integer(
+        string="Alert when the oldest waiting event is older than (min)",
+        default=30,
+        help="Raises an activity for the responsible person while the inbox "
+        "lags more than this; marked done once it catches up.",
+    )
+    alert_failed_events = fields.Integer(
+        string="Alert from this many failed events",
+        default=10,
+        help="Raises an activity while at least this many events are kept as "
+        "failed; marked done once fewer are.",
+    )
+    alert_circuit_minutes = fields.Integer(
+        string="Alert when calls are paused longer than (min)",
+        default=15,
+        help="Raises an activity while the circuit breaker has been open "
+        "(calls to the platform failing) longer than this.",
+    )
+
     # === OWNERSHIP === #
     owner_products = fields.Selection(
         OWNER_SELECTION,
@@ -604,12 +624,17 @@ class RetailBackend(models.Model):
             code=f"unmapped_{mapping_type}",
         )
 
-    def _get_queue_channel(self):
-        """A job channel per backend, under one per kind, so a failing backend
-        never starves another (the runner gives sub-channels their parent's
-        capacity in turn)."""
+    def _job_route(self, flow=None):
+        """``with_delay`` options (channel and priority) of this backend's
+        jobs of ``flow``: its lane (``jobs.FLOW_LANES``), then its kind, then
+        the backend, so that a capacity can be set per lane, per lane and
+        kind, or per backend."""
         self.ensure_one()
-        return f"root.retail.{self.kind}.backend_{self.id}"
+        return jobs.route(self.kind, self.id, flow)
+
+    def _get_queue_channel(self, flow=None):
+        """The job channel of this backend's ``flow`` (``_job_route``)."""
+        return self._job_route(flow)["channel"]
 
     # === PLATFORM DISPATCH (the adapters hold the platform code) === #
     def _get_request_headers(self):
@@ -677,7 +702,11 @@ class RetailBackend(models.Model):
         )
 
     # === JOBS === #
-    def _enqueue_event_processing(self, eta=None):
+    def _event_job_identity(self):
+        """The identity key of the backend's immediate processing job."""
+        return f"retail_process_events_{self.id}"
+
+    def _enqueue_event_processing(self, eta=None, job_waits=None):
         """Make sure a job will process this backend's due events: the
         inbox's one wake-up, called for every event stored or put back in
         the queue (readme/DESCRIPTION.md, "How an event gets processed").
@@ -689,12 +718,14 @@ class RetailBackend(models.Model):
         transaction's events, gets a successor that sees them. A retry gets
         a job of its own at its due time (``eta``). Jobs run as the
         superuser in the backend's company: the platform, not a person, is
-        acting.
+        acting. ``job_waits``: the caller saw the waiting job already
+        (``retail.event._receive``), so only the check after the commit is
+        left to do.
         """
         self.ensure_one()
         as_platform = self.with_user(SUPERUSER_ID).with_company(self.company_id)
         options = {
-            "channel": self._get_queue_channel(),
+            **self._job_route("_process_events"),
             "description": self.env._("Process events of %(name)s", name=self.name),
         }
         if eta:
@@ -703,7 +734,8 @@ class RetailBackend(models.Model):
             jobs.delay_drain(
                 as_platform,
                 "_process_events",
-                f"retail_process_events_{self.id}",
+                self._event_job_identity(),
+                job_waits=job_waits,
                 **options,
             )
 

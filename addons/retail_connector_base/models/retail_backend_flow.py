@@ -79,7 +79,7 @@ class RetailBackendFlow(models.Model):
         for flow in flows.filtered(lambda flow: flow._is_due(now)):
             flow.last_run_at = now
             flow.with_company(flow.company_id).with_delay(
-                channel=flow.backend_id._get_queue_channel(),
+                **flow.backend_id._job_route(flow.flow),
                 identity_key=f"retail_flow_{flow.id}",
                 description=self.env._(
                     "%(flow)s for %(backend)s",

@@ -240,12 +240,15 @@ class RetailEvent(models.Model):
 
         Uses ``INSERT .. ON CONFLICT DO NOTHING`` rather than a search then a
         create: two workers receiving the same delivery at the same moment
-        both get an answer, and only one row exists.
+        both get an answer, and only one row exists. The same statement says
+        whether the backend's processing job already waits, which spares the
+        webhook's answer a query (``_enqueue_event_processing``).
 
         :return: the new event, or an empty recordset when it is a duplicate
         """
         self.env.cr.execute(
             """
+            WITH new AS (
             INSERT INTO retail_event (
                 backend_id, company_id, kind, topic, dedupe_key, subject_key,
                 delivery_id, payload, external_updated_at, received_at, state,
@@ -259,6 +262,12 @@ class RetailEvent(models.Model):
                     now() at time zone 'UTC')
             ON CONFLICT (backend_id, dedupe_key) DO NOTHING
             RETURNING id
+            )
+            SELECT (SELECT id FROM new), EXISTS (
+                SELECT 1 FROM queue_job
+                 WHERE identity_key = %(job)s
+                   AND state IN ('pending', 'enqueued', 'wait_dependencies')
+            )
             """,
             {
                 "backend": backend.id,
@@ -272,17 +281,18 @@ class RetailEvent(models.Model):
                 "updated": external_updated_at,
                 "received": inbox_now(),
                 "uid": self.env.uid,
+                "job": backend._event_job_identity(),
             },
             # A copy losing the race to a concurrent one fails to serialize
             # and is replayed; Odoo would first log the failed query, payload
             # (customer emails, addresses) included.
             log_exceptions=False,
         )
-        row = self.env.cr.fetchone()
-        if not row:
+        event_id, job_waits = self.env.cr.fetchone()
+        if not event_id:
             return self.browse()
-        backend._enqueue_event_processing()
-        return self.browse(row[0])
+        backend._enqueue_event_processing(job_waits=job_waits)
+        return self.browse(event_id)
 
     # === PROCESSING === #
     def _get_event_handler(self):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import sql
 
 from .retail_event import MANAGER_GROUP
 
@@ -28,6 +29,16 @@ class RetailRequestLog(models.Model):
     # Masked, yet what is left of an order or a customer is for managers only.
     request_body = fields.Text(groups=MANAGER_GROUP)
     response_body = fields.Text(groups=MANAGER_GROUP)
+
+    def init(self):
+        # The metrics count each backend's recent calls, and the alerts look
+        # for its last call that worked, on every scrape.
+        sql.create_index(
+            self.env.cr,
+            "retail_request_log_backend_create_date_index",
+            self._table,
+            ["backend_id", "create_date"],
+        )
 
     @api.autovacuum
     def _gc_old_logs(self):

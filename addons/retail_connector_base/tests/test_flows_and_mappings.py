@@ -39,7 +39,7 @@ class TestFlowsAndMappings(RetailCommon):
         trap.assert_enqueued_job(
             self.flow._run,
             properties={
-                "channel": self.backend._get_queue_channel(),
+                **self.backend._job_route(self.flow.flow),
                 "identity_key": f"retail_flow_{self.flow.id}",
             },
         )

@@ -40,8 +40,9 @@ class TestWebhookController(RetailHttpCommon):
         job = self._jobs()
         self.assertEqual(len(job), 1)
         self.assertEqual(
-            job.channel, f"root.retail.marketplace.backend_{self.backend.id}"
+            job.channel, f"root.retail.intake.marketplace.backend_{self.backend.id}"
         )
+        self.assertEqual(job.priority, 0, "orders come in before any other work")
 
     def test_duplicate_storm_gives_one_event_and_one_job(self):
         """Test that the same delivery posted 20 times is stored and queued once."""

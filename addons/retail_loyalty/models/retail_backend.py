@@ -211,7 +211,7 @@ class RetailBackend(models.Model):
             [("kind", "=", "loyalty"), ("loyalty_program_id", "!=", False)]
         ):
             backend.with_user(SUPERUSER_ID).with_company(backend.company_id).with_delay(
-                channel=backend._get_queue_channel(),
+                **backend._job_route("_loyalty_reconcile"),
                 identity_key=f"retail_loyalty_reconcile_{backend.id}",
                 description=self.env._(
                     "Reconcile loyalty balances of %(name)s", name=backend.name

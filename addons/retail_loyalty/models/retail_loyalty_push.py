@@ -46,7 +46,7 @@ class RetailLoyaltyPush(models.AbstractModel):
             backend,
             "_loyalty_push",
             f"retail_loyalty_push_{backend.id}",
-            channel=backend._get_queue_channel(),
+            **backend._job_route("_loyalty_push"),
             eta=eta,
             description=self.env._(
                 "Send loyalty points to %(name)s", name=backend.name

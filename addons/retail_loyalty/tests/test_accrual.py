@@ -82,7 +82,7 @@ class TestAccrualRules(LoyaltyCommon):
                 self.loyalty_backend._loyalty_push,
                 properties={
                     "identity_key": f"retail_loyalty_push_{self.loyalty_backend.id}",
-                    "channel": f"root.retail.loyalty.backend_{self.loyalty_backend.id}",
+                    **self.loyalty_backend._job_route("_loyalty_push"),
                 },
             )
 

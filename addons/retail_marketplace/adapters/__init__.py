@@ -22,6 +22,12 @@ Receiving
 - ``poll_refunds(since, limit)``: ``(payloads, checkpoint)``, refund payloads
   (``parse_refund`` reads them) posted at or after ``since``, for platforms
   whose refunds come apart from orders (Amazon); none by default.
+- ``reads_notifications`` and ``receive_notifications(limit)``:
+  ``(notifications, acknowledge)``, the messages waiting on the backend's
+  notification queue (Amazon's SQS queue of ORDER_CHANGE), each a dict of
+  ``key`` (the platform's notification id), ``topic``, ``payload`` (None
+  for one that books nothing) and ``subject``, and the function that takes
+  them off the queue, called once they are stored.
 - ``order_version(payload)``: the string that changes whenever the order does
   (its update date), used to dedupe polled copies.
 

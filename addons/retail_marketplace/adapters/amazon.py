@@ -65,10 +65,22 @@ Choices:
 
 import hashlib
 import json
+import logging
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from urllib.parse import quote, urlsplit
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    # Only backends reading notifications from SQS need it: they say so.
+    boto3 = Config = None
+    BotoCoreError = ClientError = ()
 
 from odoo.addons.retail_connector_base.adapters.common import (
     ConnectionAdapter,
@@ -78,7 +90,12 @@ from odoo.addons.retail_connector_base.exceptions import (
     RetailBusinessError,
     RetailTransientError,
 )
-from odoo.addons.retail_connector_base.http_client import OperationLimit
+from odoo.addons.retail_connector_base.http_client import (
+    OperationLimit,
+    download_lines,
+    is_allowed_url,
+    mask_url,
+)
 from odoo.addons.retail_connector_base.registry import register
 
 from .channel_model import (
@@ -121,6 +138,36 @@ CREATE_FEED = _plan("createFeed", 0.0083, 15)
 GET_FEED = _plan("getFeed", 2, 15)
 GET_FEED_DOCUMENT = _plan("getFeedDocument", 0.0222, 10)
 LIST_FINANCIAL_EVENTS = _plan("listFinancialEvents", 0.5, 30)
+CREATE_RESTRICTED_DATA_TOKEN = _plan("createRestrictedDataToken", 1, 10)
+GET_LISTINGS_ITEM = _plan("getListingsItem", 5, 10)
+CREATE_REPORT = _plan("createReport", 0.0167, 15)
+GET_REPORT = _plan("getReport", 2, 15)
+GET_REPORT_DOCUMENT = _plan("getReportDocument", 0.0167, 15)
+LISTINGS_ITEMS = "listings/2021-08-01/items"
+REPORTS = "reports/2021-06-30"
+MERCHANT_LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+RESTRICTED_DATA_TOKEN = "tokens/2021-03-01/restrictedDataToken"
+# The restricted operations the connector calls for the buyer's personal
+# data (getOrders and getOrder: name, email, address, company and VAT
+# number; getOrderItems: the gift message), one Restricted Data Token for
+# all of them, a generic ``{orderId}`` standing for every order.
+RESTRICTED_RESOURCES = [
+    {
+        "method": "GET",
+        "path": "/orders/v0/orders",
+        "dataElements": ["buyerInfo", "shippingAddress", "buyerTaxInformation"],
+    },
+    {
+        "method": "GET",
+        "path": "/orders/v0/orders/{orderId}",
+        "dataElements": ["buyerInfo", "shippingAddress", "buyerTaxInformation"],
+    },
+    {
+        "method": "GET",
+        "path": "/orders/v0/orders/{orderId}/orderItems",
+        "dataElements": ["buyerInfo"],
+    },
+]
 FINANCIAL_EVENTS = "finances/v0/financialEvents"
 FEEDS = "feeds/2021-06-30"
 FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -147,9 +194,17 @@ TAX_EXCLUSIVE_NAMES = ("Amazon.com", "Amazon.ca")
 FACILITATOR = "MarketplaceFacilitator"
 # Where the first poll starts, before the backend was created.
 FIRST_POLL_LOOKBACK = timedelta(days=1)
-ORDER_TOPICS = ("orders/updated",)
+# ORDER_CHANGE: a notification read from the seller's SQS queue, naming an
+# order whose details the import reads (getOrder, getOrderItems).
+NOTIFICATION_TOPIC = "ORDER_CHANGE"
+ORDER_TOPICS = ("orders/updated", NOTIFICATION_TOPIC)
+# Messages one receive of SQS returns at most, and seconds it waits for one
+# (a short wait: the job reads what is there and ends).
+SQS_BATCH = 10
+SQS_WAIT = 1
 REFUND_TOPICS = ("refunds/created",)
 
+_logger = logging.getLogger(__name__)
 _tokens = {}
 _tokens_lock = threading.Lock()
 
@@ -413,7 +468,8 @@ def parse_refund(payload):
                 currency = component["ChargeAmount"]["CurrencyCode"]
             lines.append(
                 ChannelRefundLine(
-                    external_line_id=str(adjustment["OrderItemId"]),
+                    external_line_id=str(adjustment.get("OrderItemId") or ""),
+                    sku=adjustment.get("SellerSKU") or "",
                     quantity=quantity(adjustment["QuantityShipped"]),
                     subtotal=-charges.get("Principal", ZERO)
                     - sum(promotions.values(), ZERO),
@@ -446,6 +502,129 @@ def parse_refund(payload):
 
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _notification(message, seller):
+    """The inbox values of one SQS message (see ``receive_notifications``),
+    None for one left on the queue (another seller's)."""
+    try:
+        body = json.loads(message["Body"])
+        change = body["Payload"]["OrderChangeNotification"]
+        key = body["NotificationMetadata"]["NotificationId"]
+    except (ValueError, KeyError, TypeError) as error:
+        # No notification of Amazon's: deleted unread, polling remains.
+        _logger.warning("SQS message %s dropped: %r", message.get("MessageId"), error)
+        return {"key": "", "topic": "", "payload": None, "subject": None}
+    if seller and change.get("SellerId") and change["SellerId"] != seller:
+        return None
+    status = (change.get("Summary") or {}).get("OrderStatus")
+    wanted = body.get("NotificationType") == NOTIFICATION_TOPIC and (
+        status in IMPORTED_STATUSES
+    )
+    return {
+        "key": key,
+        "topic": NOTIFICATION_TOPIC,
+        "payload": body if wanted else None,
+        "subject": change.get("AmazonOrderId"),
+    }
+
+
+def _sqs_client(backend):
+    """A boto3 SQS client for the backend's queue URL: its region read from
+    the host (sqs.<region>.amazonaws.com), the AWS credentials those of the
+    server (its IAM role, environment or shared credentials file, the
+    backend's AWS profile if named): no AWS secret is kept in Odoo."""
+    url = backend.notification_queue_url
+    if not is_allowed_url(url):
+        raise RetailBusinessError(
+            backend.env._(
+                "The notification queue URL %(url)s cannot be used: only "
+                "https://, or plain http:// to this machine for tests.",
+                url=mask_url(url),
+            ),
+            code="unsafe_url",
+        )
+    if boto3 is None:
+        raise RetailBusinessError(
+            backend.env._(
+                "Reading Amazon's notifications needs the boto3 library "
+                "(requirements.txt): install it, or clear the notification "
+                "queue URL of %(backend)s to rely on polling alone.",
+                backend=backend.name,
+            ),
+            code="amazon_boto3",
+        )
+    parts = urlsplit(url)
+    region = re.match(r"sqs\.([a-z0-9-]+)\.", parts.hostname or "")
+    session = boto3.session.Session(profile_name=backend.amazon_aws_profile or None)
+    return session.client(
+        "sqs",
+        region_name=region.group(1) if region else "us-east-1",
+        endpoint_url=f"{parts.scheme}://{parts.netloc}",
+        config=Config(
+            connect_timeout=backend.request_timeout,
+            read_timeout=backend.request_timeout + SQS_WAIT,
+            retries={"max_attempts": 1},
+        ),
+    )
+
+
+def _sqs_call(method, **params):
+    """One SQS call; its failures as the connector's errors: transient for
+    the network and SQS's throttling and 5xx, business for the rest
+    (credentials, a queue that does not exist)."""
+    try:
+        return method(**params)
+    except ClientError as error:
+        answer = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        code = error.response.get("Error", {}).get("Code", "")
+        if answer >= 500 or "Throttl" in code or answer == 429:
+            raise RetailTransientError(f"SQS answered {answer} {code}") from error
+        raise RetailBusinessError(
+            f"SQS refused {method.__name__}: {code} "
+            f"{error.response.get('Error', {}).get('Message', '')}",
+            code="amazon_sqs",
+        ) from error
+    except BotoCoreError as error:
+        if "credential" in type(error).__name__.lower():
+            raise RetailBusinessError(
+                f"No AWS credentials to read the notification queue: {error}",
+                code="amazon_sqs_credentials",
+            ) from error
+        raise RetailTransientError(f"SQS {method.__name__} failed: {error}") from error
+
+
+def _listing_quantities(lines, wanted):
+    """``{sku: quantity}`` of the ``wanted`` SKUs the seller ships itself,
+    from the lines (bytes) of a merchant listings report: a header row of
+    tab-separated column names, then a row a listing. Amazon writes its
+    flat files in UTF-8 or, on older marketplaces, Windows-1252."""
+    columns = None
+    quantities = {}
+    for raw in lines:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = raw.decode("cp1252", "replace")
+        values = line.rstrip("\r\n").split("\t")
+        if columns is None:
+            columns = {name.strip().lower(): index for index, name in enumerate(values)}
+            if not {"seller-sku", "quantity"} <= set(columns):
+                raise RetailBusinessError(
+                    "Amazon's listings report has no seller-sku and quantity "
+                    "columns: nothing was reconciled.",
+                    code="amazon_report_malformed",
+                )
+            continue
+        row = {
+            name: values[index]
+            for name, index in columns.items()
+            if index < len(values)
+        }
+        sku, count = row.get("seller-sku", ""), row.get("quantity", "").strip()
+        if sku in wanted and count:
+            quantities[sku] = int(count)
+    return quantities
 
 
 def _availability_message(message_id, item):
@@ -491,16 +670,24 @@ class AmazonMarketplace(MarketplaceAdapter):
     parse_refund = staticmethod(parse_refund)
     order_version = staticmethod(order_version)
 
-    def _call(self, method, path, limit, **options):
+    def _call(self, method, path, limit, restricted=False, **options):
         """A call within ``limit``; a refused access token (403) is replaced
-        and the call made once more."""
-        try:
-            return self.request(method, path, limit=limit, **options)
-        except RetailBusinessError as error:
-            if error.code != "http_403":
-                raise
-        self.backend._adapter("connection").forget_token()
-        return self.request(method, path, limit=limit, **options)
+        and the call made once more. A ``restricted`` call (one returning
+        the buyer's personal data) carries the Restricted Data Token in
+        place of the access token."""
+        connection = self.backend._adapter("connection")
+        for attempt in range(2):
+            try:
+                if restricted:
+                    options.update(
+                        headers={"x-amz-access-token": connection.restricted_token()},
+                        authenticate=False,
+                    )
+                return self.request(method, path, limit=limit, **options)
+            except RetailBusinessError as error:
+                if error.code != "http_403" or attempt:
+                    raise
+            connection.forget_token()
 
     def fetch_refunds(self, payload):
         """Amazon's refunds are in its financial events, not in the order:
@@ -554,7 +741,9 @@ class AmazonMarketplace(MarketplaceAdapter):
         orders = []
         while True:
             try:
-                page = self._call("GET", ORDERS, GET_ORDERS, params=params)["payload"]
+                page = self._call(
+                    "GET", ORDERS, GET_ORDERS, restricted=True, params=params
+                )["payload"]
             except RetailTransientError:
                 if not orders:
                     raise
@@ -586,17 +775,74 @@ class AmazonMarketplace(MarketplaceAdapter):
             }
 
     def complete_order(self, payload):
-        """The order with its items (getOrderItems, every page)."""
+        """The order with its items (getOrderItems, every page); for an
+        ORDER_CHANGE notification, which names the order only, the order as
+        getOrder has it now, with its items."""
+        if payload.get("NotificationType") == NOTIFICATION_TOPIC:
+            order_id = payload["Payload"]["OrderChangeNotification"]["AmazonOrderId"]
+            payload = self._call(
+                "GET", f"{ORDERS}/{order_id}", GET_ORDER, restricted=True
+            )["payload"]
         if "OrderItems" in payload:
             return payload
         path = f"{ORDERS}/{payload['AmazonOrderId']}/orderItems"
         items, params = [], None
         while True:
-            page = self._call("GET", path, GET_ORDER_ITEMS, params=params)["payload"]
+            page = self._call(
+                "GET", path, GET_ORDER_ITEMS, restricted=True, params=params
+            )["payload"]
             items += page.get("OrderItems") or []
             if not page.get("NextToken"):
                 return dict(payload, OrderItems=items)
             params = {"NextToken": page["NextToken"]}
+
+    @property
+    def reads_notifications(self):
+        return bool(self.backend.notification_queue_url)
+
+    def receive_notifications(self, limit):
+        """``(notifications, acknowledge)``: the ORDER_CHANGE messages
+        waiting on the backend's SQS queue (at most ``limit``), each a dict
+        of ``key`` (the NotificationId), ``topic``, ``payload`` and
+        ``subject``, None as payload for a message that books nothing (a
+        Pending order: the change to Unshipped follows; another kind of
+        notification); and the function deleting them from the queue, to
+        call once they are stored. A message naming another seller is left
+        on the queue for that seller's backend."""
+        queue = self.backend.notification_queue_url
+        client = _sqs_client(self.backend)
+        seller = self.backend.amazon_seller_id
+        notifications, receipts = [], []
+        while len(notifications) < limit:
+            batch = _sqs_call(
+                client.receive_message,
+                QueueUrl=queue,
+                MaxNumberOfMessages=min(SQS_BATCH, limit - len(notifications)),
+                WaitTimeSeconds=SQS_WAIT,
+            ).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                notification = _notification(message, seller)
+                if notification is None:
+                    continue
+                notifications.append(notification)
+                receipts.append(message["ReceiptHandle"])
+
+        def acknowledge():
+            for start in range(0, len(receipts), SQS_BATCH):
+                _sqs_call(
+                    client.delete_message_batch,
+                    QueueUrl=queue,
+                    Entries=[
+                        {"Id": str(number), "ReceiptHandle": receipt}
+                        for number, receipt in enumerate(
+                            receipts[start : start + SQS_BATCH]
+                        )
+                    ],
+                )
+
+        return notifications, acknowledge
 
     def push_shipment(self, shipment):
         """confirmShipment of one package: the delivery's items and
@@ -658,16 +904,7 @@ class AmazonMarketplace(MarketplaceAdapter):
         and followed to its end, and the SKUs its processing report refuses
         returned with Amazon's message. ``location_ref`` is not used: the
         DEFAULT channel is the seller's own stock."""
-        seller = self.backend.amazon_seller_id
-        if not seller:
-            raise RetailBusinessError(
-                self.env._(
-                    "Set the seller id of %(backend)s (Seller Central, Settings, "
-                    "Account info, Merchant token): listings feeds name it.",
-                    backend=self.backend.name,
-                ),
-                code="amazon_seller_id",
-            )
+        seller = self._seller_id()
         if not items:
             return {}
         by_message = dict(enumerate((item.stock_ref for item in items), start=1))
@@ -718,18 +955,7 @@ class AmazonMarketplace(MarketplaceAdapter):
                 "inputFeedDocumentId": document["feedDocumentId"],
             },
         )["feedId"]
-        deadline = time.monotonic() + FEED_WAIT
-        while True:
-            feed = self._call("GET", f"{FEEDS}/feeds/{feed_id}", GET_FEED)
-            if feed["processingStatus"] in FEED_OVER:
-                break
-            if time.monotonic() > deadline:
-                raise RetailTransientError(
-                    f"Amazon is still processing listings feed {feed_id} after "
-                    f"{FEED_WAIT} s",
-                    retry_after=FEED_WAIT,
-                )
-            time.sleep(FEED_POLL_INTERVAL)
+        feed = self._wait_for(f"{FEEDS}/feeds/{feed_id}", GET_FEED)
         if not feed.get("resultFeedDocumentId"):
             # A feed cancelled before processing has no report.
             raise RetailBusinessError(
@@ -748,6 +974,110 @@ class AmazonMarketplace(MarketplaceAdapter):
         )
         return self.backend._request("GET", "", url=report["url"], authenticate=False)
 
+    def fetch_stock(self, items, location_ref):
+        """``{sku: quantity}`` of the seller's own stock (channel
+        ``DEFAULT``) of each listing, one getListingsItem a SKU with
+        ``includedData=fulfillmentAvailability``; a SKU Amazon does not list
+        (404) is left out, as the reconciliation expects of a channel
+        without it."""
+        seller = self._seller_id()
+        quantities = {}
+        for item in items:
+            try:
+                listing = self._call(
+                    "GET",
+                    f"{LISTINGS_ITEMS}/{quote(seller, safe='')}/"
+                    f"{quote(item.stock_ref, safe='')}",
+                    GET_LISTINGS_ITEM,
+                    params={
+                        "marketplaceIds": marketplace_ids(self.backend),
+                        "includedData": "fulfillmentAvailability",
+                    },
+                )
+            except RetailBusinessError as error:
+                if error.code == "http_404":
+                    continue
+                raise
+            for availability in listing.get("fulfillmentAvailability") or []:
+                if availability.get("fulfillmentChannelCode") == "DEFAULT":
+                    quantities[item.stock_ref] = int(availability.get("quantity") or 0)
+        return quantities
+
+    def fetch_all_stock(self, items, location_ref):
+        """The same from one GET_MERCHANT_LISTINGS_ALL_DATA report (Reports
+        API 2021-06-30), every listing of the seller in a tab-separated
+        file read line by line: what is kept is the quantity of each SKU
+        asked for that the seller ships itself (an AFN listing's quantity
+        is empty, Amazon's to count)."""
+        report_id = self._call(
+            "POST",
+            f"{REPORTS}/reports",
+            CREATE_REPORT,
+            json_body={
+                "reportType": MERCHANT_LISTINGS,
+                "marketplaceIds": marketplace_ids(self.backend).split(","),
+            },
+        )["reportId"]
+        report = self._wait_for(f"{REPORTS}/reports/{report_id}", GET_REPORT)
+        if not report.get("reportDocumentId"):
+            raise RetailBusinessError(
+                self.env._(
+                    "Amazon ended listings report %(report)s as %(status)s: "
+                    "nothing was reconciled.",
+                    report=report_id,
+                    status=report["processingStatus"],
+                ),
+                code="amazon_report_" + report["processingStatus"].lower(),
+            )
+        document = self._call(
+            "GET",
+            f"{REPORTS}/documents/{report['reportDocumentId']}",
+            GET_REPORT_DOCUMENT,
+        )
+        if document.get("compressionAlgorithm"):
+            raise RetailBusinessError(
+                self.env._(
+                    "Amazon compressed listings report %(report)s "
+                    "(%(algorithm)s), which is not read: nothing was reconciled.",
+                    report=report_id,
+                    algorithm=document["compressionAlgorithm"],
+                ),
+                code="amazon_report_compressed",
+            )
+        wanted = {item.stock_ref for item in items}
+        return _listing_quantities(
+            download_lines(self.backend, document["url"]), wanted
+        )
+
+    def _seller_id(self):
+        seller = self.backend.amazon_seller_id
+        if not seller:
+            raise RetailBusinessError(
+                self.env._(
+                    "Set the seller id of %(backend)s (Seller Central, Settings, "
+                    "Account info, Merchant token): listings feeds name it.",
+                    backend=self.backend.name,
+                ),
+                code="amazon_seller_id",
+            )
+        return seller
+
+    def _wait_for(self, path, limit):
+        """What ``path`` (a feed or a report) says once Amazon has processed
+        it (``FEED_OVER``), read every ``FEED_POLL_INTERVAL`` seconds;
+        a transient error after ``FEED_WAIT`` seconds."""
+        deadline = time.monotonic() + FEED_WAIT
+        while True:
+            answer = self._call("GET", path, limit)
+            if answer["processingStatus"] in FEED_OVER:
+                return answer
+            if time.monotonic() > deadline:
+                raise RetailTransientError(
+                    f"Amazon is still processing {path} after {FEED_WAIT} s",
+                    retry_after=FEED_WAIT,
+                )
+            time.sleep(FEED_POLL_INTERVAL)
+
     def _not_yet(self, *args):
         raise RetailBusinessError(
             self.env._(
@@ -758,7 +1088,7 @@ class AmazonMarketplace(MarketplaceAdapter):
             code="amazon_not_supported",
         )
 
-    fetch_stock = push_product = _not_yet
+    push_product = _not_yet
 
 
 @register("amazon", "connection")
@@ -799,8 +1129,35 @@ class AmazonConnection(ConnectionAdapter):
             )
         return credentials
 
-    def _key(self):
-        return (self.env.cr.dbname, self.backend.id)
+    def _key(self, kind="access"):
+        return (self.env.cr.dbname, self.backend.id, kind)
+
+    def _fingerprint(self, credentials):
+        url = self.backend.amazon_token_url or TOKEN_URL
+        return hashlib.sha256(
+            "\0".join([url, self.backend.api_url or "", *credentials.values()]).encode()
+        ).hexdigest()
+
+    def _known(self, kind, fingerprint):
+        """The token of ``kind`` in memory for these credentials while it has
+        more than ``REFRESH_MARGIN`` seconds to live, else None."""
+        with _tokens_lock:
+            known = _tokens.get(self._key(kind))
+        if (
+            known
+            and known[0] == fingerprint
+            and known[2] - time.monotonic() > REFRESH_MARGIN
+        ):
+            return known[1]
+        return None
+
+    def _keep(self, kind, fingerprint, token, lifetime):
+        with _tokens_lock:
+            _tokens[self._key(kind)] = (
+                fingerprint,
+                token,
+                time.monotonic() + int(lifetime or 3600),
+            )
 
     def access_token(self):
         """The access token for the backend's credentials: the one in memory
@@ -808,17 +1165,10 @@ class AmazonConnection(ConnectionAdapter):
         new one from Login with Amazon."""
         credentials = self._credentials()
         url = self.backend.amazon_token_url or TOKEN_URL
-        fingerprint = hashlib.sha256(
-            "\0".join([url, *credentials.values()]).encode()
-        ).hexdigest()
-        with _tokens_lock:
-            known = _tokens.get(self._key())
-        if (
-            known
-            and known[0] == fingerprint
-            and known[2] - time.monotonic() > REFRESH_MARGIN
-        ):
-            return known[1]
+        fingerprint = self._fingerprint(credentials)
+        known = self._known("access", fingerprint)
+        if known:
+            return known
         try:
             answer = self.backend._request(
                 "POST",
@@ -838,12 +1188,29 @@ class AmazonConnection(ConnectionAdapter):
                 code="amazon_login",
             ) from error
         token = answer["access_token"]
-        expires = time.monotonic() + int(answer.get("expires_in") or 3600)
-        with _tokens_lock:
-            _tokens[self._key()] = (fingerprint, token, expires)
+        self._keep("access", fingerprint, token, answer.get("expires_in"))
+        return token
+
+    def restricted_token(self):
+        """The Restricted Data Token of ``RESTRICTED_RESOURCES``
+        (createRestrictedDataToken, with the access token), kept in memory
+        like the access token and replaced on the same terms."""
+        fingerprint = self._fingerprint(self._credentials())
+        known = self._known("restricted", fingerprint)
+        if known:
+            return known
+        answer = self.request(
+            "POST",
+            RESTRICTED_DATA_TOKEN,
+            json_body={"restrictedResources": RESTRICTED_RESOURCES},
+            limit=CREATE_RESTRICTED_DATA_TOKEN,
+        )
+        token = answer["restrictedDataToken"]
+        self._keep("restricted", fingerprint, token, answer.get("expiresIn"))
         return token
 
     def forget_token(self):
-        """Drop the access token in memory (Amazon refused it)."""
+        """Drop the tokens in memory (Amazon refused one)."""
         with _tokens_lock:
-            _tokens.pop(self._key(), None)
+            _tokens.pop(self._key("access"), None)
+            _tokens.pop(self._key("restricted"), None)

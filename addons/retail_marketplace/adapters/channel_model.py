@@ -157,6 +157,9 @@ class ChannelRefundLine:
     subtotal: Decimal | None = None
     tax: Decimal | None = None
     restock: bool = False
+    # The refunded item's SKU, naming its order line when the channel gives
+    # no line id (Amazon's OrderItemId is optional in its refund events).
+    sku: str = ""
 
 
 @dataclass

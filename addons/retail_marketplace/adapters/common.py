@@ -95,6 +95,18 @@ class MarketplaceAdapter(Adapter):
         """The backend's pinned API version, else the adapter's."""
         return self.backend.api_version or self.default_api_version
 
+    @property
+    def reads_notifications(self):
+        """Whether the backend reads the channel's notifications from a
+        queue (``receive_notifications``)."""
+        return False
+
+    def receive_notifications(self, limit):
+        """``(notifications, acknowledge)``: messages waiting on the
+        channel's notification queue, and the function taking them off it
+        once they are stored; none by default."""
+        return [], lambda: None
+
     def poll_refunds(self, since, limit):
         """``(payloads, checkpoint)``: refunds posted at or after ``since``
         for platforms whose refunds no order payload carries (Amazon's

@@ -202,25 +202,9 @@ class AccountMove(models.Model):
         the shipping's taxes, and whatever the money refunded differs from
         them by (a goodwill amount, a discrepancy) as the backend's refund
         amount policy says. Its total is the money refunded."""
-        lines_by_ref = {
-            line.retail_external_line_id: line
-            for line in sale.order_line
-            if line.retail_external_line_id
-        }
         invoice_lines = []
         for refund_line in refund.lines:
-            sale_line = lines_by_ref.get(refund_line.external_line_id)
-            if not sale_line:
-                raise RetailBusinessError(
-                    self.env._(
-                        "Refund %(refund)s names line %(line)s, which order "
-                        "%(order)s does not have.",
-                        refund=refund.external_id,
-                        line=refund_line.external_line_id,
-                        order=sale.name,
-                    ),
-                    code="unknown_refund_line",
-                )
+            sale_line = sale._retail_refunded_line(refund, refund_line)
             invoice_lines.append(
                 self._retail_refund_item_line(backend, sale_line, refund, refund_line)
             )

@@ -22,6 +22,9 @@ STOCK_FAILURE = "stock_publish"
 CATALOG_FAILURE = "catalog_export"
 ARCHIVE_FAILURE = "catalog_archive"
 RECONCILE_FAILURE = "stock_reconcile"
+NOTIFICATION_FAILURE = "notification_queue"
+# Notifications one run of the notifications job reads at most.
+NOTIFICATIONS_PER_RUN = 200
 WEBHOOK_FAILURE = "webhook_subscriptions"
 UNMAPPED_LOCATION = "channel_location_unmapped"
 PROMOTION_FAILURE = "promotion_publish"
@@ -133,6 +136,21 @@ class RetailBackend(models.Model):
         "Seller id",
         help="The seller's merchant token (Seller Central, Settings, Account "
         "info), which Amazon's listings feeds name.",
+    )
+    notification_queue_url = fields.Char(
+        "Notification queue URL",
+        help="The queue the channel puts its order notifications on (Amazon: "
+        "the SQS queue of the ORDER_CHANGE subscription, "
+        "https://sqs.<region>.amazonaws.com/<account>/<queue>), read every "
+        "minute; polling the orders stays the safety net. Empty: polling "
+        "alone.",
+    )
+    amazon_aws_profile = fields.Char(
+        "AWS profile",
+        help="The AWS profile (shared credentials file of the server's user) "
+        "whose credentials read and delete the notification queue's "
+        "messages; empty: the server's default AWS credentials (its IAM "
+        "role or environment). No AWS secret is kept in Odoo.",
     )
     refund_checkpoint = fields.Char(
         "Refunds checkpoint",
@@ -302,6 +320,20 @@ class RetailBackend(models.Model):
                         "The Login with Amazon URL %(url)s cannot be used: the "
                         "refresh token is sent only over https://, or over plain "
                         "http:// to this machine for tests and the simulator.",
+                        url=http_client.mask_url(url),
+                    )
+                )
+
+    @api.constrains("notification_queue_url")
+    def _check_notification_queue_url(self):
+        for backend in self:
+            url = backend.notification_queue_url
+            if url and not http_client.is_allowed_url(url):
+                raise ValidationError(
+                    self.env._(
+                        "The notification queue URL %(url)s cannot be used: "
+                        "queues are read only over https://, or over plain "
+                        "http:// to this machine for tests.",
                         url=http_client.mask_url(url),
                     )
                 )
@@ -678,6 +710,67 @@ class RetailBackend(models.Model):
             )
         return method_line
 
+    # === NOTIFICATIONS === #
+    @api.model
+    def _cron_read_notifications(self):
+        """Scheduled action: a job per active backend with a notification
+        queue reads it (one waiting job per backend)."""
+        backends = self.search(
+            [("kind", "=", "marketplace"), ("notification_queue_url", "!=", False)]
+        )
+        for backend in backends:
+            jobs.delay_drain(
+                backend.with_company(backend.company_id),
+                "_retail_read_notifications",
+                backend._retail_job_identity("_retail_read_notifications"),
+                **backend._retail_job_options("_retail_read_notifications"),
+            )
+
+    def _retail_read_notifications(self, attempt=1):
+        """Job: store the notifications waiting on the backend's queue in
+        the inbox, each once (keyed by the platform's notification id), and
+        take them off the queue once the transaction that stored them is
+        committed: a crash in between leaves them on the queue, read again
+        and stored once. Polling catches whatever never comes."""
+        self.ensure_one()
+        adapter = self._adapter("marketplace")
+        if not adapter.reads_notifications:
+            return "no notification queue"
+        Activity = self.env["retail.exception.activity"]
+        try:
+            notifications, acknowledge = adapter.receive_notifications(
+                NOTIFICATIONS_PER_RUN
+            )
+        except RetailBusinessError as error:
+            # A queue that refuses us (credentials, permissions) waits for a
+            # person; polling goes on meanwhile.
+            Activity._raise(
+                self,
+                self,
+                NOTIFICATION_FAILURE,
+                self.env._("Notifications of %(name)s not read", name=self.name),
+                str(error),
+            )
+            return str(error)
+        Activity._resolve(self, NOTIFICATION_FAILURE)
+        Event = self.env["retail.event"]
+        stored = 0
+        for notification in notifications:
+            if notification["payload"] is None:
+                continue
+            stored += bool(
+                Event._receive(
+                    self,
+                    notification["topic"],
+                    f"notification:{notification['key']}",
+                    json.dumps(notification["payload"]),
+                    subject=notification["subject"],
+                )
+            )
+        if notifications:
+            self.env.cr.postcommit.add(acknowledge)
+        return f"{stored} of {len(notifications)} notifications stored"
+
     # === JOBS === #
     def _retail_publish_fast_movers(self, attempt=1):
         """Job: publish the stock of the backend's fast movers that changed."""
@@ -924,6 +1017,9 @@ class RetailBackend(models.Model):
             "_retail_sync_webhooks": self.env._(
                 "Register the webhooks of %(name)s", name=self.name
             ),
+            "_retail_read_notifications": self.env._(
+                "Read the notifications of %(name)s", name=self.name
+            ),
             "_retail_publish_promotions": self.env._(
                 "Publish the promotions of %(name)s", name=self.name
             ),
@@ -938,7 +1034,7 @@ class RetailBackend(models.Model):
             ),
         }
         return {
-            "channel": self._get_queue_channel(),
+            **self._job_route(method),
             "description": descriptions[method],
         }
 

@@ -900,6 +900,39 @@ class SaleOrder(models.Model):
             )
         Binding._bind(backend, key, self.message_post(body=body))
 
+    def _retail_refunded_line(self, refund, refund_line):
+        """The order line a refund line gives back: the one of its line id,
+        else, when the channel gives none, the one line of its SKU.
+        Note: self.ensure_one"""
+        self.ensure_one()
+        lines = self.order_line.filtered("retail_external_line_id")
+        if refund_line.external_line_id:
+            found = lines.filtered(
+                lambda line: line.retail_external_line_id
+                == refund_line.external_line_id
+            )
+        elif refund_line.sku:
+            found = lines.filtered(
+                lambda line: line.product_id.default_code == refund_line.sku
+            )
+        else:
+            found = lines.browse()
+        if len(found) != 1:
+            raise RetailBusinessError(
+                self.env._(
+                    "Refund %(refund)s names %(line)s, which %(count)s lines of "
+                    "order %(order)s match instead of one: book it by hand.",
+                    refund=refund.external_id,
+                    line=self.env._("line %(id)s", id=refund_line.external_line_id)
+                    if refund_line.external_line_id
+                    else self.env._("SKU %(sku)s", sku=refund_line.sku or "-"),
+                    order=self.name,
+                    count=len(found),
+                ),
+                code="unknown_refund_line",
+            )
+        return found
+
     def _retail_restock(self, refund):
         """Items the channel restocks come back: shipped ones by a return
         picking for the warehouse to receive, unshipped ones by lowering the
@@ -909,11 +942,7 @@ class SaleOrder(models.Model):
         for refund_line in refund.lines:
             if not refund_line.restock:
                 continue
-            sale_line = self.order_line.filtered(
-                lambda line, ref=refund_line.external_line_id: (
-                    line.retail_external_line_id == ref
-                )
-            )
+            sale_line = self._retail_refunded_line(refund, refund_line)
             quantity = float(refund_line.quantity)
             returned = min(quantity, sale_line.qty_delivered)
             if returned:

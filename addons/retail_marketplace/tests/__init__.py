@@ -16,6 +16,7 @@ from . import test_adapter_amazon
 from . import test_amazon
 from . import test_shopify_catalog
 from . import test_amazon_stock
+from . import test_amazon_notifications
 from . import test_amazon_refunds
 from . import test_availability
 from . import test_promotions

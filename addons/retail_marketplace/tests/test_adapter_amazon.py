@@ -79,7 +79,8 @@ class TestAmazonAdapter(TransactionCase):
         self.assertEqual((order.lines, order.total), ([], Decimal("11.01")))
         self.assertEqual(amazon.order_version(payload), "1970-01-19T03:58:32Z")
         self.assertEqual(amazon.event_kind("orders/updated"), "order")
-        self.assertIsNone(amazon.event_kind("ORDER_CHANGE"))
+        self.assertEqual(amazon.event_kind("ORDER_CHANGE"), "order")
+        self.assertIsNone(amazon.event_kind("FEED_PROCESSING_FINISHED"))
 
     def test_promotion_and_shipping_discount_stay_on_their_lines(self):
         """Test prices including VAT (Amazon.fr): the item's promotion is

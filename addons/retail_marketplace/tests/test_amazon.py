@@ -473,6 +473,44 @@ class TestAmazon(AmazonCommon):
                 self.assertNotIn(secret, log.request_body)
             self.assertNotIn("Atza|", log.response_body)
 
+    def test_personal_data_read_with_a_restricted_data_token(self):
+        """Test that getOrders and getOrderItems carry a Restricted Data
+        Token asked for once for every order (the simulator gives the
+        buyer's name, street and company's VAT number only with one), that
+        the token is kept in memory only, masked in the request log, and
+        that a refused one is replaced with the access token."""
+        self.backend.log_bodies = True
+        placed = [
+            self._order(
+                buyer={"name": "Jo Buyer", "email": "jo@marketplace.amazon.com"}
+            ),
+            self._order(),
+        ]
+        self._poll()
+        sale = self._sale(placed[0]["AmazonOrderId"])
+        self.assertEqual(sale.partner_shipping_id.street, "2201 Westlake Ave")
+        self.assertEqual(sale.partner_id.name, "Jo Buyer")
+        self.assertEqual(sale.partner_id.email, "jo@marketplace.amazon.com")
+        self.assertEqual(self._sale(placed[1]["AmazonOrderId"]).state, "sale")
+        stats = self.sim.stats()
+        self.assertEqual(stats["restricted_tokens_issued"], 1)
+        self.assertEqual(stats["tokens_issued"], 1)
+        self.assertFalse(self.backend.sudo().access_token_encrypted)
+        logs = self.env["retail.request.log"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+        rdt_call = logs.filtered(lambda log: "restrictedDataToken" in log.url)
+        self.assertEqual(len(rdt_call), 1)
+        self.assertIn("restrictedResources", rdt_call.request_body)
+        self.assertNotIn("Atz.sprdt|", rdt_call.response_body)
+        for log in logs:
+            self.assertNotIn("Atz.sprdt|", log.response_body or "")
+        self.sim.platform.restricted_tokens.clear()
+        self._order()
+        self._poll()
+        self.assertEqual(self.sim.stats()["restricted_tokens_issued"], 2)
+        self.assertEqual(self.sim.stats()["requests"]["status 403"], 1)
+
     def test_refused_credentials_are_a_clear_error(self):
         """Test that credentials Login with Amazon refuses stop the poll with
         an error saying so, kept on the flow."""

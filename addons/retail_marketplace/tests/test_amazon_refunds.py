@@ -54,6 +54,42 @@ class TestAmazonRefunds(AmazonCommon):
         self.assertEqual(sorted(credit_notes.mapped("amount_total")), [15.0, 19.80])
         self.assertTrue(self.backend.refund_checkpoint)
 
+    def test_refund_without_item_id_matched_by_sku(self):
+        """Test that a refund whose adjustment names its item by SellerSKU
+        only (no OrderItemId) credits the order line of that SKU, and that
+        a SKU two lines of the order share waits for a person."""
+        placed = self._order(
+            facilitator=False,
+            lines=[
+                {"sku": "SKU-1", "quantity": 2, "price": "12.50"},
+                {"sku": "SKU-2", "price": "30.00"},
+            ],
+        )
+        twice = self._order(
+            facilitator=False,
+            lines=[{"sku": "SKU-1", "price": "12.50"}, {"sku": "SKU-1", "price": "9"}],
+        )
+        self._poll()
+        self.sim.create_refund(
+            placed["AmazonOrderId"], lines=[{"sku": "SKU-2"}], item_ids=False
+        )
+        self.sim.create_refund(
+            twice["AmazonOrderId"], lines=[{"sku": "SKU-1"}], item_ids=False
+        )
+        self._poll()
+        credit_note = self._credit_notes(placed["AmazonOrderId"])
+        self.assertEqual(credit_note.invoice_line_ids.product_id, self.product_b)
+        self.assertEqual(credit_note.amount_untaxed, 30.0)
+        self.assertFalse(self._credit_notes(twice["AmazonOrderId"]))
+        event = self.env["retail.event"].search(
+            [
+                ("subject_key", "=", twice["AmazonOrderId"]),
+                ("topic", "=", "refunds/created"),
+            ]
+        )
+        self.assertEqual(event.state, "failed")
+        self.assertIn("SKU SKU-1", event.last_error)
+
     def test_facilitator_tax_refund_waits_for_a_person(self):
         """Test that a refund giving back tax Amazon collected as marketplace
         facilitator is not booked: its event fails saying to book it by

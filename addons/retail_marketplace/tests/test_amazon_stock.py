@@ -10,6 +10,7 @@ from odoo.addons.retail_connector_base.exceptions import (
 )
 
 from ..adapters import amazon
+from ..adapters.channel_model import StockItem
 from .test_amazon import AmazonCommon
 
 SELLER = "A2SELLERTEST"
@@ -164,3 +165,65 @@ class TestAmazonStock(AmazonCommon):
             self._publish()
         self.assertFalse((self.binding_a | self.binding_b).filtered("published_at"))
         self.assertEqual(self.sim.stats()["listings"]["SKU-1"], {"quantity": 0})
+
+    # === RECONCILIATION === #
+    def test_reconciliation_reads_the_merchant_listings_report(self):
+        """Test that the reconciliation reads one GET_MERCHANT_LISTINGS_ALL_DATA
+        report, followed to DONE and its tab-separated document downloaded
+        without the access token, reports the drift of the seller's own
+        quantities in the chatter and corrects it in a feed of the drifted
+        SKU only; an Amazon-fulfilled listing's empty quantity is no
+        drift of another SKU."""
+        self.sim.add_product("SKU-1", quantity=48)
+        self.sim.add_product("SKU-2", quantity=5)
+        self.sim.add_product("SKU-FBA", fulfillment="AFN")
+        self.backend.action_reconcile_stock()
+        requests = self.sim.stats()["requests"]
+        self.assertEqual(requests["POST /reports/2021-06-30/reports"], 1)
+        self.assertEqual(requests["GET /_files/<name>"], 1)
+        body = self.backend.message_ids[0].body
+        self.assertIn("channel 5, Odoo 48", body)
+        self.assertNotIn("channel 48", body)
+        stats = self.sim.stats()
+        self.assertEqual(stats["listings"]["SKU-2"], {"quantity": 48})
+        [content] = stats["feed_contents"]
+        self.assertEqual([m["sku"] for m in content["messages"]], ["SKU-2"])
+        download = self.env["retail.request.log"].search(
+            [("backend_id", "=", self.backend.id), ("url", "like", "/_files/")]
+        )
+        self.assertEqual(download.status, 200)
+        self.assertFalse(self._open_activities_reconcile())
+
+    def test_listing_quantity_read_per_sku(self):
+        """Test that fetch_stock reads each listing's DEFAULT quantity with
+        getListingsItem (includedData=fulfillmentAvailability) in its own
+        bucket, leaving out a SKU Amazon does not list and an
+        Amazon-fulfilled one."""
+        self.sim.add_product("SKU-1", quantity=7)
+        self.sim.add_product("SKU-FBA", fulfillment="AFN")
+        items = [StockItem(ref, ref, 0) for ref in ("SKU-1", "SKU-FBA", "SKU-NONE")]
+        quantities = self.backend._adapter("marketplace").fetch_stock(items, None)
+        self.assertEqual(quantities, {"SKU-1": 7})
+        self.assertEqual(
+            self.sim.stats()["requests"][
+                "GET /listings/2021-08-01/items/<sellerId>/<sku>"
+            ],
+            3,
+        )
+        self.assertTrue(self._operation("getListingsItem"))
+
+    def test_report_ending_fatal_is_a_sync_exception(self):
+        """Test that a listings report Amazon ends FATAL reconciles nothing
+        and leaves an activity on the backend saying so."""
+        self.sim.add_product("SKU-1", quantity=1)
+        self.sim.configure(report_outcome="FATAL")
+        self.backend.action_reconcile_stock()
+        activity = self._open_activities_reconcile()
+        self.assertEqual(len(activity), 1)
+        self.assertIn("FATAL", activity.note)
+        self.assertEqual(self.sim.stats()["listings"]["SKU-1"], {"quantity": 1})
+
+    def _open_activities_reconcile(self):
+        return self.env["retail.exception.activity"]._open(
+            self.backend, "stock_reconcile"
+        )

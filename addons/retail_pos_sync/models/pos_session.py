@@ -113,7 +113,7 @@ class PosSession(models.Model):
                 or session.retail_correction
             ):
                 session.with_delay(
-                    channel=backend._get_queue_channel(),
+                    **backend._job_route("_retail_close"),
                     description=self.env._("Close %(name)s", name=session.name),
                     # An hourly run leaves one waiting job per session.
                     identity_key=f"retail_close_session_{session.id}",

@@ -216,7 +216,9 @@ class TestPosBooking(PosCommon):
             jobs = [job for job in trap.enqueued_jobs if job.recordset == session]
             self.assertEqual(len(jobs), 1)
             self.assertEqual(jobs[0].method_name, "_retail_close")
-            self.assertEqual(jobs[0].channel, self.pos_backend._get_queue_channel())
+            self.assertEqual(
+                jobs[0].channel, self.pos_backend._get_queue_channel("_retail_close")
+            )
             self.assertEqual(session.state, "opened", "the job closes it, not the cron")
             jobs[0].perform()
         self.assertEqual(session.state, "closed")

@@ -496,9 +496,10 @@ class RetailSettlement(models.Model):
             {"state": "importing", "import_error": False, "import_job_uuid": False}
         )
         job = self.with_delay(
+            **self.backend_id._job_route("_import_and_match_job"),
             description=self.env._(
                 "Import settlement file %(name)s", name=self.file_name
-            )
+            ),
         )._import_and_match_job()
         self.import_job_uuid = job.uuid
 
