@@ -7,8 +7,9 @@ items (getOrderItems) and confirms shipments (confirmShipment); the Sellers
 API lists the marketplaces (getMarketplaceParticipations); the Feeds API
 2021-06-30 takes JSON_LISTINGS_FEED documents (createFeedDocument, an upload
 to the document's pre-signed URL, createFeed, getFeed, getFeedDocument and
-the processing report's download), applying their quantities to the
-seller's listings. Each operation
+the processing report's download), applying their quantities and
+purchasable offers (regular and discounted prices with their schedule) to
+the seller's listings. Each operation
 has a token bucket of its own and answers 429 QuotaExceeded when it is
 empty. Shapes follow Amazon's published models
 (https://github.com/amzn/selling-partner-api-models, models/orders-api-model/
@@ -203,6 +204,10 @@ EVERYTHING = frozenset().union(*RESTRICTED.values())
 UNRESTRICTED_ADDRESS = ("City", "StateOrRegion", "PostalCode", "CountryCode")
 LISTINGS_FEED = "JSON_LISTINGS_FEED"
 AVAILABILITY = "/attributes/fulfillment_availability"
+OFFER = "/attributes/purchasable_offer"
+# What tells a listing's purchasable offers apart.
+OFFER_SELECTORS = ("marketplace_id", "currency", "audience")
+OFFER_PRICES = ("our_price", "discounted_price")
 # Amazon shows buyers of the US and Canadian marketplaces prices before sales
 # tax; every other marketplace prices with its VAT or GST included, and
 # ItemPrice is the price the buyer saw.
@@ -299,7 +304,9 @@ class Amazon(Platform):
         self.confirmations = []
         self.order_queries = []
         self.throttled_operations = []
-        self.listings = {}  # SellerSKU: {"quantity": int}
+        # SellerSKU: {"quantity", "price", "title", "fulfillment", "offers":
+        # [purchasable_offer, ...]}
+        self.listings = {}
         self.documents = {}  # feedDocumentId: {"content_type", "content"}
         self.feeds = {}  # feedId: Feed with "_polls"
         self.document_uploads = []  # headers each upload came with
@@ -331,6 +338,11 @@ class Amazon(Platform):
                 for feed in self.feeds.values()
             ],
             "document_uploads": copy.deepcopy(self.document_uploads),
+            "offers": {
+                sku: copy.deepcopy(listing["offers"])
+                for sku, listing in self.listings.items()
+                if listing["offers"]
+            },
         }
 
     def add_product(
@@ -344,6 +356,7 @@ class Amazon(Platform):
                 "price": str(price),
                 "title": title or sku,
                 "fulfillment": fulfillment,
+                "offers": [],
             }
             return dict(self.listings[sku], sku=sku)
 
@@ -1249,26 +1262,93 @@ class Amazon(Platform):
 
     def _apply(self, message):
         """``(code, message)`` of a refused message, else None once its
-        quantity is on the listing."""
+        patches are on the listing: the DEFAULT quantity, or a merge of its
+        purchasable offers. A message is applied whole or not at all."""
         sku = message.get("sku")
         if message.get("operationType") != "PATCH" or not message.get("productType"):
             return "4000001", "operationType PATCH and productType are required."
         if sku not in self.listings:
             return "8541", f"The SKU {sku} does not match any listing of the seller."
-        quantity = None
+        listing = copy.deepcopy(self.listings[sku])
         for patch in message.get("patches") or []:
-            values = patch.get("value") or []
-            if (
-                patch.get("op") not in ("merge", "replace")
-                or patch.get("path") != AVAILABILITY
-                or len(values) != 1
-                or values[0].get("fulfillment_channel_code") != "DEFAULT"
-            ):
+            if patch.get("op") not in ("merge", "replace"):
                 return "4000001", f"Unsupported patch {patch!r}."
-            quantity = values[0].get("quantity")
+            if patch.get("path") == AVAILABILITY:
+                problem = self._patch_quantity(listing, patch)
+            elif patch.get("path") == OFFER:
+                problem = self._patch_offers(listing, patch)
+            else:
+                problem = "4000001", f"Unsupported patch {patch!r}."
+            if problem:
+                return problem
+        self.listings[sku] = listing
+        return None
+
+    def _patch_quantity(self, listing, patch):
+        values = patch.get("value") or []
+        if len(values) != 1 or values[0].get("fulfillment_channel_code") != "DEFAULT":
+            return "4000001", f"Unsupported patch {patch!r}."
+        quantity = values[0].get("quantity")
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
             return "90220", "'quantity' must be a whole number from 0."
-        self.listings[sku]["quantity"] = quantity
+        listing["quantity"] = quantity
+        return None
+
+    def _patch_offers(self, listing, patch):
+        """Each offer of the patch merged into the listing's offer with the
+        same selectors (a replace starts from none): a price given replaces
+        the one shown, a null one deletes it. Offers are checked against the
+        product type's schema: selectors present, each schedule's
+        ``value_with_tax`` a number from 0, its dates ISO 8601 and in order."""
+        offers = [] if patch["op"] == "replace" else listing["offers"]
+        for value in patch.get("value") or []:
+            value = dict(value, audience=value.get("audience") or "ALL")
+            missing = [key for key in OFFER_SELECTORS if not value.get(key)]
+            if missing:
+                return "90000900", f"purchasable_offer requires {', '.join(missing)}."
+            for name in OFFER_PRICES:
+                problem = self._check_price(name, value.get(name))
+                if problem:
+                    return problem
+            key = tuple(value[name] for name in OFFER_SELECTORS)
+            current = next(
+                (
+                    offer
+                    for offer in offers
+                    if tuple(offer[name] for name in OFFER_SELECTORS) == key
+                ),
+                None,
+            )
+            if current is None:
+                current = {name: value[name] for name in OFFER_SELECTORS}
+                offers.append(current)
+            for name, price in value.items():
+                if price is None:
+                    current.pop(name, None)
+                else:
+                    current[name] = copy.deepcopy(price)
+            our = current.get("our_price")
+            if our:
+                listing["price"] = str(our[0]["schedule"][0]["value_with_tax"])
+        listing["offers"] = offers
+        return None
+
+    def _check_price(self, name, price):
+        if price is None:
+            return None
+        try:
+            schedule = price[0]["schedule"]
+            for window in schedule:
+                amount = window["value_with_tax"]
+                if isinstance(amount, bool) or not isinstance(amount, int | float):
+                    raise TypeError(amount)
+                if amount < 0:
+                    return "90244", f"'{name}' value_with_tax must be 0 or more."
+                start, end = window.get("start_at"), window.get("end_at")
+                if start and end and parse_time(end) <= parse_time(start):
+                    return "90245", f"'{name}' end_at must be after start_at."
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            return "90000900", f"'{name}' does not match the schema: {price!r}."
         return None
 
     # --- Finances API v0 ---

@@ -48,7 +48,9 @@ Publishing
   bulk operation for them all).
 - ``push_prices(items)``: the regular price and promotion of listings
   (``PriceItem``), for adapters whose ``publishes_promotions`` is True;
-  return ``{external_id: error message}`` for those refused.
+  return ``{external_id: error message}`` for those refused. On adapters
+  whose ``exports_catalog`` is False (Amazon) the prices flow sends the
+  regular prices this way too, no product being exported.
 - ``fetch_locations()``: the channel's stock locations
   (``ChannelLocation``), for the backend's *Channel location*; none by
   default.

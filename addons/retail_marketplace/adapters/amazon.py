@@ -54,6 +54,15 @@ Choices:
   ``FEED_WAIT`` is a transient error: the quantities stay unpublished and
   the next publication sends them again; being absolute, a quantity sent
   twice does no harm.
+- Prices: the regular price and promotion of each listing in the same
+  kind of feed, a PATCH message per SKU merging ``purchasable_offer``
+  (``our_price``; ``discounted_price`` with its ``start_at``/``end_at``
+  schedule, null once the promotion ended), as
+  https://developer-docs.amazon.com/sp-api/docs/manage-purchasable-offer
+  and https://developer-docs.amazon.com/sp-api/docs/merge-a-listing
+  describe the offer's selectors and a merge's null deleting a
+  sub-attribute. Listings themselves are made in Seller Central: no
+  catalog is exported (``exports_catalog``).
 - Refunds: the *Orders in* poll also reads listFinancialEvents by
   ``PostedAfter``, every page, and stores each RefundEvent in the inbox as
   a refund. A refund's identity is its order, posting date and adjustment
@@ -627,6 +636,52 @@ def _listing_quantities(lines, wanted):
     return quantities
 
 
+def _when(moment):
+    """A naive UTC datetime as the ISO 8601 date-time with offset that
+    purchasable_offer schedules take."""
+    return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
+def _offer_message(message_id, item, marketplaces, currency, now):
+    """One listing's prices as a PATCH message of a listings feed, merging
+    its ``purchasable_offer`` in each of ``marketplaces`` in ``currency`` for
+    every buyer (``marketplace_id``, ``currency`` and ``audience`` ALL are
+    an offer's selectors): the regular price as ``our_price``, and the
+    promotion as ``discounted_price`` with its window, which Amazon
+    switches itself. A promotion open at its start begins ``now``; one open
+    at its end is sent without ``end_at``. Without a promotion
+    ``discounted_price`` is null, which a merge takes as deleting the
+    discount shown."""
+    discount = None
+    if item.sale_price is not None:
+        window = {
+            "value_with_tax": float(item.sale_price),
+            "start_at": _when(item.sale_from or now),
+        }
+        if item.sale_to:
+            window["end_at"] = _when(item.sale_to)
+        discount = [{"schedule": [window]}]
+    offers = [
+        {
+            "marketplace_id": marketplace,
+            "currency": currency,
+            "audience": "ALL",
+            "our_price": [{"schedule": [{"value_with_tax": float(item.price)}]}],
+            "discounted_price": discount,
+        }
+        for marketplace in marketplaces
+    ]
+    return {
+        "messageId": message_id,
+        "sku": item.external_id,
+        "operationType": "PATCH",
+        "productType": "PRODUCT",
+        "patches": [
+            {"op": "merge", "path": "/attributes/purchasable_offer", "value": offers}
+        ],
+    }
+
+
 def _availability_message(message_id, item):
     """One listing's quantity as a PATCH message of a listings feed.
     ``productType`` is required of every message; for a PATCH of an
@@ -655,6 +710,9 @@ def _availability_message(message_id, item):
 @register("amazon", "marketplace")
 class AmazonMarketplace(MarketplaceAdapter):
     channel_fulfilment = "FBA"
+    publishes_promotions = True
+    # Listings are created in Seller Central; Odoo sends their prices only.
+    exports_catalog = False
     # Cancellations and refunds are not sent: Seller Central's are read
     # back (the orders poll, the financial events).
     changes_unsupported = (
@@ -907,13 +965,47 @@ class AmazonMarketplace(MarketplaceAdapter):
         seller = self._seller_id()
         if not items:
             return {}
-        by_message = dict(enumerate((item.stock_ref for item in items), start=1))
-        feed = {
-            "header": {"sellerId": seller, "version": "2.0", "issueLocale": "en_US"},
-            "messages": [
+        return self._send_listings(
+            seller,
+            [item.stock_ref for item in items],
+            [
                 _availability_message(message_id, item)
                 for message_id, item in enumerate(items, start=1)
             ],
+        )
+
+    def push_prices(self, items):
+        """The regular prices and promotions as one JSON_LISTINGS_FEED of
+        ``purchasable_offer`` merges (``_offer_message``) on the backend's
+        marketplaces in its pricelist's currency, followed to its end like
+        stock; the SKUs the processing report refuses are returned with the
+        SKU and Amazon's message."""
+        seller = self._seller_id()
+        if not items:
+            return {}
+        marketplaces = marketplace_ids(self.backend).split(",")
+        currency = (
+            self.backend.pricelist_id.currency_id or self.backend.company_id.currency_id
+        ).name
+        now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        refused = self._send_listings(
+            seller,
+            [item.external_id for item in items],
+            [
+                _offer_message(message_id, item, marketplaces, currency, now)
+                for message_id, item in enumerate(items, start=1)
+            ],
+        )
+        return {sku: f"SKU {sku}: {reason}" for sku, reason in refused.items()}
+
+    def _send_listings(self, seller, refs, messages):
+        """``messages`` (one a ref of ``refs``, numbered from 1) as one
+        listings feed; ``{ref: Amazon's reason}`` of those its processing
+        report refuses."""
+        by_message = dict(enumerate(refs, start=1))
+        feed = {
+            "header": {"sellerId": seller, "version": "2.0", "issueLocale": "en_US"},
+            "messages": messages,
         }
         report = self._run_feed(feed)
         refused = {}
@@ -1081,8 +1173,9 @@ class AmazonMarketplace(MarketplaceAdapter):
     def _not_yet(self, *args):
         raise RetailBusinessError(
             self.env._(
-                "Publishing products and prices to Amazon is not available "
-                "yet: switch the prices and catalog flows of %(backend)s off.",
+                "Publishing products to Amazon is not available yet: switch "
+                "the catalog flow of %(backend)s off (the prices flow "
+                "publishes prices and promotions).",
                 backend=self.backend.name,
             ),
             code="amazon_not_supported",

@@ -79,6 +79,10 @@ class MarketplaceAdapter(Adapter):
     lists_variants = False
     # Whether the adapter publishes prices and promotions (``push_prices``).
     publishes_promotions = False
+    # Whether Odoo sends the channel its products (``push_product`` or
+    # ``push_listing``); where it does not (Amazon), the prices flow sends
+    # prices alone through ``push_prices``.
+    exports_catalog = True
     # Whether the channel's API takes the cancellations (``cancel_order``)
     # and refunds (``push_refund``) made in Odoo; ``changes_unsupported``
     # says what to do instead on a channel that takes neither.

@@ -393,6 +393,14 @@ class RetailBackend(models.Model):
         if flow.flow == "stock_out":
             self.env["retail.product.binding"]._publish_stock(self)
             return fields.Datetime.to_string(fields.Datetime.now())
+        if (
+            flow.flow == "prices_out"
+            and not self._adapter("marketplace").exports_catalog
+        ):
+            Binding = self.env["retail.product.binding"]
+            Binding._publish_promotions(self)
+            Binding._publish_regular_prices(self)
+            return fields.Datetime.to_string(fields.Datetime.now())
         if flow.flow in ("prices_out", "catalog_out"):
             self.env["retail.product.binding"]._export_products(self)
             return fields.Datetime.to_string(fields.Datetime.now())

@@ -655,24 +655,11 @@ class RetailProductBinding(models.Model):
             )
             for binding, (wanted, _rule) in planned.items()
         ]
-        refused = adapter.push_prices(items)
+        accepted = self._prices_accepted(backend, planned, adapter.push_prices(items))
         now = fields.Datetime.now()
         for binding, (wanted, rule) in planned.items():
-            reason = refused.get(binding.external_id)
-            if reason is not None:
-                self._promotion_refused(
-                    backend,
-                    binding,
-                    self.env._(
-                        "%(name)s refused the prices of %(product)s: %(reason)s. "
-                        "They are sent again with the next publication.",
-                        name=backend.name,
-                        product=binding.odoo_id.display_name,
-                        reason=reason,
-                    ),
-                )
+            if binding not in accepted:
                 continue
-            Activity._resolve(binding.odoo_id, PROMOTION_REFUSED)
             Activity._resolve(binding.odoo_id, PROMOTION_NOT_CARRIED)
             row = carried.get(binding)
             regular, sale, _rule_id, start, end = wanted
@@ -696,7 +683,91 @@ class RetailProductBinding(models.Model):
                         published_at=now,
                     )
                 )
-        return len(planned) - len(refused)
+        return len(accepted)
+
+    @api.model
+    def _publish_regular_prices(self, backend):
+        """The prices flow of a channel Odoo sends no products to (the
+        adapter's ``exports_catalog``): the regular price of each listing
+        whose price changed since last sent (the binding's hash of it),
+        through ``push_prices``; the number published. Listings on
+        promotion are ``_publish_promotions``'s. A price refused, or below
+        zero, is a sync exception on the product naming the channel."""
+        if not backend._owns("prices"):
+            return 0
+        adapter = backend._adapter("marketplace")
+        if not adapter.publishes_promotions:
+            return 0
+        carrying = (
+            self.env["retail.channel.promotion"]
+            .search([("backend_id", "=", backend.id)])
+            .binding_id
+        )
+        planned = {}
+        for binding in self.search([("backend_id", "=", backend.id)]) - carrying:
+            regular, sale, _rule = binding._price_state()
+            digest = self._hash_payload({"price": str(regular)})
+            if sale is not None or binding.payload_hash == digest:
+                continue
+            if regular < 0:
+                self._promotion_refused(
+                    backend,
+                    binding,
+                    self.env._(
+                        "The price of %(product)s on %(name)s would be "
+                        "%(price)s, below zero: nothing was published. Fix "
+                        "the pricelist.",
+                        product=binding.odoo_id.display_name,
+                        price=regular,
+                        name=backend.name,
+                    ),
+                )
+                continue
+            planned[binding] = (regular, digest)
+        if not planned:
+            return 0
+        refused = adapter.push_prices(
+            [
+                PriceItem(
+                    external_id=binding.external_id,
+                    parent_ref=binding.parent_ref or None,
+                    sku=binding.odoo_id.default_code or "",
+                    price=regular,
+                )
+                for binding, (regular, _digest) in planned.items()
+            ]
+        )
+        accepted = self._prices_accepted(backend, planned, refused)
+        now = fields.Datetime.now()
+        for binding in accepted:
+            binding.write({"payload_hash": planned[binding][1], "sync_date": now})
+        return len(accepted)
+
+    @api.model
+    def _prices_accepted(self, backend, bindings, refused):
+        """The ``bindings`` whose prices ``refused`` (``push_prices``'s
+        answer) does not name, their refusal resolved; each one it names
+        gets a sync exception with the channel's reason."""
+        Activity = self.env["retail.exception.activity"]
+        accepted = self.browse()
+        for binding in bindings:
+            reason = refused.get(binding.external_id)
+            if reason is None:
+                Activity._resolve(binding.odoo_id, PROMOTION_REFUSED)
+                accepted |= binding
+                continue
+            self._promotion_refused(
+                backend,
+                binding,
+                self.env._(
+                    "%(name)s refused the prices of %(product)s: %(reason)s. "
+                    "They are sent again with the next publication.",
+                    name=backend.name,
+                    product=binding.odoo_id.display_name,
+                    reason=reason,
+                ),
+            )
+        return accepted
 
     @api.model
     def _promotion_refused(self, backend, binding, note):
