@@ -181,9 +181,20 @@ class TestAmazonPromotions(AmazonCommon):
         )
         self.assertFalse(self._refusals(self.product_b))
 
+    def test_promotion_without_an_end_is_scheduled_from_its_start(self):
+        """Test that a promotion open at its end is sent with its start and
+        no end_at, and stays on Amazon until Odoo ends it."""
+        rule = self._rule(self.product_a, date_end=False)
+        self.env["retail.product.binding"]._publish_promotions(self.backend)
+        self.assertEqual(
+            self._offer("SKU-1")["discounted_price"],
+            [{"schedule": [{"value_with_tax": 9.0, "start_at": _at(rule.date_start)}]}],
+        )
+
     def test_amazon_refuses_a_bad_price(self):
-        """Test that a negative price comes back refused with the SKU and
-        Amazon's reason, and the offer is left as it was."""
+        """Test that a negative price, or an offer without its currency,
+        comes back refused with the SKU and Amazon's reason, and the offer
+        is left as it was."""
         adapter = self.backend._adapter("marketplace")
         refused = adapter.push_prices(
             [
@@ -195,6 +206,15 @@ class TestAmazonPromotions(AmazonCommon):
         self.assertIn("SKU SKU-1", refused["SKU-1"])
         self.assertIn("value_with_tax must be 0 or more", refused["SKU-1"])
         self.assertNotIn("SKU-1", self.sim.stats()["offers"])
+        self.assertEqual(
+            self._offer("SKU-2")["our_price"],
+            [{"schedule": [{"value_with_tax": 31.0}]}],
+        )
+        message = amazon._offer_message(
+            1, PriceItem("SKU-2", None, "SKU-2", Decimal("5")), [US], "", self.now
+        )
+        refused = adapter._send_listings(SELLER, ["SKU-2"], [message])
+        self.assertIn("requires currency", refused["SKU-2"])
         self.assertEqual(
             self._offer("SKU-2")["our_price"],
             [{"schedule": [{"value_with_tax": 31.0}]}],
