@@ -949,7 +949,16 @@ class SaleOrder(models.Model):
                 to_return[sale_line.product_id] = (
                     to_return.get(sale_line.product_id, 0) + returned
                 )
-            if quantity > returned and self.state == "sale":
+            # An order whose cancellation Odoo asked of the channel is about
+            # to be cancelled whole: the channel's refund of it may arrive
+            # first (the cancelling job retried after a concurrent update),
+            # and lowering its lines would leave the cancelled order without
+            # the total the channel and its invoice keep.
+            if (
+                quantity > returned
+                and self.state == "sale"
+                and not self.retail_cancel_state
+            ):
                 sale_line.product_uom_qty -= quantity - returned
         if to_return:
             self._retail_create_return(to_return)
