@@ -59,9 +59,10 @@ class OrderReturnsCommon(OrderChangesCommon):
         )
         return order, sale
 
-    def _received(self, sale, quantities, reason):
+    def _received(self, sale, quantities, reason, user=None):
         """A return of the order's delivery, of ``{sale line's external id:
-        quantity}``, for ``reason``, received (validated) in Odoo."""
+        quantity}``, for ``reason``, received (validated) in Odoo by
+        ``user`` (the test's by default)."""
         delivery = sale.picking_ids.filtered(
             lambda picking: picking.picking_type_code == "outgoing"
         )
@@ -78,7 +79,9 @@ class OrderReturnsCommon(OrderChangesCommon):
         self.assertEqual(picking.retail_return_reason_id, reason)
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
-        picking.with_context(skip_backorder=True).button_validate()
+        picking.with_user(user or self.env.user).with_context(
+            skip_backorder=True
+        ).button_validate()
         self.assertEqual(picking.state, "done")
         return picking
 
@@ -160,6 +163,24 @@ class TestShopifyReturns(OrderReturnsCommon):
         self.assertEqual(self._graphql_calls("returnCreate"), 1)
         self.assertEqual(picking.retail_return_ref, str(shop_return["id"]))
 
+    def test_a_warehouse_worker_without_connector_rights_receives_it(self):
+        """Test that a warehouse worker who is no connector user (no access
+        to the backend or its secrets) receives a return of a channel
+        order: the job runs as the system and Shopify records it."""
+        order, sale = self._shipped()
+        worker = self.env["res.users"].create(
+            {
+                "name": "Wes Warehouse",
+                "login": "wes_warehouse",
+                "email": "wes@example.com",
+                "groups_id": [Command.set([self.env.ref("stock.group_stock_user").id])],
+            }
+        )
+        first = str(order["line_items"][0]["id"])
+        self._run(lambda: self._received(sale, {first: 1}, self.damaged, user=worker))
+        (shop_return,) = self._shop_returns(order)
+        self.assertEqual(shop_return["return_line_items"][0]["quantity"], 1)
+
     def test_units_shopify_never_shipped_are_refused_as_a_sync_exception(self):
         """Test that returning 2 x SKU-1 of which Shopify fulfilled 1 is
         refused by Shopify (userErrors): one sync exception on the return
@@ -185,6 +206,31 @@ class TestShopifyReturns(OrderReturnsCommon):
         self.assertEqual((line["quantity"], line["return_reason"]), (1, "OTHER"))
         self.assertIn("Changed their mind", line["return_reason_note"])
         self.assertIn(picking.name, line["return_reason_note"])
+
+
+@tagged("post_install", "-at_install")
+class TestReturnReasonCompanies(OrderReturnsCommon):
+    def test_a_companys_reasons_are_its_own_and_shared_ones_everyones(self):
+        """Test that a return reason of one company is not offered in
+        another, and one of no company is offered in both."""
+        other = self.env["res.company"].create({"name": "Other retailer"})
+        Reason = self.env["retail.return.reason"]
+        own = Reason.create({"name": "Own", "company_id": self.env.company.id})
+        theirs = Reason.create({"name": "Theirs", "company_id": other.id})
+        shared = Reason.create({"name": "Shared"})
+        user = self.env["res.users"].create(
+            {
+                "name": "Una User",
+                "login": "una_user",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [Command.set([self.env.ref("stock.group_stock_user").id])],
+            }
+        )
+        visible = Reason.with_user(user).search(
+            [("id", "in", (own | theirs | shared).ids)]
+        )
+        self.assertEqual(visible, own | shared)
 
 
 @tagged("post_install", "-at_install")
