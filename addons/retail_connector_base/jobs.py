@@ -37,6 +37,7 @@ FLOW_LANES = {
     # What a person did in Odoo to an order the customer is waiting on.
     "_retail_cancel_order": "intake",
     "_retail_push_refund": "intake",
+    "_retail_push_return": "intake",
     # Reading a notification queue brings orders in.
     "_retail_read_notifications": "intake",
     "_retail_publish_fast_movers": "realtime",

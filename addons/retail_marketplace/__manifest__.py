@@ -22,6 +22,7 @@
         "views/retail_channel_location_views.xml",
         "views/retail_channel_stock_views.xml",
         "views/retail_channel_promotion_views.xml",
+        "views/retail_return_reason_views.xml",
         "views/retail_marketplace_menus.xml",
     ],
     "demo": ["demo/retail_marketplace_demo.xml"],

@@ -3,7 +3,8 @@
 """Shopify mode: the GraphQL Admin API the connector speaks (the order poll
 with cursors and line items paged, refunds, fulfillment orders and
 ``fulfillmentCreate``, ``inventorySetQuantities``, Shopify Payments payouts
-and balance transactions, the app's access scopes, webhook subscriptions)
+and balance transactions, the app's access scopes, webhook subscriptions,
+``returnCreate`` with the order's fulfillment line items and returns)
 within a query-cost bucket, and nothing of the REST Admin API, which the
 suite no longer calls; and webhooks signed as Shopify signs them, sent to
 the subscribed addresses, their bodies in the REST resources' JSON shape as
@@ -83,8 +84,24 @@ ID_STARTS = {
     "payments_source": 460709370,
     "webhook_subscription": 4759306,
     "order_edit": 1029265010,
+    "fulfillment_line_item": 1072503286,
+    "return": 945000954,
+    "return_line_item": 677614677,
 }
 RESTOCKING = ("return", "cancel")
+# ``ReturnReason`` (https://shopify.dev/docs/api/admin-graphql/2025-10/enums/ReturnReason).
+RETURN_REASONS = (
+    "COLOR",
+    "DEFECTIVE",
+    "NOT_AS_DESCRIBED",
+    "OTHER",
+    "SIZE_TOO_LARGE",
+    "SIZE_TOO_SMALL",
+    "STYLE",
+    "UNKNOWN",
+    "UNWANTED",
+    "WRONG_ITEM",
+)
 PAID_STATUSES = ("paid", "partially_paid", "partially_refunded", "refunded")
 RESTOCK_TYPES = {"NO_RESTOCK": "no_restock", "CANCEL": "cancel", "RETURN": "return"}
 REASONS = {
@@ -138,6 +155,7 @@ ACCESS_SCOPES = (
     "write_products",
     "write_merchant_managed_fulfillment_orders",
     "read_shopify_payments_payouts",
+    "write_returns",
     "read_shopify_payments_disputes",
 )
 # The webhook topics a subscription may name (WebhookSubscriptionTopic).
@@ -258,6 +276,10 @@ class Shopify(ShopifyCatalog, Platform):
         self.idempotent = {}
         self.idempotent_replays = 0  # repeats answered from the first call
         self.graphql_operations = Counter()  # requests per operation name
+        # (fulfillment id, line item id): its FulfillmentLineItem id, given
+        # when GraphQL first names it (the REST records have none)
+        self.fulfillment_line_items = {}
+        self.returns = {}  # order id: its returns, as returnCreate made them
         self.subscriptions = {}  # webhook subscription id: subscription
         self.payouts = {}  # id: payout
         self.balance_transactions = []  # with "_payout", the payout's id
@@ -1580,6 +1602,16 @@ class Shopify(ShopifyCatalog, Platform):
                 self._refund_create,
                 "write_orders",
             ),
+            "OrderReturnState": (
+                lambda v: 543,
+                self._order_return_state,
+                "read_returns",
+            ),
+            "returnCreate": (
+                lambda v: MUTATION_COST,
+                self._return_create,
+                "write_returns",
+            ),
             "ShopifyPaymentsPayouts": (
                 lambda v: 3 + 15 * int(v["first"]),
                 self._payouts_query,
@@ -2010,6 +2042,156 @@ class Shopify(ShopifyCatalog, Platform):
     def _refund_refused(field, message):
         result = {"refund": None, "userErrors": [_user_error(None, field, message)]}
         return {"data": {"refundCreate": result}}, MUTATION_COST
+
+    # returns
+    def _fulfillment_line_nodes(self, order):
+        """``[(fulfillment, [FulfillmentLineItem node])]`` of the order."""
+        fulfilled = []
+        for fulfillment in order["fulfillments"]:
+            nodes = []
+            for item in fulfillment["line_items"]:
+                key = (fulfillment["id"], item["id"])
+                if key not in self.fulfillment_line_items:
+                    self.fulfillment_line_items[key] = self._next(
+                        "fulfillment_line_item"
+                    )
+                nodes.append(
+                    {
+                        "id": gid(
+                            "FulfillmentLineItem", self.fulfillment_line_items[key]
+                        ),
+                        "quantity": item["quantity"],
+                        "lineItem": {"id": gid("LineItem", item["id"])},
+                    }
+                )
+            fulfilled.append((fulfillment, nodes))
+        return fulfilled
+
+    def _return_node(self, shop_return):
+        return {
+            "id": gid("Return", shop_return["id"]),
+            "name": shop_return["name"],
+            "status": shop_return["status"],
+            "returnLineItems": {
+                "nodes": [
+                    {
+                        "quantity": line["quantity"],
+                        "returnReason": line["return_reason"],
+                        "returnReasonNote": line["return_reason_note"],
+                        "fulfillmentLineItem": {
+                            "id": gid(
+                                "FulfillmentLineItem", line["fulfillment_line_item_id"]
+                            )
+                        },
+                    }
+                    for line in shop_return["return_line_items"]
+                ]
+            },
+        }
+
+    def _order_return_state(self, variables):
+        """``order(id)`` with its fulfilments' line items and its returns."""
+        order = self.sim.orders.get(_gid_number(variables.get("id")))
+        if order is None:
+            return {"data": {"order": None}}, 1
+        node = dict(
+            id=order["admin_graphql_api_id"],
+            name=order["name"],
+            fulfillments=[
+                {
+                    "id": fulfillment["admin_graphql_api_id"],
+                    "fulfillmentLineItems": {"nodes": nodes},
+                }
+                for fulfillment, nodes in self._fulfillment_line_nodes(order)
+            ],
+            returns={
+                "nodes": [
+                    self._return_node(shop_return)
+                    for shop_return in self.returns.get(order["id"], [])
+                ]
+            },
+        )
+        return {"data": {"order": node}}, 3 + 3 * len(node["fulfillments"])
+
+    def _return_create(self, variables):
+        """``returnCreate(returnInput: ReturnInput!)``: an OPEN return of
+        the fulfillment line items, or ``userErrors`` and none for an
+        unknown order or fulfillment line item, a reason outside
+        ``ReturnReason``, or more units than were fulfilled and not
+        returned yet."""
+        data = variables.get("returnInput") or {}
+        order = self.sim.orders.get(_gid_number(data.get("orderId")))
+        if order is None:
+            return self._return_refused(["returnInput", "orderId"], "Order not found")
+        fulfilled = {
+            node["id"]: node
+            for _fulfillment, nodes in self._fulfillment_line_nodes(order)
+            for node in nodes
+        }
+        returned = Counter()
+        for shop_return in self.returns.get(order["id"], []):
+            if shop_return["status"] not in ("CANCELED", "DECLINED"):
+                for line in shop_return["return_line_items"]:
+                    returned[line["fulfillment_line_item_id"]] += line["quantity"]
+        lines = []
+        for index, line in enumerate(data.get("returnLineItems") or []):
+            field = ["returnInput", "returnLineItems", str(index)]
+            node = fulfilled.get(line.get("fulfillmentLineItemId"))
+            if node is None:
+                return self._return_refused(
+                    field + ["fulfillmentLineItemId"],
+                    "Fulfillment line item does not exist.",
+                )
+            number = _gid_number(node["id"])
+            quantity = int(line.get("quantity") or 0)
+            if not 0 < quantity <= node["quantity"] - returned[number]:
+                return self._return_refused(
+                    field + ["quantity"],
+                    "Quantity is not available for return.",
+                )
+            reason = line.get("returnReason") or "UNKNOWN"
+            if reason not in RETURN_REASONS:
+                return self._return_refused(
+                    field + ["returnReason"], "Return reason is invalid."
+                )
+            returned[number] += quantity
+            lines.append(
+                {
+                    "id": self._next("return_line_item"),
+                    "fulfillment_line_item_id": number,
+                    "line_item_id": _gid_number(node["lineItem"]["id"]),
+                    "quantity": quantity,
+                    "return_reason": reason,
+                    "return_reason_note": (line.get("returnReasonNote") or "")[:255],
+                }
+            )
+        if not lines:
+            return self._return_refused(
+                ["returnInput", "returnLineItems"], "Return line items are required."
+            )
+        returns = self.returns.setdefault(order["id"], [])
+        shop_return = {
+            "id": self._next("return"),
+            "name": f"{order['name']}-R{len(returns) + 1}",
+            "status": "OPEN",
+            "notify_customer": bool(data.get("notifyCustomer")),
+            "return_line_items": lines,
+        }
+        returns.append(shop_return)
+        node = self._return_node(shop_return)
+        result = {
+            "return": {key: node[key] for key in ("id", "name", "status")},
+            "userErrors": [],
+        }
+        return {"data": {"returnCreate": result}}, MUTATION_COST
+
+    @staticmethod
+    def _return_refused(field, message):
+        result = {
+            "return": None,
+            "userErrors": [_user_error("INVALID", field, message)],
+        }
+        return {"data": {"returnCreate": result}}, MUTATION_COST
 
     def _refund_now(self, order, lines, shipping, note, amount=None):
         """Refund on the order, under the lock, the webhooks queued; with

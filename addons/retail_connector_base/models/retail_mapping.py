@@ -11,6 +11,7 @@ MAPPING_MODELS = {
     "location": "stock.location",
     "uom": "uom.uom",
     "pricelist": "product.pricelist",
+    "return_reason": "retail.return.reason",
 }
 
 
@@ -35,6 +36,7 @@ class RetailMapping(models.Model):
             ("location", "Store / location"),
             ("uom", "Unit of measure"),
             ("pricelist", "Pricelist"),
+            ("return_reason", "Return reason"),
         ],
         string="Type",
         required=True,

@@ -76,6 +76,10 @@ Order changes made in Odoo (adapters whose ``cancels_orders`` and
   the channel refuses (the order shipped there).
 - ``push_refund(request)``: refund a ``RefundRequest`` once per ``key`` and
   return the channel's refund id, which its own refund messages name.
+- ``push_return(request)`` (adapters whose ``reports_returns`` is True):
+  record a ``ReturnRequest`` once per ``key`` and return ``(the channel's
+  return id, its answer for the order's chatter)``; a business error when
+  the channel refuses (units it never shipped).
 
 The parsing methods are the file's module functions (pure, tested on their
 own). The others call the platform with ``self.request(method, path,

@@ -339,3 +339,34 @@ class RefundRequest:
     @property
     def channel_note(self):
         return f"{self.note} [{self.key}]".strip()
+
+
+@dataclass
+class ReturnLine:
+    """Units of an order line the customer sent back."""
+
+    external_line_id: str
+    quantity: Decimal
+
+
+@dataclass
+class ReturnRequest:
+    """A return received in Odoo, for the channel to record: the units
+    returned, why in the channel's code (``reason_code``, None when no
+    mapping names one: the adapter then uses the platform's "other" and
+    the reason's words, ``reason_note``), Odoo's reference of the return,
+    and ``key``, which the channel's return carries (``channel_note``) so
+    that a retried request finds it instead of returning twice."""
+
+    order_external_id: str
+    key: str
+    reference: str = ""
+    reason_code: str | None = None
+    reason_note: str = ""
+    lines: list[ReturnLine] = field(default_factory=list)
+
+    @property
+    def channel_note(self):
+        return " ".join(
+            part for part in (self.reason_note, self.reference, f"[{self.key}]") if part
+        )

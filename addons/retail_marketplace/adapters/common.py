@@ -88,6 +88,9 @@ class MarketplaceAdapter(Adapter):
     # says what to do instead on a channel that takes neither.
     cancels_orders = False
     refunds_orders = False
+    # Whether the channel records returns received in Odoo (``push_return``);
+    # elsewhere a return stays Odoo's, and nothing is sent.
+    reports_returns = False
     changes_unsupported = (
         "The channel's API does not take cancellations or refunds made "
         "elsewhere: make them on the channel, whose own messages then bring "

@@ -181,6 +181,7 @@ FLOW_SCOPES = {
 }
 # What needs ``write_orders``, as the connection test names it.
 ORDER_CHANGES_FEATURE = "Cancellations and refunds made in Odoo"
+RETURNS_FEATURE = "Returns received in Odoo"
 # Webhook subscriptions name their endpoint ``uri`` from this version on,
 # ``callbackUrl`` before (https://shopify.dev/changelog/consolidate-webhook-graphql-surfaces).
 URI_VERSION = "2025-10"
@@ -629,6 +630,7 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
     lists_variants = True
     cancels_orders = True
     refunds_orders = True
+    reports_returns = True
 
     # Pure payload reading: module functions, which the tests call too.
     event_kind = staticmethod(event_kind)
@@ -638,11 +640,12 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def access_scopes(self):
         """The scopes of the flows set up (``FLOW_SCOPES``), and
-        ``write_orders`` when Odoo's cancellations and refunds go to the
-        shop."""
+        ``write_orders`` and ``write_returns`` when Odoo's cancellations,
+        refunds and returns go to the shop."""
         scopes = flow_scopes(self.backend, FLOW_SCOPES)
         if self.backend._retail_sends_order_changes():
             scopes.append(("write_orders", ORDER_CHANGES_FEATURE))
+            scopes.append(("write_returns", RETURNS_FEATURE))
         return scopes
 
     def cancel_order(self, request):
@@ -656,6 +659,10 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
         return shopify_order_changes.push_refund(
             self.graphql(), request, self.api_version
         )
+
+    def push_return(self, request):
+        """``returnCreate`` (``shopify_order_changes.push_return``)."""
+        return shopify_order_changes.push_return(self.graphql(), request)
 
     def webhook_topics(self):
         """An order's every change and its refunds, while orders come in."""

@@ -24,6 +24,18 @@ mandatory from 2026-04), and in the refund's note in every version: the
 order's refunds are read first, and one whose note carries the key is the
 refund already made, so a request retried after a lost answer refunds once
 whatever the version.
+
+Returning: ``returnCreate``
+(https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/returnCreate)
+records the units received in Odoo as an open return, each on a
+fulfillment line item of the order (read first, with the order's returns),
+with its ``returnReason`` (the ``ReturnReason`` enum; ``OTHER`` with the
+Odoo reason as ``returnReasonNote`` when no mapping names one) and the
+idempotency key in the note: a return whose note carries the key is the
+one already made. ``returnReason`` is deprecated after 2025-10 in favour
+of the shop's ``returnReasonDefinitionId``. The return is not processed
+(``returnProcess``): the money goes back through Odoo's credit note,
+refunded on its own, and ``returnProcess`` would refund it a second time.
 """
 
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
@@ -44,6 +56,15 @@ SHIPPED = ("FULFILLED", "PARTIALLY_FULFILLED", "IN_PROGRESS")
 PAID_KINDS = ("SALE", "CAPTURE")
 TRANSACTIONS_FIRST = 50
 REFUNDS_FIRST = 50
+# Kept small: Shopify refuses a query whose cost passes 1000 points.
+FULFILLMENTS_FIRST = 10
+RETURNS_FIRST = 10
+LINES_FIRST = 25
+RETURN_STATE_COST = 3 + (FULFILLMENTS_FIRST + RETURNS_FIRST) * (2 + LINES_FIRST)
+# The ``ReturnReason`` for a reason no mapping names; its note says which.
+OTHER_REASON = "OTHER"
+# Returns whose units are free to return again.
+VOID_RETURNS = ("CANCELED", "DECLINED")
 
 ORDER_CANCEL_STATE = """
 query OrderCancelState($id: ID!) {
@@ -222,3 +243,134 @@ def push_refund(client, request, api_version):
             code="shopify_no_refund",
         )
     return str(legacy_id(result["refund"]["id"]))
+
+
+ORDER_RETURN_STATE = f"""
+query OrderReturnState($id: ID!) {{
+  order(id: $id) {{
+    id name
+    fulfillments(first: {FULFILLMENTS_FIRST}) {{
+      id
+      fulfillmentLineItems(first: {LINES_FIRST}) {{
+        nodes {{ id quantity lineItem {{ id }} }}
+      }}
+    }}
+    returns(first: {RETURNS_FIRST}) {{
+      nodes {{
+        id name status
+        returnLineItems(first: {LINES_FIRST}) {{
+          nodes {{
+            quantity returnReasonNote
+            ... on ReturnLineItem {{ fulfillmentLineItem {{ id }} }}
+          }}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+RETURN_CREATE = """
+mutation returnCreate($returnInput: ReturnInput!) {
+  returnCreate(returnInput: $returnInput) {
+    return { id name status }
+    userErrors { code field message }
+  }
+}
+"""
+
+
+def _free_fulfilled(order):
+    """``{line item gid: [[fulfillment line item gid, units not returned]]}``
+    of the order's fulfilments."""
+    returned = {}
+    for shop_return in (order.get("returns") or {}).get("nodes") or []:
+        if shop_return.get("status") in VOID_RETURNS:
+            continue
+        for line in (shop_return.get("returnLineItems") or {}).get("nodes") or []:
+            fulfilled = (line.get("fulfillmentLineItem") or {}).get("id")
+            returned[fulfilled] = returned.get(fulfilled, 0) + int(line["quantity"])
+    free = {}
+    for fulfillment in order.get("fulfillments") or []:
+        for line in (fulfillment.get("fulfillmentLineItems") or {}).get("nodes") or []:
+            left = int(line["quantity"]) - returned.get(line["id"], 0)
+            free.setdefault(line["lineItem"]["id"], []).append([line["id"], left])
+    return free
+
+
+def _return_lines(order, request):
+    """The request's units spread over the fulfillment line items that
+    shipped them; what exceeds them goes on the last one, for Shopify to
+    refuse in its own words."""
+    free = _free_fulfilled(order)
+    reason = request.reason_code or OTHER_REASON
+    note = request.channel_note[:255]
+    lines = []
+    for line in request.lines:
+        fulfilled = free.get(gid("LineItem", line.external_line_id))
+        if not fulfilled:
+            raise RetailBusinessError(
+                f"Shopify order {order['name']} has no fulfilment of line "
+                f"{line.external_line_id}: only shipped units can be returned.",
+                code="shopify_return_unshipped",
+            )
+        wanted = int(line.quantity)
+        for index, (fulfilled_id, left) in enumerate(fulfilled):
+            units = wanted if index == len(fulfilled) - 1 else min(wanted, left)
+            if units <= 0:
+                continue
+            wanted -= units
+            lines.append(
+                {
+                    "fulfillmentLineItemId": fulfilled_id,
+                    "quantity": units,
+                    "returnReason": reason,
+                    "returnReasonNote": note,
+                }
+            )
+    return lines
+
+
+def push_return(client, request):
+    """``(return id, answer)``: the Shopify return its key already made,
+    else a new one."""
+    order_id = gid("Order", request.order_external_id)
+    order = client.execute(
+        ORDER_RETURN_STATE,
+        {"id": order_id},
+        cost=RETURN_STATE_COST,
+    )["order"]
+    if not order:
+        raise RetailBusinessError(
+            f"Shopify has no order {request.order_external_id} to return.",
+            code="shopify_unknown_order",
+        )
+    for shop_return in (order.get("returns") or {}).get("nodes") or []:
+        lines = (shop_return.get("returnLineItems") or {}).get("nodes") or []
+        if any(request.key in (line.get("returnReasonNote") or "") for line in lines):
+            return (
+                str(legacy_id(shop_return["id"])),
+                f"Shopify already holds return {shop_return['name']} of order "
+                f"{order['name']}.",
+            )
+    variables = {
+        "returnInput": {
+            "orderId": order_id,
+            "returnLineItems": _return_lines(order, request),
+            "notifyCustomer": False,
+        }
+    }
+    result = client.execute(RETURN_CREATE, variables, cost=MUTATION_COST)
+    result = result["returnCreate"]
+    user_errors(result, variables, f"the return of order {order['name']}")
+    if not result.get("return"):
+        raise RetailBusinessError(
+            f"Shopify made no return of order {order['name']} and said nothing.",
+            code="shopify_no_return",
+        )
+    shop_return = result["return"]
+    return (
+        str(legacy_id(shop_return["id"])),
+        f"Shopify records return {shop_return['name']} of order {order['name']} "
+        f"({shop_return['status']}; reason "
+        f"{request.reason_code or OTHER_REASON}).",
+    )

@@ -17,3 +17,4 @@ from . import account_move_line
 from . import stock_move
 from . import stock_quant
 from . import stock_picking
+from . import retail_return_reason

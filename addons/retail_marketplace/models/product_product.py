@@ -63,6 +63,16 @@ class ProductProduct(models.Model):
             self._retail_retry_unknown_sku_events()
         return result
 
+    def action_view_channel_availability(self):
+        """What each channel location was last shown of these variants, and
+        why. The variant form inherits the template's button, which Odoo
+        checks against this model when the module is updated."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "retail_marketplace.retail_channel_stock_action"
+        )
+        action["domain"] = [("product_id", "in", self.ids)]
+        return action
+
     def _retail_retry_unknown_sku_events(self):
         """Orders that stopped on an unknown SKU go again once a product
         carries that SKU, without anyone pressing Retry. In sudo, as the

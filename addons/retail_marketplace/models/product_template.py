@@ -72,17 +72,9 @@ class ProductTemplate(models.Model):
         """What each channel location was last shown of this product's
         variants, and why."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "retail_marketplace.retail_channel_stock_action"
-        )
-        action["domain"] = [
-            (
-                "product_id",
-                "in",
-                self.with_context(active_test=False).product_variant_ids.ids,
-            )
-        ]
-        return action
+        return self.with_context(
+            active_test=False
+        ).product_variant_ids.action_view_channel_availability()
 
     def write(self, vals):
         result = super().write(vals)

@@ -45,6 +45,7 @@ StockTarget = namedtuple("StockTarget", "channel_location ref locations")
 CANCEL_FAILURE = "channel_cancel"
 REFUND_FAILURE = "channel_refund"
 EDIT_FAILURE = "channel_edit"
+RETURN_FAILURE = "channel_return"
 # What a backend's webhook subscriptions depend on (its flows, URL, platform
 # address and credentials): saving one of them brings them in step.
 WEBHOOK_FIELDS = {
@@ -991,6 +992,51 @@ class RetailBackend(models.Model):
         move._retail_refund_confirmed(self, reference)
         return f"refund {reference}"
 
+    def _retail_push_return(self, picking_id, attempt=1):
+        """Job: report the return received in ``picking_id`` to the channel,
+        under its key (a retried request finds the return made), the
+        channel's answer in the sale order's chatter. A refusal is a sync
+        exception on the return; the channel being unavailable is retried
+        (the suite's policy)."""
+        self.ensure_one()
+        picking = self.env["stock.picking"].browse(picking_id).exists()
+        if not picking or picking.retail_return_ref or not picking.retail_return_key:
+            return "nothing to return"
+        summary = self.env._(
+            "%(picking)s not reported to the channel", picking=picking.name
+        )
+        try:
+            with self.env.cr.savepoint():
+                reference, answer = self._adapter("marketplace").push_return(
+                    picking._retail_return_request(self)
+                )
+        except retry.TRANSIENT_ERRORS as error:
+            return self._retail_retry_job(
+                "_retail_push_return",
+                attempt,
+                error,
+                RETURN_FAILURE,
+                summary,
+                self.env._(
+                    "The channel did not answer the return %(picking)s after "
+                    "%(attempts)s attempts: %(error)s. Record it on the "
+                    "channel; a return there whose note holds the key "
+                    "%(key)s is this one.",
+                    picking=picking.name,
+                    attempts=attempt,
+                    error=error,
+                    key=picking.retail_return_key,
+                ),
+                picking_id=picking_id,
+            )
+        except UserError as error:
+            self.env["retail.exception.activity"]._raise(
+                self, picking, RETURN_FAILURE, summary, str(error)
+            )
+            return str(error)
+        picking._retail_return_confirmed(reference, answer)
+        return f"return {reference}"
+
     def _retail_delay_as_system(self, method, identity_key, record_id):
         """Enqueue the job ``method`` about one order or credit note as the
         system: the person who cancels an order or posts a credit note need
@@ -1039,6 +1085,9 @@ class RetailBackend(models.Model):
             ),
             "_retail_push_refund": self.env._(
                 "Refund a credit note on %(name)s", name=self.name
+            ),
+            "_retail_push_return": self.env._(
+                "Report a return to %(name)s", name=self.name
             ),
         }
         return {

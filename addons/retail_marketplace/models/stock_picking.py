@@ -1,9 +1,13 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import uuid
+from decimal import Decimal
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..adapters.channel_model import Shipment
+from ..adapters.channel_model import ReturnLine, ReturnRequest, Shipment
+from .retail_backend import RETURN_FAILURE
 
 REFUSED_FAILURE = "shipment_refused"
 
@@ -27,13 +31,93 @@ class StockPicking(models.Model):
         "channel; the backend's shipment job reports all of them.",
     )
 
+    retail_return_reason_id = fields.Many2one(
+        "retail.return.reason",
+        "Return reason",
+        copy=False,
+        help="Why the customer sent the goods back; reported with the return "
+        "to a channel that takes returns.",
+    )
+    retail_return_key = fields.Char(
+        "Channel return key",
+        readonly=True,
+        copy=False,
+        help="Sent with the return, so that the channel's return made by an "
+        "earlier attempt is recognised instead of made twice.",
+    )
+    retail_return_ref = fields.Char(
+        "Channel return id",
+        readonly=True,
+        copy=False,
+        help="Set once the return is reported to the channel.",
+    )
+
     def _action_done(self):
         result = super()._action_done()
         to_report = self._retail_to_report()
         for picking in to_report:
             picking.retail_report_backend_id = picking.sale_id.retail_backend_id
         to_report.retail_report_backend_id._retail_enqueue_shipments()
+        self._retail_send_returns()
         return result
+
+    def _retail_send_returns(self):
+        """Enqueue the report of each received return of a channel order
+        to its channel, when the backend lets Odoo send order changes and
+        the platform takes returns (the others are told nothing: a return
+        there is the channel's own matter)."""
+        for picking in self.filtered(
+            lambda picking: picking.state == "done"
+            and picking.picking_type_code == "incoming"
+            and picking.return_id
+            and picking.sale_id.retail_backend_id
+            and not picking.retail_return_key
+        ):
+            # Whoever receives a return need not be a connector user.
+            backend = picking.sale_id.retail_backend_id.sudo()
+            if not backend._retail_sends_order_changes():
+                continue
+            if not backend._adapter("marketplace").reports_returns:
+                continue
+            picking.retail_return_key = str(uuid.uuid4())
+            backend._retail_delay_as_system(
+                "_retail_push_return", f"retail_push_return_{picking.id}", picking.id
+            )
+
+    def _retail_return_request(self, backend):
+        """The channel's view of this return, its reason in the channel's
+        code (the backend's Return reason mapping; none mapped: the channel
+        hears ``None`` and the reason's name). Note: self.ensure_one"""
+        self.ensure_one()
+        reason = self.retail_return_reason_id
+        mapping = backend.mapping_ids.filtered(
+            lambda mapping: mapping.mapping_type == "return_reason"
+            and mapping.odoo_ref == reason
+        )[:1]
+        returned = {}
+        for move in self.move_ids.filtered(lambda move: move.state == "done"):
+            ref = move.sale_line_id.retail_external_line_id
+            if ref:
+                returned[ref] = returned.get(ref, 0) + move.quantity
+        return ReturnRequest(
+            order_external_id=self.sale_id.retail_external_id,
+            key=self.retail_return_key,
+            reference=self.name,
+            reason_code=mapping.external_code or None,
+            reason_note=reason.name or "",
+            lines=[
+                ReturnLine(external_line_id=ref, quantity=Decimal(str(qty)))
+                for ref, qty in returned.items()
+            ],
+        )
+
+    def _retail_return_confirmed(self, reference, answer):
+        """The channel holds the return as ``reference``: said in the sale
+        order's chatter. Note: self.ensure_one"""
+        self.ensure_one()
+        self.retail_return_ref = reference
+        self.sale_id.message_post(body=answer)
+        self.env["retail.exception.activity"]._resolve(self, RETURN_FAILURE)
 
     def _retail_to_report(self):
         return self.filtered(

@@ -69,6 +69,18 @@ class TestAvailability(MarketplaceCommon, HttpCase):
         self.assertEqual(quantities[self.binding_a], 50 - 2 - 5)
         self.assertEqual(quantities[self.binding_b], 50 - 2)
 
+    def test_channels_button_opens_the_availability_of_the_variants(self):
+        """Test that the product form's *Channels* button, on the template
+        and on the variant form that inherits it, lists what the channels
+        were shown of the variants."""
+        template = self.product_a.product_tmpl_id
+        for record in (template, self.product_a):
+            action = record.action_view_channel_availability()
+            self.assertEqual(action["res_model"], "retail.channel.stock")
+            self.assertEqual(
+                action["domain"], [("product_id", "in", self.product_a.ids)]
+            )
+
     def test_orders_waiting_in_another_backends_inbox_lower_the_quantity(self):
         """Test that units of an order another backend received for the same
         warehouse, not imported yet, are not offered again here, while one

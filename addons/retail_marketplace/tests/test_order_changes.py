@@ -370,8 +370,7 @@ class TestShopifyOrderEdits(OrderChangesCommon):
         self.assertIn("2 → 3", str(activity.note))
 
 
-@tagged("post_install", "-at_install")
-class TestWooCommerceOrderChanges(OrderChangesCommon):
+class WooCommerceOrderChangesCommon(OrderChangesCommon):
     PLATFORM = "woocommerce"
     ORDER_TOPIC = "order.created"
 
@@ -392,6 +391,9 @@ class TestWooCommerceOrderChanges(OrderChangesCommon):
             }
         )
 
+
+@tagged("post_install", "-at_install")
+class TestWooCommerceOrderChanges(WooCommerceOrderChangesCommon):
     def test_cancel_refunds_then_cancels_and_the_echo_books_it_once(self):
         """Test that cancelling a paid order in Odoo refunds it in full
         through the gateway and sets it cancelled on WooCommerce (its

@@ -300,10 +300,14 @@ class TestShopifyOnboarding(ShopifySimulatorCommon):
         self.assertIn(
             "write_merchant_managed_fulfillment_orders (for Fulfilment out)", message
         )
+        self.assertIn("write_returns (for Returns received in Odoo)", message)
         self.assertNotIn("read_orders", message)
         self.backend.flow_ids.filtered(
             lambda flow: flow.flow in ("stock_out", "fulfilment_out")
         ).mode = "off"
+        self.sim.configure(
+            access_scopes=["write_orders", "write_products", "write_returns"]
+        )
         self.assertEqual(
             self.backend.action_test_connection()["params"]["type"], "success"
         )

@@ -1,1 +1,2 @@
 from . import retail_channel_location_choice
+from . import stock_return_picking
