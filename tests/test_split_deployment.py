@@ -79,15 +79,16 @@ def nodes(tmp_path, monkeypatch):
             odoo_process.stop(process)
 
 
-# In one of two clean-clone runs (the other passing, as on the branch), 39 of
-# the 40 deliveries sent after the job node had been stopped were processed
-# before the check: something still ran the queue after the stop, which this
-# test has not explained yet (issue 22 stays open on it). Kept running, its
-# outcome reported, without deciding the suite until that is understood.
+# Run alone it passes. In the whole suite, the session's shared server of the
+# other end-to-end tests (conftest.py's odoo_server, job runner on, same
+# database) is still up and runs this test's jobs too: in the clean-clone run
+# the job node's log shows no job at all, yet 39 of the 40 deliveries sent
+# while it was stopped were processed. Until this test gets a database of its
+# own it is reported without deciding the suite (issue 22 stays open on it).
 @pytest.mark.xfail(
     strict=False,
-    reason="deliveries made while the job node is stopped were once processed "
-    "before the check; not yet explained",
+    reason="the session's shared Odoo server, runner on, may run this test's "
+    "jobs while the job node is stopped",
 )
 def test_the_web_node_stores_while_the_job_node_is_down(nodes, committed_env):
     """Test that with the job node stopped the web node acknowledges and
