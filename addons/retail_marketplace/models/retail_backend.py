@@ -902,6 +902,41 @@ class RetailBackend(models.Model):
             **self._retail_job_options(method),
         )
 
+    def _retail_ask_channel(
+        self,
+        method,
+        attempt,
+        record,
+        kind,
+        summary,
+        call,
+        note,
+        refused=None,
+        **arguments,
+    ):
+        """``(True, answer)`` of ``call()``, the job ``method`` asking the
+        channel to apply a change made in Odoo to ``record``; else ``(False,
+        what the job returns)``: the channel unavailable is retried by the
+        suite's policy (``note(error)`` once the attempts are spent), a
+        refusal is a sync exception on ``record``. ``refused(reason)`` is
+        told of a refusal, and of the attempts being spent."""
+        try:
+            with self.env.cr.savepoint():
+                return True, call()
+        except retry.TRANSIENT_ERRORS as error:
+            if refused and retry.exhausted(attempt, self.max_attempts):
+                refused(str(error))
+            return False, self._retail_retry_job(
+                method, attempt, error, kind, summary, note(error), **arguments
+            )
+        except UserError as error:
+            if refused:
+                refused(str(error))
+            self.env["retail.exception.activity"]._raise(
+                self, record, kind, summary, str(error)
+            )
+            return False, str(error)
+
     def _retail_cancel_order(self, sale_id, attempt=1):
         """Job: ask the channel to cancel the sale order ``sale_id``, then
         cancel it in Odoo. Asking first keeps Odoo's order as it was when
@@ -914,36 +949,28 @@ class RetailBackend(models.Model):
         if not sale or sale.state == "cancel" or not sale.retail_cancel_state:
             return "nothing to cancel"
         summary = self.env._("%(order)s not cancelled on the channel", order=sale.name)
-        try:
-            with self.env.cr.savepoint():
-                answer = self._adapter("marketplace").cancel_order(
-                    sale._retail_cancel_request()
-                )
-        except retry.TRANSIENT_ERRORS as error:
-            if retry.exhausted(attempt, self.max_attempts):
-                sale._retail_cancel_refused(str(error))
-            return self._retail_retry_job(
-                "_retail_cancel_order",
-                attempt,
-                error,
-                CANCEL_FAILURE,
-                summary,
-                self.env._(
-                    "The channel did not answer the cancellation of %(order)s "
-                    "after %(attempts)s attempts: %(error)s. The order was left "
-                    "as it was: cancel it again once the channel is back.",
-                    order=sale.name,
-                    attempts=attempt,
-                    error=error,
-                ),
-                sale_id=sale_id,
-            )
-        except UserError as error:
-            sale._retail_cancel_refused(str(error))
-            self.env["retail.exception.activity"]._raise(
-                self, sale, CANCEL_FAILURE, summary, str(error)
-            )
-            return str(error)
+        asked, answer = self._retail_ask_channel(
+            "_retail_cancel_order",
+            attempt,
+            sale,
+            CANCEL_FAILURE,
+            summary,
+            lambda: self._adapter("marketplace").cancel_order(
+                sale._retail_cancel_request()
+            ),
+            lambda error: self.env._(
+                "The channel did not answer the cancellation of %(order)s "
+                "after %(attempts)s attempts: %(error)s. The order was left "
+                "as it was: cancel it again once the channel is back.",
+                order=sale.name,
+                attempts=attempt,
+                error=error,
+            ),
+            refused=sale._retail_cancel_refused,
+            sale_id=sale_id,
+        )
+        if not asked:
+            return answer
         sale._retail_cancel_confirmed(answer)
         return answer
 
@@ -958,37 +985,29 @@ class RetailBackend(models.Model):
         if not move or move.retail_refund_state != "waiting":
             return "nothing to refund"
         summary = self.env._("%(move)s not refunded on the channel", move=move.name)
-        try:
-            with self.env.cr.savepoint():
-                reference = self._adapter("marketplace").push_refund(
-                    move._retail_refund_request()
-                )
-        except retry.TRANSIENT_ERRORS as error:
-            if retry.exhausted(attempt, self.max_attempts):
-                move._retail_refund_refused(str(error))
-            return self._retail_retry_job(
-                "_retail_push_refund",
-                attempt,
-                error,
-                REFUND_FAILURE,
-                summary,
-                self.env._(
-                    "The channel did not answer the refund of %(move)s after "
-                    "%(attempts)s attempts: %(error)s. Refund it on the "
-                    "channel; its refund is matched to the credit note by the "
-                    "key in its note.",
-                    move=move.name,
-                    attempts=attempt,
-                    error=error,
-                ),
-                move_id=move_id,
-            )
-        except UserError as error:
-            move._retail_refund_refused(str(error))
-            self.env["retail.exception.activity"]._raise(
-                self, move, REFUND_FAILURE, summary, str(error)
-            )
-            return str(error)
+        asked, reference = self._retail_ask_channel(
+            "_retail_push_refund",
+            attempt,
+            move,
+            REFUND_FAILURE,
+            summary,
+            lambda: self._adapter("marketplace").push_refund(
+                move._retail_refund_request()
+            ),
+            lambda error: self.env._(
+                "The channel did not answer the refund of %(move)s after "
+                "%(attempts)s attempts: %(error)s. Refund it on the "
+                "channel; its refund is matched to the credit note by the "
+                "key in its note.",
+                move=move.name,
+                attempts=attempt,
+                error=error,
+            ),
+            refused=move._retail_refund_refused,
+            move_id=move_id,
+        )
+        if not asked:
+            return reference
         move._retail_refund_confirmed(self, reference)
         return f"refund {reference}"
 
@@ -1005,35 +1024,30 @@ class RetailBackend(models.Model):
         summary = self.env._(
             "%(picking)s not reported to the channel", picking=picking.name
         )
-        try:
-            with self.env.cr.savepoint():
-                reference, answer = self._adapter("marketplace").push_return(
-                    picking._retail_return_request(self)
-                )
-        except retry.TRANSIENT_ERRORS as error:
-            return self._retail_retry_job(
-                "_retail_push_return",
-                attempt,
-                error,
-                RETURN_FAILURE,
-                summary,
-                self.env._(
-                    "The channel did not answer the return %(picking)s after "
-                    "%(attempts)s attempts: %(error)s. Record it on the "
-                    "channel; a return there whose note holds the key "
-                    "%(key)s is this one.",
-                    picking=picking.name,
-                    attempts=attempt,
-                    error=error,
-                    key=picking.retail_return_key,
-                ),
-                picking_id=picking_id,
-            )
-        except UserError as error:
-            self.env["retail.exception.activity"]._raise(
-                self, picking, RETURN_FAILURE, summary, str(error)
-            )
-            return str(error)
+        asked, answer = self._retail_ask_channel(
+            "_retail_push_return",
+            attempt,
+            picking,
+            RETURN_FAILURE,
+            summary,
+            lambda: self._adapter("marketplace").push_return(
+                picking._retail_return_request(self)
+            ),
+            lambda error: self.env._(
+                "The channel did not answer the return %(picking)s after "
+                "%(attempts)s attempts: %(error)s. Record it on the "
+                "channel; a return there whose note holds the key "
+                "%(key)s is this one.",
+                picking=picking.name,
+                attempts=attempt,
+                error=error,
+                key=picking.retail_return_key,
+            ),
+            picking_id=picking_id,
+        )
+        if not asked:
+            return answer
+        reference, answer = answer
         picking._retail_return_confirmed(reference, answer)
         return f"return {reference}"
 
