@@ -251,7 +251,8 @@ class TestShopifyRefunds(ShopifySimulatorCommon):
     def test_polled_order_reads_its_refunds_as_the_webhook_states_them(self):
         """Test that a polled order's refund, of 110 lines (two pages of
         refund line items) and shipping, read through GraphQL, is the refund
-        its refunds/create webhook delivers."""
+        its refunds/create webhook delivers, and that the order's quantities
+        net of it do not read as an edit."""
         order = self.sim.create_order(
             lines=[
                 {"sku": f"L{index}", "quantity": 1, "price": "1.00"}
@@ -269,6 +270,13 @@ class TestShopifyRefunds(ShopifySimulatorCommon):
         )
         adapter = self.backend._adapter("marketplace")
         (polled,), _checkpoint = adapter.poll_orders(None, 50)
+        self.assertEqual(
+            [
+                (line.quantity, line.current_quantity)
+                for line in shopify.parse_order(polled).lines
+            ],
+            [(1, 1)] * 120,
+        )
         (refund,) = adapter.fetch_refunds(polled)
         self.assertEqual(refund, shopify.parse_refund(delivered))
         self.assertEqual(len(refund.lines), 110)
