@@ -181,7 +181,7 @@ def test_shopify_webhooks_verify_with_the_vector_and_the_adapter(shop, receiver)
     assert body == SHOPIFY_BODY
     assert first["X-Shopify-Hmac-Sha256"] == SHOPIFY_SIGNATURE
     assert first["X-Shopify-Shop-Domain"] == "sim-shop.myshopify.com"
-    assert first["X-Shopify-API-Version"] == "2025-01"
+    assert first["X-Shopify-API-Version"] == "2026-10"
     assert first["X-Shopify-Triggered-At"].endswith("Z")
     assert shopify.verify_signature([SHOPIFY_SECRET], first, body) is None
     assert shopify.verify_signature(["other"], first, body) is not None
