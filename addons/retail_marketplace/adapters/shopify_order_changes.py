@@ -39,9 +39,10 @@ mapping names, else Shopify's "other". From API 2026-01 it is a
 sent; a handle Shopify does not know stops the return in words that say
 so. Before 2026-01 it is the ``ReturnReason`` enum (``returnReason``,
 ``OTHER``), which 2026-01 deprecates
-(https://shopify.dev/changelog/new-return-reason-definitions-api-for-better-return-insights;
-still accepted in 2026-10:
-https://shopify.dev/docs/api/admin-graphql/2026-07/input-objects/ReturnLineItemInput).
+(https://shopify.dev/changelog/new-return-reason-definitions-api-for-better-return-insights)
+but keeps in the schema: 2026-07 and the unstable version after 2026-10
+still list it
+(https://shopify.dev/docs/api/admin-graphql/2026-07/input-objects/ReturnLineItemInput).
 The return is not processed (``returnProcess``): the money goes back
 through Odoo's credit note, refunded on its own, and ``returnProcess``
 would refund it a second time.
@@ -61,7 +62,11 @@ from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 REFUND_METHOD_VERSION = "2025-10"
 # ``refundCreate`` takes ``@idempotent(key:)`` from this version on.
 IDEMPOTENT_VERSION = "2026-01"
-# What Shopify has shipped of an order it no longer lets cancel.
+# What Shopify has shipped of an order it no longer lets cancel. From
+# 2026-10 an order with nothing left to fulfil reads FULFILLMENT_NOT_REQUIRED
+# instead of UNFULFILLED
+# (https://shopify.dev/changelog/orderdisplayfulfillmentstatus-now-returns-fulfillmentnotrequired):
+# nothing shipped either.
 SHIPPED = ("FULFILLED", "PARTIALLY_FULFILLED", "IN_PROGRESS")
 PAID_KINDS = ("SALE", "CAPTURE")
 TRANSACTIONS_FIRST = 50
@@ -75,7 +80,8 @@ RETURN_STATE_COST = 3 + (FULFILLMENTS_FIRST + RETURNS_FIRST) * (2 + LINES_FIRST)
 # from this version on (the ``ReturnReason`` enum before).
 RETURN_REASON_DEFINITION_VERSION = "2026-01"
 # The reason for one no mapping names, in each version's words; the note
-# says which.
+# says which. Shopify's reference gives example handles, no full list: a
+# shop without "other" would refuse it as any unknown handle, by name.
 OTHER_REASON = "OTHER"
 OTHER_REASON_HANDLE = "other"
 # Returns whose units are free to return again.
