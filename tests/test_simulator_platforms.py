@@ -17,7 +17,7 @@ from simulator import Simulator
 from simulator import shopify as sim_shopify
 from simulator import woocommerce as sim_woocommerce
 from simulator.receiver import WebhookReceiver
-from test_marketplace_end_to_end import _orders_in_odoo, _settled
+from store import idle, sales_states
 from waiting import inbox_state, wait_for
 
 from odoo import fields
@@ -1496,13 +1496,13 @@ def test_shopify_orders_without_webhooks_come_by_the_graphql_poll(
                 [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
             )._run()
     wait_for(
-        lambda: _settled(committed_env, backend_id)
-        and len(_orders_in_odoo(committed_env, backend_id)) == len(created),
+        lambda: idle(committed_env, backend_id, jobs=False)
+        and len(sales_states(committed_env, backend_id)) == len(created),
         120,
         "the polled imports",
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
-    imported = _orders_in_odoo(committed_env, backend_id)
+    imported = sales_states(committed_env, backend_id)
     for order in created:
         state, total = imported[str(order["id"])]
         assert (state, f"{total:.2f}") == ("sale", order["total_price"])
