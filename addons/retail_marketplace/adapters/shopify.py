@@ -660,7 +660,9 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def push_return(self, request):
         """``returnCreate`` (``shopify_order_changes.push_return``)."""
-        return shopify_order_changes.push_return(self.graphql(), request)
+        return shopify_order_changes.push_return(
+            self.graphql(), request, self.api_version
+        )
 
     def webhook_topics(self):
         """An order's every change and its refunds, while orders come in."""
