@@ -698,7 +698,9 @@ class RetailSettlement(models.Model):
         for chunk in self._line_chunks():
             for line in Line.browse(chunk):
                 self._book_line(line, book, backend, accounts)
-            Line.invalidate_model()
+            # The chunk's documents and their journal items too: a payout of
+            # 10,000 orders would otherwise keep them all in the cache.
+            self.env.invalidate_all()
         payout = sum(balances.values())
         if not self.currency_id.is_zero(payout):
             # Files without a payout line: the remainder waits in clearing.
@@ -832,27 +834,37 @@ class RetailSettlement(models.Model):
                 RECEIVED_TYPES,
             )
         )
-        documents = self.env["account.move"].browse(
-            row[0] for row in self.env.cr.fetchall()
-        )
-        to_reconcile = defaultdict(lambda: self.env["account.move.line"])
-        for document in documents:
-            for line in _open_lines(document).filtered(
-                lambda line: not line.reconciled
-            ):
-                key = (line.account_id, document.commercial_partner_id)
-                to_reconcile[key] |= line
+        document_ids = [row[0] for row in self.env.cr.fetchall()]
+        # Ids per (account, partner), read CHUNK documents at a time: the
+        # documents are not all held in the cache at once.
+        to_reconcile = defaultdict(list)
+        for start in range(0, len(document_ids), CHUNK):
+            documents = self.env["account.move"].browse(
+                document_ids[start : start + CHUNK]
+            )
+            for document in documents:
+                partner_id = document.commercial_partner_id.id
+                for line in _open_lines(document):
+                    if not line.reconciled:
+                        to_reconcile[(line.account_id.id, partner_id)].append(line.id)
+            self.env.invalidate_all()
+        items = defaultdict(list)
         for item in self.move_id.line_ids.filtered(lambda line: not line.reconciled):
-            key = (item.account_id, item.partner_id)
+            key = (item.account_id.id, item.partner_id.id)
             if key in to_reconcile and item.account_id.reconcile:
-                to_reconcile[key] |= item
+                items[key].append(item.id)
         plan = [
-            lines
-            for lines in to_reconcile.values()
-            if lines.move_id & self.move_id and lines.move_id - self.move_id
+            line_ids + items[key]
+            for key, line_ids in to_reconcile.items()
+            if items[key]
         ]
         if plan:
-            self.env["account.move.line"]._reconcile_plan(plan)
+            # Reconciling posted documents changes none of their taxes,
+            # terms or totals: Odoo's check of their dynamic lines would
+            # compute them all again for every document, the most of the
+            # posting's time and memory.
+            Item = self.env["account.move.line"].with_context(skip_invoice_sync=True)
+            Item._reconcile_plan([Item.browse(line_ids) for line_ids in plan])
 
     # === BANK DEPOSIT === #
     def action_reconcile_bank_deposit(self):

@@ -1,10 +1,13 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from ..models import retail_settlement as settlement_module
 from .common import SettlementCommon
 
 
@@ -171,6 +174,44 @@ class TestSettlementPosting(SettlementCommon):
         self.assertEqual(settlement.move_id, move, "posting again posts nothing")
         settlement.action_mark_reviewed()
         self.assertEqual(settlement.state, "reviewed")
+
+    def test_posting_holds_a_chunk_of_lines_and_pays_every_document(self):
+        """Posting reads a payout's lines and documents a chunk at a time,
+        whatever module extends it: a 100,000-line payout is never held in
+        memory whole. Its documents are still all paid, each reconciled with
+        the entry's item of its partner, all in one full reconcile."""
+        settlement = self._import(
+            self._csv(
+                [
+                    ("Sale", "ORD-1", "100.00", "-3.20"),
+                    ("Sale", "ORD-2", "50.00", "-1.60"),
+                    ("Sale", "ORD-3", "30.00", "-1.00"),
+                    ("Fee", "", "-10.00", "0.00"),
+                    ("Payout", "", "-164.20", "0.00"),
+                ]
+            )
+        )
+        self.assertEqual(settlement.state, "matched")
+        Line = self.env["retail.settlement.line"]
+        self.env.invalidate_all()
+        with patch.object(settlement_module, "CHUNK", 2):
+            settlement.action_post()
+            held = self.env.cache.get_records(Line, Line._fields["amount_net"])
+        self.assertLessEqual(len(held), 2)
+        invoices = self.env["account.move"].union(*self.invoices.values())
+        for invoice in invoices:
+            self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        receivables = invoices.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        item = settlement.move_id.line_ids.filtered(
+            lambda line: line.account_id == receivables.account_id
+        )
+        self.assertEqual((len(item), item.partner_id), (1, self.customer))
+        self.assertTrue(item.full_reconcile_id)
+        self.assertEqual(item.full_reconcile_id.reconciled_line_ids, receivables | item)
+        self.assertEqual(len(item.matched_debit_ids), 3)
 
     def test_invoice_paid_by_the_channel_is_settled_through_its_payment(self):
         invoice = self.invoices["ORD-2"]

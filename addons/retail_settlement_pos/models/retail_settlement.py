@@ -45,9 +45,20 @@ class RetailSettlement(models.Model):
         store payments with the card payment entries of those payments'
         closed sessions. A session still open reconciles when it closes."""
         for settlement in self.filtered("move_id"):
-            payments = settlement.line_ids.filtered(
-                lambda line: line.state in ("matched", "written_off")
-            ).pos_payment_id.sudo()
+            # Only the store payments' lines are read: a payout of channel
+            # orders has 100,000 lines and none of them.
+            payments = (
+                self.env["retail.settlement.line"]
+                .search_fetch(
+                    [
+                        ("settlement_id", "=", settlement.id),
+                        ("state", "in", ("matched", "written_off")),
+                        ("pos_payment_id", "!=", False),
+                    ],
+                    ["pos_payment_id"],
+                )
+                .pos_payment_id.sudo()
+            )
             if not payments:
                 continue
             methods = payments.payment_method_id
