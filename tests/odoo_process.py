@@ -33,12 +33,9 @@ def start(
 ):
     """The server's process and base URL, once it serves its login page.
     ``extra_args``: more odoo-bin options (another database server, say)."""
-    import odoo
-
     http_port, gevent_port = free_port(), free_port()
     command = [
-        sys.executable,
-        str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin"),
+        *_odoo_bin(),
         f"--config={config_path}",
         # The one database, without a dbfilter, as odoo.conf.example.
         f"--database={db_name}",
@@ -60,6 +57,44 @@ def start(
         stop(process)
         raise
     return process, base_url
+
+
+def create_database(config_path, db_name, modules):
+    """A fresh database ``db_name`` with ``modules`` installed, no demo data."""
+    subprocess.run(["dropdb", "--if-exists", db_name], check=True)
+    subprocess.run(
+        [
+            *_odoo_bin(),
+            f"--config={config_path}",
+            f"--database={db_name}",
+            f"--init={modules}",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def drop_database(db_name):
+    """Drop ``db_name`` once this process lets go of it: its registry and
+    its pooled connections."""
+    import odoo
+    from odoo.modules.registry import Registry
+
+    Registry.delete(db_name)
+    odoo.sql_db.close_db(db_name)
+    subprocess.run(["dropdb", "--if-exists", db_name], check=False)
+
+
+def _odoo_bin():
+    import odoo
+
+    return [
+        sys.executable,
+        str(Path(odoo.__file__).resolve().parent.parent / "odoo-bin"),
+    ]
 
 
 def stop(process):

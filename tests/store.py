@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A committed marketplace backend on the simulator's generic protocol, with
 stocked products, automatic invoicing and payment, for the fault and security
-tests; and what those tests count in the database."""
+tests; and what the end-to-end tests count in the database."""
 
 import json
 import time
@@ -137,3 +137,22 @@ def inbox_settled(env, backend_id):
     return not env["retail.event"].search_count(
         [("backend_id", "=", backend_id), ("state", "=", "pending")]
     )
+
+
+def idle(committed_env, backend_id, inbox=True, jobs=True):
+    """Whether the backend's inbox (no pending event) and its job channels
+    (no job waiting or running) are idle, as far as asked, seen from a
+    cursor of its own."""
+    with committed_env() as env:
+        return (not inbox or inbox_settled(env, backend_id)) and (
+            not jobs or jobs_idle(env, backend_id)
+        )
+
+
+def sales_states(committed_env, backend_id):
+    """``{channel order id: (state, total)}`` of the backend's sale orders."""
+    with committed_env() as env:
+        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
+        return {
+            sale.retail_external_id: (sale.state, sale.amount_total) for sale in sales
+        }

@@ -18,6 +18,7 @@ import psycopg2
 import pytest
 from simulator import Simulator
 from simulator import sqs as moto_sqs
+from store import idle, sales_states
 from waiting import inbox_state, wait_for
 
 ORDERS = 150
@@ -211,35 +212,6 @@ def _poll(env, backend_id):
 def _read_notifications(env, backend_id):
     # The queue's messages are deleted once this cursor commits.
     return _backend(env, backend_id)._retail_read_notifications()
-
-
-def _sales(committed_env, backend_id):
-    with committed_env() as env:
-        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
-        return {
-            sale.retail_external_id: (sale.state, sale.amount_total) for sale in sales
-        }
-
-
-def _settled(committed_env, backend_id):
-    with committed_env() as env:
-        return not env["retail.event"].search_count(
-            [("backend_id", "=", backend_id), ("state", "=", "pending")]
-        )
-
-
-def _jobs_idle(committed_env, backend_id):
-    with committed_env() as env:
-        return not env["queue.job"].search_count(
-            [
-                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
-                (
-                    "state",
-                    "in",
-                    ("wait_dependencies", "pending", "enqueued", "started"),
-                ),
-            ]
-        )
 
 
 def _spec(rng, number):
@@ -467,14 +439,14 @@ def test_amazon_orders_shipments_stock_refunds_and_settlement(
     _retried(committed_env, lambda env: _read_notifications(env, backend_id))
     assert queue.waiting() == 0
     wait_for(
-        lambda: _settled(committed_env, backend_id)
-        and len(_sales(committed_env, backend_id)) == ORDERS,
+        lambda: idle(committed_env, backend_id, jobs=False)
+        and len(sales_states(committed_env, backend_id)) == ORDERS,
         600,
         "the imports",
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
     print(f"\n{ORDERS} Amazon orders imported in {time.monotonic() - started:.1f}s")
-    sales = _sales(committed_env, backend_id)
+    sales = sales_states(committed_env, backend_id)
     for order in orders:
         state, total = sales[order["AmazonOrderId"]]
         assert state == "sale"
@@ -502,7 +474,7 @@ def test_amazon_orders_shipments_stock_refunds_and_settlement(
     sim.update_order(cancelled, buyer_cancel="Ordered by mistake")
     _retried(committed_env, lambda env: _read_notifications(env, backend_id))
     wait_for(
-        lambda: _sales(committed_env, backend_id)[cancelled][0] == "cancel",
+        lambda: sales_states(committed_env, backend_id)[cancelled][0] == "cancel",
         60,
         "the cancellation",
         explain=lambda: inbox_state(committed_env, [backend_id]),
@@ -562,12 +534,12 @@ def test_amazon_orders_shipments_stock_refunds_and_settlement(
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
     wait_for(
-        lambda: _settled(committed_env, backend_id),
+        lambda: idle(committed_env, backend_id, jobs=False),
         300,
         "the inbox",
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
-    assert len(_sales(committed_env, backend_id)) == ORDERS
+    assert len(sales_states(committed_env, backend_id)) == ORDERS
 
     # Every other MFN order ships with a tracking number.
     shipped = mfn[1:]
@@ -611,7 +583,7 @@ def test_amazon_orders_shipments_stock_refunds_and_settlement(
     )
 
     # Stock: every SKU in the first feed, then only the one that changed.
-    wait_for(lambda: _jobs_idle(committed_env, backend_id), 60, "idle jobs")
+    wait_for(lambda: idle(committed_env, backend_id, inbox=False), 60, "idle jobs")
 
     def publish(env):
         return env["retail.product.binding"]._publish_stock(_backend(env, backend_id))

@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import psycopg2
 import pytest
+from shopify_store import create_shopify_store
 from simulator import Simulator
+from store import idle, sales_states
 from waiting import inbox_state, wait_for
 
 SECRET = "shpss_e2e_secret"
@@ -39,107 +41,24 @@ def shopify(committed_env):
         ) as sim,
         committed_env() as env,
     ):
-        warehouse = env["stock.warehouse"].search(
-            [("company_id", "=", env.company.id)], limit=1
-        )
-        tax = env["account.tax"].create(
-            {
-                "name": "E2E VAT 20%",
-                "amount": 20,
-                "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
-            }
-        )
-        service = {"type": "service", "invoice_policy": "order", "taxes_id": False}
-        Product = env["product.product"]
-        for index, sku in enumerate(SKUS, start=1):
-            product = Product.create(
-                {
-                    "name": f"End-to-end item {index}",
-                    "default_code": sku,
-                    "is_storable": True,
-                    "invoice_policy": "order",
-                    "retail_fast_mover": index == 1,
-                }
-            )
-            env["stock.quant"]._update_available_quantity(
-                product, warehouse.lot_stock_id, 10000
-            )
-            sim.add_product(sku, price=f"{5 * index}.99", quantity=10000)
-        backend = env["retail.backend"].create(
-            {
-                "name": "Simulated Shopify",
-                "kind": "marketplace",
-                "platform": "shopify",
-                "api_url": sim.url,
-                "api_version": "2025-01",
-                "access_token": "sim-token",
-                "webhook_secret": SECRET,
-                "location_ref": "655441491",
-                "rate_limit": 100,
-                "rate_burst": 100,
-                "retry_delay": 1,
-                "warehouse_id": warehouse.id,
-                "shipping_product_id": Product.create(
-                    dict(service, name="E2E shipping")
-                ).id,
-                "discount_product_id": Product.create(
-                    dict(service, name="E2E discount")
-                ).id,
-                "payment_journal_id": env["account.journal"]
-                .create({"name": "E2E payouts", "type": "bank", "code": "E2EP"})
-                .id,
-                "auto_invoice": True,
-                "auto_payment": True,
-                "flow_ids": [
-                    (0, 0, {"flow": "orders_in", "mode": "batch", "batch_size": 250}),
-                    (0, 0, {"flow": "stock_out", "mode": "batch"}),
-                    (0, 0, {"flow": "fulfilment_out", "mode": "realtime"}),
-                ],
-                "mapping_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "mapping_type": "tax",
-                            "external_code": "VAT 20%",
-                            "odoo_ref": f"account.tax,{tax.id}",
-                        },
-                    )
-                ],
-            }
+        backend = create_shopify_store(
+            env,
+            sim,
+            "End-to-end",
+            "E2EP",
+            [
+                (sku, f"{5 * index}.99", 10000, {"retail_fast_mover": index == 1})
+                for index, sku in enumerate(SKUS, start=1)
+            ],
+            api_version="2025-01",
+            flow_ids=[
+                (0, 0, {"flow": "orders_in", "mode": "batch", "batch_size": 250}),
+                (0, 0, {"flow": "stock_out", "mode": "batch"}),
+                (0, 0, {"flow": "fulfilment_out", "mode": "realtime"}),
+            ],
         )
         env.cr.commit()
         yield sim, backend.id
-
-
-def _orders_in_odoo(committed_env, backend_id):
-    with committed_env() as env:
-        sales = env["sale.order"].search([("retail_backend_id", "=", backend_id)])
-        return {
-            sale.retail_external_id: (sale.state, sale.amount_total) for sale in sales
-        }
-
-
-def _settled(committed_env, backend_id):
-    with committed_env() as env:
-        return not env["retail.event"].search_count(
-            [("backend_id", "=", backend_id), ("state", "=", "pending")]
-        )
-
-
-def _jobs_idle(committed_env, backend_id):
-    with committed_env() as env:
-        return not env["queue.job"].search_count(
-            [
-                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
-                (
-                    "state",
-                    "in",
-                    ("wait_dependencies", "pending", "enqueued", "started"),
-                ),
-            ]
-        )
 
 
 def _spec(rng):
@@ -194,15 +113,15 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
         except psycopg2.errors.SerializationFailure:
             time.sleep(1)
     wait_for(
-        lambda: _settled(committed_env, backend_id)
-        and len(_orders_in_odoo(committed_env, backend_id)) == ORDERS,
+        lambda: idle(committed_env, backend_id, jobs=False)
+        and len(sales_states(committed_env, backend_id)) == ORDERS,
         300,
         "the imports",
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
     elapsed = time.monotonic() - started
     print(f"\n{ORDERS} orders imported in {elapsed:.1f}s")
-    imported = _orders_in_odoo(committed_env, backend_id)
+    imported = sales_states(committed_env, backend_id)
     assert len(imported) == ORDERS
     for order in orders:
         state, total = imported[str(order["id"])]
@@ -219,7 +138,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
 
     # Stock: everything not published yet (the fast mover went out with the
     # imports), then only what changes.
-    wait_for(lambda: _jobs_idle(committed_env, backend_id), 60, "idle jobs")
+    wait_for(lambda: idle(committed_env, backend_id, inbox=False), 60, "idle jobs")
     with committed_env() as env:
         Binding = env["retail.product.binding"]
         Binding._publish_stock(env["retail.backend"].browse(backend_id))
@@ -296,7 +215,7 @@ def test_shopify_orders_stock_shipment_and_refund(odoo_server, shopify, committe
 
     notes = wait_for(credit_note, 60, "the credit note")
     assert wait_for(
-        lambda: _settled(committed_env, backend_id),
+        lambda: idle(committed_env, backend_id, jobs=False),
         60,
         "the inbox",
         explain=lambda: inbox_state(committed_env, [backend_id]),

@@ -10,7 +10,9 @@ exists twice."""
 from decimal import Decimal
 
 import pytest
+from shopify_store import create_shopify_store
 from simulator import Simulator
+from store import idle
 from waiting import inbox_state, wait_for
 
 SECRET = "shpss_changes_secret"
@@ -43,73 +45,20 @@ def shop(committed_env):
         ) as sim,
         committed_env() as env,
     ):
-        warehouse = env["stock.warehouse"].search(
-            [("company_id", "=", env.company.id)], limit=1
-        )
-        tax = env["account.tax"].create(
-            {
-                "name": "Changes VAT 20%",
-                "amount": 20,
-                "type_tax_use": "sale",
-                "price_include_override": "tax_excluded",
-            }
-        )
-        service = {"type": "service", "invoice_policy": "order", "taxes_id": False}
-        Product = env["product.product"]
-        for index, sku in enumerate(SKUS, start=1):
-            product = Product.create(
-                {
-                    "name": f"Changes item {index}",
-                    "default_code": sku,
-                    "is_storable": True,
-                    "invoice_policy": "order",
-                }
-            )
-            env["stock.quant"]._update_available_quantity(
-                product, warehouse.lot_stock_id, 1000
-            )
-            sim.add_product(sku, price=f"{10 * index}.00", quantity=1000)
-        backend = env["retail.backend"].create(
-            {
-                "name": "Shopify with changes",
-                "kind": "marketplace",
-                "platform": "shopify",
-                "api_url": sim.url,
-                "api_version": "2026-01",
-                "access_token": "sim-token",
-                "webhook_secret": SECRET,
-                "location_ref": "655441491",
-                "rate_limit": 100,
-                "rate_burst": 100,
-                "retry_delay": 1,
-                "warehouse_id": warehouse.id,
-                "shipping_product_id": Product.create(
-                    dict(service, name="Changes shipping")
-                ).id,
-                "discount_product_id": Product.create(
-                    dict(service, name="Changes discount")
-                ).id,
-                "payment_journal_id": env["account.journal"]
-                .create({"name": "Changes payouts", "type": "bank", "code": "CHGP"})
-                .id,
-                "auto_invoice": True,
-                "auto_payment": True,
-                "flow_ids": [
-                    (0, 0, {"flow": "orders_in", "mode": "realtime"}),
-                    (0, 0, {"flow": "fulfilment_out", "mode": "realtime"}),
-                ],
-                "mapping_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "mapping_type": "tax",
-                            "external_code": "VAT 20%",
-                            "odoo_ref": f"account.tax,{tax.id}",
-                        },
-                    )
-                ],
-            }
+        backend = create_shopify_store(
+            env,
+            sim,
+            "Changes",
+            "CHGP",
+            [
+                (sku, f"{10 * index}.00", 1000, {})
+                for index, sku in enumerate(SKUS, start=1)
+            ],
+            api_version="2026-01",
+            flow_ids=[
+                (0, 0, {"flow": "orders_in", "mode": "realtime"}),
+                (0, 0, {"flow": "fulfilment_out", "mode": "realtime"}),
+            ],
         )
         env.cr.commit()
         yield sim, backend.id
@@ -133,24 +82,6 @@ def _credit_notes(sale):
             ("reversed_entry_id", "in", invoices.ids),
         ]
     )
-
-
-def _settled(committed_env, backend_id):
-    with committed_env() as env:
-        events = env["retail.event"].search_count(
-            [("backend_id", "=", backend_id), ("state", "=", "pending")]
-        )
-        jobs = env["queue.job"].search_count(
-            [
-                ("channel", "=like", f"root.retail.%.marketplace.backend_{backend_id}"),
-                (
-                    "state",
-                    "in",
-                    ("wait_dependencies", "pending", "enqueued", "started"),
-                ),
-            ]
-        )
-        return not events and not jobs
 
 
 def _partial_credit_note(env, sale):
@@ -233,7 +164,7 @@ def test_changes_on_both_sides_agree(odoo_server, shop, committed_env):
 
     wait_for(changed, 180, "the changes made in Odoo", explain=explain)
     wait_for(
-        lambda: _settled(committed_env, backend_id), 180, "the echoes", explain=explain
+        lambda: idle(committed_env, backend_id), 180, "the echoes", explain=explain
     )
 
     with committed_env() as env:

@@ -17,7 +17,7 @@ from simulator import Simulator
 from simulator import shopify as sim_shopify
 from simulator import woocommerce as sim_woocommerce
 from simulator.receiver import WebhookReceiver
-from test_marketplace_end_to_end import _orders_in_odoo, _settled
+from store import idle, sales_states
 from waiting import inbox_state, wait_for
 
 from odoo import fields
@@ -181,7 +181,7 @@ def test_shopify_webhooks_verify_with_the_vector_and_the_adapter(shop, receiver)
     assert body == SHOPIFY_BODY
     assert first["X-Shopify-Hmac-Sha256"] == SHOPIFY_SIGNATURE
     assert first["X-Shopify-Shop-Domain"] == "sim-shop.myshopify.com"
-    assert first["X-Shopify-API-Version"] == "2025-01"
+    assert first["X-Shopify-API-Version"] == "2026-10"
     assert first["X-Shopify-Triggered-At"].endswith("Z")
     assert shopify.verify_signature([SHOPIFY_SECRET], first, body) is None
     assert shopify.verify_signature(["other"], first, body) is not None
@@ -955,6 +955,96 @@ def test_woocommerce_refund_restocks_and_refunds_shipping(woo, receiver):
         )
 
 
+def test_woocommerce_order_edit_recalculates_and_refunds_stay_apart(woo, receiver):
+    """Test an on-hold order edited as the edit screen saves it (a quantity
+    raised, an item deleted, one added): the items, the stock moved, the
+    totals recalculated and order.updated; a refund then leaves the items
+    and the total as they are; a processing order is not editable unless
+    the shop allows it; PUT orders/<id> with line_items edits in any
+    status."""
+    product_a = woo.add_product(sku="A", quantity=10)
+    product_c = woo.add_product(sku="C", price="5.00", quantity=10)
+    order = woo.create_order(
+        lines=LINES, shipping="4.90", financial_status="authorized"
+    )
+    assert order["status"] == "on-hold"
+    line_a, line_b = order["line_items"]
+    edited = woo.platform.edit_order(
+        order["id"],
+        quantities={line_a["id"]: 3, line_b["id"]: 0},
+        add=[{"sku": "C", "quantity": 1, "price": "5.00"}],
+    )
+    item_a, item_c = edited["line_items"]
+    assert (item_a["id"], item_a["quantity"], item_a["price"]) == (
+        line_a["id"],
+        3,
+        12.0,
+    )
+    amounts = ("subtotal", "subtotal_tax", "total", "total_tax")
+    assert [tuple(item[key] for key in amounts) for item in (item_a, item_c)] == [
+        ("37.50", "7.50", "36.00", "7.20"),
+        ("5.00", "1.00", "5.00", "1.00"),
+    ]
+    assert item_c["product_id"] == product_c["id"]
+    assert (
+        edited["discount_total"],
+        edited["discount_tax"],
+        edited["cart_tax"],
+        edited["total_tax"],
+        edited["total"],
+    ) == ("1.50", "0.30", "8.20", "9.18", "55.08")
+    assert edited["tax_lines"][0]["tax_total"] == "8.20"
+    assert edited["date_modified_gmt"] > order["date_modified_gmt"]
+    stock = {
+        product["id"]: _woo(woo, "GET", f"products/{product['id']}").json()[
+            "stock_quantity"
+        ]
+        for product in (product_a, product_c)
+    }
+    assert stock == {product_a["id"]: 7, product_c["id"]: 9}
+    assert receiver.topics("X-WC-Webhook-Topic")[-1] == "order.updated"
+
+    woo.create_refund(
+        order["id"], lines=[{"line_item_id": line_a["id"], "quantity": 1}]
+    )
+    refunded = _woo(woo, "GET", f"orders/{order['id']}").json()
+    assert [item["quantity"] for item in refunded["line_items"]] == [3, 1]
+    assert refunded["total"] == "55.08" and len(refunded["refunds"]) == 1
+
+    paid = woo.create_order(lines=LINES)
+    first, second = paid["line_items"]
+    with pytest.raises(ValueError, match="not editable"):
+        woo.platform.edit_order(paid["id"], quantities={first["id"]: 1})
+    forced = woo.platform.edit_order(
+        paid["id"], quantities={first["id"]: 1}, force=True
+    )
+    assert forced["line_items"][0]["quantity"] == 1
+    answer = _woo(
+        woo,
+        "PUT",
+        f"orders/{paid['id']}",
+        json={
+            "line_items": [
+                {"id": second["id"], "product_id": None},
+                {"product_id": product_c["id"], "quantity": 2},
+            ]
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert [
+        (item["sku"], item["quantity"], item["total"])
+        for item in answer.json()["line_items"]
+    ] == [("A", 1, "12.00"), ("C", 2, "10.00")]
+    unknown = _woo(
+        woo,
+        "PUT",
+        f"orders/{paid['id']}",
+        json={"line_items": [{"id": 1, "quantity": 2}]},
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["code"] == "woocommerce_rest_invalid_item_id"
+
+
 def test_woocommerce_auth_rate_limit_and_faults(woo):
     """Test Basic and query-string keys, the 401 and 429 bodies, and an
     injected fault in WordPress's error shape."""
@@ -1406,13 +1496,13 @@ def test_shopify_orders_without_webhooks_come_by_the_graphql_poll(
                 [("backend_id", "=", backend_id), ("flow", "=", "orders_in")]
             )._run()
     wait_for(
-        lambda: _settled(committed_env, backend_id)
-        and len(_orders_in_odoo(committed_env, backend_id)) == len(created),
+        lambda: idle(committed_env, backend_id, jobs=False)
+        and len(sales_states(committed_env, backend_id)) == len(created),
         120,
         "the polled imports",
         explain=lambda: inbox_state(committed_env, [backend_id]),
     )
-    imported = _orders_in_odoo(committed_env, backend_id)
+    imported = sales_states(committed_env, backend_id)
     for order in created:
         state, total = imported[str(order["id"])]
         assert (state, f"{total:.2f}") == ("sale", order["total_price"])

@@ -4,7 +4,7 @@
     "name": "Retail Connector Base",
     "summary": "Channel backends, bindings, webhook inbox and sync jobs "
     "shared by the retail channel modules",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.3.1",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",

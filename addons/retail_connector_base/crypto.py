@@ -10,6 +10,7 @@ the first encrypts, all of them decrypt (``cryptography``'s MultiFernet), and
 again with the first, after which the others can be removed.
 """
 
+import functools
 import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -43,7 +44,7 @@ def _fernet(env):
             )
         )
     try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
+        return _multi_fernet(tuple(keys))
     except ValueError as error:
         raise MissingKeyError(
             env._(
@@ -54,15 +55,30 @@ def _fernet(env):
         ) from error
 
 
+@functools.lru_cache(maxsize=8)
+def _multi_fernet(keys):
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
 def encrypt(env, plaintext):
     return _fernet(env).encrypt(plaintext.encode()).decode()
 
 
 def decrypt(env, token):
     try:
-        return _fernet(env).decrypt(token.encode()).decode()
+        return _decrypted(_fernet(env), token)
     except InvalidToken as error:
         raise _undecryptable(env) from error
+
+
+# Decrypting a webhook secret took a delivery as long as the rest of its
+# Python work in the controller. A ciphertext always decrypts to the same
+# plaintext under the same keys (one ``_multi_fernet`` per set of keys), and
+# the process that keeps it already holds the keys that decrypt every
+# stored credential: kept, for the life of the worker, a few at a time.
+@functools.lru_cache(maxsize=64)
+def _decrypted(fernet, token):
+    return fernet.decrypt(token.encode()).decode()
 
 
 def rotate(env, token):

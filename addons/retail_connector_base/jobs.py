@@ -6,6 +6,8 @@ that no committed work is left without a job."""
 
 import logging
 
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
 from odoo import api
 from odoo.modules.registry import Registry
 
@@ -118,11 +120,7 @@ def _after_commit(records, method_name, identity_key, job_options):
 
     def enqueue_again():
         try:
-            # On the committed cursor's own connection, in a new transaction:
-            # a webhook's answer waits for this, and the job has mostly not
-            # started, so no connection is borrowed for nothing.
-            own_cr.execute(WAITING_JOB, (identity_key,))
-            if own_cr.fetchone():
+            if _job_waits_after_commit(own_cr, identity_key):
                 return
             with Registry(dbname).cursor() as cr:
                 fresh = api.Environment(cr, uid, dict(context))[model].browse(ids)
@@ -136,3 +134,34 @@ def _after_commit(records, method_name, identity_key, job_options):
             _logger.exception("could not enqueue %s after commit", identity_key)
 
     return enqueue_again
+
+
+def _job_waits_after_commit(cr, identity_key):
+    """Whether a job of ``identity_key`` waits to run, as committed now.
+
+    Asked on the committed cursor's own connection (a webhook's answer waits
+    for this, and the job has mostly not started, so no connection is
+    borrowed for nothing), in one statement outside any transaction: a
+    transaction would add its BEGIN and the ROLLBACK when the cursor closes,
+    two more round trips to the database for every delivery. The
+    connection's transaction settings are set aside meanwhile, as psycopg2
+    would otherwise send them as two statements more when autocommit ends.
+    """
+    connection = getattr(cr, "_cnx", None)
+    if (
+        connection is None
+        or connection.info.transaction_status != TRANSACTION_STATUS_IDLE
+    ):
+        # A test cursor, or a transaction already open on the connection
+        # (another hook after the commit, a test's own): asked within it.
+        cr.execute(WAITING_JOB, (identity_key,))
+        return bool(cr.fetchone())
+    isolation, readonly = connection.isolation_level, connection.readonly
+    connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT")
+    connection.autocommit = True
+    try:
+        cr.execute(WAITING_JOB, (identity_key,))
+        return bool(cr.fetchone())
+    finally:
+        connection.autocommit = False
+        connection.set_session(isolation_level=isolation, readonly=readonly)

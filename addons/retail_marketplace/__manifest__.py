@@ -3,7 +3,7 @@
 {
     "name": "Retail Marketplace",
     "summary": "Marketplace and web store orders in; stock, prices and fulfilment out",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales",
     "author": "Retail Suite Authors",
     "license": "LGPL-3",

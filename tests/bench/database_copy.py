@@ -8,8 +8,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 
-import odoo
-from odoo.modules.registry import Registry
+import odoo_process
 
 
 @contextmanager
@@ -29,6 +28,4 @@ def database_copy(db_name, suffix):
     try:
         yield copy
     finally:
-        Registry.delete(copy)
-        odoo.sql_db.close_db(copy)
-        subprocess.run(["dropdb", "--if-exists", copy], check=False)
+        odoo_process.drop_database(copy)

@@ -4,7 +4,8 @@
 with cursors and line items paged, refunds, fulfillment orders and
 ``fulfillmentCreate``, ``inventorySetQuantities``, Shopify Payments payouts
 and balance transactions, the app's access scopes, webhook subscriptions,
-``returnCreate`` with the order's fulfillment line items and returns)
+``returnCreate`` with the order's fulfillment line items and returns, and
+``returnReasonDefinitions``)
 within a query-cost bucket, and nothing of the REST Admin API, which the
 suite no longer calls; and webhooks signed as Shopify signs them, sent to
 the subscribed addresses, their bodies in the REST resources' JSON shape as
@@ -50,6 +51,9 @@ MUTATION_COST = 10
 # version, both required from the next.
 CHANGE_FROM_VERSION = "2026-01"
 CHANGE_FROM_REQUIRED_VERSION = "2026-04"
+# returnReasonDefinitions, and returnCreate's returnReasonDefinitionId, from
+# this version (the ReturnReason enum deprecated, still accepted).
+RETURN_REASON_DEFINITION_VERSION = "2026-01"
 # What an order's own objects cost when read, apart from its line items (the
 # estimate of a query counts more, as Shopify's does: requested >= actual).
 ORDER_POINTS = 10
@@ -102,6 +106,19 @@ RETURN_REASONS = (
     "UNWANTED",
     "WRONG_ITEM",
 )
+# Part of Shopify's library of ``ReturnReasonDefinition``s, by handle: the
+# handles its reference names as examples
+# (https://shopify.dev/docs/api/admin-graphql/2026-10/objects/ReturnReasonDefinition)
+# and "other".
+# ``{handle: (id, name)}``.
+RETURN_REASON_DEFINITIONS = {
+    "arrived-late": (1001, "Arrived late"),
+    "color-too-bright": (1002, "Color too bright"),
+    "comfort": (1003, "Comfort"),
+    "other": (1004, "Other"),
+    "quality": (1005, "Quality"),
+    "too-tight": (1006, "Too tight"),
+}
 PAID_STATUSES = ("paid", "partially_paid", "partially_refunded", "refunded")
 RESTOCK_TYPES = {"NO_RESTOCK": "no_restock", "CANCEL": "cancel", "RETURN": "return"}
 REASONS = {
@@ -235,7 +252,7 @@ def _line_tax(item):
 
 class Shopify(ShopifyCatalog, Platform):
     DEFAULTS = {
-        "api_version": "2025-01",
+        "api_version": "2026-10",
         "shop_domain": "sim-shop.myshopify.com",
         "location_id": 655441491,
         "currency": "EUR",
@@ -1612,6 +1629,11 @@ class Shopify(ShopifyCatalog, Platform):
                 self._return_create,
                 "write_returns",
             ),
+            "ReturnReasonDefinitions": (
+                lambda v: 2 + int(v["first"]),
+                self._return_reason_definitions,
+                "read_returns",
+            ),
             "ShopifyPaymentsPayouts": (
                 lambda v: 3 + 15 * int(v["first"]),
                 self._payouts_query,
@@ -2077,6 +2099,9 @@ class Shopify(ShopifyCatalog, Platform):
                     {
                         "quantity": line["quantity"],
                         "returnReason": line["return_reason"],
+                        "returnReasonDefinition": _return_reason_definition(
+                            line.get("return_reason_definition")
+                        ),
                         "returnReasonNote": line["return_reason_note"],
                         "fulfillmentLineItem": {
                             "id": gid(
@@ -2113,13 +2138,41 @@ class Shopify(ShopifyCatalog, Platform):
         )
         return {"data": {"order": node}}, 3 + 3 * len(node["fulfillments"])
 
+    def _return_reason_definitions(self, variables):
+        """``returnReasonDefinitions(first, handles)`` from 2026-01: the
+        library's definitions of those handles (every one without); a
+        field the schema lacks before."""
+        if self._api_version() < RETURN_REASON_DEFINITION_VERSION:
+            return _request_error(
+                "Field 'returnReasonDefinitions' doesn't exist on type 'QueryRoot'",
+                "undefinedField",
+            ), 1
+        handles = variables.get("handles")
+        found = [
+            _return_reason_definition(handle)
+            for handle in sorted(RETURN_REASON_DEFINITIONS)
+            if handles is None or handle in handles
+        ][: int(variables["first"])]
+        result = {"nodes": found, "pageInfo": {"hasNextPage": False}}
+        return {"data": {"returnReasonDefinitions": result}}, 2 + len(found)
+
     def _return_create(self, variables):
         """``returnCreate(returnInput: ReturnInput!)``: an OPEN return of
         the fulfillment line items, or ``userErrors`` and none for an
         unknown order or fulfillment line item, a reason outside
-        ``ReturnReason``, or more units than were fulfilled and not
-        returned yet."""
+        ``ReturnReason``, a ``returnReasonDefinitionId`` (2026-01 on; the
+        request refused before) of no definition, or more units than were
+        fulfilled and not returned yet."""
         data = variables.get("returnInput") or {}
+        if self._api_version() < RETURN_REASON_DEFINITION_VERSION and any(
+            "returnReasonDefinitionId" in line
+            for line in data.get("returnLineItems") or []
+        ):
+            return _request_error(
+                "InputObject 'ReturnLineItemInput' doesn't accept argument "
+                "'returnReasonDefinitionId'",
+                "argumentNotAccepted",
+            ), MUTATION_COST
         order = self.sim.orders.get(_gid_number(data.get("orderId")))
         if order is None:
             return self._return_refused(["returnInput", "orderId"], "Order not found")
@@ -2149,6 +2202,14 @@ class Shopify(ShopifyCatalog, Platform):
                     field + ["quantity"],
                     "Quantity is not available for return.",
                 )
+            definition = None
+            if line.get("returnReasonDefinitionId") is not None:
+                definition = _definition_handle(line["returnReasonDefinitionId"])
+                if definition is None:
+                    return self._return_refused(
+                        field + ["returnReasonDefinitionId"],
+                        "Return reason definition does not exist.",
+                    )
             reason = line.get("returnReason") or "UNKNOWN"
             if reason not in RETURN_REASONS:
                 return self._return_refused(
@@ -2162,6 +2223,7 @@ class Shopify(ShopifyCatalog, Platform):
                     "line_item_id": _gid_number(node["lineItem"]["id"]),
                     "quantity": quantity,
                     "return_reason": reason,
+                    "return_reason_definition": definition,
                     "return_reason_note": (line.get("returnReasonNote") or "")[:255],
                 }
             )
@@ -2462,6 +2524,28 @@ def _display_fulfillment_status(order):
     return {"fulfilled": "FULFILLED", "partial": "PARTIALLY_FULFILLED"}.get(
         order.get("fulfillment_status"), "UNFULFILLED"
     )
+
+
+def _return_reason_definition(handle):
+    """The ``ReturnReasonDefinition`` node of ``handle``; None for None."""
+    if handle is None:
+        return None
+    number, name = RETURN_REASON_DEFINITIONS[handle]
+    return {
+        "id": gid("ReturnReasonDefinition", number),
+        "handle": handle,
+        "name": name,
+        "deleted": False,
+    }
+
+
+def _definition_handle(value):
+    """The handle of the ``ReturnReasonDefinition`` whose gid is
+    ``value``; None when there is none."""
+    for handle, (number, _name) in RETURN_REASON_DEFINITIONS.items():
+        if value == gid("ReturnReasonDefinition", number):
+            return handle
+    return None
 
 
 def _user_error(code, field, message):

@@ -54,6 +54,8 @@ STATUSES = {
     "checkout-draft",
 }
 PAID_STATUS = {"paid": "processing", "authorized": "on-hold"}
+# WC_Order::is_editable, before the shop's wc_order_is_editable filter.
+EDITABLE_STATUSES = {"pending", "on-hold", "auto-draft"}
 STOCK_TAKING = {"processing", "on-hold", "completed"}
 GATEWAYS = {
     "stripe": "Credit Card (Stripe)",
@@ -633,6 +635,95 @@ class WooCommerce(Platform):
         self._announce("order.updated", payload)
         return payload
 
+    def edit_order(self, order_id, quantities=None, add=(), force=False):
+        """Edit an order's items as the shop manager does on its edit screen
+        (saved, then recalculated), which WooCommerce offers while the order
+        is editable (``pending``, ``on-hold``) unless ``force`` (a shop whose
+        ``wc_order_is_editable`` filter allows more): ``quantities`` ({line
+        item id: units}, 0 deletes the item) and ``add`` (compact spec lines,
+        at the order's tax rate); sends ``order.updated``."""
+        with self.sim.lock:
+            order = self._order_of(order_id)
+            if not force and order["status"] not in EDITABLE_STATUSES:
+                raise ValueError(f"order {order_id} is {order['status']}: not editable")
+            self._edit_items(order, quantities or {}, add)
+            self._touch(order)
+            payload = copy.deepcopy(order)
+        self._announce("order.updated", payload)
+        return payload
+
+    def _edit_items(self, order, quantities, add):
+        """Set item quantities (0 deletes the item), add items, move the
+        stock an order holding it took (wc_maybe_adjust_line_item_product_stock)
+        and recalculate the totals; refunds, apart, are left as they are."""
+        items = {item["id"]: item for item in order["line_items"]}
+        for item_id, units in quantities.items():
+            if int(item_id) not in items or int(units) < 0:
+                raise ValueError(f"no line item {item_id} to set to {units}")
+        holds_stock = order["id"] in self.stock_reduced
+        for item_id, units in quantities.items():
+            item = items[int(item_id)]
+            units, before = int(units), item["quantity"]
+            if holds_stock:
+                self._adjust_stock(item["product_id"], before - units)
+            if not units:
+                order["line_items"].remove(item)
+                continue
+            for key in ("subtotal", "subtotal_tax", "total", "total_tax"):
+                item[key] = money(share(Decimal(item[key]), units, before))
+            for tax in item["taxes"]:
+                tax["total"] = item["total_tax"]
+                tax["subtotal"] = item["subtotal_tax"]
+            item["quantity"] = units
+            item["price"] = float(Decimal(item["total"]) / units)
+        if add:
+            rate = (
+                Decimal(str(order["tax_lines"][0]["rate_percent"])) / 100
+                if order["tax_lines"]
+                else ZERO
+            )
+            spec = parse_spec(
+                {
+                    "lines": list(add),
+                    "shipping": None,
+                    "tax_rate": str(rate),
+                    "taxes_included": order["prices_include_tax"],
+                }
+            )
+            for line in spec["lines"]:
+                item = self._line_item(line, spec)
+                order["line_items"].append(item)
+                if holds_stock:
+                    self._adjust_stock(item["product_id"], -item["quantity"])
+        self._recalculate(order)
+
+    def _recalculate(self, order):
+        """WC_Abstract_Order::calculate_totals from the items as they are."""
+        items = order["line_items"]
+        cart_tax = _sum(items, "total_tax")
+        discount = _sum(items, "subtotal") - _sum(items, "total")
+        shipping_tax = Decimal(order["shipping_tax"])
+        fees = _sum(order["fee_lines"], "total") + _sum(order["fee_lines"], "total_tax")
+        order.update(
+            discount_total=money(discount),
+            discount_tax=money(_sum(items, "subtotal_tax") - cart_tax),
+            cart_tax=money(cart_tax),
+            total_tax=money(cart_tax + shipping_tax),
+            total=money(
+                _sum(items, "total")
+                + cart_tax
+                + Decimal(order["shipping_total"])
+                + shipping_tax
+                + fees
+            ),
+        )
+        for tax_line in order["tax_lines"]:
+            tax_line["tax_total"] = order["cart_tax"]
+        for coupon in order["coupon_lines"]:
+            coupon.update(
+                discount=order["discount_total"], discount_tax=order["discount_tax"]
+            )
+
     def create_refund(
         self, order_id, lines=(), shipping=None, reason="", refunded_payment=True
     ):
@@ -835,14 +926,22 @@ class WooCommerce(Platform):
         return (200, order) if order else self._invalid_order()
 
     def _update_order(self, query, body, order_id):
-        """Status, shipping address and meta data; completing the order is
-        recorded as a fulfilment, with the trackings added so far."""
+        """Status, shipping address, meta data and line items (an ``id``
+        with ``quantity``, or with ``product_id`` null to delete it; a
+        ``product_id`` and ``quantity`` to add one at the product's price),
+        in any status; completing the order is recorded as a fulfilment,
+        with the trackings added so far."""
         order = self.sim.orders.get(order_id)
         if order is None:
             return self._invalid_order()
         status = body.get("status", order["status"])
         if status not in STATUSES:
             return self.bad_request(f"status is not one of {sorted(STATUSES)}")
+        if body.get("line_items"):
+            try:
+                self._edit_items(order, *self._posted_items(body["line_items"]))
+            except (LookupError, ValueError) as error:
+                return _answer("woocommerce_rest_invalid_item_id", str(error), 400)
         completing = status == "completed" and order["status"] != "completed"
         # wc_maybe_increase_stock_levels: a cancelled order whose stock was
         # taken gives it back, less the units its refunds took off.
@@ -864,6 +963,28 @@ class WooCommerce(Platform):
             self._record_completion(order)
         self.echo("order.updated", order)
         return 200, order
+
+    def _posted_items(self, posted):
+        """``(quantities, added spec lines)`` of a request's ``line_items``
+        (the REST API deletes an item whose ``product_id`` is null)."""
+        quantities, added = {}, []
+        for entry in posted:
+            if entry.get("id"):
+                deleted = "product_id" in entry and entry["product_id"] is None
+                quantities[int(entry["id"])] = 0 if deleted else entry["quantity"]
+                continue
+            product = self.sim.products.get(int(entry["product_id"]))
+            if product is None:
+                raise LookupError(f"no product {entry['product_id']}")
+            added.append(
+                {
+                    "sku": product["sku"],
+                    "title": product["name"],
+                    "price": product["price"],
+                    "quantity": entry.get("quantity", 1),
+                }
+            )
+        return quantities, added
 
     def _record_completion(self, order):
         trackings = self.trackings.get(order["id"], [])
@@ -1230,7 +1351,11 @@ def _shipping_excluded(spec):
 
 
 def _tax_sum(lines):
-    return sum((Decimal(line["total_tax"]) for line in lines), ZERO)
+    return _sum(lines, "total_tax")
+
+
+def _sum(lines, key):
+    return sum((Decimal(line[key]) for line in lines), ZERO)
 
 
 def _batch_item(item_id, answer):

@@ -109,6 +109,11 @@ class ConnectionAdapter(Adapter):
         """One harmless call; raises when the platform does not answer."""
         raise NotImplementedError
 
+    def test_warnings(self):
+        """What *Test connection* should tell the manager although the
+        platform answered (sentences); none by default."""
+        return []
+
 
 def subscription_changes(existing, topics, url):
     """``(topics to create, subscriptions to delete)`` that make the

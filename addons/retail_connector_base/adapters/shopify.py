@@ -16,7 +16,18 @@ API base URL) with a custom app's Admin API access token in
 and names each scope the backend's enabled features need (each adapter's
 ``access_scopes``) that is missing. A ``write_`` scope grants its ``read_``
 scope as well (https://shopify.dev/docs/api/usage/access-scopes).
+
+Shopify releases a stable version at the start of each quarter (``YYYY-01``,
+``-04``, ``-07``, ``-10``) and supports each for at least twelve months; a
+request naming one no longer supported falls forward to a supported one
+(https://shopify.dev/docs/api/usage/versioning). The adapters choose what
+they send by the backend's pinned version, so a backend pinned to a version
+past its support would speak one version's words to another: *Test
+connection* warns of it, the oldest supported version computed from the
+release calendar and today's date.
 """
+
+from odoo import fields
 
 from ..exceptions import RetailBusinessError
 from ..registry import adapter_classes, register
@@ -24,8 +35,13 @@ from .common import ConnectionAdapter
 from .shopify_graphql import ShopifyGraphQL
 
 # The Admin API version every Shopify adapter speaks unless the backend pins
-# another (``api_version``); a new backend is pinned to it.
-API_VERSION = "2025-10"
+# another (``api_version``); a new backend is pinned to it. The newest stable
+# version on 2026-12-07, released 2026-10-01 and supported until at least
+# 2027-10-01 (https://shopify.dev/changelog/release-notes/2026-10).
+API_VERSION = "2026-10"
+# The months a stable version is released in (on the 1st), each supported
+# for at least a year (https://shopify.dev/docs/api/usage/versioning).
+RELEASE_MONTHS = (1, 4, 7, 10)
 TOKEN_HEADER = "X-Shopify-Access-Token"
 SHOP_ACCESS = """
 query ShopAccess {
@@ -48,6 +64,23 @@ class ShopifyAdapter:
     def graphql(self):
         """The GraphQL Admin API client of this connection."""
         return ShopifyGraphQL(self)
+
+
+def oldest_supported_version(today):
+    """The oldest stable version Shopify still supports on ``today`` (a
+    date) by its release calendar: the first one released on or after the
+    same day a year before."""
+    year_ago = (today.year - 1, today.month, today.day)
+    year, month, _day = next(
+        release
+        for release in (
+            (year, month, 1)
+            for year in (today.year - 1, today.year)
+            for month in RELEASE_MONTHS
+        )
+        if release >= year_ago
+    )
+    return f"{year}-{month:02d}"
 
 
 def flow_scopes(backend, scopes_by_flow):
@@ -134,3 +167,24 @@ class ShopifyConnection(ShopifyAdapter, ConnectionAdapter):
                 code="shopify_access_scopes",
             )
         return data
+
+    def test_warnings(self):
+        """The backend's pinned version when Shopify no longer supports it:
+        its requests fall forward to a version whose fields and rules may
+        differ from the ones the adapters chose by the pinned version."""
+        version = self.api_version
+        oldest = oldest_supported_version(fields.Date.context_today(self.backend))
+        if version >= oldest:
+            return []
+        return [
+            self.env._(
+                "Its API version %(version)s is no longer supported by Shopify "
+                "(the oldest supported is %(oldest)s): Shopify answers in a "
+                "supported version, while the connector speaks %(version)s. Set "
+                "the API version to %(latest)s (the connector's default) or at "
+                "least %(oldest)s.",
+                version=version,
+                oldest=oldest,
+                latest=API_VERSION,
+            )
+        ]

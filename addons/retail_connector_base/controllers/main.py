@@ -90,7 +90,15 @@ class RetailWebhookController(http.Controller):
             request.env.cr.rollback()
             _logger.exception("Webhook for backend %s could not be stored", backend.id)
             return self._reply(500, error="internal_error")
-        _logger.info("Webhook for backend %s: %s", backend.id, answer)
+        # An accepted delivery is in the inbox and Odoo's access log has its
+        # 200: a line of its own is for debugging; the others tell why
+        # nothing new was stored.
+        _logger.log(
+            logging.DEBUG if answer.get("status") == "accepted" else logging.INFO,
+            "Webhook for backend %s: %s",
+            backend.id,
+            answer,
+        )
         return self._reply(200, **answer)
 
     @classmethod

@@ -490,6 +490,21 @@ class RetailBackend(models.Model):
                     "%(name)s did not answer: %(error)s", name=self.name, error=error
                 )
             ) from error
+        warnings = self._adapter("connection").test_warnings()
+        if warnings:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "message": self.env._(
+                        "%(name)s answered. %(warnings)s",
+                        name=self.name,
+                        warnings=" ".join(warnings),
+                    ),
+                },
+            }
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

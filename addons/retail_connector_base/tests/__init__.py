@@ -7,6 +7,7 @@ from . import test_http_client
 from . import test_inbox_security
 from . import test_install
 from . import test_job_functions
+from . import test_migration_api_version
 from . import test_neutralize
 from . import test_registry
 from . import test_retry

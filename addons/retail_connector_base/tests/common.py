@@ -1,6 +1,7 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from unittest import SkipTest
@@ -23,6 +24,15 @@ def simulator_class():
         return importlib.import_module("simulator.server").Simulator
     except ImportError as error:
         raise SkipTest(f"the channel simulator is not available: {error}") from error
+
+
+def migration_function(script):
+    """The ``migrate`` function of the migration ``script`` (a path):
+    migration folders are no packages to import from."""
+    spec = importlib.util.spec_from_file_location(Path(script).stem, script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.migrate
 
 
 class RetailCommon(BaseCommon):

@@ -97,6 +97,17 @@ class TestBackendCredentials(RetailCommon):
                 "tok_after_rotation",
             )
 
+    def test_a_decrypted_secret_is_read_again_only_with_its_key(self):
+        """Test that a secret decrypted once, and kept in memory since, is
+        not given with a configuration that has lost its key."""
+        self.backend.api_key = "sk_kept_in_memory"
+        self.assertEqual(self.backend._get_secret("api_key"), "sk_kept_in_memory")
+        other_key = Fernet.generate_key().decode()
+        with patch.dict("os.environ", {crypto.KEY_ENV_VARIABLE: other_key}):
+            with self.assertRaises(UserError):
+                self.backend._get_secret("api_key")
+        self.assertEqual(self.backend._get_secret("api_key"), "sk_kept_in_memory")
+
     def test_reencrypting_lets_the_old_key_go(self):
         """Test that after a new key is put first, re-encrypting rewrites every
         stored credential, archived backends' too, so that with the new key

@@ -4,12 +4,16 @@ from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 import psycopg2.errors
+from psycopg2.extensions import (
+    ISOLATION_LEVEL_REPEATABLE_READ,
+    TRANSACTION_STATUS_IDLE,
+)
 
-from odoo import fields
+from odoo import fields, sql_db
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .. import retry
+from .. import jobs, retry
 from ..exceptions import RetailBusinessError, RetailTransientError
 from ..models import retail_backend, retail_event
 from .common import RetailCommon
@@ -416,3 +420,22 @@ class TestInboxWakeUp(RetailCommon):
             self._set_received_at(event, fields.Datetime.now() - timedelta(minutes=2))
             self.env["retail.backend"]._cron_process_waiting_events()
             trap.assert_jobs_count(1, only=self.backend._process_events)
+
+    def test_the_check_after_commit_leaves_the_connection_as_odoo_expects(self):
+        """Test that the waiting-job check made after a delivery's commit,
+        outside any transaction on the request's own connection, answers
+        and hands the connection back in transaction mode, with Odoo's
+        isolation level and no transaction left open."""
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            key = f"retail_process_events_{self.backend.id}"
+            self.assertFalse(jobs._job_waits_after_commit(cr, key))
+            connection = cr._cnx
+            self.assertFalse(connection.autocommit)
+            self.assertEqual(
+                connection.isolation_level, ISOLATION_LEVEL_REPEATABLE_READ
+            )
+            self.assertEqual(
+                connection.info.transaction_status, TRANSACTION_STATUS_IDLE
+            )
+            cr.execute("SHOW transaction_isolation")
+            self.assertEqual(cr.fetchone()[0], "repeatable read")

@@ -1,5 +1,6 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import date
 from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
@@ -45,6 +46,30 @@ class TestShopifyClient(TransactionCase):
                 "write_inventory": ["Stock out"],
                 "read_shopify_payments_payouts": ["Settlements in"],
             },
+        )
+
+    def test_the_oldest_supported_version_follows_the_release_calendar(self):
+        """Test that a version is supported for a year after its quarter's
+        first day, that day included: on 2026-12-07 the oldest is 2026-01,
+        on 2026-10-01 still 2025-10, the day after 2026-01; on 2027-01-01
+        2026-01 still, on 2027-01-02 2026-04."""
+        cases = {
+            date(2026, 12, 7): "2026-01",
+            date(2026, 10, 1): "2025-10",
+            date(2026, 10, 2): "2026-01",
+            date(2027, 1, 1): "2026-01",
+            date(2027, 1, 2): "2026-04",
+            date(2027, 3, 31): "2026-04",
+        }
+        for today, oldest in cases.items():
+            self.assertEqual(
+                shopify.oldest_supported_version(today), oldest, msg=str(today)
+            )
+        # The default is supported by the calendar of its own release.
+        year, month = map(int, shopify.API_VERSION.split("-"))
+        self.assertLessEqual(
+            shopify.oldest_supported_version(date(year, month, 1)),
+            shopify.API_VERSION,
         )
 
     def test_subscription_changes_touch_only_the_connectors_own(self):

@@ -62,7 +62,8 @@ class ChannelOrderLine:
     gift_card: bool = False
     # The units the order holds now that the channel's order edits are
     # made, refunded ones still counted (refunds are booked on their own);
-    # None: ``quantity``, the order as placed.
+    # None: ``quantity`` (the order as placed, or as edited where the
+    # channel keeps only the edited quantity).
     current_quantity: Decimal | None = None
 
 
@@ -141,6 +142,11 @@ class ChannelOrder:
     # The total after the channel's order edits, refunds not taken off;
     # None: ``total``.
     current_total: Decimal | None = None
+    # Whether an order edit deletes the lines it removes (WooCommerce)
+    # rather than keeping them at zero units (Shopify): then ``lines`` is
+    # every line the order holds, and a line Odoo imported that it lacks
+    # was removed on the channel.
+    drops_removed_lines: bool = False
 
     @property
     def is_paid(self):

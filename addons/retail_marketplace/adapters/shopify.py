@@ -61,7 +61,6 @@ from odoo.addons.retail_connector_base.adapters.shopify import (
 )
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     MUTATION_COST,
-    gid,
     user_errors,
 )
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
@@ -82,7 +81,6 @@ from .channel_model import (
 from .common import MALFORMED, MarketplaceAdapter, chunks, money, quantity, unique
 from .shopify_fulfilment import push_shipment as _push_shipment_graphql
 from .shopify_graphql import poll_orders as _poll_orders_graphql
-from .shopify_graphql import read_refund
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 TOPIC_HEADER = "X-Shopify-Topic"
@@ -662,7 +660,9 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
 
     def push_return(self, request):
         """``returnCreate`` (``shopify_order_changes.push_return``)."""
-        return shopify_order_changes.push_return(self.graphql(), request)
+        return shopify_order_changes.push_return(
+            self.graphql(), request, self.api_version
+        )
 
     def webhook_topics(self):
         """An order's every change and its refunds, while orders come in."""
@@ -671,21 +671,9 @@ class ShopifyMarketplace(ShopifyAdapter, MarketplaceAdapter):
         return list(ORDER_TOPICS + REFUND_TOPICS)
 
     def fetch_refunds(self, payload):
-        """The order's refunds. A webhook's Order embeds them in full, read
-        as delivered; a polled one names them, and each is read through
-        GraphQL with all its line items (``shopify_graphql.read_refund``)."""
-        client = None
-        refunds = []
-        for refund in payload.get("refunds") or []:
-            if "refund_line_items" not in refund:
-                client = client or self.graphql()
-                refund = read_refund(
-                    client,
-                    refund.get("admin_graphql_api_id") or gid("Refund", refund["id"]),
-                    payload["id"],
-                )
-            refunds.append(parse_refund(refund))
-        return refunds
+        """The order's refunds, in full in a webhook's Order and in a polled
+        one (``shopify_graphql.poll_orders`` reads each)."""
+        return [parse_refund(refund) for refund in payload.get("refunds") or []]
 
     def poll_orders(self, since, limit):
         """The orders updated at or after ``since``, oldest change first, at

@@ -443,7 +443,8 @@ def poll_orders(client, since, limit):
             cost=orders_cost(first, ORDER_LINES_PAGE),
         )["orders"]
         for node in page["nodes"]:
-            orders.append(order_payload(node, _all_lines(client, node)))
+            order = order_payload(node, _all_lines(client, node))
+            orders.append(_with_refunds(client, order))
             if len(orders) >= limit and _past(orders[-1], start):
                 return orders, orders[-1]["updated_at"]
         if not page["pageInfo"]["hasNextPage"]:
@@ -453,6 +454,19 @@ def poll_orders(client, since, limit):
         return orders, since
     latest = max(orders, key=lambda order: parse_datetime(order["updated_at"]))
     return orders, latest["updated_at"]
+
+
+def _with_refunds(client, order):
+    """``order`` with its refunds read in full, as a webhook carries them:
+    the order's current quantities are net of its refunds, and an order
+    whose refunded units cannot be told would look edited. The poll names
+    the refunds only (their lines and transactions in the orders query
+    would multiply its cost for every order); refunded orders are few."""
+    order["refunds"] = [
+        read_refund(client, refund["admin_graphql_api_id"], order["id"])
+        for refund in order["refunds"]
+    ]
+    return order
 
 
 def _past(order, start):

@@ -26,22 +26,33 @@ refund already made, so a request retried after a lost answer refunds once
 whatever the version.
 
 Returning: ``returnCreate``
-(https://shopify.dev/docs/api/admin-graphql/2025-10/mutations/returnCreate)
+(https://shopify.dev/docs/api/admin-graphql/2026-10/mutations/returnCreate)
 records the units received in Odoo as an open return, each on a
 fulfillment line item of the order (read first, with the order's returns),
-with its ``returnReason`` (the ``ReturnReason`` enum; ``OTHER`` with the
-Odoo reason as ``returnReasonNote`` when no mapping names one) and the
-idempotency key in the note: a return whose note carries the key is the
-one already made. ``returnReason`` is deprecated after 2025-10 in favour
-of the shop's ``returnReasonDefinitionId``. The return is not processed
-(``returnProcess``): the money goes back through Odoo's credit note,
-refunded on its own, and ``returnProcess`` would refund it a second time.
+with its reason, the Odoo reason's words and the idempotency key in the
+note (``returnReasonNote``): a return whose note carries the key is the one
+already made. The reason is the one the Odoo reason's *Return reason*
+mapping names, else Shopify's "other". From API 2026-01 it is a
+``ReturnReasonDefinition``: the mapping names its stable handle (such as
+``arrived-late`` or ``quality``), which one ``returnReasonDefinitions
+(handles:)`` query per return turns into the ``returnReasonDefinitionId``
+sent; a handle Shopify does not know stops the return in words that say
+so. Before 2026-01 it is the ``ReturnReason`` enum (``returnReason``,
+``OTHER``), which 2026-01 deprecates
+(https://shopify.dev/changelog/new-return-reason-definitions-api-for-better-return-insights)
+but keeps in the schema: 2026-07 and the unstable version after 2026-10
+still list it
+(https://shopify.dev/docs/api/admin-graphql/2026-07/input-objects/ReturnLineItemInput).
+The return is not processed (``returnProcess``): the money goes back
+through Odoo's credit note, refunded on its own, and ``returnProcess``
+would refund it a second time.
 """
 
 from odoo.addons.retail_connector_base.adapters.shopify_graphql import (
     MUTATION_COST,
     gid,
     legacy_id,
+    nodes,
     user_errors,
 )
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
@@ -51,7 +62,11 @@ from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 REFUND_METHOD_VERSION = "2025-10"
 # ``refundCreate`` takes ``@idempotent(key:)`` from this version on.
 IDEMPOTENT_VERSION = "2026-01"
-# What Shopify has shipped of an order it no longer lets cancel.
+# What Shopify has shipped of an order it no longer lets cancel. From
+# 2026-10 an order with nothing left to fulfil reads FULFILLMENT_NOT_REQUIRED
+# instead of UNFULFILLED
+# (https://shopify.dev/changelog/orderdisplayfulfillmentstatus-now-returns-fulfillmentnotrequired):
+# nothing shipped either.
 SHIPPED = ("FULFILLED", "PARTIALLY_FULFILLED", "IN_PROGRESS")
 PAID_KINDS = ("SALE", "CAPTURE")
 TRANSACTIONS_FIRST = 50
@@ -61,8 +76,14 @@ FULFILLMENTS_FIRST = 10
 RETURNS_FIRST = 10
 LINES_FIRST = 25
 RETURN_STATE_COST = 3 + (FULFILLMENTS_FIRST + RETURNS_FIRST) * (2 + LINES_FIRST)
-# The ``ReturnReason`` for a reason no mapping names; its note says which.
+# ``returnCreate`` names a line's reason by ``returnReasonDefinitionId``
+# from this version on (the ``ReturnReason`` enum before).
+RETURN_REASON_DEFINITION_VERSION = "2026-01"
+# The reason for one no mapping names, in each version's words; the note
+# says which. Shopify's reference gives example handles, no full list: a
+# shop without "other" would refuse it as any unknown handle, by name.
 OTHER_REASON = "OTHER"
+OTHER_REASON_HANDLE = "other"
 # Returns whose units are free to return again.
 VOID_RETURNS = ("CANCELED", "DECLINED")
 
@@ -269,6 +290,13 @@ query OrderReturnState($id: ID!) {{
   }}
 }}
 """
+RETURN_REASON_DEFINITIONS = """
+query ReturnReasonDefinitions($handles: [String!]!, $first: Int!) {
+  returnReasonDefinitions(first: $first, handles: $handles) {
+    nodes { id handle }
+  }
+}
+"""
 RETURN_CREATE = """
 mutation returnCreate($returnInput: ReturnInput!) {
   returnCreate(returnInput: $returnInput) {
@@ -297,12 +325,43 @@ def _free_fulfilled(order):
     return free
 
 
-def _return_lines(order, request):
+def _reason_handle(request, api_version):
+    """The request's reason as ``api_version`` names it: a
+    ``ReturnReasonDefinition`` handle from 2026-01, a ``ReturnReason``
+    before."""
+    if api_version >= RETURN_REASON_DEFINITION_VERSION:
+        return request.reason_code or OTHER_REASON_HANDLE
+    return request.reason_code or OTHER_REASON
+
+
+def _reason_fields(client, request, api_version):
+    """The reason fields of each of the return's lines."""
+    handle = _reason_handle(request, api_version)
+    if api_version < RETURN_REASON_DEFINITION_VERSION:
+        return {"returnReason": handle}
+    handles = [handle]
+    found = client.execute(
+        RETURN_REASON_DEFINITIONS,
+        {"handles": handles, "first": len(handles)},
+        cost=2 + len(handles),
+    )["returnReasonDefinitions"]
+    ids = {node["handle"]: node["id"] for node in nodes(found)}
+    if handle not in ids:
+        raise RetailBusinessError(
+            f"Shopify knows no return reason '{handle}' (a return reason "
+            "definition handle, as API version "
+            f"{RETURN_REASON_DEFINITION_VERSION} and later name reasons): "
+            "correct the Return reason mapping of the backend.",
+            code="shopify_unknown_return_reason",
+        )
+    return {"returnReasonDefinitionId": ids[handle]}
+
+
+def _return_lines(order, request, reason_fields):
     """The request's units spread over the fulfillment line items that
     shipped them; what exceeds them goes on the last one, for Shopify to
     refuse in its own words."""
     free = _free_fulfilled(order)
-    reason = request.reason_code or OTHER_REASON
     note = request.channel_note[:255]
     lines = []
     for line in request.lines:
@@ -323,14 +382,14 @@ def _return_lines(order, request):
                 {
                     "fulfillmentLineItemId": fulfilled_id,
                     "quantity": units,
-                    "returnReason": reason,
+                    **reason_fields,
                     "returnReasonNote": note,
                 }
             )
     return lines
 
 
-def push_return(client, request):
+def push_return(client, request, api_version):
     """``(return id, answer)``: the Shopify return its key already made,
     else a new one."""
     order_id = gid("Order", request.order_external_id)
@@ -355,7 +414,9 @@ def push_return(client, request):
     variables = {
         "returnInput": {
             "orderId": order_id,
-            "returnLineItems": _return_lines(order, request),
+            "returnLineItems": _return_lines(
+                order, request, _reason_fields(client, request, api_version)
+            ),
             "notifyCustomer": False,
         }
     }
@@ -372,5 +433,5 @@ def push_return(client, request):
         str(legacy_id(shop_return["id"])),
         f"Shopify records return {shop_return['name']} of order {order['name']} "
         f"({shop_return['status']}; reason "
-        f"{request.reason_code or OTHER_REASON}).",
+        f"{_reason_handle(request, api_version)}).",
     )

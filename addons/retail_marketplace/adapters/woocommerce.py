@@ -28,6 +28,19 @@ function). Choices:
   records some discounts) a ``ChannelDiscount``. Coupons are already allocated
   to the lines' totals by WooCommerce, so they add nothing.
 - A paid order is one payment of its ``payment_method`` for the total.
+- Order edits. A shop manager changes an order's items while WooCommerce
+  lets them (``WC_Order::is_editable``: ``pending`` and ``on-hold``, unless
+  the shop's ``wc_order_is_editable`` filter says otherwise; ``PUT
+  orders/<id>`` with ``line_items`` asks no status,
+  https://woocommerce.github.io/woocommerce-rest-api-docs/#update-an-order),
+  and ``order.updated`` carries the order as edited: ``line_items`` hold the
+  new quantities, an item removed is deleted (``drops_removed_lines``), and
+  ``total`` is the new total. A refund changes neither: it is an order of
+  its own (``shop_order_refund``, ``wc_create_refund``) whose items copy the
+  refunded ones with negative quantities, and the order only lists it under
+  ``refunds``. So each line's ``quantity`` is its current quantity, refunded
+  units included, and ``total`` the edited total before refunds: what the
+  sale order compares with the quantities it last applied.
 - Shipments: core WooCommerce has no tracking, so tracking numbers go to the
   Shipment Tracking extension. The order is set ``completed`` (which mails the
   customer, with the tracking) only when this shipment covers every line's
@@ -329,6 +342,7 @@ def parse_order(payload):
             if payment_state in PAID_STATES
             else [],
             note=payload.get("customer_note") or "",
+            drops_removed_lines=True,
         )
     except MALFORMED as error:
         raise ValueError(f"malformed WooCommerce order: {error!r}") from error

@@ -349,6 +349,7 @@ class SaleOrder(models.Model):
                 "price_unit": float(line.unit_price),
                 "tax_id": [Command.set(taxes.ids)],
                 "retail_external_line_id": line.external_line_id,
+                "retail_channel_qty": float(line.quantity),
                 "retail_gift_card": gift_card,
             }
             lines.append(values)
@@ -690,9 +691,13 @@ class SaleOrder(models.Model):
             self._retail_run_workflow(order)
 
     def _retail_edits(self, order):
-        """``[(sale line or None, channel line, units before, units now)]``
-        of the lines the channel's edits changed since Odoo last saw the
-        order: quantities, lines added (no sale line yet) or removed (0).
+        """``[(sale line or None, channel line or None, units before, units
+        now)]`` of the lines the channel's edits changed since Odoo last
+        applied the order: quantities, lines added (no sale line yet) or
+        removed (0 units; no channel line where the channel drops removed
+        lines). "Before" is what the channel last stated, never the sale
+        line's quantity, so Odoo's own changes (and the channel echoing
+        them) read as no edit.
         Note: self.ensure_one"""
         self.ensure_one()
         by_ref = {
@@ -707,12 +712,16 @@ class SaleOrder(models.Model):
                 if line.current_quantity is None
                 else line.current_quantity
             )
-            sale_line = by_ref.get(line.external_line_id)
-            before = (
-                float(line.quantity) + sale_line.retail_edited_qty if sale_line else 0.0
-            )
+            sale_line = by_ref.pop(line.external_line_id, None)
+            before = sale_line.retail_channel_qty if sale_line else 0.0
             if float_compare(before, now, precision_digits=3):
                 edits.append((sale_line, line, before, now))
+        if order.drops_removed_lines:
+            edits.extend(
+                (sale_line, None, sale_line.retail_channel_qty, 0.0)
+                for sale_line in by_ref.values()
+                if float_compare(sale_line.retail_channel_qty, 0.0, precision_digits=3)
+            )
         return edits
 
     def _retail_apply_edits(self, order, shipped=None):
@@ -729,11 +738,11 @@ class SaleOrder(models.Model):
         described = "; ".join(
             self.env._(
                 "%(item)s: %(before)s → %(now)s",
-                item=line.title or line.sku,
+                item=(line.title or line.sku) if line else sale_line.name,
                 before=f"{before:g}",
                 now=f"{now:g}",
             )
-            for _sale_line, line, before, now in edits
+            for sale_line, line, before, now in edits
         )
         backend = self.retail_backend_id
         if shipped:
@@ -755,31 +764,19 @@ class SaleOrder(models.Model):
                 ),
             )
             return
-        added = []
+        added = {}
         for sale_line, line, before, now in edits:
             if sale_line:
                 sale_line.write(
                     {
                         "product_uom_qty": sale_line.product_uom_qty + now - before,
-                        "retail_edited_qty": now - float(line.quantity),
+                        "retail_channel_qty": now,
                     }
                 )
             else:
-                added.append(line)
+                added[line.external_line_id] = (line, now)
         if added:
-            only_added = replace(
-                order,
-                lines=added,
-                shipping_lines=[],
-                discounts=[],
-                facilitator_tax=ZERO,
-            )
-            self.order_line = [
-                Command.create(values)
-                for values in self._retail_prepare_lines(
-                    backend, only_added, self.currency_id, self.fiscal_position_id
-                )
-            ]
+            self._retail_add_channel_lines(order, added)
         self._retail_check_total(
             replace(
                 order,
@@ -791,6 +788,32 @@ class SaleOrder(models.Model):
         self.message_post(
             body=self.env._("Edited on the channel: %(edits)s.", edits=described)
         )
+
+    def _retail_add_channel_lines(self, order, added):
+        """Add the lines an edit added (``{line id: (channel line, units
+        now)}``), priced as the channel placed them, with the units it
+        states now (an added line edited again before Odoo saw it).
+        Note: self.ensure_one"""
+        self.ensure_one()
+        only_added = replace(
+            order,
+            lines=[line for line, _now in added.values()],
+            shipping_lines=[],
+            discounts=[],
+            facilitator_tax=ZERO,
+        )
+        lines = self._retail_prepare_lines(
+            self.retail_backend_id,
+            only_added,
+            self.currency_id,
+            self.fiscal_position_id,
+        )
+        for values in lines:
+            if values.get("retail_external_line_id") in added:
+                now = added[values["retail_external_line_id"]][1]
+                values["product_uom_qty"] += now - values["retail_channel_qty"]
+                values["retail_channel_qty"] = now
+        self.order_line = [Command.create(values) for values in lines]
 
     def _retail_cancel(self, order):
         """Cancel the order as the channel did, saying why when it says.

@@ -12,14 +12,16 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The channel's id of this line, used by its refunds and shipments.",
     )
-    retail_edited_qty = fields.Float(
-        "Units edited on the channel",
+    retail_channel_qty = fields.Float(
+        "Units on the channel",
         digits="Product Unit of Measure",
         readonly=True,
         copy=False,
-        help="Units the channel added (positive) or removed (negative) by "
-        "editing the order after it was placed; the line's quantity follows "
-        "them before shipment.",
+        help="The line's units as the channel stated them when Odoo last "
+        "applied its order (order edits made, refunded units still counted). "
+        "The channel's next version is compared with them, never with the "
+        "line's quantity, so only an edit made on the channel changes the "
+        "line, which follows it before shipment.",
     )
     retail_gift_card = fields.Boolean(
         "Gift card sold",

@@ -52,10 +52,13 @@ def connection(nodes, has_next=False, cursor=None):
     }
 
 
-def order_node(number, updated_at="2025-11-03T10:00:00Z", lines=None):
+def order_node(number, updated_at="2025-11-03T10:00:00Z", lines=None, refunded=False):
     """An Order node as the poll selects it: one 10.00 line, 4.90 shipping,
-    paid by one captured transaction, with one refund of the line."""
+    paid by one captured transaction; ``refunded``: the line refunded
+    (``refund_node``), which the order names."""
     lines = lines or connection([line_node(number * 10)])
+    if refunded:
+        lines["nodes"][0]["currentQuantity"] = 0
     return {
         "id": f"gid://shopify/Order/{number}",
         "name": f"#{number}",
@@ -109,37 +112,42 @@ def order_node(number, updated_at="2025-11-03T10:00:00Z", lines=None):
                 "amountSet": money_set("16.90"),
             }
         ],
-        "refunds": [
-            {
-                "id": "gid://shopify/Refund/509562969",
-                "createdAt": "2025-11-04T09:00:00Z",
-                "note": "damaged",
-                "refundLineItems": connection(
-                    [
-                        {
-                            "lineItem": {"id": f"gid://shopify/LineItem/{number * 10}"},
-                            "quantity": 1,
-                            "restockType": "RETURN",
-                            "subtotalSet": money_set("10.00"),
-                            "totalTaxSet": money_set("2.00"),
-                        }
-                    ]
-                ),
-                "refundShippingLines": connection([]),
-                "orderAdjustments": connection([]),
-                "transactions": connection(
-                    [
-                        {
-                            "id": "gid://shopify/OrderTransaction/389404470",
-                            "kind": "REFUND",
-                            "status": "SUCCESS",
-                            "gateway": "shopify_payments",
-                            "amountSet": money_set("12.00"),
-                        }
-                    ]
-                ),
-            }
-        ],
+        "currentTotalPriceSet": money_set("4.90" if refunded else "16.90"),
+        "refunds": [{"id": f"gid://shopify/Refund/{number}9"}] if refunded else [],
+    }
+
+
+def refund_node(number):
+    """The refund of ``order_node(number, refunded=True)``'s line, 12.00
+    back, as the Refund query reads it."""
+    return {
+        "id": f"gid://shopify/Refund/{number}9",
+        "createdAt": "2025-11-04T09:00:00Z",
+        "note": "damaged",
+        "refundLineItems": connection(
+            [
+                {
+                    "lineItem": {"id": f"gid://shopify/LineItem/{number * 10}"},
+                    "quantity": 1,
+                    "restockType": "RETURN",
+                    "subtotalSet": money_set("10.00"),
+                    "totalTaxSet": money_set("2.00"),
+                }
+            ]
+        ),
+        "refundShippingLines": connection([]),
+        "orderAdjustments": connection([]),
+        "transactions": connection(
+            [
+                {
+                    "id": "gid://shopify/OrderTransaction/389404470",
+                    "kind": "REFUND",
+                    "status": "SUCCESS",
+                    "gateway": "shopify_payments",
+                    "amountSet": money_set("12.00"),
+                }
+            ]
+        ),
     }
 
 
@@ -169,9 +177,8 @@ class TestShopifyGraphQL(TransactionCase):
     # === ORDERS AS WEBHOOK PAYLOADS === #
     def test_order_node_reads_as_a_webhook_payload(self):
         """Test that gids become numeric ids, money sets shop amounts and
-        enums the REST words, so that parse_order and the refund reading
-        take the polled order as a webhook's; the order names its refunds,
-        each read through GraphQL."""
+        enums the REST words, so that parse_order takes the polled order as
+        a webhook's."""
         payload = shopify_graphql.order_payload(order_node(820982911946154508))
         self.assertEqual(payload["id"], 820982911946154508)
         self.assertEqual(
@@ -192,30 +199,6 @@ class TestShopifyGraphQL(TransactionCase):
             [(p.method, p.amount, p.reference) for p in order.payments],
             [("shopify_payments", Decimal("16.90"), "389404469")],
         )
-        self.assertEqual(
-            payload["refunds"],
-            [
-                {
-                    "id": 509562969,
-                    "admin_graphql_api_id": "gid://shopify/Refund/509562969",
-                }
-            ],
-        )
-        (node,) = order_node(820982911946154508)["refunds"]
-        node["refundLineItems"]["pageInfo"] = {"hasNextPage": False, "endCursor": "1"}
-        adapter = recording(
-            shopify.ShopifyMarketplace,
-            {GRAPHQL: {"data": {"refund": node}, "extensions": cost(100, 1900)}},
-        )
-        (refund,) = adapter.fetch_refunds(payload)
-        self.assertEqual(
-            adapter.calls[0][2]["variables"],
-            {"id": "gid://shopify/Refund/509562969", "first": 100, "after": None},
-        )
-        self.assertEqual(refund.order_external_id, "820982911946154508")
-        self.assertEqual((refund.amount, refund.currency), (Decimal("12.00"), "EUR"))
-        self.assertEqual(refund.lines[0].external_line_id, "8209829119461545080")
-        self.assertTrue(refund.lines[0].restock)
         self.assertEqual(shopify.order_version(payload), "2025-11-03T10:00:00Z")
 
     def test_legacy_ids(self):
@@ -248,6 +231,34 @@ class TestShopifyGraphQL(TransactionCase):
             [call[2]["variables"]["after"] for call in adapter.calls],
             [None, "c1", "c2"],
         )
+
+    def test_poll_reads_each_refund_in_full(self):
+        """Test that a polled order's refunds are read one by one with their
+        lines and money, as a webhook carries them: its current quantity
+        and total, net of the refund, do not make it look edited, and the
+        refund is imported without another call."""
+
+        def answer(body, params):
+            if "refund(id:" in body["query"]:
+                self.assertEqual(body["variables"]["id"], "gid://shopify/Refund/19")
+                return {
+                    "data": {"refund": refund_node(1)},
+                    "extensions": cost(100, 1900),
+                }
+            return orders_answer([order_node(1, refunded=True)], False, "c1")
+
+        adapter = recording(shopify.ShopifyMarketplace, {GRAPHQL: answer})
+        (payload,), _checkpoint = adapter.poll_orders(None, 50)
+        self.assertEqual(len(adapter.calls), 2)
+        order = shopify.parse_order(payload)
+        self.assertEqual(order.lines[0].quantity, order.lines[0].current_quantity)
+        self.assertEqual(order.current_total, order.total)
+        (refund,) = adapter.fetch_refunds(payload)
+        self.assertEqual(len(adapter.calls), 2)
+        self.assertEqual(refund.order_external_id, "1")
+        self.assertEqual((refund.amount, refund.currency), (Decimal("12.00"), "EUR"))
+        self.assertEqual(refund.lines[0].external_line_id, "10")
+        self.assertTrue(refund.lines[0].restock)
 
     def test_poll_stops_at_the_batch_size(self):
         """Test that a run reads at most the batch size, the rest waiting

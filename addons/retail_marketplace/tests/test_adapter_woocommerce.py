@@ -186,6 +186,36 @@ class TestWooCommerceAdapter(TransactionCase):
             self, woocommerce.parse_order, "woocommerce_order.json", "subtotal", "total"
         )
 
+    # === ORDER EDITS === #
+    def test_quantities_are_the_order_as_edited_and_refunds_leave_them(self):
+        """Test that an order's quantities and total are read as WooCommerce
+        states them, the order as edited (no current quantity of their own),
+        that an item missing from line_items was removed (an edit deletes
+        it), and that the documented refunded order (723, whose refund 724
+        takes back line 311's one unit) keeps that unit and its total:
+        refunds are orders of their own."""
+        payload = load("woocommerce_order.json")
+        payload["line_items"][0]["quantity"] = 3
+        del payload["line_items"][1]
+        payload["total"] = "35.35"
+        edited = woocommerce.parse_order(payload)
+        self.assertTrue(edited.drops_removed_lines)
+        self.assertEqual(
+            [
+                (line.external_line_id, line.quantity, line.current_quantity)
+                for line in edited.lines
+            ],
+            [("315", 3, None)],
+        )
+        self.assertEqual((edited.total, edited.current_total), (Decimal("35.35"), None))
+        refunded = woocommerce.parse_order(load("woocommerce_orders_page.json")[1])
+        self.assertEqual(refunded.payment_state, "partially_refunded")
+        self.assertEqual(
+            [(line.external_line_id, line.quantity) for line in refunded.lines],
+            [("311", 1), ("313", 1)],
+        )
+        self.assertEqual(refunded.total, Decimal("39.00"))
+
     # === REFUNDS === #
     def test_fetch_refunds_of_a_refunded_order(self):
         """Test that an order listing refunds is partially refunded and that

@@ -20,7 +20,7 @@ class TestMarketplaceBackend(MarketplaceCommon, HttpCase):
     def test_shopify_backends_start_with_shopifys_bucket(self):
         backend = self._prepare_backend(platform="shopify")
         self.assertEqual((backend.rate_limit, backend.rate_burst), (2.0, 40))
-        self.assertEqual(backend.api_version, "2025-10")
+        self.assertEqual(backend.api_version, "2026-10")
         pinned = self._prepare_backend(
             platform="shopify", rate_burst=5, api_version="2026-01"
         )

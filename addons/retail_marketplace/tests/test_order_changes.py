@@ -5,6 +5,9 @@ GraphQL, WooCommerce through REST, both played by the simulator over
 loopback HTTP), and the channel's own webhooks about them, sent back as the
 platform sends them, book nothing twice."""
 
+import importlib.util
+from pathlib import Path
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -17,8 +20,9 @@ from .test_shopify_simulator import ShopifySimulatorCommon
 
 
 class OrderChangesCommon(ShopifySimulatorCommon):
-    # The platform's topic of a new order.
+    # The platform's topics of a new order and of an order changed.
     ORDER_TOPIC = "orders/create"
+    UPDATE_TOPIC = "orders/updated"
 
     def _import(self, **spec):
         """A paid shop order of 2 x SKU-1 at 12.50 and 1 x SKU-2 at 30.00
@@ -94,6 +98,68 @@ class OrderChangesCommon(ShopifySimulatorCommon):
 
     def _activity(self, record, kind):
         return self.env["retail.exception.activity"]._open(record, kind)
+
+    def _edit(self, order, **options):
+        """One more SKU-1, SKU-2 removed, and a new line of 1 x SKU-2 at
+        20.00, edited on the shop; its order webhook processed."""
+        first, second = order["line_items"]
+        edited = self.sim.platform.edit_order(
+            order["id"],
+            quantities={first["id"]: 3, second["id"]: 0},
+            add=[{"sku": "SKU-2", "quantity": 1, "price": "20.00"}],
+            **options,
+        )
+        self.env.flush_all()
+        self.backend._process_events()
+        return edited
+
+    def _units(self, sale):
+        return sorted(
+            (line.product_id.default_code, line.product_uom_qty, line.price_unit)
+            for line in sale.order_line
+            if line.retail_external_line_id
+        )
+
+    def _delivered(self, sale):
+        """``{SKU: units}`` the order's deliveries still hold."""
+        delivered = {}
+        for move in sale.picking_ids.move_ids.filtered(lambda m: m.state != "cancel"):
+            code = move.product_id.default_code
+            delivered[code] = delivered.get(code, 0) + move.product_uom_qty
+        return delivered
+
+    def _assert_edit_before_shipment_applies(self, total_key):
+        """An order edited on the shop before shipment: Odoo's order and its
+        delivery follow, its total then the shop's edited total
+        (``total_key`` of the order), and the same version seen again
+        changes nothing more."""
+        order, sale = self._import()
+        edited = self._edit(order)
+        units = [("SKU-1", 3.0, 12.5), ("SKU-2", 0.0, 30.0), ("SKU-2", 1.0, 20.0)]
+        self.assertEqual(self._units(sale), units)
+        self.assertAlmostEqual(sale.amount_total, float(edited[total_key]))
+        self.assertEqual(self._delivered(sale), {"SKU-1": 3.0, "SKU-2": 1.0})
+        body = str(sale.message_ids[0].body)
+        self.assertIn("Edited on the channel", body)
+        self.assertIn("2 → 3", body)
+        self.assertIn("1 → 0", body)
+        self._deliver(edited, topic=self.UPDATE_TOPIC, key="again")
+        self.assertEqual(self._units(sale), units)
+
+    def _assert_edit_after_shipment_changes_nothing(self, **options):
+        """An order shipped in Odoo, then edited on the shop: nothing
+        changes, and one sync exception on the order says what the shop
+        changed."""
+        order, sale = self._import()
+        self._ship_in_odoo(sale)
+        self._edit(order, **options)
+        self.assertEqual(
+            self._units(sale), [("SKU-1", 2.0, 12.5), ("SKU-2", 1.0, 30.0)]
+        )
+        activity = self._activity(sale, "channel_edit")
+        self.assertEqual(len(activity), 1)
+        self.assertIn("after it shipped", str(activity.note))
+        self.assertIn("2 → 3", str(activity.note))
 
 
 @tagged("post_install", "-at_install")
@@ -315,64 +381,21 @@ class TestShopifyOrderChanges(OrderChangesCommon):
 
 @tagged("post_install", "-at_install")
 class TestShopifyOrderEdits(OrderChangesCommon):
-    def _edit(self, order):
-        """One more SKU-1, SKU-2 removed, and a new line of 1 x SKU-2 at
-        20.00, edited on Shopify; its orders/updated webhook processed."""
-        first, second = order["line_items"]
-        edited = self.sim.platform.edit_order(
-            order["id"],
-            quantities={first["id"]: 3, second["id"]: 0},
-            add=[{"sku": "SKU-2", "quantity": 1, "price": "20.00"}],
-        )
-        self.env.flush_all()
-        self.backend._process_events()
-        return edited
-
-    def _units(self, sale):
-        return sorted(
-            (line.product_id.default_code, line.product_uom_qty, line.price_unit)
-            for line in sale.order_line
-            if line.retail_external_line_id
-        )
-
     def test_an_edit_before_shipment_changes_the_order_and_its_delivery(self):
         """Test that an order edited on Shopify before shipment (a quantity
         raised, a line removed, a line added) changes Odoo's order and its
         delivery the same way, its total then the shop's edited total, and
         that the same version seen again changes nothing more."""
-        order, sale = self._import()
-        edited = self._edit(order)
-        self.assertEqual(
-            self._units(sale),
-            [("SKU-1", 3.0, 12.5), ("SKU-2", 0.0, 30.0), ("SKU-2", 1.0, 20.0)],
-        )
-        self.assertAlmostEqual(sale.amount_total, float(edited["current_total_price"]))
-        moves = sale.picking_ids.filtered(lambda p: p.state != "cancel").move_ids
-        delivered = {}
-        for move in moves.filtered(lambda m: m.state != "cancel"):
-            code = move.product_id.default_code
-            delivered[code] = delivered.get(code, 0) + move.product_uom_qty
-        self.assertEqual(delivered, {"SKU-1": 3.0, "SKU-2": 1.0})
-        self.assertIn("Edited on the channel", str(sale.message_ids[0].body))
-        self._deliver(edited, topic="orders/updated", key="again")
-        self.assertEqual(len(sale.order_line.filtered("retail_external_line_id")), 3)
+        self._assert_edit_before_shipment_applies("current_total_price")
 
     def test_an_edit_after_shipment_is_a_sync_exception_saying_what_changed(self):
-        order, sale = self._import()
-        self._ship_in_odoo(sale)
-        self._edit(order)
-        self.assertEqual(
-            self._units(sale), [("SKU-1", 2.0, 12.5), ("SKU-2", 1.0, 30.0)]
-        )
-        activity = self._activity(sale, "channel_edit")
-        self.assertEqual(len(activity), 1)
-        self.assertIn("after it shipped", str(activity.note))
-        self.assertIn("2 → 3", str(activity.note))
+        self._assert_edit_after_shipment_changes_nothing()
 
 
 class WooCommerceOrderChangesCommon(OrderChangesCommon):
     PLATFORM = "woocommerce"
     ORDER_TOPIC = "order.created"
+    UPDATE_TOPIC = "order.updated"
 
     @classmethod
     def setUpClass(cls):
@@ -446,6 +469,115 @@ class TestWooCommerceOrderChanges(WooCommerceOrderChangesCommon):
         credit_note.retail_refund_state = "waiting"
         self.backend._retail_push_refund(credit_note.id)
         self.assertEqual(len(self.sim.platform.refunds[order["id"]]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestWooCommerceOrderEdits(WooCommerceOrderChangesCommon):
+    """WooCommerce states an edited order's quantities as they are now and
+    deletes the items an edit removes; refunds leave both as they are."""
+
+    def _import(self, financial_status="authorized", **spec):
+        """An on-hold order (payment authorized) by default, which
+        WooCommerce lets a shop manager edit."""
+        return super()._import(financial_status=financial_status, **spec)
+
+    def _assert_no_edit(self, sale, units):
+        self.assertEqual(self._units(sale), units)
+        self.assertFalse(
+            sale.message_ids.filtered(
+                lambda message: "Edited on the channel" in str(message.body)
+            )
+        )
+        self.assertFalse(self._activity(sale, "channel_edit"))
+
+    def test_an_edit_before_shipment_changes_the_order_and_its_delivery(self):
+        """Test that an order edited on WooCommerce before shipment (a
+        quantity raised, an item deleted, an item added) changes Odoo's
+        order and its delivery the same way, its total then the shop's
+        edited total, and that the same version seen again (the poll)
+        changes nothing more."""
+        self._assert_edit_before_shipment_applies("total")
+
+    def test_an_edit_after_shipment_is_a_sync_exception_saying_what_changed(self):
+        """Test it of a shop whose wc_order_is_editable filter lets its
+        manager edit the order still."""
+        self._assert_edit_after_shipment_changes_nothing(force=True)
+
+    def test_a_refund_on_woocommerce_is_no_edit(self):
+        """Test that a refund made on WooCommerce, of one unit restocked and
+        of the rest of a line, reaches Odoo as its credit note only: the
+        order's quantities and delivery stay as they were, with no edit."""
+        order, sale = self._import(financial_status="paid")
+        first, second = order["line_items"]
+        self.sim.create_refund(
+            order["id"],
+            lines=[
+                {"line_item_id": first["id"], "quantity": 1, "restock": True},
+                {"line_item_id": second["id"], "quantity": 1},
+            ],
+        )
+        self.env.flush_all()
+        self.backend._process_events()
+        self.assertEqual(len(self._credit_notes(sale)), 1)
+        self._assert_no_edit(sale, [("SKU-1", 2.0, 12.5), ("SKU-2", 1.0, 30.0)])
+
+    def test_odoos_own_changes_echoed_back_are_no_edit(self):
+        """Test that what Odoo changes itself reads as no edit when
+        WooCommerce's order.updated brings the order back: a quantity a
+        person lowered in Odoo stays lowered through a status change on the
+        shop, and Odoo's cancellation, set on WooCommerce, comes back as a
+        cancelled order with its lines as they were."""
+        order, sale = self._import()
+        sku1_line = sale.order_line.filtered(
+            lambda line: line.product_id.default_code == "SKU-1"
+        )
+        sku1_line.product_uom_qty = 1
+        self.sim.update_order(order["id"], status="pending")
+        self.env.flush_all()
+        self.backend._process_events()
+        self._assert_no_edit(sale, [("SKU-1", 1.0, 12.5), ("SKU-2", 1.0, 30.0)])
+        self._run(sale.action_cancel)
+        self.assertEqual(sale.state, "cancel")
+        self.assertEqual(self.sim.orders[order["id"]]["status"], "cancelled")
+        self.backend._process_events()
+        self._assert_no_edit(sale, [("SKU-1", 1.0, 12.5), ("SKU-2", 1.0, 30.0)])
+
+
+@tagged("post_install", "-at_install")
+class TestChannelUnitsUpgrade(MarketplaceCommon):
+    def test_upgrade_takes_the_channel_units_from_the_last_order_message(self):
+        """Test that the upgrade to 18.0.1.5.0 gives each channel line the
+        units Odoo compared the channel's next version with: the line's
+        units in the last order message the inbox kept plus the units
+        already edited, else (its payload emptied) the line's quantity."""
+        self._deliver(self._order_payload())
+        self._deliver(self._order_payload(order_id="5002"))
+        kept, purged = self._sale("5001"), self._sale("5002")
+        kept.order_line.filtered("retail_external_line_id")[0].product_uom_qty = 5
+        purged.order_line.filtered("retail_external_line_id")[0].product_uom_qty = 4
+        self.env.flush_all()
+        cr = self.env.cr
+        # As the retention cron empties a payload.
+        cr.execute("UPDATE retail_event SET payload = NULL WHERE subject_key = '5002'")
+        # As before the upgrade: the units edited, in their own column.
+        cr.execute(
+            "ALTER TABLE sale_order_line ADD COLUMN retail_edited_qty numeric;"
+            "UPDATE sale_order_line SET retail_channel_qty = 0,"
+            " retail_edited_qty = CASE retail_external_line_id"
+            " WHEN 'L1' THEN 1 ELSE 0 END"
+        )
+        path = Path(__file__).parents[1] / "migrations/18.0.1.5.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("post_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(cr, "18.0.1.4.0")
+        self.env.invalidate_all()
+        for sale, units in ((kept, [3.0, 1.0]), (purged, [4.0, 1.0])):
+            lines = sale.order_line.filtered("retail_external_line_id")
+            self.assertEqual(
+                lines.sorted("retail_external_line_id").mapped("retail_channel_qty"),
+                units,
+            )
 
 
 @tagged("post_install", "-at_install")

@@ -91,11 +91,30 @@ class OrderReturnsCommon(OrderChangesCommon):
         self._run(lambda: received.append(self._received(sale, quantities, reason)))
         return received[0]
 
+    def _shop_returns(self, order):
+        return self.sim.platform.returns.get(order["id"], [])
+
+    def _assert_refused(self, picking, order, words, asked):
+        """Assert that the return is a sync exception saying ``words``, that
+        Shopify holds none of the order's, and was asked to make one
+        ``asked`` times."""
+        self.assertFalse(picking.retail_return_ref)
+        activity = self._activity(picking, "channel_return")
+        self.assertEqual(len(activity), 1)
+        for word in words:
+            self.assertIn(word, str(activity.note))
+        self.assertFalse(self._shop_returns(order))
+        self.assertEqual(self._graphql_calls("returnCreate"), asked)
+
 
 @tagged("post_install", "-at_install")
 class TestShopifyReturns(OrderReturnsCommon):
-    def _shop_returns(self, order):
-        return self.sim.platform.returns.get(order["id"], [])
+    """Up to API 2025-10 a return names its reason by the ``ReturnReason``
+    enum, which the mappings name."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend.api_version = "2025-10"
 
     def test_a_return_is_reported_with_its_mapped_reason_once(self):
         """Test that a return of 1 x SKU-1 and 1 x SKU-2 validated in Odoo
@@ -188,12 +207,7 @@ class TestShopifyReturns(OrderReturnsCommon):
         order, sale = self._shipped(shop_lines=[(0, 1), (1, 1)])
         first = str(order["line_items"][0]["id"])
         picking = self._return(sale, {first: 2}, self.damaged)
-        self.assertFalse(picking.retail_return_ref)
-        activity = self._activity(picking, "channel_return")
-        self.assertEqual(len(activity), 1)
-        self.assertIn("not available for return", str(activity.note))
-        self.assertFalse(self._shop_returns(order))
-        self.assertEqual(self._graphql_calls("returnCreate"), 1)
+        self._assert_refused(picking, order, ["not available for return"], 1)
 
     def test_an_unmapped_reason_is_other_with_its_words(self):
         """Test that a reason no mapping names is reported as OTHER with the
@@ -206,6 +220,74 @@ class TestShopifyReturns(OrderReturnsCommon):
         self.assertEqual((line["quantity"], line["return_reason"]), (1, "OTHER"))
         self.assertIn("Changed their mind", line["return_reason_note"])
         self.assertIn(picking.name, line["return_reason_note"])
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyReturnReasonDefinitions(OrderReturnsCommon):
+    """From API 2026-01 a return names its reason by a return reason
+    definition, which the mapping names by its handle."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend.api_version = "2026-10"
+        self.backend.mapping_ids.filtered(
+            lambda mapping: mapping.odoo_ref == self.damaged
+        ).external_code = "quality"
+
+    def test_a_mapped_handle_is_sent_as_its_definition(self):
+        """Test that a return whose reason is mapped to the handle
+        "quality" is recorded with that definition (its id, asked once for
+        the return), not the deprecated enum, the key in its note; running
+        the job again sends nothing more."""
+        order, sale = self._shipped()
+        first, second = (str(item["id"]) for item in order["line_items"])
+        picking = self._return(sale, {first: 1, second: 1}, self.damaged)
+        (shop_return,) = self._shop_returns(order)
+        self.assertEqual(picking.retail_return_ref, str(shop_return["id"]))
+        self.assertEqual(
+            [
+                (line["return_reason_definition"], line["return_reason"])
+                for line in shop_return["return_line_items"]
+            ],
+            [("quality", "UNKNOWN")] * 2,
+        )
+        for line in shop_return["return_line_items"]:
+            self.assertIn(picking.retail_return_key, line["return_reason_note"])
+        self.assertIn("reason quality", str(sale.message_ids[0].body))
+        self.assertEqual(self._graphql_calls("ReturnReasonDefinitions"), 1)
+        picking.retail_return_ref = False
+        self.backend._retail_push_return(picking.id)
+        self.assertEqual(len(self._shop_returns(order)), 1)
+        self.assertEqual(self._graphql_calls("returnCreate"), 1)
+
+    def test_an_unmapped_reason_is_the_other_definition_with_its_words(self):
+        """Test that a reason no mapping names is reported as the "other"
+        definition with the Odoo reason's name in the note."""
+        order, sale = self._shipped()
+        second = str(order["line_items"][1]["id"])
+        picking = self._return(sale, {second: 1}, self.changed_mind)
+        (shop_return,) = self._shop_returns(order)
+        (line,) = shop_return["return_line_items"]
+        self.assertEqual(
+            (line["quantity"], line["return_reason_definition"]), (1, "other")
+        )
+        self.assertIn("Changed their mind", line["return_reason_note"])
+        self.assertIn(picking.name, line["return_reason_note"])
+
+    def test_a_handle_shopify_does_not_know_is_a_sync_exception(self):
+        """Test that a mapping naming what Shopify knows no definition of
+        (an enum value kept from an older version) stops the return with
+        one sync exception naming it, and Shopify is not asked to make
+        it."""
+        order, sale = self._shipped()
+        first = str(order["line_items"][0]["id"])
+        picking = self._return(sale, {first: 1}, self.too_small)
+        self._assert_refused(
+            picking,
+            order,
+            ["no return reason 'SIZE_TOO_SMALL'", "Return reason mapping"],
+            0,
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -9,12 +9,16 @@ REST API."""
 from decimal import Decimal
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.modules.neutralize import neutralize_database
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.adapters.shopify import (
+    API_VERSION,
+    oldest_supported_version,
+)
 from odoo.addons.retail_connector_base.exceptions import RetailBusinessError
 from odoo.addons.retail_connector_base.tests.common import simulator_class
 
@@ -251,7 +255,8 @@ class TestShopifyRefunds(ShopifySimulatorCommon):
     def test_polled_order_reads_its_refunds_as_the_webhook_states_them(self):
         """Test that a polled order's refund, of 110 lines (two pages of
         refund line items) and shipping, read through GraphQL, is the refund
-        its refunds/create webhook delivers."""
+        its refunds/create webhook delivers, and that the order's quantities
+        net of it do not read as an edit."""
         order = self.sim.create_order(
             lines=[
                 {"sku": f"L{index}", "quantity": 1, "price": "1.00"}
@@ -269,6 +274,13 @@ class TestShopifyRefunds(ShopifySimulatorCommon):
         )
         adapter = self.backend._adapter("marketplace")
         (polled,), _checkpoint = adapter.poll_orders(None, 50)
+        self.assertEqual(
+            [
+                (line.quantity, line.current_quantity)
+                for line in shopify.parse_order(polled).lines
+            ],
+            [(1, 1)] * 120,
+        )
         (refund,) = adapter.fetch_refunds(polled)
         self.assertEqual(refund, shopify.parse_refund(delivered))
         self.assertEqual(len(refund.lines), 110)
@@ -288,6 +300,8 @@ class TestShopifyOnboarding(ShopifySimulatorCommon):
         shop answers; missing ones are named with the flow that needs them,
         a write scope standing for its read scope, and a flow that is off
         needs none."""
+        # A version Shopify supports: one past its support is warned of.
+        self.backend.api_version = API_VERSION
         self.assertEqual(
             self.backend.action_test_connection()["params"]["type"], "success"
         )
@@ -308,6 +322,24 @@ class TestShopifyOnboarding(ShopifySimulatorCommon):
         self.sim.configure(
             access_scopes=["write_orders", "write_products", "write_returns"]
         )
+        self.assertEqual(
+            self.backend.action_test_connection()["params"]["type"], "success"
+        )
+
+    def test_connection_test_warns_of_a_version_past_its_support(self):
+        """Test that Test connection on a backend pinned to a version older
+        than the oldest Shopify supports today warns, naming both, while the
+        shop answered; at the oldest supported version it is a success."""
+        self.backend.api_version = "2025-01"
+        action = self.backend.action_test_connection()
+        self.assertEqual(action["params"]["type"], "warning")
+        message = action["params"]["message"]
+        oldest = oldest_supported_version(fields.Date.context_today(self.backend))
+        self.assertIn(f"{self.backend.name} answered", message)
+        self.assertIn("2025-01 is no longer supported", message)
+        self.assertIn(f"the oldest supported is {oldest}", message)
+        self.assertIn(API_VERSION, message)
+        self.backend.api_version = oldest
         self.assertEqual(
             self.backend.action_test_connection()["params"]["type"], "success"
         )
