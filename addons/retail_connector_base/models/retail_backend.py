@@ -491,27 +491,18 @@ class RetailBackend(models.Model):
                 )
             ) from error
         warnings = self._adapter("connection").test_warnings()
+        params = {
+            "type": "warning" if warnings else "success",
+            "message": " ".join(
+                [self.env._("%(name)s answered.", name=self.name), *warnings]
+            ),
+        }
         if warnings:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "message": self.env._(
-                        "%(name)s answered. %(warnings)s",
-                        name=self.name,
-                        warnings=" ".join(warnings),
-                    ),
-                },
-            }
+            params["sticky"] = True
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._("%(name)s answered.", name=self.name),
-            },
+            "params": params,
         }
 
     @api.model
