@@ -339,11 +339,8 @@ def _reason_fields(client, request, api_version):
     handle = _reason_handle(request, api_version)
     if api_version < RETURN_REASON_DEFINITION_VERSION:
         return {"returnReason": handle}
-    handles = [handle]
     found = client.execute(
-        RETURN_REASON_DEFINITIONS,
-        {"handles": handles, "first": len(handles)},
-        cost=2 + len(handles),
+        RETURN_REASON_DEFINITIONS, {"handles": [handle], "first": 1}, cost=3
     )["returnReasonDefinitions"]
     ids = {node["handle"]: node["id"] for node in nodes(found)}
     if handle not in ids:
