@@ -44,9 +44,31 @@ def _opens_browser(item):
     return "start_tour(" in source or "browser_js(" in source
 
 
+# Odoo calls a module's post_load hook when its loader first imports the
+# module; pytest-odoo imports the addons itself, before, so the loader skips
+# them. The suite's hooks are called here, as a server would have.
+_post_loaded = False
+
+
+def _run_post_load_hooks():
+    global _post_loaded
+    if _post_loaded:
+        return
+    import importlib  # noqa: PLC0415
+
+    from odoo.modules.module import get_manifest  # noqa: PLC0415
+
+    for name in sorted(os.listdir(os.path.join(os.path.dirname(__file__), "addons"))):
+        hook = (get_manifest(name) or {}).get("post_load")
+        if hook:
+            getattr(importlib.import_module(f"odoo.addons.{name}"), hook)()
+    _post_loaded = True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     global _assets_generated
+    _run_post_load_hooks()
     if _assets_generated or not _opens_browser(item):
         return
     import odoo  # noqa: PLC0415 (loaded by pytest-odoo, not at collection)

@@ -13,11 +13,11 @@ from odoo.addons.retail_connector_base.adapters import simulator
 SECRET = "whsec_e2e_intake"
 
 
-def _signed(body, event_id):
+def _signed(body, event_id, secret=SECRET):
     return {
         "Content-Type": "application/json",
         **simulator.signed_headers(
-            SECRET, int(time.time()), "orders/create", event_id, body
+            secret, int(time.time()), "orders/create", event_id, body
         ),
     }
 
@@ -55,3 +55,38 @@ def test_concurrent_duplicate_storm_stores_one_event(odoo_server, committed_env)
         )
         assert len(events) == 1
         assert len(jobs) == 1
+
+
+def test_a_secret_rotated_by_another_process_is_in_force_at_once(
+    odoo_server, committed_env
+):
+    """Test that the workers, which remember each backend they served, take a
+    webhook secret changed by another process (one that signals nothing to
+    them, as a script or this test) at the next delivery: the old secret is
+    refused, the new one accepted, by every worker."""
+    with committed_env() as env:
+        backend = env["retail.backend"].create(
+            {"name": "Rotation", "kind": "marketplace", "webhook_secret": SECRET}
+        )
+        url = f"{odoo_server}/retail/webhook/{backend.webhook_token}"
+        backend_id = backend.id
+
+    def deliver(event_id, secret):
+        body = json.dumps({"id": event_id, "total": "10.00"}).encode()
+        headers = _signed(body, event_id, secret)
+        return requests.post(url, data=body, headers=headers, timeout=30)
+
+    # Enough deliveries for each worker to have served (and remembered) it.
+    for number in range(8):
+        assert deliver(f"before-{number}", SECRET).json()["status"] == "accepted"
+    with committed_env() as env:
+        env["retail.backend"].browse(backend_id).webhook_secret = "whsec_rotated"
+    old = [deliver(f"old-{number}", SECRET).status_code for number in range(8)]
+    new = [deliver(f"new-{number}", "whsec_rotated") for number in range(8)]
+
+    assert old == [401] * 8
+    assert [answer.json()["status"] for answer in new] == ["accepted"] * 8
+    with committed_env() as env:
+        stored = env["retail.event"].search([("backend_id", "=", backend_id)])
+        assert not stored.filtered(lambda event: event.dedupe_key.startswith("old-"))
+        assert len(stored) == 16

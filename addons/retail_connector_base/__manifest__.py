@@ -31,5 +31,6 @@
     },
     "application": True,
     "installable": True,
+    "post_load": "post_load",
     "development_status": "Alpha",
 }

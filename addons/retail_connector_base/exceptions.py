@@ -24,3 +24,8 @@ class RetailTransientError(Exception):
     def __init__(self, message, retry_after=None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class BackendChanged(Exception):
+    """A webhook was checked against what a worker remembered of its backend,
+    and the backend has changed since (``intake``): it is checked again."""

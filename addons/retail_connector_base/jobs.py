@@ -6,12 +6,12 @@ that no committed work is left without a job."""
 
 import logging
 
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
-
 from odoo import api
 from odoo.modules.registry import Registry
 
 from odoo.addons.queue_job.job import Job
+
+from .db import outside_transaction
 
 _logger = logging.getLogger(__name__)
 
@@ -141,27 +141,8 @@ def _job_waits_after_commit(cr, identity_key):
 
     Asked on the committed cursor's own connection (a webhook's answer waits
     for this, and the job has mostly not started, so no connection is
-    borrowed for nothing), in one statement outside any transaction: a
-    transaction would add its BEGIN and the ROLLBACK when the cursor closes,
-    two more round trips to the database for every delivery. The
-    connection's transaction settings are set aside meanwhile, as psycopg2
-    would otherwise send them as two statements more when autocommit ends.
+    borrowed for nothing), in one statement outside any transaction.
     """
-    connection = getattr(cr, "_cnx", None)
-    if (
-        connection is None
-        or connection.info.transaction_status != TRANSACTION_STATUS_IDLE
-    ):
-        # A test cursor, or a transaction already open on the connection
-        # (another hook after the commit, a test's own): asked within it.
+    with outside_transaction(cr):
         cr.execute(WAITING_JOB, (identity_key,))
         return bool(cr.fetchone())
-    isolation, readonly = connection.isolation_level, connection.readonly
-    connection.set_session(isolation_level="DEFAULT", readonly="DEFAULT")
-    connection.autocommit = True
-    try:
-        cr.execute(WAITING_JOB, (identity_key,))
-        return bool(cr.fetchone())
-    finally:
-        connection.autocommit = False
-        connection.set_session(isolation_level=isolation, readonly=readonly)

@@ -189,5 +189,5 @@ class WebhookAdapter(Adapter):
         if values.get("ignored"):
             # Answered 200 so that the platform does not send it again.
             return {"status": "ignored", "reason": values["ignored"]}
-        event = self.backend._webhook_store(values)
+        event = self.backend._webhook_store(values, alone=True)
         return {"status": "accepted" if event else "duplicate"}

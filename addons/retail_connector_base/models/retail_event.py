@@ -13,7 +13,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import retry
-from ..exceptions import RetailBusinessError
+from ..db import outside_transaction
+from ..exceptions import BackendChanged, RetailBusinessError
 
 _logger = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ class RetailEvent(models.Model):
         external_updated_at=None,
         subject=None,
         delivery_id=None,
+        alone=False,
     ):
         """Store a message once and enqueue its processing.
 
@@ -242,53 +244,70 @@ class RetailEvent(models.Model):
         create: two workers receiving the same delivery at the same moment
         both get an answer, and only one row exists. The same statement says
         whether the backend's processing job already waits, which spares the
-        webhook's answer a query (``_enqueue_event_processing``).
+        webhook's answer a query (``_enqueue_event_processing``), and, when
+        the backend was checked from what a worker remembered of it
+        (context ``retail_backend_version``, ``intake``), whether the backend
+        is still that version; if not, nothing is stored. ``alone``: the
+        caller stores nothing else with it (a webhook of one message), so the
+        statement may commit by itself when no transaction is open.
 
         :return: the new event, or an empty recordset when it is a duplicate
+        :raise BackendChanged: when the backend is not the version checked
         """
-        self.env.cr.execute(
-            """
-            WITH new AS (
-            INSERT INTO retail_event (
-                backend_id, company_id, kind, topic, dedupe_key, subject_key,
-                delivery_id, payload, external_updated_at, received_at, state,
-                attempts,
-                create_uid, create_date, write_uid, write_date
+        version = self.env.context.get("retail_backend_version")
+        cr = self.env.cr
+        with outside_transaction(cr) if alone else contextlib.nullcontext():
+            cr.execute(
+                """
+                WITH backend AS (
+                    SELECT id FROM retail_backend
+                     WHERE id = %(backend)s
+                       AND (%(version)s::text IS NULL OR xmin::text = %(version)s)
+                ), new AS (
+                INSERT INTO retail_event (
+                    backend_id, company_id, kind, topic, dedupe_key, subject_key,
+                    delivery_id, payload, external_updated_at, received_at, state,
+                    attempts,
+                    create_uid, create_date, write_uid, write_date
+                )
+                SELECT id, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
+                       %(subject)s, %(delivery)s, %(payload)s,
+                       %(updated)s::timestamp, %(received)s::timestamp, 'pending',
+                       0, %(uid)s, now() at time zone 'UTC', %(uid)s,
+                       now() at time zone 'UTC'
+                  FROM backend
+                ON CONFLICT (backend_id, dedupe_key) DO NOTHING
+                RETURNING id
+                )
+                SELECT (SELECT id FROM new), EXISTS (
+                    SELECT 1 FROM queue_job
+                     WHERE identity_key = %(job)s
+                       AND state IN ('pending', 'enqueued', 'wait_dependencies')
+                ), EXISTS (SELECT 1 FROM backend)
+                """,
+                {
+                    "backend": backend.id,
+                    "version": version,
+                    "company": backend.company_id.id,
+                    "kind": backend.kind,
+                    "topic": topic,
+                    "dedupe": dedupe_key,
+                    "subject": subject,
+                    "delivery": delivery_id,
+                    "payload": payload,
+                    "updated": external_updated_at,
+                    "received": inbox_now(),
+                    "uid": self.env.uid,
+                    "job": backend._event_job_identity(),
+                },
+                # A copy losing the race to a concurrent one fails to serialize
+                # and is replayed; Odoo would first log the failed query, payload
+                # (customer emails, addresses) included.
+                log_exceptions=False,
             )
-            VALUES (%(backend)s, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
-                    %(subject)s, %(delivery)s, %(payload)s, %(updated)s,
-                    %(received)s, 'pending', 0, %(uid)s,
-                    now() at time zone 'UTC', %(uid)s,
-                    now() at time zone 'UTC')
-            ON CONFLICT (backend_id, dedupe_key) DO NOTHING
-            RETURNING id
-            )
-            SELECT (SELECT id FROM new), EXISTS (
-                SELECT 1 FROM queue_job
-                 WHERE identity_key = %(job)s
-                   AND state IN ('pending', 'enqueued', 'wait_dependencies')
-            )
-            """,
-            {
-                "backend": backend.id,
-                "company": backend.company_id.id,
-                "kind": backend.kind,
-                "topic": topic,
-                "dedupe": dedupe_key,
-                "subject": subject,
-                "delivery": delivery_id,
-                "payload": payload,
-                "updated": external_updated_at,
-                "received": inbox_now(),
-                "uid": self.env.uid,
-                "job": backend._event_job_identity(),
-            },
-            # A copy losing the race to a concurrent one fails to serialize
-            # and is replayed; Odoo would first log the failed query, payload
-            # (customer emails, addresses) included.
-            log_exceptions=False,
-        )
-        event_id, job_waits = self.env.cr.fetchone()
+            event_id, job_waits, same_backend = cr.fetchone()
+        if not same_backend:
+            raise BackendChanged()
         if not event_id:
             return self.browse()
         backend._enqueue_event_processing(job_waits=job_waits)

@@ -68,7 +68,7 @@ class TestNeutralize(RetailHttpCommon):
         self.assertFalse(self.backend._get_webhook_secrets())
         self.assertNotEqual(self.backend.webhook_token, old_token)
         self.assertGreaterEqual(len(self.backend.webhook_token), 32)
-        with mute_logger("odoo.addons.retail_connector_base.controllers.main"):
+        with mute_logger("odoo.addons.retail_connector_base.intake"):
             response = self.url_open(
                 f"/retail/webhook/{old_token}", data=b"{}", timeout=20
             )

@@ -12,7 +12,7 @@ from ..adapters import simulator
 from .http_common import RetailHttpCommon, post_without_the_body
 
 ORDER = {"id": "1001", "updated_at": "2026-11-20T10:00:00Z", "total": "12.50"}
-CONTROLLER_LOGGER = "odoo.addons.retail_connector_base.controllers.main"
+INTAKE_LOGGER = "odoo.addons.retail_connector_base.intake"
 
 
 @tagged("post_install", "-at_install")
@@ -88,14 +88,14 @@ class TestWebhookController(RetailHttpCommon):
         """Test that a body over the backend's limit is refused with 413, the
         limit logged and not answered."""
         self.backend.webhook_max_bytes = 100
-        with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+        with self.assertLogs(INTAKE_LOGGER, "WARNING") as logs:
             response = self._post_webhook({"id": "1", "note": "x" * 200})
         self.assertEqual(response.status_code, 413)
         self.assertEqual(response.json(), {"error": "payload_too_large"})
         self.assertIn("100 bytes", logs.output[0])
         self.assertFalse(self._events())
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_oversized_bodies_are_refused_before_they_are_read(self):
         """Test that a form body announced over the backend's limit, or sent
         to an unknown URL, is answered at once without being read (Odoo's
@@ -125,7 +125,7 @@ class TestWebhookController(RetailHttpCommon):
         )
         self.assertFalse(self._events())
 
-    @mute_logger("odoo.addons.retail_connector_base.controllers.main")
+    @mute_logger("odoo.addons.retail_connector_base.intake")
     def test_missing_signature_gets_401(self):
         """Test that a delivery without signature headers is refused with 401."""
         body = b'{"id": "1"}'
@@ -138,7 +138,7 @@ class TestWebhookController(RetailHttpCommon):
     def test_wrong_signature_gets_401(self):
         """Test that a delivery signed with another secret is refused with 401,
         the reason logged and not answered."""
-        with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+        with self.assertLogs(INTAKE_LOGGER, "WARNING") as logs:
             response = self._post_webhook(ORDER, secret="forged-secret")
         self.assertEqual(response.status_code, 401)
         self.assertEqual(response.json(), {"error": "unauthorized"})
@@ -147,7 +147,7 @@ class TestWebhookController(RetailHttpCommon):
 
     def test_replayed_old_delivery_gets_401(self):
         """Test that a correctly signed but old delivery is refused as a replay."""
-        with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+        with self.assertLogs(INTAKE_LOGGER, "WARNING") as logs:
             response = self._post_webhook(ORDER, timestamp=int(time.time()) - 3600)
         self.assertEqual(response.status_code, 401)
         self.assertEqual(response.json(), {"error": "unauthorized"})
@@ -158,12 +158,12 @@ class TestWebhookController(RetailHttpCommon):
         """Test that a backend without a webhook secret answers the generic
         401, the reason going to the log only."""
         self.backend.webhook_secret = False
-        with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+        with self.assertLogs(INTAKE_LOGGER, "WARNING") as logs:
             response = self._post_webhook(ORDER)
         self.assertEqual(response.json(), {"error": "unauthorized"})
         self.assertIn("no webhook secret", logs.output[0])
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_fresh_event_id_or_topic_breaks_the_signature(self):
         """Test that a captured delivery replayed within the tolerance under a
         new event id or another topic is refused (both are signed), and the
@@ -184,7 +184,7 @@ class TestWebhookController(RetailHttpCommon):
         self.assertEqual(again.json(), {"status": "duplicate"})
         self.assertEqual(self._events().mapped("dedupe_key"), ["evt-1"])
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_v1_signature_of_timestamp_and_body_is_refused(self):
         """Test that the former scheme, which signed neither topic nor event
         id, is no longer accepted."""
@@ -200,7 +200,7 @@ class TestWebhookController(RetailHttpCommon):
         self.assertEqual(self._post_webhook(body, headers=headers).status_code, 401)
         self.assertFalse(self._events())
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_non_ascii_signature_or_timestamp_gets_401(self):
         """Test that signature and timestamp headers holding non-ASCII
         characters are refused with 401, not a server error."""

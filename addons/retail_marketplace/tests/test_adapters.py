@@ -26,7 +26,7 @@ WC_BODY = (
     b'"_links":{"self":[{"href":"https:\\/\\/example.com\\/wp-json\\/wc\\/v3\\/orders\\/727"}]}}'
 )
 WC_SIGNATURE = "+rkfUNJHoftZtqXOqyf/n4n29NHo5/3IOaiXyfOYPlg="
-CONTROLLER_LOGGER = "odoo.addons.retail_connector_base.controllers.main"
+INTAKE_LOGGER = "odoo.addons.retail_connector_base.intake"
 WC_HEADERS = {
     "Content-Type": "application/json",
     woocommerce.TOPIC_HEADER: "order.updated",
@@ -150,7 +150,7 @@ class TestAdapters(RetailHttpCommon):
     def _events(self, backend):
         return self.env["retail.event"].search([("backend_id", "=", backend.id)])
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_shopify_webhook_through_the_controller(self):
         """Test a Shopify delivery end to end: stored once, whatever unsigned
         headers a replay changes (event id, webhook id, topic); forgeries,
@@ -203,7 +203,7 @@ class TestAdapters(RetailHttpCommon):
         self.assertEqual(len(event), 1)
         self.assertEqual((event.delivery_id, event.topic), ("wh-1", "orders/create"))
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_shopify_backend_without_shop_address_refuses(self):
         """Test that a Shopify backend with no API base URL, so no shop to
         check deliveries against, refuses them."""
@@ -240,7 +240,7 @@ class TestAdapters(RetailHttpCommon):
         self.assertEqual((event.topic, event.subject_key), ("order.updated", "727"))
         self.assertEqual(event.delivery_id, "d41d8cd98f")
 
-    @mute_logger(CONTROLLER_LOGGER)
+    @mute_logger(INTAKE_LOGGER)
     def test_woocommerce_replay_under_new_headers_stores_nothing(self):
         """Test that the same signed body replayed under another webhook id,
         delivery id or topic (none of them signed) is a duplicate, and that a

@@ -611,7 +611,7 @@ class TestSquareBooking(PosCommon, HttpCase):
                 signed, **{"Square-Retry-Number": "3", "Square-Retry-Reason": "x"}
             ),
         )
-        with mute_logger("odoo.addons.retail_connector_base.controllers.main"):
+        with mute_logger("odoo.addons.retail_connector_base.intake"):
             non_ascii = self.url_open(
                 path, data=body, headers={"X-Square-HmacSha256-Signature": "é" * 44}
             )

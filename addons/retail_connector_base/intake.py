@@ -1,0 +1,298 @@
+# Copyright 2026 Retail Suite Authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Webhook intake: checking a delivery, storing it in the inbox, answering.
+
+One implementation, reached two ways: ``serve``, which ``post_load`` puts in
+front of Odoo's routing so that a delivery skips what a webhook has no use
+for (a session, a second cursor to check the registry, URL routing,
+authentication, the dispatcher), and the ``/retail/webhook/<token>`` route
+(``controllers/main.py``), which serves while a worker has not loaded the
+module yet. Both make the same checks in the same order and store before
+they answer 200.
+"""
+
+import json
+import logging
+import re
+import threading
+from contextlib import closing
+from functools import partial
+
+import psycopg2
+
+from odoo import api, http
+from odoo.modules.registry import Registry
+from odoo.service import model as service_model
+
+from .db import outside_transaction
+from .exceptions import BackendChanged
+
+_logger = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+WEBHOOK_PATH = re.compile(r"/retail/webhook/([^/]+)")
+BACKEND_KEY = "retail.webhook_backend_id"
+WEBHOOK_FIELDS = [
+    "webhook_max_bytes",
+    "webhook_tolerance",
+    "webhook_secret_encrypted",
+    "webhook_secret_previous_encrypted",
+    "platform",
+    "kind",
+    "name",
+    "company_id",
+]
+
+
+# Per worker, what each webhook token named when it was last read: the
+# backend's id, its row version (PostgreSQL's xmin) and its values of
+# WEBHOOK_FIELDS. A delivery then reads nothing of its backend: the
+# statement that stores it checks the version (``retail.event._receive``),
+# and a refusal is decided again on a fresh read, so that a change committed
+# by another process, signalled or not, is never missed.
+_known = {}
+
+
+def _forget(request, token, backend):
+    """Forget what this worker knew of ``token``'s backend, for the request
+    to read it again."""
+    _known.pop((request.env.cr.dbname, token), None)
+    request.httprequest.environ.pop(BACKEND_KEY, None)
+    backend.invalidate_recordset(WEBHOOK_FIELDS)
+
+
+def forget(dbname):
+    """Drop what this worker knows of ``dbname``'s backends (a backend was
+    changed or deleted by this process, maybe in a transaction still open)."""
+    for key in [key for key in _known if key[0] == dbname]:
+        _known.pop(key, None)
+
+
+class Refused(Exception):
+    """A delivery answered before its body is read (unknown URL, too big)."""
+
+    def __init__(self, response):
+        super().__init__(response.status)
+        self.response = response
+
+
+def reply(http_status, **body):
+    return http.Response(
+        json.dumps(body),
+        headers=[("Content-Type", "application/json")],
+        status=http_status,
+    )
+
+
+def _read_at_most(stream, size):
+    """Up to ``size`` bytes of ``stream``: a chunked body announces no length,
+    and a raw stream's read may return less than asked before its end."""
+    parts, read = [], 0
+    while read < size:
+        part = stream.read(min(READ_CHUNK, size - read))
+        if not part:
+            break
+        parts.append(part)
+        read += len(part)
+    return b"".join(parts)
+
+
+def _backend(request, token):
+    """The backend ``token`` names, with WEBHOOK_FIELDS in the cache, from
+    what this worker knows (its context then carries the version to check,
+    ``retail_backend_version``), else from the database.
+
+    :raise Refused: carrying the 404
+    """
+    env = request.env
+    backends = env["retail.backend"].sudo()
+    key = (env.cr.dbname, token)
+    known = _known.get(key)
+    length = request.httprequest.content_length
+    # A body that may be refused for its size is checked against the limit
+    # as it is now (which may have been raised), never as remembered.
+    if known and length is not None and length <= known[2]["webhook_max_bytes"]:
+        backend_id, version, values = known
+        backend = backends.browse(backend_id)
+        for name, value in values.items():
+            env.cache.insert_missing(backend, backends._fields[name], [value])
+        return backend.with_context(retail_backend_version=version)
+    # In the query that finds it, what checking and storing the delivery
+    # read of the backend.
+    backend = backends.search_fetch(
+        [("webhook_token", "=", token)], WEBHOOK_FIELDS, limit=1
+    )
+    if not backend:
+        # Same answer for unknown and archived backends: reveal nothing. An
+        # unknown token is not remembered: the next delivery reads again.
+        raise Refused(reply(404, error="not_found"))
+    env.cr.execute("SELECT xmin::text FROM retail_backend WHERE id = %s", [backend.id])
+    fields = backends._fields
+    values = {name: env.cache.get(backend, fields[name]) for name in WEBHOOK_FIELDS}
+    _known[key] = (backend.id, env.cr.fetchone()[0], values)
+    return backend
+
+
+def read_delivery(request, token):
+    """The backend ``token`` names and the delivery's raw body, of which
+    never more than the backend's limit is read. Called again for the same
+    request (the route's ``ir.http._pre_dispatch``, a request replayed after
+    a serialization failure), it returns what the first call found.
+
+    :raise Refused: carrying the 404 or 413
+    """
+    environ = request.httprequest.environ
+    if BACKEND_KEY in environ:
+        backend_id, version = environ[BACKEND_KEY]
+        backend = request.env["retail.backend"].sudo().browse(backend_id)
+        if version:
+            backend = backend.with_context(retail_backend_version=version)
+    else:
+        backend = _backend(request, token)
+        environ[BACKEND_KEY] = (
+            backend.id,
+            backend.env.context.get("retail_backend_version"),
+        )
+    # Odoo's request wrapper hides werkzeug's input stream; the bus module
+    # reaches past it in the same way (odoo/addons/bus/websocket.py).
+    raw = request.httprequest._HTTPRequest__wrapped
+    body = getattr(raw, "_cached_data", None)
+    if body is None:
+        limit = backend.webhook_max_bytes
+        if (raw.content_length or 0) <= limit:
+            body = _read_at_most(raw.stream, limit + 1)
+        if body is None or len(body) > limit:
+            _logger.warning(
+                "Webhook refused for backend %s: body over its %s bytes",
+                backend.id,
+                limit,
+            )
+            raise Refused(reply(413, error="payload_too_large"))
+        # werkzeug's own cache of get_data(), which its form parser reads
+        # too: whatever parses the body later parses these bytes.
+        raw._cached_data = body
+    return backend, body
+
+
+def answer(request, token):
+    """Check the delivery, store it, and only then answer 200. The platform
+    retries whatever did not get a 200, so a 200 must mean the message is
+    safely stored."""
+    try:
+        backend, body = read_delivery(request, token)
+    except Refused as refused:
+        return refused.response
+    try:
+        response, stored = _check_and_store(request, backend, body)
+    except BackendChanged:
+        response, stored = None, False
+    if not stored and backend.env.context.get("retail_backend_version"):
+        # Checked against what this worker remembered of the backend: only
+        # the statement that stores a delivery checks that it is still so
+        # (``retail.event._receive``). Any other answer, a refusal, a ping,
+        # a delivery ignored, is given again on the backend as it is now.
+        request.env.cr.rollback()
+        _forget(request, token, backend)
+        return answer(request, token)
+    return response
+
+
+def _check_and_store(request, backend, body):
+    """The answer to a delivery, and whether it went through the storing
+    statement (accepted or duplicate)."""
+    headers = request.httprequest.headers
+    if backend._webhook_is_ping(headers, body):
+        return reply(200, status="ping"), False
+    try:
+        reason = backend._webhook_verify(headers, body)
+        if reason:
+            # The reason is for the administrator; the caller, maybe
+            # probing, learns nothing from the answer.
+            _logger.warning("Webhook refused for backend %s: %s", backend.id, reason)
+            return reply(401, error="unauthorized"), False
+        try:
+            stored = backend._webhook_receive(headers, body)
+        except ValueError as error:
+            return reply(400, error="bad_request", detail=str(error)), False
+    except (BackendChanged, psycopg2.OperationalError):
+        # OperationalError: a copy of this delivery committed while we ran
+        # (REPEATABLE READ turns that into a serialization failure): the
+        # request is replayed, and then finds the copy and answers
+        # "duplicate".
+        raise
+    except Exception:
+        # Nothing half-stored: the platform will deliver again.
+        request.env.cr.rollback()
+        _logger.exception("Webhook for backend %s could not be stored", backend.id)
+        return reply(500, error="internal_error"), False
+    # An accepted delivery is in the inbox and the access log has its 200: a
+    # line of its own is for debugging; the others tell why nothing new was
+    # stored.
+    _logger.log(
+        logging.DEBUG if stored.get("status") == "accepted" else logging.INFO,
+        "Webhook for backend %s: %s",
+        backend.id,
+        stored,
+    )
+    return reply(200, **stored), stored.get("status") in ("accepted", "duplicate")
+
+
+def serve(request):
+    """The answer to a webhook delivery, or None for any other request (and
+    for a database without the module), which Odoo then serves as usual.
+
+    It does what Odoo's ``_serve_db`` does for the route, less what a
+    webhook does not use: the registry is checked for changes in one
+    statement on the cursor that then stores the delivery, and the request
+    is retried on a serialization failure and committed as Odoo does
+    (``retrying``).
+    """
+    httprequest = request.httprequest
+    match = WEBHOOK_PATH.fullmatch(httprequest.path)
+    if not match or httprequest.method != "POST":
+        return None
+    try:
+        registry = Registry(request.db)
+        cr = registry.cursor(readonly=False)
+    except (AttributeError, psycopg2.OperationalError, psycopg2.ProgrammingError):
+        # Odoo's own path reports an unusable database its way.
+        return None
+    with closing(cr):
+        try:
+            with outside_transaction(cr):
+                registry = registry.check_signaling(cr)
+        except (psycopg2.OperationalError, psycopg2.ProgrammingError):
+            return None
+        if "retail.backend" not in registry:
+            return None
+        request.registry = registry
+        threading.current_thread().dbname = registry.db_name
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        public_user = env["ir.model.data"]._xmlid_to_res_id("base.public_user")
+        request.env = env(user=public_user)
+        try:
+            return service_model.retrying(
+                partial(answer, request, match.group(1)), request.env
+            )
+        except Exception:
+            # Out of retries after serialization failures, or the database
+            # gone: nothing is stored and the platform delivers again.
+            _logger.exception("Webhook could not be stored")
+            return reply(500, error="internal_error")
+
+
+def post_load():
+    """Put ``serve`` in front of Odoo's routing, in every worker: Odoo calls
+    a module's ``post_load`` when it first loads the module, which in a
+    prefork server is in the parent, before the workers start."""
+    serve_db = http.Request._serve_db
+    if getattr(serve_db, "retail_intake", False):
+        return
+
+    def _serve_db(self):
+        response = serve(self)
+        return serve_db(self) if response is None else response
+
+    _serve_db.retail_intake = True
+    _serve_db.odoo_serve_db = serve_db
+    http.Request._serve_db = _serve_db
