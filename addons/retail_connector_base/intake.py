@@ -44,28 +44,24 @@ WEBHOOK_FIELDS = [
 ]
 
 
-# Per worker, what each webhook token named when it was last read: the
-# backend's id, its row version (PostgreSQL's xmin) and its values of
-# WEBHOOK_FIELDS. A delivery then reads nothing of its backend: the
-# statement that stores it checks the version (``retail.event._receive``),
-# and a refusal is decided again on a fresh read, so that a change committed
-# by another process, signalled or not, is never missed.
-_known = {}
+def _memory(env):
+    """What this worker remembers of each backend a webhook token names:
+    ``{token: (backend id, row version, values of WEBHOOK_FIELDS)}``. A
+    delivery then reads nothing of its backend: the statement that stores it
+    checks the row version (PostgreSQL's xmin, ``retail.event._receive``),
+    and any other answer is given again on a fresh read (``answer``), so
+    that a change committed by another process, signalled or not, is never
+    missed. Held in Odoo's cache, it is emptied with it (cache signalling,
+    tests)."""
+    return env["retail.backend"]._webhook_memory()
 
 
 def _forget(request, token, backend):
     """Forget what this worker knew of ``token``'s backend, for the request
     to read it again."""
-    _known.pop((request.env.cr.dbname, token), None)
+    _memory(request.env).pop(token, None)
     request.httprequest.environ.pop(BACKEND_KEY, None)
     backend.invalidate_recordset(WEBHOOK_FIELDS)
-
-
-def forget(dbname):
-    """Drop what this worker knows of ``dbname``'s backends (a backend was
-    changed or deleted by this process, maybe in a transaction still open)."""
-    for key in [key for key in _known if key[0] == dbname]:
-        _known.pop(key, None)
 
 
 class Refused(Exception):
@@ -106,8 +102,8 @@ def _backend(request, token):
     """
     env = request.env
     backends = env["retail.backend"].sudo()
-    key = (env.cr.dbname, token)
-    known = _known.get(key)
+    memory = _memory(env)
+    known = memory.get(token)
     length = request.httprequest.content_length
     # A body that may be refused for its size is checked against the limit
     # as it is now (which may have been raised), never as remembered.
@@ -129,7 +125,7 @@ def _backend(request, token):
     env.cr.execute("SELECT xmin::text FROM retail_backend WHERE id = %s", [backend.id])
     fields = backends._fields
     values = {name: env.cache.get(backend, fields[name]) for name in WEBHOOK_FIELDS}
-    _known[key] = (backend.id, env.cr.fetchone()[0], values)
+    memory[token] = (backend.id, env.cr.fetchone()[0], values)
     return backend
 
 

@@ -4,10 +4,10 @@ import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .. import crypto, http_client, intake, jobs, registry
+from .. import crypto, http_client, jobs, registry
 from ..adapters.common import ConnectionAdapter
 from ..exceptions import RetailBusinessError, RetailTransientError
 from .retail_event import EVENTS_PER_JOB, MANAGER_GROUP, inbox_now
@@ -336,12 +336,19 @@ class RetailBackend(models.Model):
         # What this worker remembers of the backends for webhooks is checked
         # against their row version, which a write in a transaction still
         # open (a test's, a script's) does not change yet.
-        intake.forget(self.env.cr.dbname)
+        self._webhook_memory().clear()
         return super().write(vals)
 
     def unlink(self):
-        intake.forget(self.env.cr.dbname)
+        self._webhook_memory().clear()
         return super().unlink()
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_memory(self):
+        """The worker's memory of backends for webhooks (``intake._memory``),
+        filled by the intake, emptied with Odoo's cache."""
+        return {}
 
     # === COMPUTE METHODS === #
     def _compute_secrets(self):

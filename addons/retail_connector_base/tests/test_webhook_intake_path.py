@@ -5,7 +5,6 @@ from unittest.mock import patch
 from odoo import http
 from odoo.tests import tagged
 
-from .. import intake
 from ..controllers.main import RetailWebhookController
 from .http_common import RetailHttpCommon
 
@@ -17,13 +16,11 @@ class TestWebhookIntakePath(RetailHttpCommon):
     """The intake answers before Odoo's routing and remembers backends per
     worker; neither may change what is stored or refused."""
 
-    def setUp(self):
-        super().setUp()
-        intake.forget(self.env.cr.dbname)
-        self.addCleanup(intake.forget, self.env.cr.dbname)
+    def _memory(self):
+        return self.env["retail.backend"]._webhook_memory()
 
     def _key(self):
-        return (self.env.cr.dbname, self.backend.webhook_token)
+        return self.backend.webhook_token
 
     def _events(self):
         return self.env["retail.event"].search([("backend_id", "=", self.backend.id)])
@@ -31,9 +28,9 @@ class TestWebhookIntakePath(RetailHttpCommon):
     def _remembered(self, **values):
         """Change what the worker remembers of the backend, as if the backend
         had been changed since by another process."""
-        backend_id, version, known = intake._known[self._key()]
+        backend_id, version, known = self._memory()[self._key()]
         version = values.pop("version", version)
-        intake._known[self._key()] = (backend_id, version, {**known, **values})
+        self._memory()[self._key()] = (backend_id, version, {**known, **values})
 
     def test_deliveries_are_answered_before_odoo_routing(self):
         """Test that a delivery is stored and acknowledged without the route,
@@ -62,7 +59,7 @@ class TestWebhookIntakePath(RetailHttpCommon):
     def test_a_remembered_backend_is_not_read_again(self):
         """Test that the second delivery reads nothing of its backend."""
         self._post_webhook(ORDER)
-        self.assertIn(self._key(), intake._known)
+        self.assertIn(self._key(), self._memory())
         Backend = type(self.env["retail.backend"])
         with patch.object(
             Backend, "search_fetch", side_effect=AssertionError("read again")
@@ -74,14 +71,15 @@ class TestWebhookIntakePath(RetailHttpCommon):
     def test_a_backend_changed_since_is_read_again_before_storing(self):
         """Test that a delivery checked against a backend that has changed
         since the worker read it is stored with the backend as it is now."""
-        self._post_webhook(ORDER)
+        # Created first: a new company empties Odoo's caches, this memory too.
         other = self.env["res.company"].create({"name": "Other retail company"})
+        self._post_webhook(ORDER)
         self._remembered(version="0", company_id=other.id)
         response = self._post_webhook(ORDER, event_id="evt-2")
         self.assertEqual(response.json(), {"status": "accepted"})
         event = self._events().filtered(lambda event: event.dedupe_key == "evt-2")
         self.assertEqual(event.company_id, self.backend.company_id)
-        self.assertNotEqual(intake._known[self._key()][1], "0")
+        self.assertNotEqual(self._memory()[self._key()][1], "0")
 
     def test_a_delivery_is_not_refused_for_what_the_backend_was(self):
         """Test that a delivery the remembered backend would read as another
