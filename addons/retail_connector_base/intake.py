@@ -174,6 +174,11 @@ def answer(request, token):
     """Check the delivery, store it, and only then answer 200. The platform
     retries whatever did not get a 200, so a 200 must mean the message is
     safely stored."""
+    # The signature authenticates a delivery; the platform, not a person,
+    # sends it. The public user comes from its cached XML id, not a query.
+    request.update_env(
+        user=request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
+    )
     try:
         backend, body = read_delivery(request, token)
     except Refused as refused:
@@ -263,9 +268,7 @@ def serve(request):
             return None
         request.registry = registry
         threading.current_thread().dbname = registry.db_name
-        env = api.Environment(cr, api.SUPERUSER_ID, {})
-        public_user = env["ir.model.data"]._xmlid_to_res_id("base.public_user")
-        request.env = env(user=public_user)
+        request.env = api.Environment(cr, api.SUPERUSER_ID, {})
         try:
             return service_model.retrying(
                 partial(answer, request, match.group(1)), request.env

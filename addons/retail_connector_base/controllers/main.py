@@ -1,7 +1,5 @@
 # Copyright 2026 Retail Suite Authors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from werkzeug.exceptions import abort
-
 from odoo import http
 from odoo.http import request
 
@@ -19,8 +17,8 @@ class RetailWebhookController(http.Controller):
         _webhook_url,
         type="http",
         # The signature authenticates a delivery. "public" would also look
-        # the public user up with a query of its own on every request; it is
-        # set below from the cached XML id instead.
+        # the public user up with a query of its own on every request;
+        # ``intake.answer`` sets it from the cached XML id instead.
         auth="none",
         # Odoo's default for auth="none": it would first try the request in
         # a read-only transaction, fail at the INSERT and start over.
@@ -30,21 +28,4 @@ class RetailWebhookController(http.Controller):
         save_session=False,
     )
     def retail_webhook(self, token, **kwargs):
-        request.update_env(
-            user=request.env["ir.model.data"]._xmlid_to_res_id("base.public_user")
-        )
         return intake.answer(request, token)
-
-    @classmethod
-    def _read_delivery(cls, token):
-        """``intake.read_delivery``, for ``ir.http._pre_dispatch``: before
-        Odoo's dispatcher parses a form body into the request's parameters,
-        an unknown URL or an oversized body is refused before anything
-        reads it.
-
-        :raise werkzeug.exceptions.HTTPException: carrying the 404 or 413
-        """
-        try:
-            return intake.read_delivery(request, token)
-        except intake.Refused as refused:
-            abort(refused.response)
