@@ -186,8 +186,12 @@ def answer(request, token):
     try:
         response, stored = _check_and_store(request, backend, body)
     except BackendChanged:
+        # Changed since this worker remembered it, or deleted since it was
+        # read (a statement alone sees what committed meanwhile).
         response, stored = None, False
-    if not stored and backend.env.context.get("retail_backend_version"):
+    if response is None or (
+        not stored and backend.env.context.get("retail_backend_version")
+    ):
         # Checked against what this worker remembered of the backend: only
         # the statement that stores a delivery checks that it is still so
         # (``retail.event._receive``). Any other answer, a refusal, a ping,

@@ -6,6 +6,7 @@ from odoo import http
 from odoo.tests import tagged
 
 from ..controllers.main import RetailWebhookController
+from ..exceptions import BackendChanged
 from .http_common import RetailHttpCommon
 
 ORDER = {"id": "1001", "updated_at": "2026-11-20T10:00:00Z", "total": "12.50"}
@@ -121,3 +122,27 @@ class TestWebhookIntakePath(RetailHttpCommon):
         self._post_webhook(ORDER)
         self.backend.active = False
         self.assertEqual(self._post_webhook(ORDER, event_id="evt-2").status_code, 404)
+
+    def test_a_backend_gone_from_the_storing_statement_is_read_again(self):
+        """Test that a delivery whose storing statement no longer finds the
+        backend it read (deleted meanwhile), with nothing remembered, is
+        answered on the backend read again, through the route as well."""
+        Event = type(self.env["retail.event"])
+        receive = Event._receive
+        calls = []
+
+        def backend_gone_once(event_model, backend, *args, **kwargs):
+            calls.append(backend.id)
+            if len(calls) == 1:
+                raise BackendChanged()
+            return receive(event_model, backend, *args, **kwargs)
+
+        with (
+            patch.object(Event, "_receive", backend_gone_once),
+            patch.object(
+                http.Request, "_serve_db", http.Request._serve_db.odoo_serve_db
+            ),
+        ):
+            response = self._post_webhook(ORDER)
+        self.assertEqual(response.json(), {"status": "accepted"})
+        self.assertEqual(len(calls), 2)
