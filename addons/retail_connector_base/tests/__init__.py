@@ -14,3 +14,8 @@ from . import test_retry
 from . import test_shopify_client
 from . import test_webhook_controller
 from . import test_dashboards_tour
+from . import test_alerts
+from . import test_job_lanes
+from . import test_metrics
+from . import test_webhook_intake_cursor
+from . import test_webhook_intake_path

@@ -20,3 +20,6 @@ from . import test_amazon_notifications
 from . import test_amazon_refunds
 from . import test_availability
 from . import test_promotions
+from . import test_amazon_promotions
+from . import test_order_changes
+from . import test_order_returns
