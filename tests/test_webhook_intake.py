@@ -3,12 +3,14 @@
 """Webhook intake against a real server: prefork workers, real transactions."""
 
 import json
+import os
 import threading
 import time
 
 import requests
 
 from odoo.addons.retail_connector_base.adapters import simulator
+from odoo.addons.retail_connector_base.intake import REGISTRY_CHECK_INTERVAL
 
 SECRET = "whsec_e2e_intake"
 
@@ -90,3 +92,54 @@ def test_a_secret_rotated_by_another_process_is_in_force_at_once(
         stored = env["retail.event"].search([("backend_id", "=", backend_id)])
         assert not stored.filtered(lambda event: event.dedupe_key.startswith("old-"))
         assert len(stored) == 16
+
+
+def test_deliveries_go_on_when_the_database_ends_the_workers_connections(
+    odoo_server, committed_env
+):
+    """Test that a worker whose kept connection the database ended (a
+    restart, an administrator) stores the next delivery on a fresh one and
+    acknowledges it, whether it meets the loss checking the registry or
+    storing: a 200 and one event each, not a 500 for the platform to send
+    again."""
+    with committed_env() as env:
+        backend = env["retail.backend"].create(
+            {"name": "Lost connection", "kind": "marketplace", "webhook_secret": SECRET}
+        )
+        url = f"{odoo_server}/retail/webhook/{backend.webhook_token}"
+        backend_id = backend.id
+
+    def deliver(event_id):
+        body = json.dumps({"id": event_id, "total": "10.00"}).encode()
+        return requests.post(
+            url, data=body, headers=_signed(body, event_id), timeout=30
+        )
+
+    def end_the_servers_idle_connections():
+        with committed_env() as env:
+            env.cr.execute(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = current_database() AND state = 'idle'
+                   AND application_name LIKE 'odoo-%%'
+                   AND application_name != %s
+                """,
+                [f"odoo-{os.getpid()}"],
+            )
+            return env.cr.fetchone()[0]
+
+    answers = []
+    for round_ in range(2):
+        for number in range(8):
+            answers.append(deliver(f"before-{round_}-{number}").status_code)
+        # At once: the workers meet the loss storing (their registry was
+        # checked less than a second ago); after a pause, checking it.
+        if round_:
+            time.sleep(REGISTRY_CHECK_INTERVAL + 0.5)
+        assert end_the_servers_idle_connections()
+        for number in range(8):
+            answers.append(deliver(f"after-{round_}-{number}").status_code)
+
+    assert answers == [200] * 32
+    with committed_env() as env:
+        assert env["retail.event"].search_count([("backend_id", "=", backend_id)]) == 32

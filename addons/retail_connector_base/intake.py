@@ -4,22 +4,24 @@
 
 One implementation, reached two ways: ``serve``, which ``post_load`` puts in
 front of Odoo's routing so that a delivery skips what a webhook has no use
-for (a session, a second cursor to check the registry, URL routing,
-authentication, the dispatcher), and the ``/retail/webhook/<token>`` route
-(``controllers/main.py``), which serves while a worker has not loaded the
-module yet. Both make the same checks in the same order and store before
-they answer 200.
+for (a second cursor to check the registry, URL routing, authentication,
+the dispatcher; in a prefork worker, a pooled connection reset for each
+delivery), and the ``/retail/webhook/<token>`` route (``controllers/main.py``),
+which serves while a worker has not loaded the module yet. Both make the
+same checks in the same order and store before they answer 200.
 """
 
+import atexit
 import json
 import logging
 import re
 import threading
-from contextlib import closing
+import time
 from functools import partial
 
 import psycopg2
 
+import odoo
 from odoo import api, http
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
@@ -32,6 +34,7 @@ _logger = logging.getLogger(__name__)
 READ_CHUNK = 64 * 1024
 WEBHOOK_PATH = re.compile(r"/retail/webhook/([^/]+)")
 BACKEND_KEY = "retail.webhook_backend_id"
+REGISTRY_CHECK_INTERVAL = 1.0  # seconds
 WEBHOOK_FIELDS = [
     "webhook_max_bytes",
     "webhook_tolerance",
@@ -242,15 +245,89 @@ def _check_and_store(request, backend, body):
     return reply(200, **stored), stored.get("status") in ("accepted", "duplicate")
 
 
+class _HeldCursor:
+    """The cursor a prefork worker keeps from one delivery to the next.
+
+    Odoo lends a cursor per request from its pool, which resets the
+    connection first (``DISCARD ALL``: one more round trip, and PostgreSQL
+    plans the inbox's foreign-key checks again for every delivery). A
+    prefork worker serves one request at a time, so it can keep the
+    connection instead, between transactions, for one database. A threaded
+    or evented server (requests at once), and a database in test mode (the
+    test's own cursor), borrow one per request as Odoo does.
+    """
+
+    def __init__(self):
+        self.cursor = None
+        self.checked_at = float("-inf")
+
+    def borrow(self, registry):
+        """A cursor on ``registry``'s database, and whether it is kept."""
+        if not odoo.tools.config["workers"] or odoo.evented or registry.in_test_mode():
+            return registry.cursor(readonly=False), False
+        cr = self.cursor
+        if cr is None or cr.closed or cr.dbname != registry.db_name:
+            self.drop()
+            cr = self.cursor = registry.cursor(readonly=False)
+            self.checked_at = float("-inf")
+        # A new transaction object per delivery: it holds the registry its
+        # environments use, which a registry reload replaces.
+        cr.transaction = None
+        return cr, True
+
+    def check_registry(self, registry, cr, kept):
+        """``registry``, reloaded if another process signalled a change.
+
+        Odoo checks this for every request; on a kept cursor it is checked
+        at most every REGISTRY_CHECK_INTERVAL, so that a worker busy with
+        deliveries does not spend a query on each (Odoo's signaling query
+        is planned anew every time). It risks nothing the intake relies
+        on: what a worker remembers of a backend is checked by the statement
+        that stores a delivery (its row version), not by this signalling.
+        """
+        now = time.monotonic()
+        if kept and now - self.checked_at < REGISTRY_CHECK_INTERVAL:
+            return registry
+        with outside_transaction(cr):
+            registry = registry.check_signaling(cr)
+        if kept:
+            self.checked_at = now
+        return registry
+
+    def give_back(self, cr, kept):
+        if not kept:
+            cr.close()
+        elif cr is self.cursor:
+            try:
+                # Nothing of a failed delivery carries over to the next one.
+                cr.rollback()
+            except psycopg2.Error:
+                self.drop()
+
+    def drop(self):
+        """Close the kept cursor (a connection that failed, another
+        database, the worker leaving)."""
+        cr, self.cursor = self.cursor, None
+        if cr is not None and not cr.closed:
+            try:
+                cr.close()
+            except psycopg2.Error:
+                _logger.debug("Closing the intake's cursor failed", exc_info=True)
+
+
+_held = _HeldCursor()
+atexit.register(_held.drop)
+
+
 def serve(request):
     """The answer to a webhook delivery, or None for any other request (and
     for a database without the module), which Odoo then serves as usual.
 
     It does what Odoo's ``_serve_db`` does for the route, less what a
     webhook does not use: the registry is checked for changes in one
-    statement on the cursor that then stores the delivery, and the request
-    is retried on a serialization failure and committed as Odoo does
-    (``retrying``).
+    statement on the cursor that then stores the delivery (a prefork
+    worker's kept cursor, ``_HeldCursor``), and the request is retried on a
+    serialization failure and committed as Odoo does (``retrying``).
     """
     httprequest = request.httprequest
     match = WEBHOOK_PATH.fullmatch(httprequest.path)
@@ -258,15 +335,18 @@ def serve(request):
         return None
     try:
         registry = Registry(request.db)
-        cr = registry.cursor(readonly=False)
+        cr, kept = _held.borrow(registry)
     except (AttributeError, psycopg2.OperationalError, psycopg2.ProgrammingError):
         # Odoo's own path reports an unusable database its way.
         return None
-    with closing(cr):
+    try:
         try:
-            with outside_transaction(cr):
-                registry = registry.check_signaling(cr)
-        except (psycopg2.OperationalError, psycopg2.ProgrammingError):
+            registry = _held.check_registry(registry, cr, kept)
+        except psycopg2.Error:
+            # A kept connection the server closed meanwhile is not used again;
+            # Odoo's path serves this delivery on a fresh one.
+            if kept:
+                _held.drop()
             return None
         if "retail.backend" not in registry:
             return None
@@ -278,10 +358,20 @@ def serve(request):
                 partial(answer, request, match.group(1)), request.env
             )
         except Exception:
+            if kept and cr._cnx.closed:
+                # The kept connection was lost (the database server restarted,
+                # an administrator ended it): Odoo's path serves the delivery
+                # on a fresh one. Stored or not before the loss, it is stored
+                # once: the storing statement ignores a copy.
+                _logger.info("Webhook intake: connection lost, delivery served again")
+                _held.drop()
+                return None
             # Out of retries after serialization failures, or the database
             # gone: nothing is stored and the platform delivers again.
             _logger.exception("Webhook could not be stored")
             return reply(500, error="internal_error")
+    finally:
+        _held.give_back(cr, kept)
 
 
 def post_load():
