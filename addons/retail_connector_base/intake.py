@@ -26,7 +26,7 @@ from odoo import api, http
 from odoo.modules.registry import Registry
 from odoo.service import model as service_model
 
-from .db import outside_transaction
+from .db import PREPARED, outside_transaction
 from .exceptions import BackendChanged
 
 _logger = logging.getLogger(__name__)
@@ -252,7 +252,9 @@ class _HeldCursor:
     connection first (``DISCARD ALL``: one more round trip, and PostgreSQL
     plans the inbox's foreign-key checks again for every delivery). A
     prefork worker serves one request at a time, so it can keep the
-    connection instead, between transactions, for one database. A threaded
+    connection instead, between transactions, for one database, and the
+    statements a delivery waits on are prepared on it once
+    (``db.execute_prepared``). A threaded
     or evented server (requests at once), and a database in test mode (the
     test's own cursor), borrow one per request as Odoo does.
     """
@@ -269,6 +271,7 @@ class _HeldCursor:
         if cr is None or cr.closed or cr.dbname != registry.db_name:
             self.drop()
             cr = self.cursor = registry.cursor(readonly=False)
+            setattr(cr, PREPARED, set())
             self.checked_at = float("-inf")
         # A new transaction object per delivery: it holds the registry its
         # environments use, which a registry reload replaces.

@@ -11,7 +11,7 @@ from odoo.modules.registry import Registry
 
 from odoo.addons.queue_job.job import Job
 
-from .db import outside_transaction
+from .db import execute_prepared, outside_transaction
 
 _logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def route(kind, backend_id, flow=None):
 # (Job.job_record_with_same_identity_key), served by its partial index.
 WAITING_JOB = """
     SELECT 1 FROM queue_job
-     WHERE identity_key = %s
+     WHERE identity_key = %(identity_key)s
        AND state IN ('pending', 'enqueued', 'wait_dependencies')
      LIMIT 1
 """
@@ -144,5 +144,11 @@ def _job_waits_after_commit(cr, identity_key):
     borrowed for nothing), in one statement outside any transaction.
     """
     with outside_transaction(cr):
-        cr.execute(WAITING_JOB, (identity_key,))
+        execute_prepared(
+            cr,
+            "retail_waiting_job",
+            WAITING_JOB,
+            {"identity_key": identity_key},
+            {"identity_key": "varchar"},
+        )
         return bool(cr.fetchone())

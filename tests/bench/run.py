@@ -363,7 +363,12 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--lines", type=int, default=100_000, help="settlement")
-    parser.add_argument("--deliveries", type=int, default=2_000, help="webhooks")
+    parser.add_argument(
+        "--deliveries",
+        type=int,
+        default=8_000,
+        help="webhooks per load, and as many /web/health calls",
+    )
     parser.add_argument("--transactions", type=int, default=20_000, help="pos")
     parser.add_argument("--orders", type=int, default=2_000, help="orders")
     parser.add_argument(

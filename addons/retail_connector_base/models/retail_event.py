@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .. import retry
-from ..db import outside_transaction
+from ..db import execute_prepared, outside_transaction
 from ..exceptions import BackendChanged, RetailBusinessError
 
 _logger = logging.getLogger(__name__)
@@ -60,6 +60,52 @@ CONFLICT_ERRORS = (
 # Beyond this many lost races in a row, conflicts count as attempts, so an
 # event that can never win still ends as failed with an activity.
 MAX_CONFLICTS = 30
+
+# Stores one message once (``retail.event._receive``), checking the backend is
+# the version it was checked against, and says whether the backend's inbox
+# job waits: one statement, which a webhook's answer waits on.
+STORE_EVENT = """
+    WITH backend AS (
+        SELECT id FROM retail_backend
+         WHERE id = %(backend)s
+           AND (%(version)s::text IS NULL OR xmin::text = %(version)s)
+    ), new AS (
+    INSERT INTO retail_event (
+        backend_id, company_id, kind, topic, dedupe_key, subject_key,
+        delivery_id, payload, external_updated_at, received_at, state,
+        attempts,
+        create_uid, create_date, write_uid, write_date
+    )
+    SELECT id, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
+           %(subject)s, %(delivery)s, %(payload)s,
+           %(updated)s::timestamp, %(received)s::timestamp, 'pending',
+           0, %(uid)s, now() at time zone 'UTC', %(uid)s,
+           now() at time zone 'UTC'
+      FROM backend
+    ON CONFLICT (backend_id, dedupe_key) DO NOTHING
+    RETURNING id
+    )
+    SELECT (SELECT id FROM new), EXISTS (
+        SELECT 1 FROM queue_job
+         WHERE identity_key = %(job)s
+           AND state IN ('pending', 'enqueued', 'wait_dependencies')
+    ), EXISTS (SELECT 1 FROM backend)
+    """
+STORE_EVENT_TYPES = {
+    "backend": "int",
+    "version": "text",
+    "company": "int",
+    "kind": "varchar",
+    "topic": "varchar",
+    "dedupe": "varchar",
+    "subject": "varchar",
+    "delivery": "varchar",
+    "payload": "text",
+    "updated": "timestamp",
+    "received": "timestamp",
+    "uid": "int",
+    "job": "varchar",
+}
 
 
 def inbox_now():
@@ -257,34 +303,10 @@ class RetailEvent(models.Model):
         version = self.env.context.get("retail_backend_version")
         cr = self.env.cr
         with outside_transaction(cr) if alone else contextlib.nullcontext():
-            cr.execute(
-                """
-                WITH backend AS (
-                    SELECT id FROM retail_backend
-                     WHERE id = %(backend)s
-                       AND (%(version)s::text IS NULL OR xmin::text = %(version)s)
-                ), new AS (
-                INSERT INTO retail_event (
-                    backend_id, company_id, kind, topic, dedupe_key, subject_key,
-                    delivery_id, payload, external_updated_at, received_at, state,
-                    attempts,
-                    create_uid, create_date, write_uid, write_date
-                )
-                SELECT id, %(company)s, %(kind)s, %(topic)s, %(dedupe)s,
-                       %(subject)s, %(delivery)s, %(payload)s,
-                       %(updated)s::timestamp, %(received)s::timestamp, 'pending',
-                       0, %(uid)s, now() at time zone 'UTC', %(uid)s,
-                       now() at time zone 'UTC'
-                  FROM backend
-                ON CONFLICT (backend_id, dedupe_key) DO NOTHING
-                RETURNING id
-                )
-                SELECT (SELECT id FROM new), EXISTS (
-                    SELECT 1 FROM queue_job
-                     WHERE identity_key = %(job)s
-                       AND state IN ('pending', 'enqueued', 'wait_dependencies')
-                ), EXISTS (SELECT 1 FROM backend)
-                """,
+            execute_prepared(
+                cr,
+                "retail_store_event",
+                STORE_EVENT,
                 {
                     "backend": backend.id,
                     "version": version,
@@ -300,6 +322,7 @@ class RetailEvent(models.Model):
                     "uid": self.env.uid,
                     "job": backend._event_job_identity(),
                 },
+                STORE_EVENT_TYPES,
                 # A copy losing the race to a concurrent one fails to serialize
                 # and is replayed; Odoo would first log the failed query, payload
                 # (customer emails, addresses) included.

@@ -7,7 +7,9 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 import odoo
 from odoo.tests import TransactionCase, tagged
 
+from ..db import execute_prepared
 from ..intake import REGISTRY_CHECK_INTERVAL, _HeldCursor
+from ..jobs import WAITING_JOB
 
 
 @tagged("post_install", "-at_install")
@@ -42,6 +44,36 @@ class TestWebhookIntakeCursor(TransactionCase):
         self.assertEqual(again._cnx.info.transaction_status, TRANSACTION_STATUS_IDLE)
         again.execute("SELECT to_regclass('pg_temp.half_done')")
         self.assertIsNone(again.fetchone()[0])
+
+    def _prepared(self, cr):
+        cr.execute("SELECT name FROM pg_prepared_statements")
+        return {name for (name,) in cr.fetchall()}
+
+    def _waiting_job(self, cr, key):
+        execute_prepared(
+            cr,
+            "retail_waiting_job",
+            WAITING_JOB,
+            {"identity_key": key},
+            {"identity_key": "varchar"},
+        )
+        return cr.fetchall()
+
+    def test_a_kept_connection_prepares_a_statement_once(self):
+        """Test that a statement a delivery waits on is prepared once on a
+        kept connection, and that a cursor going back to Odoo's pool (reset
+        there) prepares nothing. What the prepared statements answer is
+        the end-to-end tests' (a prefork server's deliveries run them)."""
+        cr, _kept = self.held.borrow(self.registry)
+        self.assertEqual(self._waiting_job(cr, "nothing-waits"), [])
+        self.assertEqual(self._waiting_job(cr, "nothing-waits-either"), [])
+        self.assertEqual(self._prepared(cr), {"retail_waiting_job"})
+
+        with patch.dict(odoo.tools.config.options, {"workers": 0}):
+            pooled, kept = self.held.borrow(self.registry)
+        self.assertEqual(self._waiting_job(pooled, "nothing-waits"), [])
+        self.assertEqual(self._prepared(pooled), set())
+        self.held.give_back(pooled, kept)
 
     def test_a_threaded_server_borrows_a_cursor_per_request(self):
         """Test that a server answering requests at once (threads) shares no
