@@ -254,9 +254,9 @@ class _HeldCursor:
     prefork worker serves one request at a time, so it can keep the
     connection instead, between transactions, for one database, and the
     statements a delivery waits on are prepared on it once
-    (``db.execute_prepared``). A threaded
-    or evented server (requests at once), and a database in test mode (the
-    test's own cursor), borrow one per request as Odoo does.
+    (``db.execute_prepared``). A threaded or evented server (requests at
+    once), and a database in test mode (the test's own cursor), borrow one
+    per request as Odoo does.
     """
 
     def __init__(self):
