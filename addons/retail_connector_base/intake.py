@@ -298,14 +298,19 @@ class _HeldCursor:
         return registry
 
     def give_back(self, cr, kept):
+        """Close a borrowed cursor; roll a kept one back, so that nothing of
+        a failed delivery carries over to the next, and drop it if its
+        connection was lost (the database restarted, an administrator ended
+        it): the next delivery gets a fresh one."""
         if not kept:
             cr.close()
-        elif cr is self.cursor:
-            try:
-                # Nothing of a failed delivery carries over to the next one.
-                cr.rollback()
-            except psycopg2.Error:
-                self.drop()
+            return
+        try:
+            cr.rollback()
+        except psycopg2.Error:
+            _logger.info("Webhook intake: its kept connection was lost")
+        if cr.closed:
+            self.drop()
 
     def drop(self):
         """Close the kept cursor (a connection that failed, another
@@ -346,10 +351,8 @@ def serve(request):
         try:
             registry = _held.check_registry(registry, cr, kept)
         except psycopg2.Error:
-            # A kept connection the server closed meanwhile is not used again;
-            # Odoo's path serves this delivery on a fresh one.
-            if kept:
-                _held.drop()
+            # Odoo's path serves this delivery, on a fresh connection if the
+            # kept one was lost.
             return None
         if "retail.backend" not in registry:
             return None
@@ -361,13 +364,10 @@ def serve(request):
                 partial(answer, request, match.group(1)), request.env
             )
         except Exception:
-            if kept and cr._cnx.closed:
-                # The kept connection was lost (the database server restarted,
-                # an administrator ended it): Odoo's path serves the delivery
+            if kept and cr.closed:
+                # The kept connection was lost: Odoo's path serves the delivery
                 # on a fresh one. Stored or not before the loss, it is stored
                 # once: the storing statement ignores a copy.
-                _logger.info("Webhook intake: connection lost, delivery served again")
-                _held.drop()
                 return None
             # Out of retries after serialization failures, or the database
             # gone: nothing is stored and the platform delivers again.
